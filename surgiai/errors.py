@@ -1,0 +1,61 @@
+"""One error family, rendered as `{"error": "<Class>", "detail": "..."}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SurgiAIError(Exception):
+    status_code = 500
+
+    def __init__(
+        self, detail: str, *, status_code: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status_code is not None:
+            self.status_code = status_code
+        self.headers = headers
+
+    def to_body(self) -> dict[str, Any]:
+        return {"error": type(self).__name__, "detail": self.detail}
+
+
+class BadRequest(SurgiAIError):
+    status_code = 400
+
+
+class NotAuthenticated(SurgiAIError):
+    status_code = 401
+
+
+class InvalidSignature(SurgiAIError):
+    status_code = 403
+
+
+class Forbidden(SurgiAIError):
+    status_code = 403
+
+
+class NotFound(SurgiAIError):
+    status_code = 404
+
+
+class Conflict(SurgiAIError):
+    status_code = 409
+
+
+class PayloadTooLarge(SurgiAIError):
+    status_code = 413
+
+
+class Unprocessable(SurgiAIError):
+    status_code = 422
+
+
+class TooManyRequests(SurgiAIError):
+    status_code = 429
+
+
+class ServiceUnavailable(SurgiAIError):
+    status_code = 503

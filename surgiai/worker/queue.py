@@ -1,0 +1,148 @@
+"""The task queue: Huey on SQLite (embedded) or Redis (distributed), plus enqueue-after-commit.
+
+Jobs enqueued while a database session is open are held on the session and sent only once it
+commits; a rollback drops them (the Polar way), so a task never sees state that does not exist.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import structlog
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey, TaskWrapper
+from huey.consumer import Consumer
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from surgiai.db.engine import session_scope
+from surgiai.worker.registry import TASKS, TaskSpec
+
+log = structlog.get_logger(__name__)
+
+PENDING_JOBS_KEY = "surgiai.pending_jobs"
+
+
+class TaskQueue:
+    def __init__(self, huey: Huey, session_factory: sessionmaker[Session]) -> None:
+        self.huey = huey
+        self.session_factory = session_factory
+        self._wrappers: dict[str, TaskWrapper] = {}
+        for spec in TASKS.values():
+            self._wrappers[spec.name] = self._bind(spec)
+
+    @classmethod
+    def sqlite(cls, path: Path, session_factory: sessionmaker[Session]) -> TaskQueue:
+        huey = SqliteHuey(name="surgiai", filename=str(path), results=False, utc=True)
+        return cls(huey, session_factory)
+
+    @classmethod
+    def redis(
+        cls, url: str, session_factory: sessionmaker[Session], *, name: str = "surgiai"
+    ) -> TaskQueue:
+        huey = RedisHuey(name=name, url=url, results=False, utc=True)
+        return cls(huey, session_factory)
+
+    def _bind(self, spec: TaskSpec) -> TaskWrapper:
+        session_factory = self.session_factory
+
+        def run(correlation_id: str | None, *args: Any, **kwargs: Any) -> None:
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=correlation_id, task=spec.name
+            ):
+                with session_scope(session_factory) as session:
+                    spec.function(session, *args, **kwargs)
+
+        def run_periodic() -> None:
+            run(None)
+
+        if spec.schedule is not None:
+            schedule = spec.schedule
+            return self.huey.periodic_task(lambda moment: schedule(moment), name=spec.name)(
+                run_periodic
+            )
+        return self.huey.task(
+            retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name
+        )(run)
+
+    def send(self, name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> None:
+        """Send now, outside any transaction. Prefer `enqueue(session, ...)`."""
+        wrapper = self._wrappers[name]
+        correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
+        if delay:
+            wrapper.schedule(args=(correlation_id, *args), kwargs=kwargs, delay=delay)
+        else:
+            wrapper(correlation_id, *args, **kwargs)
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())
+
+    def ping(self) -> None:
+        """Raise if the queue's storage is unreachable."""
+        self.huey.pending_count()
+
+    def consumer(self, *, workers: int, periodic: bool, embedded: bool) -> Consumer:
+        consumer_class = EmbeddedConsumer if embedded else Consumer
+        return consumer_class(
+            self.huey,
+            workers=workers,
+            periodic=periodic,
+            worker_type="thread",
+            initial_delay=0.01,
+            max_delay=0.25,
+            check_worker_health=True,
+        )
+
+    def close(self) -> None:
+        self.huey.storage.close()
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer inside the web process: the web server owns the signal handlers."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+_active_queue: TaskQueue | None = None
+_active_lock = threading.Lock()
+
+
+def activate(queue: TaskQueue | None) -> None:
+    global _active_queue
+    with _active_lock:
+        _active_queue = queue
+
+
+def active_queue() -> TaskQueue:
+    if _active_queue is None:
+        raise RuntimeError("no task queue is active in this process")
+    return _active_queue
+
+
+def enqueue(session: Session, name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> None:
+    """Queue a task to be sent after `session` commits (and never if it rolls back)."""
+    if name not in TASKS:
+        raise KeyError(f"unknown task {name!r}")
+    session.info.setdefault(PENDING_JOBS_KEY, []).append((name, args, kwargs, delay))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_jobs(session: Session) -> None:
+    jobs = session.info.pop(PENDING_JOBS_KEY, [])
+    if not jobs:
+        return
+    queue = active_queue()
+    for name, args, kwargs, delay in jobs:
+        try:
+            queue.send(name, *args, delay=delay, **kwargs)
+        except Exception:
+            # The committed rows are the source of truth; the sweeper re-drives their work.
+            log.exception("worker.enqueue.failed", task=name)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_jobs(session: Session, previous_transaction: Any) -> None:
+    session.info.pop(PENDING_JOBS_KEY, None)
