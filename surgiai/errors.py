@@ -7,6 +7,9 @@ from typing import Any
 
 class SurgiAIError(Exception):
     status_code = 500
+    # True for refusals whose bookkeeping must survive the error response (a failed login is
+    # counted and audited even though the request fails).
+    keep_changes = False
 
     def __init__(
         self, detail: str, *, status_code: int | None = None, headers: dict[str, str] | None = None
@@ -18,7 +21,12 @@ class SurgiAIError(Exception):
         self.headers = headers
 
     def to_body(self) -> dict[str, Any]:
-        return {"error": type(self).__name__, "detail": self.detail}
+        return {"error": self.public_name, "detail": self.detail}
+
+    @property
+    def public_name(self) -> str:
+        """The class clients see: internal refinements show as their public parent."""
+        return type(self).__name__
 
 
 class BadRequest(SurgiAIError):
@@ -27,6 +35,14 @@ class BadRequest(SurgiAIError):
 
 class NotAuthenticated(SurgiAIError):
     status_code = 401
+
+
+class LoginRejected(NotAuthenticated):
+    keep_changes = True
+
+    @property
+    def public_name(self) -> str:
+        return "NotAuthenticated"
 
 
 class InvalidSignature(SurgiAIError):

@@ -16,13 +16,12 @@ def insert_ignore_conflict(
 ) -> bool:
     """Insert one row unless its unique key exists. Returns True when a row was inserted."""
     dialect = session.get_bind().dialect.name
-    table = model.__table__
     if dialect == "postgresql":
-        pg_statement = postgresql.insert(table).values(**values)
+        pg_statement = postgresql.insert(model).values(**values)
         pg_statement = pg_statement.on_conflict_do_nothing(index_elements=index_elements)
         result = session.execute(pg_statement)
     else:
-        lite_statement = sqlite.insert(table).values(**values)
+        lite_statement = sqlite.insert(model).values(**values)
         lite_statement = lite_statement.on_conflict_do_nothing(index_elements=index_elements)
         result = session.execute(lite_statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -51,9 +51,8 @@ class TaskQueue:
         def run(correlation_id: str | None, *args: Any, **kwargs: Any) -> None:
             with structlog.contextvars.bound_contextvars(
                 correlation_id=correlation_id, task=spec.name
-            ):
-                with session_scope(session_factory) as session:
-                    spec.function(session, *args, **kwargs)
+            ), session_scope(session_factory) as session:
+                spec.function(session, *args, **kwargs)
 
         def run_periodic() -> None:
             run(None)
@@ -63,9 +62,9 @@ class TaskQueue:
             return self.huey.periodic_task(lambda moment: schedule(moment), name=spec.name)(
                 run_periodic
             )
-        return self.huey.task(
-            retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name
-        )(run)
+        return self.huey.task(retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name)(
+            run
+        )
 
     def send(self, name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> None:
         """Send now, outside any transaction. Prefer `enqueue(session, ...)`."""
@@ -122,7 +121,9 @@ def active_queue() -> TaskQueue:
     return _active_queue
 
 
-def enqueue(session: Session, name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> None:
+def enqueue(
+    session: Session, name: str, *args: Any, delay: float | None = None, **kwargs: Any
+) -> None:
     """Queue a task to be sent after `session` commits (and never if it rolls back)."""
     if name not in TASKS:
         raise KeyError(f"unknown task {name!r}")

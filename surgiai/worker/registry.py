@@ -92,4 +92,4 @@ def load_all_tasks() -> None:
     import surgiai.worker.sweeper  # noqa: F401
 
 
-__all__: list[Any] = ["TASKS", "SWEEPERS", "task", "periodic", "sweeper", "load_all_tasks"]
+__all__: list[Any] = ["SWEEPERS", "TASKS", "load_all_tasks", "periodic", "sweeper", "task"]

@@ -1,0 +1,3 @@
+from surgiai.cli import app
+
+app(prog_name="surgiai")

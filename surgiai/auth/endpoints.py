@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from surgiai.auth.dependencies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CallerDep,
+    CurrentUser,
+    UserManager,
+)
+from surgiai.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserRead, UserUpdate
+from surgiai.auth.security import csrf_token_for
+from surgiai.auth.service import ClientInfo, auth_service, user_service
+from surgiai.dependencies import DbSession, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+def client_info(request: Request) -> ClientInfo:
+    ip = request.client.host if request.client else "unknown"
+    return ClientInfo(ip=ip, user_agent=request.headers.get("user-agent"))
+
+
+@router.post("/auth/login", response_model=LoginResponse)
+def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+) -> LoginResponse:
+    result = auth_service.login(
+        session, settings, body.email, body.password.get_secret_value(), client_info(request)
+    )
+    max_age = settings.session_ttl_hours * 3600
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    # Readable by the dashboard's script, which echoes it in the X-CSRF-Token header.
+    response.set_cookie(
+        CSRF_COOKIE,
+        csrf_token_for(result.token, settings.resolved_secret_key()),
+        max_age=max_age,
+        httponly=False,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return LoginResponse(access_token=result.token, user=UserRead.model_validate(result.user))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(caller: CallerDep, response: Response, session: DbSession) -> None:
+    auth_service.logout(session, caller.token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/auth/me", response_model=UserRead)
+def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.get("/users", response_model=list[UserRead], tags=["users"])
+def list_users(_: UserManager, session: DbSession) -> list[UserRead]:
+    return [UserRead.model_validate(user) for user in user_service.list(session)]
+
+
+@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED, tags=["users"])
+def create_user(body: UserCreate, actor: UserManager, session: DbSession) -> UserRead:
+    return UserRead.model_validate(user_service.create(session, actor, body))
+
+
+@router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
+def get_user(user_id: int, _: UserManager, session: DbSession) -> UserRead:
+    return UserRead.model_validate(user_service.get(session, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
+def update_user(user_id: int, body: UserUpdate, actor: UserManager, session: DbSession) -> UserRead:
+    return UserRead.model_validate(user_service.update(session, actor, user_id, body))
+
+
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["users"])
+def delete_user(user_id: int, actor: UserManager, session: DbSession) -> None:
+    user_service.delete(session, actor, user_id)

@@ -1,0 +1,233 @@
+"""Users, logins and sessions. Never commits: the request or task boundary does."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surgiai.audit.service import audit_service
+from surgiai.auth.models import AuthSession, User
+from surgiai.auth.repository import AuthSessionRepository, LoginFailureRepository, UserRepository
+from surgiai.auth.roles import Permission, Role, has_permission
+from surgiai.auth.schemas import UserCreate, UserUpdate
+from surgiai.auth.security import (
+    generate_password,
+    hash_password,
+    new_session_token,
+    token_digest,
+    verify_password,
+)
+from surgiai.config import Settings
+from surgiai.errors import (
+    Conflict,
+    Forbidden,
+    LoginRejected,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
+from surgiai.kit.time import utcnow
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    user: User
+    auth_session: AuthSession
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str
+    user_agent: str | None
+
+
+class AuthService:
+    def login(
+        self, session: Session, settings: Settings, email: str, password: str, client: ClientInfo
+    ) -> Login:
+        email = email.strip().lower()
+        failures = LoginFailureRepository(session)
+        now = utcnow()
+        window_start = now - timedelta(seconds=settings.login_failure_window_seconds)
+        by_email, by_ip = failures.count_since(email=email, ip=client.ip, since=window_start)
+        if max(by_email, by_ip) >= settings.login_max_failures:
+            oldest = failures.oldest_since(email=email, ip=client.ip, since=window_start) or now
+            retry_after = settings.login_failure_window_seconds - (now - oldest).total_seconds()
+            raise TooManyRequests(
+                "Too many failed logins. Try again later.",
+                headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+            )
+
+        user = UserRepository(session).get_by_email(email)
+        password_ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not password_ok or not user.is_active:
+            failures.add(email, client.ip)
+            audit_service.record(
+                session,
+                "auth.login_failed",
+                actor_email=email,
+                ip=client.ip,
+                details={"reason": "inactive" if user and password_ok else "bad_credentials"},
+            )
+            raise LoginRejected("Wrong email or password.")
+
+        failures.clear_email(email)
+        token = new_session_token()
+        auth_session = AuthSessionRepository(session).add(
+            AuthSession(
+                token_hash=token_digest(token),
+                user_id=user.id,
+                expires_at=now + timedelta(hours=settings.session_ttl_hours),
+                ip=client.ip,
+                user_agent=(client.user_agent or "")[:300] or None,
+            )
+        )
+        user.last_login_at = now
+        audit_service.record(
+            session, "auth.login", actor_user_id=user.id, actor_email=user.email, ip=client.ip
+        )
+        return Login(token, user, auth_session)
+
+    def logout(self, session: Session, token: str) -> None:
+        AuthSessionRepository(session).delete_by_hash(token_digest(token))
+
+    def authenticate(self, session: Session, token: str) -> User:
+        auth_session = AuthSessionRepository(session).get_valid(token_digest(token), utcnow())
+        if auth_session is None or not auth_session.user.is_active:
+            raise NotAuthenticated("Your session has expired. Log in again.")
+        return auth_session.user
+
+
+class UserService:
+    def list(self, session: Session) -> Sequence[User]:
+        return UserRepository(session).list()
+
+    def get(self, session: Session, user_id: int) -> User:
+        user = UserRepository(session).get(user_id)
+        if user is None:
+            raise NotFound(f"No user with id {user_id}.")
+        return user
+
+    def create(self, session: Session, actor: User | None, data: UserCreate) -> User:
+        """Create a user; `actor` None means the operator's own CLI."""
+        if actor is not None:
+            self._check_may_grant(actor, data.role)
+        users = UserRepository(session)
+        if users.get_by_email(data.email) is not None:
+            raise Conflict(f"A user with email {data.email} already exists.")
+        try:
+            with session.begin_nested():
+                user = users.add(
+                    User(
+                        email=data.email,
+                        name=data.name,
+                        role=data.role,
+                        phone=data.phone,
+                        password_hash=hash_password(data.password.get_secret_value()),
+                    )
+                )
+        except IntegrityError as error:
+            raise Conflict(f"A user with email {data.email} already exists.") from error
+        audit_service.record(
+            session,
+            "user.created",
+            actor_user_id=actor.id if actor else None,
+            actor_email=actor.email if actor else "cli",
+            target_type="user",
+            target_id=user.id,
+            details={"email": user.email, "role": user.role.value},
+        )
+        return user
+
+    def update(self, session: Session, actor: User, user_id: int, data: UserUpdate) -> User:
+        user = self.get(session, user_id)
+        self._check_may_manage(actor, user)
+        changes = data.model_dump(exclude_unset=True)
+        if data.role is not None:
+            self._check_may_grant(actor, data.role)
+            if user.role == Role.owner and data.role != Role.owner:
+                self._keep_an_owner(session, user)
+        if data.is_active is False and user.role == Role.owner:
+            self._keep_an_owner(session, user)
+        for field in ("name", "role", "phone", "is_active"):
+            if field in changes:
+                setattr(user, field, changes[field])
+        if data.password is not None:
+            user.password_hash = hash_password(data.password.get_secret_value())
+        if data.password is not None or data.is_active is False:
+            AuthSessionRepository(session).delete_for_user(user.id)
+        audit_service.record(
+            session,
+            "user.updated",
+            actor_user_id=actor.id,
+            actor_email=actor.email,
+            target_type="user",
+            target_id=user.id,
+            details={"fields": sorted(changes)},
+        )
+        return user
+
+    def delete(self, session: Session, actor: User, user_id: int) -> None:
+        user = self.get(session, user_id)
+        self._check_may_manage(actor, user)
+        if user.role == Role.owner:
+            self._keep_an_owner(session, user)
+        UserRepository(session).delete(user)
+        audit_service.record(
+            session,
+            "user.deleted",
+            actor_user_id=actor.id,
+            actor_email=actor.email,
+            target_type="user",
+            target_id=user_id,
+            details={"email": user.email},
+        )
+
+    def ensure_owner(
+        self, session: Session, email: str | None, password: str | None
+    ) -> tuple[User, str | None] | None:
+        """On an empty database, create the first owner. Returns it and any generated password."""
+        users = UserRepository(session)
+        if users.count() > 0:
+            return None
+        generated = None if password else generate_password()
+        user = users.add(
+            User(
+                email=(email or "owner@surgiai.local").strip().lower(),
+                name="Owner",
+                role=Role.owner,
+                password_hash=hash_password(password or generated or ""),
+            )
+        )
+        audit_service.record(
+            session,
+            "user.created",
+            target_type="user",
+            target_id=user.id,
+            details={"email": user.email, "role": "owner", "bootstrap": True},
+        )
+        return user, generated
+
+    def _keep_an_owner(self, session: Session, user: User) -> None:
+        if user.is_active and UserRepository(session).count_active_owners(lock=True) <= 1:
+            raise Conflict("This is the last owner. Make another user owner first.")
+
+    @staticmethod
+    def _check_may_grant(actor: User, role: Role) -> None:
+        if role == Role.owner and not has_permission(actor.role, Permission.manage_owners):
+            raise Forbidden("Only an owner can grant the owner role.")
+
+    @staticmethod
+    def _check_may_manage(actor: User, user: User) -> None:
+        if user.role == Role.owner and not has_permission(actor.role, Permission.manage_owners):
+            raise Forbidden("Only an owner can change or remove an owner.")
+
+
+auth_service = AuthService()
+user_service = UserService()

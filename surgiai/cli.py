@@ -1,0 +1,190 @@
+"""The `surgiai` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from pydantic import SecretStr, ValidationError
+
+from surgiai.config import Settings
+
+app = typer.Typer(help="SurgiAI: WhatsApp sales and support for doctors.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage dashboard users.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, or stop with one line that names the bad setting."""
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "SURGIAI_" + "_".join(str(part) for part in first["loc"]).upper()
+        if not first["loc"]:
+            name = "settings"
+        typer.echo(f"surgiai: invalid setting {name}: {first['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+    from surgiai.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    return settings
+
+
+def prepare(settings: Settings) -> Any:
+    """Build the runtime, apply pending migrations and make sure an owner exists."""
+    from surgiai.db.engine import session_scope
+    from surgiai.db.migrate import upgrade
+    from surgiai.runtime import Runtime
+
+    runtime = Runtime.from_settings(settings)
+    upgrade(runtime.engine)
+    from surgiai.auth.service import user_service
+
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    with session_scope(runtime.session_factory) as session:
+        created = user_service.ensure_owner(session, settings.admin_email, password)
+    if created is not None:
+        user, generated = created
+        typer.echo(f"Created the first owner: {user.email}")
+        if generated:
+            typer.echo(f"Generated password (shown once, change it after logging in): {generated}")
+    return runtime
+
+
+@app.command()
+def run(
+    demo: Annotated[
+        bool, typer.Option(help="Add a simulated WhatsApp Cloud API and doctors.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+) -> None:
+    """Run everything in one process: API, dashboard and task workers."""
+    settings = load_settings(host=host, port=port, data_dir=data_dir)
+    runtime = prepare(settings)
+    from surgiai.app import create_app
+
+    consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
+    consumer.start()
+    try:
+        typer.echo(f"SurgiAI is running at http://{settings.host}:{settings.port}/")
+        _serve(create_app(runtime), settings)
+    finally:
+        consumer.stop(graceful=True)
+        runtime.close()
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the HTTP API only; `surgiai worker` processes run the tasks."""
+    settings = load_settings(host=host, port=port)
+    runtime = prepare(settings)
+    from surgiai.app import create_app
+
+    try:
+        _serve(create_app(runtime), settings)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def worker(
+    periodic: Annotated[
+        bool, typer.Option(help="Also run periodic tasks. Exactly one worker must have this.")
+    ] = False,
+    threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
+) -> None:
+    """Consume tasks from the queue (Redis in distributed mode)."""
+    settings = load_settings()
+    from surgiai.runtime import Runtime
+
+    runtime = Runtime.from_settings(settings)
+    consumer = runtime.queue.consumer(
+        workers=threads or settings.worker_threads, periodic=periodic, embedded=False
+    )
+    try:
+        consumer.run()
+    finally:
+        runtime.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings()
+    from surgiai.db.engine import make_engine
+    from surgiai.db.migrate import upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    settings.ensure_data_dir()
+    upgrade(engine)
+    engine.dispose()
+    typer.echo("Database is up to date.")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    role: Annotated[str, typer.Option(help="owner, admin, agent or viewer.")] = "agent",
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a dashboard user."""
+    from surgiai.auth.roles import Role
+    from surgiai.auth.schemas import UserCreate
+    from surgiai.auth.service import user_service
+    from surgiai.db.engine import session_scope
+
+    settings = load_settings()
+    runtime = prepare(settings)
+    try:
+        data = UserCreate(
+            email=email,
+            name=name or email.split("@")[0],
+            role=Role(role),
+            password=SecretStr(password),
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        typer.echo(f"surgiai: {field}: {first['msg']}", err=True)
+        runtime.close()
+        raise typer.Exit(code=2) from None
+    except ValueError:
+        typer.echo(f"surgiai: role must be one of {', '.join(r.value for r in Role)}", err=True)
+        runtime.close()
+        raise typer.Exit(code=2) from None
+    from surgiai.errors import SurgiAIError
+
+    try:
+        with session_scope(runtime.session_factory) as session:
+            user = user_service.create(session, None, data)
+    except SurgiAIError as error:
+        typer.echo(f"surgiai: {error.detail}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    typer.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+def _serve(application: Any, settings: Settings) -> None:
+    config = uvicorn.Config(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=True,
+    )
+    uvicorn.Server(config).run()

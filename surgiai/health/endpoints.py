@@ -1,0 +1,40 @@
+"""Liveness, readiness and Prometheus metrics: the only routes besides webhooks without login."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from surgiai.dependencies import RuntimeDep
+
+router = APIRouter(tags=["health"])
+log = structlog.get_logger(__name__)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(runtime: RuntimeDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    for name, check in (("database", runtime.check_database), ("queue", runtime.queue.ping)):
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as error:
+            log.warning("health.readyz.failed", check=name, error=type(error).__name__)
+            checks[name] = "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,43 @@
+"""Everything a process needs, built once from settings: database, task queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from surgiai.config import Settings
+from surgiai.db.engine import make_engine, make_session_factory
+from surgiai.worker import queue as task_queue
+from surgiai.worker.queue import TaskQueue
+from surgiai.worker.registry import load_all_tasks
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    queue: TaskQueue
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, queue_name: str = "surgiai") -> Runtime:
+        settings.ensure_data_dir()
+        load_all_tasks()
+        engine = make_engine(settings.resolved_database_url)
+        session_factory = make_session_factory(engine)
+        if settings.redis_url:
+            queue = TaskQueue.redis(settings.redis_url, session_factory, name=queue_name)
+        else:
+            queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
+        task_queue.activate(queue)
+        return cls(settings, engine, session_factory, queue)
+
+    def check_database(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self.queue.close()
+        self.engine.dispose()

@@ -1,0 +1,170 @@
+"""The operator's first steps: start the service, log in, and clear errors for bad settings."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGIAI_")}
+    env.update({"SURGIAI_DATA_DIR": str(tmp_path / "data"), "SURGIAI_DATABASE_URL": database_url})
+    return env
+
+
+class Service:
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"service exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("service did not answer /healthz")
+
+
+@pytest.fixture
+def start_service(tmp_path: Path) -> Iterator[object]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(command: str, env: dict[str, str]) -> Service:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "surgiai", command, "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        service = Service(process, port)
+        service.wait_ready()
+        return service
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+class TestFirstStart:
+    def test_owner_from_environment_can_log_in(
+        self, start_service: object, tmp_path: Path, database_url: str
+    ) -> None:
+        env = base_env(tmp_path, database_url)
+        env.update(
+            {
+                "SURGIAI_ADMIN_EMAIL": "boss@clinic.example",
+                "SURGIAI_ADMIN_PASSWORD": "a strong password",
+            }
+        )
+        service = start_service("api", env)  # type: ignore[operator]
+        response = httpx.post(
+            service.url + "/api/v1/auth/login",
+            json={"email": "boss@clinic.example", "password": "a strong password"},
+        )
+        assert response.status_code == 200
+        assert response.json()["user"]["role"] == "owner"
+        assert (tmp_path / "data" / "secret_key").exists()
+
+    def test_generated_password_is_printed_once_and_works(
+        self, start_service: object, tmp_path: Path, database_url: str
+    ) -> None:
+        env = base_env(tmp_path, database_url)
+        env["SURGIAI_ADMIN_EMAIL"] = "boss@clinic.example"
+        service = start_service("run", env)  # type: ignore[operator]
+        line = ""
+        while "Generated password" not in line:
+            line = service.process.stdout.readline()  # type: ignore[union-attr]
+        password = re.search(r": (\S+)$", line.strip()).group(1)  # type: ignore[union-attr]
+        response = httpx.post(
+            service.url + "/api/v1/auth/login",
+            json={"email": "boss@clinic.example", "password": password},
+        )
+        assert response.status_code == 200
+
+
+class TestInvalidSettings:
+    @pytest.mark.parametrize(
+        ("name", "value", "reason"),
+        [
+            ("SURGIAI_PORT", "eighty", "SURGIAI_PORT"),
+            ("SURGIAI_DATABASE_URL", "mysql://x", "SURGIAI_DATABASE_URL"),
+            ("SURGIAI_ADMIN_PASSWORD", "short", "at least 8 characters"),
+        ],
+    )
+    def test_refuses_to_start_with_a_one_line_reason(
+        self, tmp_path: Path, name: str, value: str, reason: str
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SURGIAI_")}
+        env[name] = value
+        env["SURGIAI_DATA_DIR"] = str(tmp_path)
+        result = subprocess.run(
+            [sys.executable, "-m", "surgiai", "api"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("surgiai: invalid setting")
+        assert reason in lines[0]
+
+
+class TestUsersCommand:
+    def test_creates_a_user_who_can_then_log_in(
+        self, start_service: object, tmp_path: Path, database_url: str
+    ) -> None:
+        env = base_env(tmp_path, database_url)
+        env["SURGIAI_ADMIN_PASSWORD"] = "owner password"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "surgiai",
+                "users",
+                "create",
+                "--email",
+                "asha@clinic.example",
+                "--role",
+                "agent",
+                "--password",
+                "agent password",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Created agent asha@clinic.example" in result.stdout
+        service = start_service("api", env)  # type: ignore[operator]
+        response = httpx.post(
+            service.url + "/api/v1/auth/login",
+            json={"email": "asha@clinic.example", "password": "agent password"},
+        )
+        assert response.json()["user"]["role"] == "agent"

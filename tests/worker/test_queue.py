@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surgiai.audit.models import AuditEvent
+from surgiai.audit.service import audit_service
+from surgiai.config import Settings
+from surgiai.db.engine import session_scope
+from surgiai.runtime import Runtime
+from surgiai.worker import queue as task_queue
+from surgiai.worker.registry import SWEEPERS, TASKS
+from surgiai.worker.sweeper import sweep
+from tests.conftest import drain, make_settings
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_runtime(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> Iterator[Runtime]:
+    extra: dict[str, object] = {}
+    if request.param == "redis":
+        extra["redis_url"] = request.getfixturevalue("redis_url")
+    settings = make_settings(tmp_path, database_url, **extra)
+    runtime = Runtime.from_settings(settings, queue_name=f"surgiai-test-{uuid.uuid4().hex[:8]}")
+    runtime.queue.huey.flush()
+    yield runtime
+    runtime.queue.huey.flush()
+    task_queue.activate(None)
+    runtime.close()
+
+
+def audit_actions(runtime: Runtime) -> list[str]:
+    with session_scope(runtime.session_factory) as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def wait_for(predicate: object, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+class TestEnqueueAfterCommit:
+    def test_job_is_sent_only_when_the_transaction_commits(self, queue_runtime: Runtime) -> None:
+        session = queue_runtime.session_factory()
+        audit_service.record(session, "test.committed")
+        assert queue_runtime.queue.pending() == 0
+        session.commit()
+        session.close()
+        assert queue_runtime.queue.pending() == 1
+        assert drain(queue_runtime.queue) == 1
+        assert audit_actions(queue_runtime) == ["test.committed"]
+
+    def test_job_is_dropped_on_rollback(self, queue_runtime: Runtime) -> None:
+        with (
+            pytest.raises(RuntimeError),
+            session_scope(queue_runtime.session_factory) as session,
+        ):
+            audit_service.record(session, "test.rolled_back")
+            raise RuntimeError("request failed")
+        assert queue_runtime.queue.pending() == 0
+        with session_scope(queue_runtime.session_factory) as session:
+            audit_service.record(session, "test.next")
+        drain(queue_runtime.queue)
+        assert audit_actions(queue_runtime) == ["test.next"]
+
+    def test_a_rerun_task_records_the_event_once(self, queue_runtime: Runtime) -> None:
+        with session_scope(queue_runtime.session_factory) as session:
+            audit_service.record(session, "test.once")
+        job = queue_runtime.queue.huey.dequeue()
+        queue_runtime.queue.huey.execute(job)
+        queue_runtime.queue.huey.execute(job)  # as if a worker died after running it
+        assert audit_actions(queue_runtime) == ["test.once"]
+
+
+class TestConsumerThreads:
+    def test_embedded_consumer_runs_queued_work(self, queue_runtime: Runtime) -> None:
+        consumer = queue_runtime.queue.consumer(workers=2, periodic=False, embedded=True)
+        consumer.start()
+        try:
+            for index in range(20):
+                with session_scope(queue_runtime.session_factory) as session:
+                    audit_service.record(session, f"test.{index}")
+            wait_for(lambda: len(audit_actions(queue_runtime)) == 20)
+        finally:
+            consumer.stop(graceful=True)
+        assert sorted(audit_actions(queue_runtime)) == sorted(f"test.{i}" for i in range(20))
+
+
+class TestSeparateWorkerProcess:
+    """Distributed mode: the producer and `surgiai worker` are different processes."""
+
+    def test_worker_process_consumes_what_this_process_enqueued(
+        self, tmp_path: Path, database_url: str, redis_url: str
+    ) -> None:
+        settings = make_settings(tmp_path, database_url, redis_url=redis_url)
+        runtime = Runtime.from_settings(settings)
+        runtime.queue.huey.flush()
+        env = {
+            **os.environ,
+            "SURGIAI_DATA_DIR": str(tmp_path),
+            "SURGIAI_DATABASE_URL": database_url,
+            "SURGIAI_REDIS_URL": redis_url,
+            "SURGIAI_SECRET_KEY": "test-secret-key-0123456789",
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "surgiai", "worker", "--threads", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            with session_scope(runtime.session_factory) as session:
+                audit_service.record(session, "test.cross_process")
+            wait_for(lambda: audit_actions(runtime) == ["test.cross_process"], timeout=30)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=20)
+            runtime.queue.huey.flush()
+            task_queue.activate(None)
+            runtime.close()
+
+
+class TestSweeper:
+    def test_sweepers_run_isolated_and_report_counts(self, runtime: Runtime) -> None:
+        def redrive_two(session: Session) -> int:
+            audit_service.record(session, "test.redriven")
+            return 2
+
+        def broken(session: Session) -> int:
+            raise RuntimeError("sweeper bug")
+
+        SWEEPERS["test.broken"] = broken
+        SWEEPERS["test.redrive"] = redrive_two
+        try:
+            with session_scope(runtime.session_factory) as session:
+                counts = sweep(session)
+        finally:
+            del SWEEPERS["test.broken"], SWEEPERS["test.redrive"]
+        assert counts["test.redrive"] == 2
+        assert "test.broken" not in counts
+        drain(runtime.queue)
+        assert audit_actions(runtime) == ["test.redriven"]
+
+    def test_periodic_tasks_are_registered(self, runtime: Runtime) -> None:
+        assert TASKS["worker.sweep"].schedule is not None
+        assert TASKS["auth.purge_expired"].schedule is not None
+        periodic_names = {task.name for task in runtime.queue.huey._registry.periodic_tasks}
+        assert {"worker.sweep", "auth.purge_expired"} <= periodic_names
+
+
+def test_settings_choose_redis_when_redis_url_is_set(
+    tmp_path: Path, database_url: str, redis_url: str
+) -> None:
+    settings: Settings = make_settings(tmp_path, database_url, redis_url=redis_url)
+    runtime = Runtime.from_settings(settings)
+    try:
+        assert type(runtime.queue.huey).__name__ == "RedisHuey"
+    finally:
+        task_queue.activate(None)
+        runtime.close()
