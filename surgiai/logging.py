@@ -53,7 +53,6 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
         mask_sensitive,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,8 @@ from surgiai.errors import (
     TooManyRequests,
 )
 from surgiai.kit.time import utcnow
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class AuthService:
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.is_active:
             failures.add(email, client.ip)
+            log.info("auth.login.failed", email=email, ip=client.ip)
             audit_service.record(
                 session,
                 "auth.login_failed",

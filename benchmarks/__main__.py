@@ -1,0 +1,33 @@
+"""`make bench`: run every benchmark and print one JSON object of figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks import queue_throughput
+
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "queue": queue_throughput.run,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"subset of: {', '.join(BENCHMARKS)}")
+    args = parser.parse_args()
+    selected = args.names or list(BENCHMARKS)
+    figures: dict[str, Any] = {}
+    for name in selected:
+        started = time.perf_counter()
+        print(f"bench: {name} …", file=sys.stderr, flush=True)
+        figures[name] = BENCHMARKS[name]()
+        figures[name]["bench_seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+main()
