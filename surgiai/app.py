@@ -15,8 +15,14 @@ from prometheus_client import Counter, Histogram
 
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
+from surgiai.conversations.endpoints import router as messages_router
 from surgiai.errors import SurgiAIError
+from surgiai.external_events.endpoints import admin_router as webhook_events_router
+from surgiai.external_events.endpoints import router as webhooks_router
+from surgiai.external_events.ingest import IngestWriter
+from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
+from surgiai.numbers.endpoints import router as numbers_router
 from surgiai.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -31,9 +37,15 @@ LATENCY = Histogram(
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    ingest = IngestWriter(runtime.session_factory, runtime.queue)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        ingest.start()
+        try:
+            yield
+        finally:
+            ingest.stop()
 
     app = FastAPI(
         title="SurgiAI",
@@ -44,9 +56,18 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.include_router(health_router)
-    app.include_router(auth_router)
-    app.include_router(audit_router)
+    app.state.ingest = ingest
+    app.state.app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
+    for router in (
+        health_router,
+        webhooks_router,
+        auth_router,
+        audit_router,
+        numbers_router,
+        messages_router,
+        webhook_events_router,
+    ):
+        app.include_router(router)
     _install_error_handlers(app)
     app.middleware("http")(_observe_request)
     return app

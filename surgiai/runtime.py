@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine, make_session_factory
+from surgiai.ratelimit import RateLimiter, make_rate_limiter
 from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 from surgiai.worker.registry import load_all_tasks
@@ -20,6 +21,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     queue: TaskQueue
+    limiter: RateLimiter
 
     @classmethod
     def from_settings(cls, settings: Settings, *, queue_name: str = "surgiai") -> Runtime:
@@ -32,7 +34,11 @@ class Runtime:
         else:
             queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
         task_queue.activate(queue)
-        return cls(settings, engine, session_factory, queue)
+        limiter = make_rate_limiter(settings, engine)
+        runtime = cls(settings, engine, session_factory, queue, limiter)
+        global _current
+        _current = runtime
+        return runtime
 
     def check_database(self) -> None:
         with self.engine.connect() as connection:
@@ -41,3 +47,13 @@ class Runtime:
     def close(self) -> None:
         self.queue.close()
         self.engine.dispose()
+
+
+_current: Runtime | None = None
+
+
+def current_runtime() -> Runtime:
+    """The runtime of this process, for tasks (which receive only a session)."""
+    if _current is None:
+        raise RuntimeError("no runtime has been built in this process")
+    return _current

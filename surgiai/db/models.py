@@ -2,8 +2,24 @@
 
 from surgiai.audit import models as audit_models
 from surgiai.auth import models as auth_models
+from surgiai.conversations import models as conversation_models
 from surgiai.db.base import Base
+from surgiai.doctors import models as doctor_models
+from surgiai.external_events import models as external_event_models
+from surgiai.media import models as media_models
+from surgiai.numbers import models as number_models
+from surgiai.ratelimit import models as ratelimit_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "metadata"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "conversation_models",
+    "doctor_models",
+    "external_event_models",
+    "media_models",
+    "metadata",
+    "number_models",
+    "ratelimit_models",
+]

@@ -1,0 +1,97 @@
+"""Apply one parsed WhatsApp webhook across domains: numbers, doctors, conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from sqlalchemy.orm import Session
+
+from surgiai.channels.base import (
+    AccountUpdateEvent,
+    InboundEvents,
+    PhoneQualityEvent,
+    UserPreferenceEvent,
+)
+from surgiai.channels.cloud.errors import plain_reason
+from surgiai.conversations.service import message_service
+from surgiai.doctors.service import doctor_service
+from surgiai.numbers.models import WhatsAppNumber
+from surgiai.numbers.repository import NumberRepository
+from surgiai.numbers.service import number_service
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class WebhookOutcome:
+    messages_stored: int = 0
+    statuses_applied: int = 0
+    unknown_phone_number_ids: set[str] = field(default_factory=set)
+
+
+def apply_cloud_webhook(session: Session, events: InboundEvents) -> WebhookOutcome:
+    outcome = WebhookOutcome()
+    numbers = NumberRepository(session)
+    by_pnid: dict[str, WhatsAppNumber | None] = {}
+
+    def number_for(phone_number_id: str) -> WhatsAppNumber | None:
+        if phone_number_id not in by_pnid:
+            by_pnid[phone_number_id] = numbers.get_by_phone_number_id(phone_number_id)
+        found = by_pnid[phone_number_id]
+        if found is None:
+            outcome.unknown_phone_number_ids.add(phone_number_id)
+        return found
+
+    for inbound in events.messages:
+        number = number_for(inbound.phone_number_id)
+        if number is not None and message_service.record_inbound(session, number, inbound):
+            outcome.messages_stored += 1
+    for update in events.statuses:
+        if number_for(update.phone_number_id) is not None:
+            if message_service.apply_status(session, update) is not None:
+                outcome.statuses_applied += 1
+    for error_event in events.errors:
+        number = number_for(error_event.phone_number_id or "")
+        if number is not None:
+            number_service.apply_send_error(number, error_event.error.code, error_event.error.details)
+    for event in events.management:
+        _apply_management(session, event, numbers)
+    for unknown in events.unknown:
+        log.info("webhooks.unhandled", field=unknown.field, reason=unknown.reason)
+    return outcome
+
+
+def _apply_management(
+    session: Session,
+    event: object,
+    numbers: NumberRepository,
+) -> None:
+    if isinstance(event, UserPreferenceEvent):
+        if not event.wa_id or event.category != "marketing_messages":
+            return
+        doctor = doctor_service.get_or_create(session, event.wa_id)
+        if event.value == "stop":
+            doctor_service.set_marketing_preference(doctor, opted_out=True)
+        elif event.value in {"resume", "signup"}:
+            doctor_service.set_marketing_preference(doctor, opted_out=False)
+    elif isinstance(event, PhoneQualityEvent):
+        for number in numbers.list_for_waba(event.waba_id or ""):
+            if _same_phone(number.display_phone_number, event.display_phone_number):
+                number_service.apply_quality_event(number, event)
+    elif isinstance(event, AccountUpdateEvent):
+        for number in numbers.list_for_waba(event.waba_id or ""):
+            if event.phone_number is None or _same_phone(
+                number.display_phone_number, event.phone_number
+            ):
+                number_service.apply_account_event(number, event)
+    else:
+        log.info("webhooks.management", kind=type(event).__name__)
+
+
+def _same_phone(ours: str, theirs: str | None) -> bool:
+    digits = "".join(ch for ch in ours if ch.isdigit())
+    return theirs is not None and digits == "".join(ch for ch in theirs if ch.isdigit())
+
+
+__all__ = ["WebhookOutcome", "apply_cloud_webhook", "plain_reason"]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surgiai.db.base import Base
+from surgiai.doctors.models import Doctor
+from surgiai.kit.time import utcnow
+from surgiai.numbers.models import WhatsAppNumber
+
+
+class Conversation(Base):
+    """One doctor on one of our numbers. The 24 h customer-service window lives here."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("doctor_id", "number_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doctor_id: Mapped[int] = mapped_column(ForeignKey("doctor.id", ondelete="CASCADE"))
+    number_id: Mapped[int] = mapped_column(
+        ForeignKey("whatsapp_number.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_message_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+
+    doctor: Mapped[Doctor] = relationship(lazy="joined")
+    number: Mapped[WhatsAppNumber] = relationship(lazy="joined")
+
+
+class Direction(StrEnum):
+    inbound = "in"
+    outbound = "out"
+
+
+class MessageState(StrEnum):
+    received = "received"  # inbound
+    queued = "queued"  # outbound, waiting for a worker (or a retry time)
+    sending = "sending"  # a worker claimed it and is calling the channel
+    accepted = "accepted"  # the channel took it (we have its wamid); no status webhook yet
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    played = "played"
+    failed = "failed"
+
+
+class SenderKind(StrEnum):
+    doctor = "doctor"
+    ai = "ai"
+    admin = "admin"
+    system = "system"
+
+
+class Message(Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        Index("ix_message_conversation_created", "conversation_id", "created_at"),
+        Index("ix_message_state_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE")
+    )
+    direction: Mapped[Direction] = mapped_column(Enum(Direction, native_enum=False, length=8))
+    wamid: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
+    type: Mapped[str] = mapped_column(String(32))
+    # The human-readable text (body, caption, button title …) for the inbox and search.
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    # Outbound: the Cloud API type object to send. Inbound: the message as received.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[MessageState] = mapped_column(Enum(MessageState, native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the doctor sent it (inbound) or the last status time reported by WhatsApp.
+    timestamp: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+    played_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    error_code: Mapped[int | None] = mapped_column(default=None)
+    error_title: Mapped[str | None] = mapped_column(String(300), default=None)
+    error_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    sender_kind: Mapped[SenderKind] = mapped_column(Enum(SenderKind, native_enum=False, length=16))
+    sender_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), default=None
+    )
+    sender_agent: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Template category (MARKETING, UTILITY, AUTHENTICATION) for outbound templates.
+    template_category: Mapped[str | None] = mapped_column(String(32), default=None)
+    context_wamid: Mapped[str | None] = mapped_column(String(128), default=None)
+    media_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_file.id", ondelete="SET NULL"), default=None
+    )
+
+    # Outbound delivery bookkeeping.
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    conversation: Mapped[Conversation] = relationship(lazy="joined")

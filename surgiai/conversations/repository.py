@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from surgiai.conversations.models import Conversation, Direction, Message, MessageState
+from surgiai.db.upsert import insert_ignore_conflict
+from surgiai.doctors.models import Doctor
+from surgiai.kit.time import utcnow
+
+
+class ConversationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, conversation_id: int) -> Conversation | None:
+        return self.session.get(Conversation, conversation_id)
+
+    def find(self, doctor_id: int, number_id: int) -> Conversation | None:
+        return self.session.scalar(
+            select(Conversation).where(
+                Conversation.doctor_id == doctor_id, Conversation.number_id == number_id
+            )
+        )
+
+    def get_or_create(self, doctor_id: int, number_id: int) -> Conversation:
+        conversation = self.find(doctor_id, number_id)
+        if conversation is not None:
+            return conversation
+        insert_ignore_conflict(
+            self.session,
+            Conversation,
+            {"doctor_id": doctor_id, "number_id": number_id, "created_at": utcnow()},
+            ["doctor_id", "number_id"],
+        )
+        conversation = self.find(doctor_id, number_id)
+        assert conversation is not None
+        return conversation
+
+    def for_doctor_recent_first(self, doctor_id: int) -> Sequence[Conversation]:
+        return self.session.scalars(
+            select(Conversation)
+            .where(Conversation.doctor_id == doctor_id)
+            .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+        ).all()
+
+    def exists_for_number(self, number_id: int) -> bool:
+        return bool(
+            self.session.scalar(select(exists().where(Conversation.number_id == number_id)))
+        )
+
+
+class MessageRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, message_id: int) -> Message | None:
+        return self.session.get(Message, message_id)
+
+    def get_by_wamid(self, wamid: str) -> Message | None:
+        return self.session.scalar(select(Message).where(Message.wamid == wamid))
+
+    def add(self, message: Message) -> Message:
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def insert_inbound_once(self, values: dict[str, object]) -> bool:
+        """Insert an inbound message unless its wamid is already stored."""
+        return insert_ignore_conflict(self.session, Message, values, ["wamid"])
+
+    def list_for_doctor(
+        self, wa_id: str, *, direction: Direction | None, limit: int, before_id: int | None
+    ) -> Sequence[Message]:
+        statement = (
+            select(Message)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .join(Doctor, Conversation.doctor_id == Doctor.id)
+            .where(Doctor.wa_id == wa_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        if direction is not None:
+            statement = statement.where(Message.direction == direction)
+        if before_id is not None:
+            statement = statement.where(Message.id < before_id)
+        return self.session.scalars(statement).all()
+
+    def claim_for_sending(self, message_id: int, now: datetime) -> bool:
+        """Move a queued message whose time has come to `sending`. Only one worker wins."""
+        result = self.session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.status == MessageState.queued,
+                Message.wamid.is_(None),
+                (Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now),
+            )
+            .values(status=MessageState.sending, claimed_at=now, attempts=Message.attempts + 1)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def stuck_in_sending(self, claimed_before: datetime, limit: int) -> Sequence[Message]:
+        return self.session.scalars(
+            select(Message)
+            .where(Message.status == MessageState.sending, Message.claimed_at < claimed_before)
+            .limit(limit)
+        ).all()
+
+    def overdue_queued(self, due_before: datetime, limit: int) -> Sequence[int]:
+        """Queued messages nobody picked up (their task was lost): due long enough ago."""
+        return self.session.scalars(
+            select(Message.id)
+            .where(
+                Message.status == MessageState.queued,
+                Message.direction == Direction.outbound,
+                ((Message.next_attempt_at.is_(None)) & (Message.created_at < due_before))
+                | (Message.next_attempt_at < due_before),
+            )
+            .limit(limit)
+        ).all()
+
+
+def mark_accepted(session: Session, message_id: int, wamid: str) -> None:
+    """Record WhatsApp's acceptance unless a status webhook got there first."""
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.wamid.is_(None))
+        .values(wamid=wamid, status=MessageState.accepted, claimed_at=None)
+    )

@@ -1,0 +1,210 @@
+"""Outbound delivery and inbound media download, as idempotent tasks over message rows."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.orm import Session
+
+from surgiai.channels.base import OutboundMessage
+from surgiai.channels.cloud.errors import (
+    GraphApiError,
+    GraphTransportError,
+    plain_reason,
+    retry_delay,
+)
+from surgiai.conversations.models import Message, MessageState
+from surgiai.conversations.repository import MessageRepository, mark_accepted
+from surgiai.conversations.service import (
+    CALLBACK_PREFIX,
+    DOWNLOAD_MEDIA_TASK,
+    SEND_TASK,
+    message_service,
+    window_open,
+)
+from surgiai.kit import aio
+from surgiai.kit.time import utcnow
+from surgiai.media.service import media_service
+from surgiai.numbers.graph import cloud_client
+from surgiai.numbers.service import number_service
+from surgiai.runtime import current_runtime
+from surgiai.worker.queue import enqueue
+from surgiai.worker.registry import sweeper, task
+
+log = structlog.get_logger(__name__)
+
+MAX_SEND_ATTEMPTS = 6
+# A pacing wait longer than this is not slept in a worker thread: the message is rescheduled.
+MAX_INLINE_WAIT_SECONDS = 2.0
+PAIR_RATE_PER_SECOND = 1 / 6
+PAIR_BURST = 45
+# A claim older than this belongs to a worker that died (a send takes seconds at most).
+STUCK_SENDING_AFTER = timedelta(minutes=2)
+LOST_QUEUED_AFTER = timedelta(minutes=1)
+
+
+@task(SEND_TASK)
+def send_message(session: Session, message_id: int) -> None:
+    messages = MessageRepository(session)
+    if not messages.claim_for_sending(message_id, utcnow()):
+        return  # sent, failed, not due yet, or another worker has it
+    session.commit()  # the claim is durable before any call to WhatsApp
+    message = messages.get(message_id)
+    assert message is not None
+    _deliver(session, message)
+
+
+def _deliver(session: Session, message: Message) -> None:
+    runtime = current_runtime()
+    conversation = message.conversation
+    number = conversation.number
+    doctor = conversation.doctor
+    if not number_service.can_send(number):
+        reason = number.paused_reason or f"Number {number.label} cannot send now."
+        message_service.mark_failed(message, None, "Number unavailable", reason)
+        return
+    if doctor.unreachable_reason:
+        message_service.mark_failed(message, 131026, "Undeliverable", doctor.unreachable_reason)
+        return
+    if message.type != "template" and not window_open(conversation, utcnow()):
+        message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
+        return
+
+    limiter = runtime.limiter
+    pair_wait = limiter.reserve(
+        f"pair:{number.id}:{doctor.wa_id}",
+        rate_per_second=PAIR_RATE_PER_SECOND,
+        burst=PAIR_BURST,
+        max_wait=0.0,
+    )
+    if pair_wait < 0:
+        _reschedule(session, message, -pair_wait, pacing=True)
+        return
+    wait = limiter.reserve(
+        f"number:{number.id}",
+        rate_per_second=number.throughput_mps,
+        burst=1,
+        max_wait=MAX_INLINE_WAIT_SECONDS,
+    )
+    if wait < 0:
+        # Spread the returns so a backlog does not come back as one herd.
+        _reschedule(session, message, -wait * random.uniform(1.0, 2.0), pacing=True)  # noqa: S311
+        return
+    outbound = OutboundMessage(
+        to=doctor.wa_id,
+        type=message.type,
+        payload=message.payload,
+        context_message_id=message.context_wamid,
+        biz_opaque_callback_data=f"{CALLBACK_PREFIX}{message.id}",
+    )
+    client = cloud_client(number, runtime.settings)
+    session.commit()  # hold no database lock while waiting for the slot or for WhatsApp
+    if wait > 0:
+        time.sleep(wait)
+    try:
+        result = aio.run(client.send(number.phone_number_id, outbound))
+    except GraphApiError as error:
+        _handle_send_error(session, message, error.code, error.title, error.details)
+        return
+    except GraphTransportError as error:
+        log.warning("conversations.send.transport_error", message_id=message.id, error=str(error))
+        _handle_send_error(session, message, None, "WhatsApp unreachable", str(error))
+        return
+    mark_accepted(session, message.id, result.wamid)
+
+
+def _handle_send_error(
+    session: Session, message: Message, code: int | None, title: str | None, details: str | None
+) -> None:
+    session.refresh(message)
+    if message.wamid is not None:
+        return  # a status webhook proved WhatsApp accepted it after all
+    retries_done = message.attempts - 1
+    delay = (
+        min(2.0 * 2**retries_done, 60.0) if code is None else retry_delay(code, retries_done)
+    )
+    reason = plain_reason(code, details) if code is not None else f"WhatsApp unreachable: {details}"
+    if delay is not None and message.attempts < MAX_SEND_ATTEMPTS:
+        message.error_code = code
+        message.error_reason = reason[:500]
+        log.info("conversations.send.retry", message_id=message.id, code=code, delay=delay)
+        _reschedule(session, message, delay * random.uniform(1.0, 1.25))  # noqa: S311
+        return
+    log.warning("conversations.send.failed", message_id=message.id, code=code)
+    message_service.mark_failed(message, code, title, reason)
+    if code is not None:
+        message_service.react_to_error(message, code, details)
+
+
+def _reschedule(
+    session: Session, message: Message, delay: float, *, pacing: bool = False
+) -> None:
+    if pacing:
+        message.attempts -= 1  # waiting for a rate-limit slot is not a failed attempt
+    message.status = MessageState.queued
+    message.claimed_at = None
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    enqueue(session, SEND_TASK, message.id, delay=delay)
+
+
+@task(DOWNLOAD_MEDIA_TASK, retries=3, retry_delay=10)
+def download_media(session: Session, message_id: int) -> None:
+    """Keep a doctor's media: WhatsApp's media ids expire after 7 days, URLs after 5 minutes."""
+    message = MessageRepository(session).get(message_id)
+    if message is None or message.media_file_id is not None:
+        return
+    body = message.payload.get(message.type)
+    media_id = body.get("id") if isinstance(body, dict) else None
+    if not media_id:
+        return
+    runtime = current_runtime()
+    number = message.conversation.number
+    client = cloud_client(number, runtime.settings)
+    session.commit()
+
+    async def fetch() -> tuple[bytes, str]:
+        info = await client.get_media(media_id, phone_number_id=number.phone_number_id)
+        return await client.download_media(info.url), info.mime_type or "application/octet-stream"
+
+    try:
+        data, mime_type = aio.run(fetch())
+    except GraphApiError as error:
+        log.warning("conversations.media.unavailable", message_id=message_id, code=error.code)
+        return
+    media = media_service.store(
+        session,
+        runtime.settings.data_dir / "media",
+        data,
+        mime_type=mime_type,
+        filename=body.get("filename") if isinstance(body, dict) else None,
+    )
+    message.media_file_id = media.id
+
+
+@sweeper("conversations.outbound")
+def redrive_outbound(session: Session) -> int:
+    """Re-queue sends whose worker died mid-flight, and queued sends whose task was lost.
+
+    A message that WhatsApp accepted has a wamid (from the response, or adopted from a status
+    webhook's callback data), and the claim only takes messages without one: it is never sent
+    twice.
+    """
+    now = utcnow()
+    messages = MessageRepository(session)
+    count = 0
+    for message in messages.stuck_in_sending(now - STUCK_SENDING_AFTER, limit=500):
+        if message.wamid is not None:
+            message.status = MessageState.accepted
+            continue
+        message.status = MessageState.queued
+        message.claimed_at = None
+        message.next_attempt_at = None
+        enqueue(session, SEND_TASK, message.id)
+        count += 1
+    for message_id in messages.overdue_queued(now - LOST_QUEUED_AFTER, limit=500):
+        enqueue(session, SEND_TASK, message_id)
+        count += 1
+    return count

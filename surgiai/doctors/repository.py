@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surgiai.db.upsert import insert_ignore_conflict
+from surgiai.doctors.models import Doctor
+from surgiai.kit.time import utcnow
+
+
+class DoctorRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, doctor_id: int) -> Doctor | None:
+        return self.session.get(Doctor, doctor_id)
+
+    def get_by_wa_id(self, wa_id: str) -> Doctor | None:
+        return self.session.scalar(select(Doctor).where(Doctor.wa_id == wa_id))
+
+    def get_or_create(self, wa_id: str) -> Doctor:
+        """Safe under concurrency: two workers meeting a new doctor create one row."""
+        doctor = self.get_by_wa_id(wa_id)
+        if doctor is not None:
+            return doctor
+        now = utcnow()
+        insert_ignore_conflict(
+            self.session, Doctor, {"wa_id": wa_id, "created_at": now, "updated_at": now}, ["wa_id"]
+        )
+        doctor = self.get_by_wa_id(wa_id)
+        assert doctor is not None
+        return doctor

@@ -1,0 +1,42 @@
+"""Doctors as far as messaging needs them: identity, marketing preference, reachability."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session
+
+from surgiai.doctors.models import Doctor
+from surgiai.doctors.repository import DoctorRepository
+from surgiai.kit.time import utcnow
+
+log = structlog.get_logger(__name__)
+
+
+class DoctorService:
+    def get_or_create(self, session: Session, wa_id: str, profile_name: str | None = None) -> Doctor:
+        doctor = DoctorRepository(session).get_or_create(wa_id)
+        if profile_name and doctor.profile_name != profile_name:
+            doctor.profile_name = profile_name[:200]
+        return doctor
+
+    def get_by_wa_id(self, session: Session, wa_id: str) -> Doctor | None:
+        return DoctorRepository(session).get_by_wa_id(wa_id)
+
+    def set_marketing_preference(self, doctor: Doctor, *, opted_out: bool) -> None:
+        if doctor.marketing_opted_out == opted_out:
+            return
+        doctor.marketing_opted_out = opted_out
+        doctor.marketing_opted_out_at = utcnow() if opted_out else None
+        log.info("doctors.marketing_preference", doctor_id=doctor.id, opted_out=opted_out)
+
+    def mark_unreachable(self, doctor: Doctor, reason: str) -> None:
+        doctor.unreachable_reason = reason[:300]
+        doctor.unreachable_at = utcnow()
+
+    def mark_reachable(self, doctor: Doctor) -> None:
+        """A doctor who writes to us can evidently receive messages again."""
+        doctor.unreachable_reason = None
+        doctor.unreachable_at = None
+
+
+doctor_service = DoctorService()

@@ -1,0 +1,118 @@
+"""WhatsApp webhooks: verify → store raw → 200 → process in a task (STYLE rule 5)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from surgiai.auth.dependencies import require
+from surgiai.auth.models import User
+from surgiai.auth.roles import Permission
+from surgiai.dependencies import DbSession, RuntimeDep
+from surgiai.errors import BadRequest, Forbidden, InvalidSignature, NotAuthenticated, PayloadTooLarge
+from surgiai.external_events.models import EventState
+from surgiai.external_events.repository import ExternalEventRepository
+from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
+
+router = APIRouter(tags=["webhooks"])
+log = structlog.get_logger(__name__)
+
+SOURCE_CLOUD = "whatsapp_cloud"
+SIGNATURE_HEADER = "x-hub-signature-256"
+# Meta's payloads are at most 3 MB (CLOUD_API.md §3.2).
+MAX_BODY_BYTES = 3 * 1024 * 1024
+
+
+@router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+def verify_subscription(
+    runtime: RuntimeDep,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge")] = None,
+) -> PlainTextResponse:
+    """Meta's verification handshake: echo the challenge for our verify token only."""
+    expected = runtime.settings.webhook_verify_token
+    if (
+        mode != "subscribe"
+        or expected is None
+        or token is None
+        or challenge is None
+        or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
+    ):
+        raise Forbidden("Verification failed: wrong hub.mode or hub.verify_token.")
+    return PlainTextResponse(challenge)
+
+
+@router.post("/webhooks/whatsapp", response_class=PlainTextResponse)
+async def receive(request: Request) -> Response:
+    body = await _read_limited(request)
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not header:
+        raise NotAuthenticated("Missing X-Hub-Signature-256 header.")
+    if not request.app.state.app_secrets.verify(body, header):
+        log.warning("webhooks.signature.invalid", bytes=len(body))
+        raise InvalidSignature("The X-Hub-Signature-256 signature does not match the body.")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+        raise BadRequest('Not a WhatsApp webhook: "object" must be "whatsapp_business_account".')
+    await request.app.state.ingest.store(SOURCE_CLOUD, body)
+    return PlainTextResponse("OK")
+
+
+async def _read_limited(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("Webhook bodies are at most 3 MB.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge("Webhook bodies are at most 3 MB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+admin_router = APIRouter(prefix="/api/v1/webhook-events", tags=["webhooks"])
+NumberManager = Annotated[User, Depends(require(Permission.manage_numbers))]
+
+
+@admin_router.get("", response_model=ExternalEventPage)
+def list_webhook_events(
+    _: NumberManager,
+    session: DbSession,
+    state: EventState | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before_id: int | None = None,
+) -> ExternalEventPage:
+    """Received deliveries; `state=unrouted` shows events for numbers we do not have."""
+    events = ExternalEventRepository(session).page(state=state, limit=limit, before_id=before_id)
+    items = [
+        ExternalEventRead(
+            id=event.id,
+            source=event.source,
+            received_at=event.received_at,
+            state=event.state.value,
+            processed_at=event.processed_at,
+            attempts=event.attempts,
+            error=event.error,
+            payload=_decode(event.body),
+        )
+        for event in events
+    ]
+    return ExternalEventPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
+
+
+def _decode(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surgiai.db.base import Base
+from surgiai.kit.time import utcnow
+
+
+class EventState(StrEnum):
+    pending = "pending"
+    processed = "processed"
+    # Valid, but for a phone number id we do not have: kept for the admins to see.
+    unrouted = "unrouted"
+    failed = "failed"
+
+
+class ExternalEvent(Base):
+    """A webhook delivery exactly as received. The unique key makes redeliveries harmless."""
+
+    __tablename__ = "external_event"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_external_event_state_received", "state", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    # SHA-256 of the raw body: Meta redelivers the same bytes.
+    external_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[EventState] = mapped_column(
+        Enum(EventState, native_enum=False, length=16), default=EventState.pending
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(1000), default=None)

@@ -1,0 +1,57 @@
+"""The app secrets a WhatsApp webhook may be signed with, cached briefly so verifying a
+delivery costs no database query."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from surgiai.channels.cloud.signature import verify_signature
+from surgiai.config import Settings
+from surgiai.numbers.models import WhatsAppNumber
+from surgiai.numbers.service import number_service
+
+CACHE_SECONDS = 30.0
+# A signature that matches no cached secret may come from a number added since the last load;
+# reload then, but not more often than this, so forged requests cannot hammer the database.
+MIN_RELOAD_SECONDS = 1.0
+
+
+class AppSecrets:
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
+        self._settings = settings
+        self._session_factory = session_factory
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self._loaded_at = float("-inf")
+
+    def verify(self, body: bytes, header: str) -> bool:
+        if verify_signature(body, header, self._get(max_age=CACHE_SECONDS)):
+            return True
+        return verify_signature(body, header, self._get(max_age=MIN_RELOAD_SECONDS))
+
+    def _get(self, *, max_age: float) -> tuple[str, ...]:
+        with self._lock:
+            if time.monotonic() - self._loaded_at > max_age:
+                self._secrets = self._load()
+                self._loaded_at = time.monotonic()
+            return self._secrets
+
+    def _load(self) -> tuple[str, ...]:
+        secrets: list[str] = []
+        if self._settings.meta_app_secret is not None:
+            secrets.append(self._settings.meta_app_secret.get_secret_value())
+        key = self._settings.resolved_secret_key()
+        with self._session_factory() as session:
+            numbers = session.scalars(
+                select(WhatsAppNumber).where(WhatsAppNumber.app_secret_encrypted.is_not(None))
+            ).all()
+            for number in numbers:
+                secret = number_service.app_secret(number, key)
+                if secret and secret not in secrets:
+                    secrets.append(secret)
+            session.rollback()
+        return tuple(secrets)

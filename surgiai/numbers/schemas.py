@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+IdString = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$")]
+
+
+class NumberCreate(BaseModel):
+    label: Annotated[str, Field(min_length=1, max_length=100)]
+    channel: Literal["cloud"] = "cloud"
+    phone_number_id: IdString
+    waba_id: IdString
+    display_phone_number: Annotated[str, Field(min_length=5, max_length=32)]
+    access_token: Annotated[SecretStr, Field(min_length=8, max_length=1500)]
+    app_secret: Annotated[SecretStr | None, Field(min_length=8, max_length=500)] = None
+    business_portfolio_id: IdString | None = None
+    throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+
+
+class NumberUpdate(BaseModel):
+    label: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    display_phone_number: Annotated[str | None, Field(min_length=5, max_length=32)] = None
+    access_token: Annotated[SecretStr | None, Field(min_length=8, max_length=1500)] = None
+    app_secret: Annotated[SecretStr | None, Field(min_length=8, max_length=500)] = None
+    business_portfolio_id: IdString | None = None
+    enabled: bool | None = None
+    throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+    # Admins resume a paused number once the cause is fixed.
+    paused: Literal[False] | None = None
+
+
+class NumberHealth(BaseModel):
+    status: str
+    quality_rating: str
+    messaging_tier: str | None
+    throughput_level: str
+    throughput_mps: int
+    paused: bool
+    paused_reason: str | None
+    paused_at: datetime | None
+    last_error_code: int | None
+    last_error_reason: str | None
+    last_error_at: datetime | None
+    checked_at: datetime | None
+    check_error: str | None
+    sent_last_hour: int
+    failed_last_hour: int
+    error_rate_last_hour: float
+    can_send: bool
+
+
+class NumberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    label: str
+    channel: str
+    phone_number_id: str
+    waba_id: str
+    business_portfolio_id: str | None
+    display_phone_number: str
+    verified_name: str | None
+    access_token_hint: str
+    has_app_secret: bool
+    enabled: bool
+    created_at: datetime
+    health: NumberHealth

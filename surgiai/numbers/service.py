@@ -1,0 +1,279 @@
+"""WhatsApp numbers: credentials, live health, pausing and choosing which number sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from surgiai.channels.base import AccountUpdateEvent, PhoneQualityEvent
+from surgiai.channels.cloud.errors import ErrorReaction, classify, plain_reason
+from surgiai.errors import Conflict, NotFound
+from surgiai.kit.crypto import SecretBox, hint
+from surgiai.kit.time import utcnow
+from surgiai.numbers.models import ChannelKind, WhatsAppNumber
+from surgiai.numbers.repository import NumberRepository
+from surgiai.numbers.schemas import NumberCreate, NumberHealth, NumberRead, NumberUpdate
+from surgiai.worker.queue import enqueue
+
+log = structlog.get_logger(__name__)
+
+REFRESH_TASK = "numbers.refresh_health"
+HEALTH_FIELDS = (
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "status",
+    "throughput",
+    "whatsapp_business_manager_messaging_limit",
+)
+THROUGHPUT_BY_LEVEL = {"STANDARD": 80, "HIGH": 1000, "COEXISTENCE": 20}
+# Statuses in which Meta will not send for the number.
+BLOCKED_STATUSES = frozenset(
+    {"BANNED", "RESTRICTED", "DISCONNECTED", "DELETED", "MIGRATED", "PENDING", "UNVERIFIED"}
+)
+QUALITY_ORDER = {"GREEN": 0, "UNKNOWN": 1, "NA": 1, "YELLOW": 2, "RED": 3}
+
+
+class NumberService:
+    def __init__(self) -> None:
+        self._boxes: dict[str, SecretBox] = {}
+
+    def box(self, secret_key: str) -> SecretBox:
+        if secret_key not in self._boxes:
+            self._boxes[secret_key] = SecretBox(secret_key)
+        return self._boxes[secret_key]
+
+    # --- CRUD ---------------------------------------------------------------------------------
+
+    def create(self, session: Session, secret_key: str, data: NumberCreate) -> WhatsAppNumber:
+        numbers = NumberRepository(session)
+        if numbers.get_by_phone_number_id(data.phone_number_id) is not None:
+            raise Conflict(f"Phone number id {data.phone_number_id} is already registered.")
+        box = self.box(secret_key)
+        token = data.access_token.get_secret_value()
+        number = numbers.add(
+            WhatsAppNumber(
+                label=data.label,
+                channel=ChannelKind(data.channel),
+                phone_number_id=data.phone_number_id,
+                waba_id=data.waba_id,
+                business_portfolio_id=data.business_portfolio_id,
+                display_phone_number=data.display_phone_number,
+                access_token_encrypted=box.encrypt(token),
+                access_token_hint=hint(token),
+                app_secret_encrypted=(
+                    box.encrypt(data.app_secret.get_secret_value()) if data.app_secret else None
+                ),
+                throughput_mps=data.throughput_mps or THROUGHPUT_BY_LEVEL["STANDARD"],
+            )
+        )
+        enqueue(session, REFRESH_TASK, number.id)
+        return number
+
+    def get(self, session: Session, number_id: int) -> WhatsAppNumber:
+        number = NumberRepository(session).get(number_id)
+        if number is None:
+            raise NotFound(f"No WhatsApp number with id {number_id}.")
+        return number
+
+    def list(self, session: Session) -> Sequence[WhatsAppNumber]:
+        return NumberRepository(session).list()
+
+    def update(
+        self, session: Session, secret_key: str, number_id: int, data: NumberUpdate
+    ) -> WhatsAppNumber:
+        number = self.get(session, number_id)
+        box = self.box(secret_key)
+        for field in ("label", "display_phone_number", "business_portfolio_id", "enabled"):
+            value = getattr(data, field)
+            if value is not None:
+                setattr(number, field, value)
+        if data.throughput_mps is not None:
+            number.throughput_mps = data.throughput_mps
+        if data.access_token is not None:
+            token = data.access_token.get_secret_value()
+            number.access_token_encrypted = box.encrypt(token)
+            number.access_token_hint = hint(token)
+        if data.app_secret is not None:
+            number.app_secret_encrypted = box.encrypt(data.app_secret.get_secret_value())
+        if data.paused is False and number.paused:
+            log.info("numbers.resumed", number_id=number.id, reason=number.paused_reason)
+            number.paused = False
+            number.paused_reason = None
+            number.paused_at = None
+        if data.access_token is not None or data.paused is False:
+            enqueue(session, REFRESH_TASK, number.id)
+        return number
+
+    def delete(self, session: Session, number_id: int) -> None:
+        from surgiai.conversations.repository import ConversationRepository
+
+        number = self.get(session, number_id)
+        if ConversationRepository(session).exists_for_number(number.id):
+            raise Conflict(
+                "This number has conversations; disable it instead so their history is kept."
+            )
+        NumberRepository(session).delete(number)
+
+    def request_refresh(self, session: Session, number_id: int) -> WhatsAppNumber:
+        number = self.get(session, number_id)
+        enqueue(session, REFRESH_TASK, number.id)
+        return number
+
+    # --- Reading ------------------------------------------------------------------------------
+
+    def read(self, session: Session, numbers: Sequence[WhatsAppNumber]) -> list[NumberRead]:
+        counts = NumberRepository(session).outbound_counts_since(utcnow() - timedelta(hours=1))
+        return [self._to_read(number, counts.get(number.id, (0, 0))) for number in numbers]
+
+    def _to_read(self, number: WhatsAppNumber, counts: tuple[int, int]) -> NumberRead:
+        sent, failed = counts
+        health = NumberHealth(
+            status=number.status,
+            quality_rating=number.quality_rating,
+            messaging_tier=number.messaging_tier,
+            throughput_level=number.throughput_level,
+            throughput_mps=number.throughput_mps,
+            paused=number.paused,
+            paused_reason=number.paused_reason,
+            paused_at=number.paused_at,
+            last_error_code=number.last_error_code,
+            last_error_reason=number.last_error_reason,
+            last_error_at=number.last_error_at,
+            checked_at=number.health_checked_at,
+            check_error=number.health_check_error,
+            sent_last_hour=sent,
+            failed_last_hour=failed,
+            error_rate_last_hour=round(failed / sent, 4) if sent else 0.0,
+            can_send=self.can_send(number),
+        )
+        return NumberRead(
+            id=number.id,
+            label=number.label,
+            channel=number.channel.value,
+            phone_number_id=number.phone_number_id,
+            waba_id=number.waba_id,
+            business_portfolio_id=number.business_portfolio_id,
+            display_phone_number=number.display_phone_number,
+            verified_name=number.verified_name,
+            access_token_hint=number.access_token_hint,
+            has_app_secret=number.app_secret_encrypted is not None,
+            enabled=number.enabled,
+            created_at=number.created_at,
+            health=health,
+        )
+
+    # --- Credentials --------------------------------------------------------------------------
+
+    def access_token(self, number: WhatsAppNumber, secret_key: str) -> str:
+        return self.box(secret_key).decrypt(number.access_token_encrypted)
+
+    def app_secret(self, number: WhatsAppNumber, secret_key: str) -> str | None:
+        if number.app_secret_encrypted is None:
+            return None
+        return self.box(secret_key).decrypt(number.app_secret_encrypted)
+
+    # --- Health -------------------------------------------------------------------------------
+
+    @staticmethod
+    def can_send(number: WhatsAppNumber) -> bool:
+        return number.enabled and not number.paused and number.status not in BLOCKED_STATUSES
+
+    def apply_phone_fields(self, number: WhatsAppNumber, fields: dict[str, Any]) -> None:
+        """Apply `GET /{phone-number-id}?fields=…` to the health record."""
+        if status := fields.get("status"):
+            number.status = str(status)
+        if quality := fields.get("quality_rating"):
+            number.quality_rating = str(quality)
+        if verified_name := fields.get("verified_name"):
+            number.verified_name = str(verified_name)
+        tier = fields.get("whatsapp_business_manager_messaging_limit") or fields.get(
+            "messaging_limit_tier"
+        )
+        if tier:
+            number.messaging_tier = str(tier)
+        throughput = fields.get("throughput")
+        if isinstance(throughput, dict) and throughput.get("level"):
+            self._set_throughput_level(number, str(throughput["level"]))
+        number.health_checked_at = utcnow()
+        number.health_check_error = None
+
+    def record_check_failure(self, number: WhatsAppNumber, reason: str) -> None:
+        number.health_checked_at = utcnow()
+        number.health_check_error = reason[:500]
+
+    def _set_throughput_level(self, number: WhatsAppNumber, level: str) -> None:
+        previous = THROUGHPUT_BY_LEVEL.get(number.throughput_level)
+        number.throughput_level = level
+        # Follow the level unless an admin set a custom ceiling.
+        if level in THROUGHPUT_BY_LEVEL and number.throughput_mps in (previous, None):
+            number.throughput_mps = THROUGHPUT_BY_LEVEL[level]
+
+    def apply_send_error(self, number: WhatsAppNumber, code: int | None, details: str | None) -> None:
+        """Record a send error; pause the number when the error says it must stop sending."""
+        reason = plain_reason(code, details)
+        number.last_error_code = code
+        number.last_error_reason = reason[:500]
+        number.last_error_at = utcnow()
+        if classify(code) in (ErrorReaction.pause_number, ErrorReaction.auth_failed):
+            self.pause(number, f"Error {code}: {reason}")
+
+    def pause(self, number: WhatsAppNumber, reason: str) -> None:
+        if not number.paused:
+            log.warning("numbers.paused", number_id=number.id, reason=reason)
+        number.paused = True
+        number.paused_reason = reason[:500]
+        number.paused_at = utcnow()
+
+    def apply_quality_event(self, number: WhatsAppNumber, event: PhoneQualityEvent) -> None:
+        if event.event == "THROUGHPUT_UPGRADE":
+            self._set_throughput_level(number, "HIGH")
+        tier = event.max_daily_conversations_per_business or event.current_limit
+        if tier:
+            number.messaging_tier = tier
+        if event.event in {"FLAGGED", "DOWNGRADE"}:
+            number.quality_rating = "RED" if event.event == "DOWNGRADE" else "YELLOW"
+        elif event.event in {"UNFLAGGED", "UPGRADE"}:
+            number.quality_rating = "GREEN"
+
+    def apply_account_event(self, number: WhatsAppNumber, event: AccountUpdateEvent) -> None:
+        ban_state = event.ban_info.waba_ban_state if event.ban_info else None
+        if event.event == "ACCOUNT_DELETED":
+            number.status = "DELETED"
+            self.pause(number, "Meta deleted this WhatsApp Business Account.")
+        elif ban_state in {"DISABLE", "SCHEDULE_FOR_DISABLE"}:
+            number.status = "BANNED"
+            self.pause(number, "Meta disabled this WhatsApp Business Account (policy).")
+        elif ban_state == "REINSTATE":
+            number.status = "CONNECTED"
+            self._resume(number)
+        elif event.event in {"ACCOUNT_VIOLATION", "ACCOUNT_RESTRICTION"} or event.restrictions:
+            kind = event.violation_type or ", ".join(
+                r.restriction_type or "restriction" for r in event.restrictions
+            )
+            self.pause(number, f"Meta restricted this account ({kind or 'policy violation'}).")
+
+    def _resume(self, number: WhatsAppNumber) -> None:
+        number.paused = False
+        number.paused_reason = None
+        number.paused_at = None
+
+    def pick_sender(
+        self, session: Session, preferred: Sequence[WhatsAppNumber]
+    ) -> WhatsAppNumber | None:
+        """The number a new message leaves from: the doctor's own (most recent first) while it
+        can send, else the healthiest number we have."""
+        for number in preferred:
+            if self.can_send(number):
+                return number
+        healthy = [number for number in NumberRepository(session).list() if self.can_send(number)]
+        if not healthy:
+            return None
+        return min(healthy, key=lambda n: (QUALITY_ORDER.get(n.quality_rating, 1), n.id))
+
+
+number_service = NumberService()
