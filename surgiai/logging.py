@@ -10,6 +10,8 @@ from typing import Any
 
 import structlog
 
+from surgiai.kit.phone import mask_number
+
 SECRET_KEYS = re.compile(
     r"(password|passwd|secret|token|authorization|api_key|apikey|cookie|credential)", re.I
 )
@@ -18,11 +20,12 @@ PHONE_PATTERN = re.compile(r"\+?\d[\d\s\-]{6,}\d")
 
 
 def mask_phone(text: str) -> str:
+    """Mask every phone number inside `text`."""
+
     def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) < 8:
+        if len(re.sub(r"\D", "", match.group(0))) < 8:
             return match.group(0)
-        return "+" + "*" * (len(digits) - 4) + digits[-4:]
+        return mask_number(match.group(0))
 
     return PHONE_PATTERN.sub(_mask, text)
 

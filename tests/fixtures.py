@@ -152,3 +152,44 @@ def status_value(
         "metadata": {"display_phone_number": DISPLAY_NUMBER, "phone_number_id": PHONE_NUMBER_ID},
         "statuses": [item],
     }
+
+
+GRAPH = "https://graph.facebook.com/v25.0"
+
+
+def graph_error(code: int, title: str = "Error", details: str = "details") -> dict[str, object]:
+    return {
+        "error": {
+            "message": f"(#{code}) {title}",
+            "type": "OAuthException",
+            "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": details},
+            "fbtrace_id": "AbCdEf",
+        }
+    }
+
+
+def graph_accepted(wamid: str, wa_id: str = "919876543210") -> dict[str, object]:
+    return {
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": wa_id, "wa_id": wa_id}],
+        "messages": [{"id": wamid}],
+    }
+
+
+def run_scheduled(runtime: Runtime) -> int:
+    """Run delayed tasks (retries) now, as if their time had come."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from surgiai.conversations.models import Message
+
+    with session_scope(runtime.session_factory) as session:
+        session.execute(update(Message).values(next_attempt_at=None))
+    huey = runtime.queue.huey
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    due = huey.read_schedule(later)
+    for job in due:
+        huey.execute(job, timestamp=later)
+    return len(due)

@@ -11,6 +11,13 @@ from surgiai.runtime import Runtime
 from tests.fixtures import create_user
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> object:
+    yield
+    # These tests point structlog at pytest's capture stream, which closes after each test.
+    structlog.reset_defaults()
+
+
 class TestMasking:
     def test_phone_numbers_keep_only_their_last_four_digits(self) -> None:
         assert mask_phone("doctor 919876543210 wrote") == "doctor +********3210 wrote"

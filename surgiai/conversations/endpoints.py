@@ -46,7 +46,9 @@ def list_messages(
     wa_id: Annotated[str, Query(min_length=5, max_length=32, description="The doctor's number")],
     direction: Literal["in", "out"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(description="Cursor: next_cursor of the last page")] = None,
+    before_id: Annotated[
+        int | None, Query(description="Cursor: next_cursor of the last page")
+    ] = None,
 ) -> MessagePage:
     messages = message_service.list_for_doctor(
         session,

@@ -48,13 +48,17 @@ def apply_cloud_webhook(session: Session, events: InboundEvents) -> WebhookOutco
         if number is not None and message_service.record_inbound(session, number, inbound):
             outcome.messages_stored += 1
     for update in events.statuses:
-        if number_for(update.phone_number_id) is not None:
-            if message_service.apply_status(session, update) is not None:
-                outcome.statuses_applied += 1
+        if (
+            number_for(update.phone_number_id) is not None
+            and message_service.apply_status(session, update) is not None
+        ):
+            outcome.statuses_applied += 1
     for error_event in events.errors:
         number = number_for(error_event.phone_number_id or "")
         if number is not None:
-            number_service.apply_send_error(number, error_event.error.code, error_event.error.details)
+            number_service.apply_send_error(
+                number, error_event.error.code, error_event.error.details
+            )
     for event in events.management:
         _apply_management(session, event, numbers)
     for unknown in events.unknown:

@@ -64,9 +64,7 @@ class Message(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     direction: Mapped[Direction] = mapped_column(Enum(Direction, native_enum=False, length=8))
     wamid: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
     type: Mapped[str] = mapped_column(String(32))

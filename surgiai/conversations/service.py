@@ -132,7 +132,9 @@ class MessageService:
 
     def _check_doctor(self, doctor: Doctor, request: OutboundRequest) -> None:
         if doctor.unreachable_reason:
-            raise Conflict(f"This doctor cannot receive WhatsApp messages: {doctor.unreachable_reason}")
+            raise Conflict(
+                f"This doctor cannot receive WhatsApp messages: {doctor.unreachable_reason}"
+            )
         if (request.template_category or "").upper() == "MARKETING" and doctor.marketing_opted_out:
             raise Conflict("This doctor has stopped marketing messages.")
 
@@ -170,9 +172,7 @@ class MessageService:
         message.error_reason = reason[:500]
         message.next_attempt_at = None
 
-    def react_to_error(
-        self, message: Message, code: int | None, details: str | None
-    ) -> None:
+    def react_to_error(self, message: Message, code: int | None, details: str | None) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""
         conversation = message.conversation
         reaction = classify(code)

@@ -73,26 +73,6 @@ def _deliver(session: Session, message: Message) -> None:
         message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
         return
 
-    limiter = runtime.limiter
-    pair_wait = limiter.reserve(
-        f"pair:{number.id}:{doctor.wa_id}",
-        rate_per_second=PAIR_RATE_PER_SECOND,
-        burst=PAIR_BURST,
-        max_wait=0.0,
-    )
-    if pair_wait < 0:
-        _reschedule(session, message, -pair_wait, pacing=True)
-        return
-    wait = limiter.reserve(
-        f"number:{number.id}",
-        rate_per_second=number.throughput_mps,
-        burst=1,
-        max_wait=MAX_INLINE_WAIT_SECONDS,
-    )
-    if wait < 0:
-        # Spread the returns so a backlog does not come back as one herd.
-        _reschedule(session, message, -wait * random.uniform(1.0, 2.0), pacing=True)  # noqa: S311
-        return
     outbound = OutboundMessage(
         to=doctor.wa_id,
         type=message.type,
@@ -101,7 +81,27 @@ def _deliver(session: Session, message: Message) -> None:
         biz_opaque_callback_data=f"{CALLBACK_PREFIX}{message.id}",
     )
     client = cloud_client(number, runtime.settings)
-    session.commit()  # hold no database lock while waiting for the slot or for WhatsApp
+    number_id, mps, wa_id = number.id, number.throughput_mps, doctor.wa_id
+    # Hold no database transaction while asking the limiter (its own connection, which on
+    # SQLite would wait for ours), waiting for a slot, or calling WhatsApp.
+    session.commit()
+    limiter = runtime.limiter
+    pair_wait = limiter.reserve(
+        f"pair:{number_id}:{wa_id}",
+        rate_per_second=PAIR_RATE_PER_SECOND,
+        burst=PAIR_BURST,
+        max_wait=0.0,
+    )
+    if pair_wait < 0:
+        _reschedule(session, message, -pair_wait, pacing=True)
+        return
+    wait = limiter.reserve(
+        f"number:{number_id}", rate_per_second=mps, burst=1, max_wait=MAX_INLINE_WAIT_SECONDS
+    )
+    if wait < 0:
+        # Spread the returns so a backlog does not come back as one herd.
+        _reschedule(session, message, -wait * random.uniform(1.0, 2.0), pacing=True)  # noqa: S311
+        return
     if wait > 0:
         time.sleep(wait)
     try:
@@ -123,9 +123,7 @@ def _handle_send_error(
     if message.wamid is not None:
         return  # a status webhook proved WhatsApp accepted it after all
     retries_done = message.attempts - 1
-    delay = (
-        min(2.0 * 2**retries_done, 60.0) if code is None else retry_delay(code, retries_done)
-    )
+    delay = min(2.0 * 2**retries_done, 60.0) if code is None else retry_delay(code, retries_done)
     reason = plain_reason(code, details) if code is not None else f"WhatsApp unreachable: {details}"
     if delay is not None and message.attempts < MAX_SEND_ATTEMPTS:
         message.error_code = code
@@ -139,9 +137,7 @@ def _handle_send_error(
         message_service.react_to_error(message, code, details)
 
 
-def _reschedule(
-    session: Session, message: Message, delay: float, *, pacing: bool = False
-) -> None:
+def _reschedule(session: Session, message: Message, delay: float, *, pacing: bool = False) -> None:
     if pacing:
         message.attempts -= 1  # waiting for a rate-limit slot is not a failed attempt
     message.status = MessageState.queued

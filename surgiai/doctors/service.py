@@ -13,7 +13,9 @@ log = structlog.get_logger(__name__)
 
 
 class DoctorService:
-    def get_or_create(self, session: Session, wa_id: str, profile_name: str | None = None) -> Doctor:
+    def get_or_create(
+        self, session: Session, wa_id: str, profile_name: str | None = None
+    ) -> Doctor:
         doctor = DoctorRepository(session).get_or_create(wa_id)
         if profile_name and doctor.profile_name != profile_name:
             doctor.profile_name = profile_name[:200]

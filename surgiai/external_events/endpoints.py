@@ -14,7 +14,13 @@ from surgiai.auth.dependencies import require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.dependencies import DbSession, RuntimeDep
-from surgiai.errors import BadRequest, Forbidden, InvalidSignature, NotAuthenticated, PayloadTooLarge
+from surgiai.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidSignature,
+    NotAuthenticated,
+    PayloadTooLarge,
+)
 from surgiai.external_events.models import EventState
 from surgiai.external_events.repository import ExternalEventRepository
 from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead

@@ -59,7 +59,9 @@ def process_events(session: Session, event_ids: list[int]) -> None:
 
 @sweeper("external_events.pending")
 def redrive_pending(session: Session) -> int:
-    ids = list(ExternalEventRepository(session).pending_before(utcnow() - STALE_PENDING_AFTER, 1000))
+    ids = list(
+        ExternalEventRepository(session).pending_before(utcnow() - STALE_PENDING_AFTER, 1000)
+    )
     for start in range(0, len(ids), 100):
         enqueue(session, PROCESS_TASK, ids[start : start + 100])
     return len(ids)

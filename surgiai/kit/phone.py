@@ -18,3 +18,17 @@ def to_wa_id(number: str) -> str:
             f"{number!r} is not a phone number: use the country code and 8 to 15 digits."
         )
     return digits
+
+
+VISIBLE_DIGITS = 4
+
+
+def mask_number(number: str | None) -> str:
+    """`+919812345678` → `+********5678`, for logs; formatting characters are dropped.
+
+    Short inputs are masked completely, so an id or a typo never leaks whole.
+    """
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    if len(digits) <= VISIBLE_DIGITS:
+        return "*" * len(digits)
+    return "+" + "*" * (len(digits) - VISIBLE_DIGITS) + digits[-VISIBLE_DIGITS:]

@@ -17,7 +17,7 @@ NumberManager = Annotated[User, Depends(require(Permission.manage_numbers))]
 
 @router.get("", response_model=list[NumberRead])
 def list_numbers(_: CurrentUser, session: DbSession) -> list[NumberRead]:
-    return number_service.read(session, number_service.list(session))
+    return number_service.read(session, number_service.all(session))
 
 
 @router.post("", response_model=NumberRead, status_code=status.HTTP_201_CREATED)

@@ -80,7 +80,7 @@ class NumberService:
             raise NotFound(f"No WhatsApp number with id {number_id}.")
         return number
 
-    def list(self, session: Session) -> Sequence[WhatsAppNumber]:
+    def all(self, session: Session) -> Sequence[WhatsAppNumber]:
         return NumberRepository(session).list()
 
     def update(
@@ -213,7 +213,9 @@ class NumberService:
         if level in THROUGHPUT_BY_LEVEL and number.throughput_mps in (previous, None):
             number.throughput_mps = THROUGHPUT_BY_LEVEL[level]
 
-    def apply_send_error(self, number: WhatsAppNumber, code: int | None, details: str | None) -> None:
+    def apply_send_error(
+        self, number: WhatsAppNumber, code: int | None, details: str | None
+    ) -> None:
         """Record a send error; pause the number when the error says it must stop sending."""
         reason = plain_reason(code, details)
         number.last_error_code = code

@@ -22,6 +22,7 @@ def refresh_health(session: Session, number_id: int) -> None:
     if number is None:
         return
     client = cloud_client(number, current_runtime().settings)
+    session.commit()  # no transaction (on SQLite, the write lock) is held across the call
     try:
         fields = aio.run(client.get_phone_number(number.phone_number_id, HEALTH_FIELDS))
     except GraphApiError as error:

@@ -49,9 +49,12 @@ class TaskQueue:
         session_factory = self.session_factory
 
         def run(correlation_id: str | None, *args: Any, **kwargs: Any) -> None:
-            with structlog.contextvars.bound_contextvars(
-                correlation_id=correlation_id, task=spec.name
-            ), session_scope(session_factory) as session:
+            with (
+                structlog.contextvars.bound_contextvars(
+                    correlation_id=correlation_id, task=spec.name
+                ),
+                session_scope(session_factory) as session,
+            ):
                 spec.function(session, *args, **kwargs)
 
         def run_periodic() -> None:

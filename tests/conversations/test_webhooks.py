@@ -16,7 +16,6 @@ from surgiai.external_events.models import ExternalEvent
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import (
-    APP_SECRET,
     create_number,
     create_user,
     login,
@@ -55,7 +54,11 @@ class TestVerificationHandshake:
         "params",
         [
             {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
-            {"hub.mode": "unsubscribe", "hub.verify_token": "test-verify-token", "hub.challenge": "1"},
+            {
+                "hub.mode": "unsubscribe",
+                "hub.verify_token": "test-verify-token",
+                "hub.challenge": "1",
+            },
             {"hub.verify_token": "test-verify-token", "hub.challenge": "1"},
             {},
         ],
@@ -63,7 +66,7 @@ class TestVerificationHandshake:
     def test_refuses_anything_else(self, client: TestClient, params: dict[str, str]) -> None:
         response = client.get("/webhooks/whatsapp", params=params)
         assert response.status_code == 403
-        assert "1" != response.text
+        assert response.text != "1"
 
 
 class TestSignature:
@@ -156,7 +159,10 @@ class TestIngest:
         create_number(runtime)
         body = webhook_body(text_message_value("wamid.dup", "hello"))
         for _ in range(3):
-            assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+            assert (
+                client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code
+                == 200
+            )
         # The same message re-sent by Meta in a different batch (other bytes).
         other = json.loads(body)
         other["entry"][0]["changes"].append(
@@ -173,7 +179,9 @@ class TestIngest:
     ) -> None:
         create_user(runtime)
         body = webhook_body(text_message_value("wamid.x", "hi", phone_number_id="999000"))
-        assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+        assert (
+            client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+        )
         drain(runtime.queue)
         assert messages(runtime) == []
         headers = login(client, "owner@example.com")

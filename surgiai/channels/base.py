@@ -1,0 +1,454 @@
+"""Channel-neutral message types and the `ChannelAdapter` protocol.
+
+Every provider (`cloud`, later `web`) turns its vendor JSON into these types on the way in and
+accepts an `OutboundMessage` on the way out. The outbound `payload` is the Cloud API shape of the
+type object (`{"body": ...}` for text); it is the lingua franca other providers translate from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outbound
+
+
+class OutboundMessage(_Frozen):
+    """One message to send. `payload` is the type object, e.g. `{"body": "Hi"}` for
+    `type="text"`; the builders in `channels.cloud.builders` produce valid ones."""
+
+    to: str
+    type: str
+    payload: dict[str, Any]
+    context_message_id: str | None = None
+    biz_opaque_callback_data: str | None = None
+
+
+class SendResult(_Frozen):
+    """What the channel accepted. Acceptance is not delivery: status updates report that."""
+
+    wamid: str
+    wa_id: str | None = None
+    input: str | None = None
+    # Template pacing only: accepted | held_for_quality_assessment | paused.
+    message_status: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Message status ordering
+
+
+class MessageStatus(StrEnum):
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    played = "played"
+    failed = "failed"
+
+
+_STATUS_RANK: dict[str, int] = {
+    MessageStatus.sent: 1,
+    MessageStatus.delivered: 2,
+    MessageStatus.read: 3,
+    MessageStatus.played: 4,
+    MessageStatus.failed: 5,
+}
+
+
+def status_rank(status: str | None) -> int:
+    """sent 1 < delivered 2 < read 3 < played 4; failed 5. Anything else (None, a local
+    `queued`/`accepted`, a status Meta adds later) is 0."""
+    return _STATUS_RANK.get(status or "", 0)
+
+
+def status_advances(current: str | None, new: str) -> bool:
+    """Whether a status update may replace the stored status.
+
+    Webhooks arrive out of order and more than once, so state only moves forward: `delivered`
+    never overwrites `read`. `failed` is terminal: it replaces any other state and nothing
+    replaces it. Unknown statuses never move state.
+    """
+    if current == MessageStatus.failed or status_rank(new) == 0:
+        return False
+    return new == MessageStatus.failed or status_rank(new) > status_rank(current)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inbound messages
+
+
+class InboundType(StrEnum):
+    text = "text"
+    image = "image"
+    video = "video"
+    document = "document"
+    sticker = "sticker"
+    audio = "audio"
+    interactive = "interactive"
+    button = "button"
+    reaction = "reaction"
+    location = "location"
+    contacts = "contacts"
+    order = "order"
+    system = "system"
+    revoke = "revoke"
+    edit = "edit"
+    unsupported = "unsupported"
+
+
+class ErrorDetail(_Frozen):
+    code: int | None = None
+    title: str | None = None
+    message: str | None = None
+    details: str | None = None
+    href: str | None = None
+
+
+class MediaRef(_Frozen):
+    """Inbound media. `id` is downloadable for 7 days; `url`, when present, for 5 minutes."""
+
+    id: str | None = None
+    mime_type: str | None = None
+    sha256: str | None = None
+    caption: str | None = None
+    filename: str | None = None
+    voice: bool = False
+    animated: bool = False
+    url: str | None = None
+
+
+class InteractiveReply(_Frozen):
+    """A tap on something we sent. `kind` is `button_reply`, `list_reply`, `nfm_reply` (Flow
+    completion) or `template_button` (quick-reply button of a template)."""
+
+    kind: str
+    id: str | None = None
+    title: str | None = None
+    description: str | None = None
+    # Flow answers (`nfm_reply.response_json`), decoded; None when absent or not a JSON object.
+    response: dict[str, Any] | None = None
+
+
+class Reaction(_Frozen):
+    message_id: str | None = None
+    # None means the doctor removed their reaction.
+    emoji: str | None = None
+
+    @property
+    def is_removal(self) -> bool:
+        return self.emoji is None
+
+
+class Location(_Frozen):
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+    url: str | None = None
+
+
+class SharedPhone(_Frozen):
+    phone: str | None = None
+    wa_id: str | None = None
+    type: str | None = None
+
+
+class SharedContact(_Frozen):
+    formatted_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phones: list[SharedPhone] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class OrderItem(_Frozen):
+    product_retailer_id: str | None = None
+    quantity: int | None = None
+    item_price: Decimal | None = None
+    currency: str | None = None
+
+
+class Order(_Frozen):
+    catalog_id: str | None = None
+    text: str | None = None
+    items: list[OrderItem] = Field(default_factory=list)
+
+
+class SystemChange(_Frozen):
+    """`user_changed_number` (new number in `wa_id`), `customer_identity_changed`,
+    `user_changed_user_id`."""
+
+    type: str | None = None
+    body: str | None = None
+    wa_id: str | None = None
+    user_id: str | None = None
+    previous_user_id: str | None = None
+    identity_hash: str | None = None
+
+
+class Referral(_Frozen):
+    """Where a conversation came from (click-to-WhatsApp ad or post)."""
+
+    source_url: str | None = None
+    source_id: str | None = None
+    source_type: str | None = None
+    headline: str | None = None
+    body: str | None = None
+    media_type: str | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    thumbnail_url: str | None = None
+    ctwa_clid: str | None = None
+
+
+class MessageContext(_Frozen):
+    """A quoted reply (`message_id` of the quoted message), forwarding flags or a product
+    enquiry (`referred_product`)."""
+
+    from_number: str | None = None
+    message_id: str | None = None
+    forwarded: bool = False
+    frequently_forwarded: bool = False
+    referred_product: dict[str, Any] | None = None
+
+
+class InboundMessage(_Frozen):
+    wamid: str
+    phone_number_id: str
+    display_phone_number: str | None = None
+    waba_id: str | None = None
+    # None only for system messages that carry no sender (a user-id change).
+    from_wa_id: str | None = None
+    # Business-scoped user id ("BSUID"), when Meta sends one.
+    from_user_id: str | None = None
+    profile_name: str | None = None
+    timestamp: datetime
+    type: InboundType
+    # The vendor's type name, kept when `type` is `unsupported` because we do not know it.
+    original_type: str | None = None
+    # The best human-readable text: body, caption, button or row title, emoji, place, names.
+    text: str | None = None
+    media: MediaRef | None = None
+    interactive: InteractiveReply | None = None
+    reaction: Reaction | None = None
+    location: Location | None = None
+    contacts: list[SharedContact] = Field(default_factory=list)
+    order: Order | None = None
+    system: SystemChange | None = None
+    referral: Referral | None = None
+    context: MessageContext | None = None
+    # revoke/edit: the message that was deleted or edited.
+    original_message_id: str | None = None
+    errors: list[ErrorDetail] = Field(default_factory=list)
+    raw: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Status updates
+
+
+class Pricing(_Frozen):
+    billable: bool | None = None
+    pricing_model: str | None = None
+    type: str | None = None
+    category: str | None = None
+
+
+class ConversationInfo(_Frozen):
+    id: str | None = None
+    expires_at: datetime | None = None
+    origin_type: str | None = None
+
+
+class StatusUpdate(_Frozen):
+    wamid: str
+    phone_number_id: str
+    waba_id: str | None = None
+    # A `MessageStatus` value; kept as text so a status Meta adds later does not break parsing.
+    status: str
+    timestamp: datetime
+    recipient_id: str | None = None
+    recipient_type: str | None = None
+    recipient_participant_id: str | None = None
+    errors: list[ErrorDetail] = Field(default_factory=list)
+    pricing: Pricing | None = None
+    conversation: ConversationInfo | None = None
+    biz_opaque_callback_data: str | None = None
+    raw: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Account and template management events
+
+
+class TemplateStatusEvent(_Frozen):
+    waba_id: str | None = None
+    time: datetime | None = None
+    event: str | None = None
+    template_id: str | None = None
+    template_name: str | None = None
+    language: str | None = None
+    reason: str | None = None
+    category: str | None = None
+    other_info: dict[str, Any] | None = None
+    rejection_info: dict[str, Any] | None = None
+    disable_info: dict[str, Any] | None = None
+    raw: dict[str, Any]
+
+
+class TemplateQualityEvent(_Frozen):
+    waba_id: str | None = None
+    time: datetime | None = None
+    template_id: str | None = None
+    template_name: str | None = None
+    language: str | None = None
+    previous_quality: str | None = None
+    new_quality: str | None = None
+    raw: dict[str, Any]
+
+
+class PhoneQualityEvent(_Frozen):
+    waba_id: str | None = None
+    time: datetime | None = None
+    display_phone_number: str | None = None
+    event: str | None = None
+    current_limit: str | None = None
+    old_limit: str | None = None
+    max_daily_conversations_per_business: str | None = None
+    raw: dict[str, Any]
+
+
+class BanInfo(_Frozen):
+    waba_ban_state: str | None = None
+    waba_ban_date: str | None = None
+
+
+class Restriction(_Frozen):
+    restriction_type: str | None = None
+    expires_at: datetime | None = None
+
+
+class AccountUpdateEvent(_Frozen):
+    waba_id: str | None = None
+    time: datetime | None = None
+    event: str | None = None
+    phone_number: str | None = None
+    ban_info: BanInfo | None = None
+    violation_type: str | None = None
+    restrictions: list[Restriction] = Field(default_factory=list)
+    raw: dict[str, Any]
+
+
+class UserPreferenceEvent(_Frozen):
+    """A doctor stopped or resumed marketing messages (`category="marketing_messages"`)."""
+
+    waba_id: str | None = None
+    phone_number_id: str | None = None
+    wa_id: str | None = None
+    category: str | None = None
+    value: str | None = None
+    detail: str | None = None
+    timestamp: datetime | None = None
+    raw: dict[str, Any]
+
+
+ManagementEvent = (
+    TemplateStatusEvent
+    | TemplateQualityEvent
+    | PhoneQualityEvent
+    | AccountUpdateEvent
+    | UserPreferenceEvent
+)
+
+
+class ValueErrorEvent(_Frozen):
+    """An error the channel reported outside any message or status (system or app level)."""
+
+    waba_id: str | None = None
+    phone_number_id: str | None = None
+    error: ErrorDetail
+    raw: dict[str, Any]
+
+
+class UnknownChange(_Frozen):
+    """A change we do not handle (an unsubscribed field) or an element we could not read."""
+
+    waba_id: str | None = None
+    field: str | None = None
+    reason: str | None = None
+    value: Any = None
+
+
+class InboundEvents(_Frozen):
+    """Everything one webhook delivery carried, in delivery order within each list."""
+
+    messages: list[InboundMessage] = Field(default_factory=list)
+    statuses: list[StatusUpdate] = Field(default_factory=list)
+    management: list[ManagementEvent] = Field(default_factory=list)
+    errors: list[ValueErrorEvent] = Field(default_factory=list)
+    unknown: list[UnknownChange] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# The adapter protocol
+
+
+class ChannelCapabilities(_Frozen):
+    kind: str
+    outbound_types: frozenset[str]
+    templates: bool
+    read_receipts: bool
+    typing_indicator: bool
+    media_upload: bool
+    # Free-form messages need an open 24 h customer-service window.
+    service_window: bool
+    max_text_length: int
+    max_caption_length: int
+    max_reply_buttons: int
+
+
+class ChannelConfig(BaseModel):
+    """Credentials and endpoints for one channel account, from the numbers domain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    base_url: str
+    api_version: str | None = None
+    access_token: SecretStr
+    # Several secrets let a rotation overlap: any one of them may sign a webhook.
+    webhook_secrets: tuple[SecretStr, ...] = ()
+
+
+@runtime_checkable
+class ChannelAdapter(Protocol):
+    """One provider's edge. `sender_id` is the business number's id on that provider (Cloud:
+    the `phone_number_id`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    def capabilities(self) -> ChannelCapabilities: ...
+
+    async def send(self, sender_id: str, message: OutboundMessage) -> SendResult: ...
+
+    async def mark_read(self, sender_id: str, message_id: str) -> None: ...
+
+    async def show_typing(self, sender_id: str, message_id: str) -> None: ...
+
+    def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> bool: ...
+
+    def parse_inbound(self, body: Mapping[str, Any]) -> InboundEvents: ...
+
+    async def aclose(self) -> None: ...
