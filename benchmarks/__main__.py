@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import queue_throughput
+from benchmarks import queue_throughput, webhook_ingest
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "queue": queue_throughput.run,
+    "webhook_ingest": webhook_ingest.run,
 }
 
 

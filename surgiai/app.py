@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
+import secrets
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
+from starlette.types import Message, Receive, Scope, Send
 
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
 from surgiai.conversations.endpoints import router as messages_router
+from surgiai.db.engine import make_engine
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
 from surgiai.external_events.ingest import IngestWriter
+from surgiai.external_events.receiver import PATH as WEBHOOK_PATH
+from surgiai.external_events.receiver import CloudWebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.numbers.endpoints import router as numbers_router
@@ -36,8 +43,33 @@ LATENCY = Histogram(
 )
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    ingest = IngestWriter(runtime.session_factory, runtime.queue)
+_request_ids = itertools.count()
+_REQUEST_ID_PREFIX = secrets.token_hex(8)
+
+
+def next_request_id() -> str:
+    """Unique per process run without a system call per request (uuid4 reads urandom)."""
+    return f"{_REQUEST_ID_PREFIX}{next(_request_ids):016x}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _latency(method: str, route: str) -> Any:
+    return LATENCY.labels(method, route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _requests(method: str, route: str, status: int) -> Any:
+    return REQUESTS.labels(method, route, str(status))
+
+
+def create_app(runtime: Runtime) -> Edge:
+    inbox_engine = (
+        make_engine(runtime.settings.resolved_database_url, sqlite_synchronous="FULL")
+        if runtime.settings.is_sqlite
+        else runtime.engine
+    )
+    ingest = IngestWriter(inbox_engine, runtime.queue)
+    app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +78,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             yield
         finally:
             ingest.stop()
+            if inbox_engine is not runtime.engine:
+                inbox_engine.dispose()
 
     app = FastAPI(
         title="SurgiAI",
@@ -56,8 +90,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.state.ingest = ingest
-    app.state.app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
     for router in (
         health_router,
         webhooks_router,
@@ -69,24 +101,56 @@ def create_app(runtime: Runtime) -> FastAPI:
     ):
         app.include_router(router)
     _install_error_handlers(app)
-    app.middleware("http")(_observe_request)
-    return app
+    return Edge(app, CloudWebhookReceiver(app_secrets, ingest))
 
 
-async def _observe_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    correlation_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(correlation_id=correlation_id[:64])
-    started = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    route_path = getattr(route, "path", "unmatched")
-    LATENCY.labels(request.method, route_path).observe(time.perf_counter() - started)
-    REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
-    response.headers["X-Request-ID"] = correlation_id[:64]
-    return response
+class Edge:
+    """The outermost ASGI layer: a correlation id and metrics for every request, and the
+    webhook receiver ahead of the framework (see `external_events.receiver`)."""
+
+    def __init__(self, app: FastAPI, webhook: CloudWebhookReceiver) -> None:
+        self.app = app
+        self.webhook = webhook
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                correlation_id = value.decode("latin-1")[:64]
+                break
+        correlation_id = correlation_id or next_request_id()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", correlation_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        is_webhook = scope["path"] == WEBHOOK_PATH and scope["method"] == "POST"
+        try:
+            if is_webhook:
+                await self.webhook(scope, receive, send_observed)
+            else:
+                await self.app(scope, receive, send_observed)
+        finally:
+            route = WEBHOOK_PATH if is_webhook else getattr(scope.get("route"), "path", "unmatched")
+            _latency(scope["method"], route).observe(time.perf_counter() - started)
+            _requests(scope["method"], route, status).inc()
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -10,7 +10,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """`sqlite_synchronous`: NORMAL survives a killed process; FULL also a power loss, at an
+    fsync per commit (the webhook inbox, whose 200 tells Meta it may forget the event)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -19,7 +21,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             pool_size=20,
             max_overflow=20,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
+
+        event.listen(engine, "connect", set_pragmas)
         # A deferred BEGIN that later writes fails with "database is locked" when another writer
         # committed in between (busy_timeout cannot help an upgrade). Taking the write lock up
         # front makes writers queue instead; WAL readers outside transactions are not blocked.
@@ -28,12 +34,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
     # Let SQLAlchemy issue BEGIN (see above) instead of pysqlite's implicit transactions.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -1,4 +1,7 @@
-"""WhatsApp webhooks: verify → store raw → 200 → process in a task (STYLE rule 5)."""
+"""WhatsApp webhooks: verify → store raw → 200 → process in a task (STYLE rule 5).
+
+The POST itself is `receiver.CloudWebhookReceiver`, a bare ASGI handler; here are the GET
+handshake and the admins' view of what arrived."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import json
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
 from surgiai.auth.dependencies import require
@@ -15,11 +18,7 @@ from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.dependencies import DbSession, RuntimeDep
 from surgiai.errors import (
-    BadRequest,
     Forbidden,
-    InvalidSignature,
-    NotAuthenticated,
-    PayloadTooLarge,
 )
 from surgiai.external_events.models import EventState
 from surgiai.external_events.repository import ExternalEventRepository
@@ -27,11 +26,6 @@ from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
 
 router = APIRouter(tags=["webhooks"])
 log = structlog.get_logger(__name__)
-
-SOURCE_CLOUD = "whatsapp_cloud"
-SIGNATURE_HEADER = "x-hub-signature-256"
-# Meta's payloads are at most 3 MB (CLOUD_API.md §3.2).
-MAX_BODY_BYTES = 3 * 1024 * 1024
 
 
 @router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
@@ -52,39 +46,6 @@ def verify_subscription(
     ):
         raise Forbidden("Verification failed: wrong hub.mode or hub.verify_token.")
     return PlainTextResponse(challenge)
-
-
-@router.post("/webhooks/whatsapp", response_class=PlainTextResponse)
-async def receive(request: Request) -> Response:
-    body = await _read_limited(request)
-    header = request.headers.get(SIGNATURE_HEADER)
-    if not header:
-        raise NotAuthenticated("Missing X-Hub-Signature-256 header.")
-    if not request.app.state.app_secrets.verify(body, header):
-        log.warning("webhooks.signature.invalid", bytes=len(body))
-        raise InvalidSignature("The X-Hub-Signature-256 signature does not match the body.")
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadRequest(f"The body is not valid JSON: {error}") from None
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
-        raise BadRequest('Not a WhatsApp webhook: "object" must be "whatsapp_business_account".')
-    await request.app.state.ingest.store(SOURCE_CLOUD, body)
-    return PlainTextResponse("OK")
-
-
-async def _read_limited(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("Webhook bodies are at most 3 MB.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge("Webhook bodies are at most 3 MB.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 admin_router = APIRouter(prefix="/api/v1/webhook-events", tags=["webhooks"])

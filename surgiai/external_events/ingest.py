@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import queue
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
-from surgiai.external_events.repository import ExternalEventRepository
+from surgiai.external_events.repository import insert_ignoring_duplicates
 from surgiai.kit.time import utcnow
 from surgiai.worker.queue import TaskQueue
 
@@ -40,14 +41,17 @@ class _Delivery:
 
 
 class IngestWriter:
-    def __init__(self, session_factory: sessionmaker[Session], task_queue: TaskQueue) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: Engine, task_queue: TaskQueue) -> None:
+        self._engine = engine
         self._task_queue = task_queue
         self._inbox: queue.Queue[_Delivery | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        # The writer releases the GIL for every SQLite call and must win it back from a busy
+        # event loop; at the default 5 ms switch interval each hand-back stalls a whole group.
+        sys.setswitchinterval(0.0005)
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -105,30 +109,30 @@ class IngestWriter:
             )
         error: BaseException | None = None
         try:
-            session = self._session_factory()
-            try:
-                new_ids = ExternalEventRepository(session).insert_new(list(rows.values()))
-                session.commit()
-            finally:
-                session.close()
+            with self._engine.begin() as connection:
+                insert_ignoring_duplicates(connection, list(rows.values()))
         except Exception as exc:  # every waiting request must hear about it
             log.exception("external_events.store.failed", deliveries=len(group))
             error = exc
-            new_ids = []
-        if new_ids:
+        if error is None:
             try:
-                self._task_queue.send(PROCESS_TASK, new_ids)
+                self._task_queue.send(PROCESS_TASK)
             except Exception:
                 # Stored rows are the source of truth: the sweeper re-drives pending events.
-                log.exception("external_events.enqueue.failed", events=len(new_ids))
+                log.exception("external_events.enqueue.failed")
+        # One wake-up per event loop for the whole group, not one per request.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for delivery in group:
-            delivery.loop.call_soon_threadsafe(_settle, delivery.done, error)
+            by_loop.setdefault(delivery.loop, []).append(delivery.done)
+        for loop, futures in by_loop.items():
+            loop.call_soon_threadsafe(_settle, futures, error)
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

@@ -12,6 +12,7 @@ from surgiai.kit.time import utcnow
 
 class EventState(StrEnum):
     pending = "pending"
+    processing = "processing"
     processed = "processed"
     # Valid, but for a phone number id we do not have: kept for the admins to see.
     unrouted = "unrouted"
@@ -36,6 +37,7 @@ class ExternalEvent(Base):
     state: Mapped[EventState] = mapped_column(
         Enum(EventState, native_enum=False, length=16), default=EventState.pending
     )
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(1000), default=None)

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
+from huey.storage import SqliteStorage
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +36,7 @@ class TaskQueue:
 
     @classmethod
     def sqlite(cls, path: Path, session_factory: sessionmaker[Session]) -> TaskQueue:
-        huey = SqliteHuey(name="surgiai", filename=str(path), results=False, utc=True)
+        huey = _SqliteHuey(name="surgiai", filename=str(path), results=False, utc=True)
         return cls(huey, session_factory)
 
     @classmethod
@@ -99,6 +100,20 @@ class TaskQueue:
 
     def close(self) -> None:
         self.huey.storage.close()
+
+
+class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
+    """WAL with synchronous=NORMAL: queued work survives a killed process without an fsync per
+    enqueue. What must never be lost is a database row anyway; the sweepers re-drive it."""
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=1")
+        return connection
+
+
+class _SqliteHuey(Huey):  # type: ignore[misc]
+    storage_class = _SqliteStorage
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

@@ -149,7 +149,9 @@ class TestHealth:
 class TestManagementWebhooks:
     def post(self, client: TestClient, field: str, value: dict[str, object]) -> None:
         body = webhook_body(value, field=field)
-        assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+        assert (
+            client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+        )
 
     def test_throughput_upgrade_raises_the_pacing_ceiling(
         self, client: TestClient, runtime: Runtime, owner: dict[str, str]

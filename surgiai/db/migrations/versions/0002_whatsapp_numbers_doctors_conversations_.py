@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 13:45:34.873823
+Create Date: 2026-11-25 14:03:12.169823
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,7 @@ def upgrade() -> None:
             "state",
             sa.Enum(
                 "pending",
+                "processing",
                 "processed",
                 "unrouted",
                 "failed",
@@ -57,6 +58,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("claimed_at", surgiai.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("processed_at", surgiai.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=1000), nullable=True),

@@ -1,0 +1,120 @@
+"""Rate limiters on every backend: SQLite file, a throwaway PostgreSQL database, Redis db 15
+under a unique key prefix. Servers that are missing skip the test (fail under
+SURGIAI_REQUIRE_SERVICES=1), as in tests/conftest.py."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from surgiai.db.base import Base
+from surgiai.db.engine import make_engine
+from surgiai.ratelimit import RateLimiter, RateLimitState, RedisRateLimiter, SqlRateLimiter
+from tests.conftest import POSTGRES_URL, service_missing
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    pytest.param("redis", id="redis", marks=pytest.mark.redis),
+]
+
+
+class FakeClock:
+    """Epoch seconds of today's magnitude, so float resolution is what production sees."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def create_state_table(engine: Engine) -> None:
+    Base.metadata.create_all(engine, tables=[RateLimitState.__table__])  # type: ignore[list-item]
+
+
+@pytest.fixture(scope="session")
+def ratelimit_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of our own holding only `rate_limit_state`, dropped afterwards."""
+    admin_url = make_url(POSTGRES_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        service_missing("PostgreSQL", error)
+    name = f"surgiai_ratelimit_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    create_state_table(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'ratelimit.db'}"
+    engine = make_engine(url)
+    create_state_table(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(ratelimit_postgres_url: str) -> Iterator[str]:
+    yield ratelimit_postgres_url
+    engine = make_engine(ratelimit_postgres_url)
+    with engine.begin() as connection:
+        connection.execute(delete(RateLimitState))
+    engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"surgiai-test:ratelimit:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=BACKENDS)
+def limiter(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[RateLimiter]:
+    """Every backend, driven by a fake clock."""
+    if request.param == "redis":
+        client: Redis = request.getfixturevalue("redis_client")
+        prefix: str = request.getfixturevalue("redis_prefix")
+        yield RedisRateLimiter(client, prefix=prefix, clock=clock)
+        return
+    engine = make_engine(request.getfixturevalue(f"{request.param}_url"))
+    yield SqlRateLimiter(engine, clock=clock)
+    engine.dispose()

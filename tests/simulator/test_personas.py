@@ -1,0 +1,139 @@
+"""Simulated doctors react to what they receive and start conversations."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from surgiai.simulator.personas import QUESTION_BANK
+from tests.simulator.harness import Harness, template_send
+
+pytestmark = pytest.mark.anyio
+
+
+async def start(h: Harness, **settings: Any) -> str:
+    body = {
+        "count": 2,
+        "read_probability": 1.0,
+        "tap_probability": 0.0,
+        "reply_probability": 0.0,
+        "initiate_per_minute": 0.0,
+        "think_seconds_min": 1.0,
+        "think_seconds_max": 2.0,
+        **settings,
+    }
+    response = await h.client.post("/control/personas", json=body)
+    assert response.status_code == 200, response.text
+    personas = response.json()["personas"]
+    assert len(personas) == body["count"]
+    wa_id: str = personas[0]["wa_id"]
+    return wa_id
+
+
+def buttons_to(wa_id: str) -> dict[str, Any]:
+    return {
+        "to": wa_id,
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "¿Le interesa el curso de laparoscopía?"},
+            "action": {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": "yes", "title": "Sí"}},
+                    {"type": "reply", "reply": {"id": "no", "title": "No"}},
+                ]
+            },
+        },
+    }
+
+
+async def stats(h: Harness) -> dict[str, int]:
+    described = (await h.client.get("/control/personas")).json()
+    result: dict[str, int] = described["stats"]
+    return result
+
+
+class TestReactions:
+    async def test_reads_and_taps_a_button(self, h: Harness) -> None:
+        doctor = await start(h, tap_probability=1.0)
+        await h.inbound(**{"from": doctor})
+        wamid = h.wamid(await h.send(buttons_to(doctor)))
+        await h.drain()
+        assert [s["status"] for s in h.receiver.statuses(wamid)] == ["sent", "delivered", "read"]
+        (tap,) = [m for m in h.receiver.messages() if m["type"] == "interactive"]
+        assert tap["from"] == doctor
+        assert tap["context"]["id"] == wamid
+        assert tap["interactive"]["type"] == "button_reply"
+        assert tap["interactive"]["button_reply"] in [
+            {"id": "yes", "title": "Sí"},
+            {"id": "no", "title": "No"},
+        ]
+        assert await stats(h) == {
+            "initiated": 0,
+            "reads": 1,
+            "ignored": 0,
+            "replies": 0,
+            "taps": 1,
+        }
+
+    async def test_taps_template_quick_reply(self, h: Harness) -> None:
+        doctor = await start(h, tap_probability=1.0)
+        await h.template(
+            name="cme_invite",
+            components=[
+                {"type": "BODY", "text": "Nuevo curso CME"},
+                {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Inscribirme"}]},
+            ],
+        )
+        payload = template_send("cme_invite", to=doctor)
+        payload["template"]["components"] = [
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": "0",
+                "parameters": [{"type": "payload", "payload": "ENROLL-42"}],
+            }
+        ]
+        wamid = h.wamid(await h.send(payload))
+        await h.drain()
+        (tap,) = [m for m in h.receiver.messages() if m["type"] == "button"]
+        assert tap["button"] == {"payload": "ENROLL-42", "text": "Inscribirme"}
+        assert tap["context"]["id"] == wamid
+
+    async def test_replies_with_a_question(self, h: Harness) -> None:
+        doctor = await start(h, reply_probability=1.0)
+        await h.inbound(**{"from": doctor})
+        await h.send_text(to=doctor, body="Gracias por escribir")
+        await h.drain()
+        replies = [m for m in h.receiver.messages() if m["from"] == doctor][1:]
+        assert len(replies) == 1
+        assert replies[0]["text"]["body"] in QUESTION_BANK
+        assert replies[0]["timestamp"].isdigit()
+
+    async def test_unread_messages_get_no_read_status(self, h: Harness) -> None:
+        doctor = await start(h, read_probability=0.0)
+        await h.inbound(**{"from": doctor})
+        wamid = h.wamid(await h.send_text(to=doctor))
+        await h.drain()
+        assert [s["status"] for s in h.receiver.statuses(wamid)] == ["sent", "delivered"]
+        assert (await stats(h))["ignored"] == 1
+
+
+class TestConversations:
+    async def test_personas_start_conversations_until_stopped(self, h: Harness) -> None:
+        await start(h, count=3, initiate_per_minute=600.0)
+        await asyncio.sleep(0.3)
+        initiated = (await stats(h))["initiated"]
+        assert initiated > 0
+        stopped = (await h.client.delete("/control/personas")).json()
+        assert stopped["stopped"] is True and stopped["stats"]["initiated"] >= initiated
+        await h.drain()
+        inbound = h.receiver.messages()
+        assert len(inbound) >= initiated
+        assert all(m["text"]["body"] in QUESTION_BANK for m in inbound)
+        count = len(h.sim.state.inbound)
+        await asyncio.sleep(0.1)
+        assert len(h.sim.state.inbound) == count
+        assert (await h.client.get("/control/personas")).json()["personas"] == []
