@@ -21,6 +21,8 @@ from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
 from surgiai.conversations.endpoints import router as messages_router
 from surgiai.db.engine import make_engine
+from surgiai.demo import MOUNT_PATH, build_simulator
+from surgiai.demo import seed as seed_demo
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
@@ -62,7 +64,9 @@ def _requests(method: str, route: str, status: int) -> Any:
     return REQUESTS.labels(method, route, str(status))
 
 
-def create_app(runtime: Runtime) -> Edge:
+def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
+    """The whole HTTP application. `demo` mounts the WhatsApp Cloud API simulator at
+    `/simulator`, registers two simulated numbers and lets simulated doctors write."""
     inbox_engine = (
         make_engine(runtime.settings.resolved_database_url, sqlite_synchronous="FULL")
         if runtime.settings.is_sqlite
@@ -71,12 +75,20 @@ def create_app(runtime: Runtime) -> Edge:
     ingest = IngestWriter(inbox_engine, runtime.queue)
     app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
 
+    simulator_app = build_simulator() if demo else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ingest.start()
+        if simulator_app is not None:
+            # A mounted app's own lifespan does not run: drive the simulator from here.
+            await simulator_app.state.simulator.start()
+            await seed_demo(runtime, simulator_app.state.simulator)
         try:
             yield
         finally:
+            if simulator_app is not None:
+                await simulator_app.state.simulator.stop()
             ingest.stop()
             if inbox_engine is not runtime.engine:
                 inbox_engine.dispose()
@@ -100,6 +112,8 @@ def create_app(runtime: Runtime) -> Edge:
         webhook_events_router,
     ):
         app.include_router(router)
+    if simulator_app is not None:
+        app.mount(MOUNT_PATH, simulator_app)
     _install_error_handlers(app)
     return Edge(app, CloudWebhookReceiver(app_secrets, ingest))
 

@@ -67,6 +67,10 @@ def run(
 ) -> None:
     """Run everything in one process: API, dashboard and task workers."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
+    if demo:
+        from surgiai.demo import demo_settings
+
+        settings = demo_settings(settings)
     runtime = prepare(settings)
     from surgiai.app import create_app
 
@@ -74,7 +78,12 @@ def run(
     consumer.start()
     try:
         typer.echo(f"SurgiAI is running at http://{settings.host}:{settings.port}/")
-        _serve(create_app(runtime), settings)
+        if demo:
+            typer.echo(
+                "Demo mode: a simulated WhatsApp Cloud API runs at /simulator with 2 numbers "
+                "and 50 simulated doctors."
+            )
+        _serve(create_app(runtime, demo=demo), settings)
     finally:
         consumer.stop(graceful=True)
         runtime.close()
@@ -115,6 +124,27 @@ def worker(
         consumer.run()
     finally:
         runtime.close()
+
+
+@app.command()
+def simulator(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8081,
+    time_compression: Annotated[
+        float, typer.Option(help="Run the simulator's timers this many times faster.")
+    ] = 1.0,
+    control_token: Annotated[
+        str | None, typer.Option(help="Require this X-Control-Token on the control API.")
+    ] = None,
+) -> None:
+    """Run the WhatsApp Cloud API simulator on its own (Graph API under /graph/{version})."""
+    from surgiai.logging import configure_logging
+    from surgiai.simulator import SimulatorConfig
+    from surgiai.simulator.app import create_simulator_app
+
+    configure_logging("INFO")
+    config = SimulatorConfig(time_compression=time_compression, control_token=control_token)
+    uvicorn.run(create_simulator_app(config), host=host, port=port, log_level="warning")
 
 
 @db_app.command("upgrade")

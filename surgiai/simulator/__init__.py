@@ -2,7 +2,7 @@
 emulate").
 
 `create_simulator_app(config)` returns a FastAPI app meant to be mounted at `/simulator` (or run
-standalone: `python -m surgiai.simulator --port 8081`). Its simulator is `app.state.simulator`;
+standalone: `surgiai simulator --port 8081`). Its simulator is `app.state.simulator`;
 when mounted, the host's lifespan must `await simulator.start()` / `await simulator.stop()`.
 
 Graph API (any `vX.Y`), Bearer token of the number:
