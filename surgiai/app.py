@@ -31,6 +31,7 @@ from surgiai.external_events.receiver import PATH as WEBHOOK_PATH
 from surgiai.external_events.receiver import CloudWebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
+from surgiai.media.endpoints import router as media_router
 from surgiai.numbers.endpoints import router as numbers_router
 from surgiai.runtime import Runtime
 
@@ -109,6 +110,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         audit_router,
         numbers_router,
         messages_router,
+        media_router,
         webhook_events_router,
     ):
         app.include_router(router)

@@ -24,6 +24,8 @@ from surgiai.runtime import Runtime
 from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 
+pytest_plugins = ["tests.services"]
+
 POSTGRES_URL = os.environ.get(
     "SURGIAI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -3,7 +3,7 @@ through `MessageService.queue_outbound`, which applies the outbound rules before
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +32,10 @@ from surgiai.conversations.repository import ConversationRepository, MessageRepo
 from surgiai.conversations.schemas import MessageRead
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.service import doctor_service
-from surgiai.errors import Conflict, NotFound, ServiceUnavailable
+from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
 from surgiai.kit.phone import to_wa_id
 from surgiai.kit.time import utcnow
+from surgiai.media.service import media_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.service import number_service
 from surgiai.worker.queue import enqueue
@@ -66,6 +67,22 @@ class OutboundRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+MEDIA_KINDS: dict[str, Callable[[str], bool]] = {
+    "image": lambda mime: mime in {"image/jpeg", "image/png"},
+    "sticker": lambda mime: mime == "image/webp",
+    "audio": lambda mime: mime.startswith("audio/"),
+    "video": lambda mime: mime in {"video/mp4", "video/3gpp"},
+    "document": lambda mime: True,
+}
+
+
+def with_media_id(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
+    """The payload as WhatsApp takes it: our stored file replaced by its media id."""
+    sent = {key: value for key, value in payload.items() if key != "media_file_id"}
+    sent["id"] = media_id
+    return sent
+
+
 def window_open(conversation: Conversation, now: datetime) -> bool:
     last = conversation.last_inbound_at
     return last is not None and now - last < CUSTOMER_SERVICE_WINDOW
@@ -92,11 +109,16 @@ class MessageService:
     def queue_outbound(self, session: Session, request: OutboundRequest) -> Message:
         """Check the outbound rules and queue the message; a worker sends it after commit."""
         wa_id = to_wa_id(request.to)
+        media_file_id = self._stored_media(session, request)
+        payload = request.payload
+        if media_file_id is not None:
+            # Checked as WhatsApp will see it: with a media id in place of our file.
+            payload = with_media_id(payload, "pending-upload")
         validate_outbound(
             OutboundMessage(
                 to=wa_id,
                 type=request.type,
-                payload=request.payload,
+                payload=payload,
                 context_message_id=request.context_message_id,
             )
         )
@@ -124,11 +146,25 @@ class MessageService:
                 sender_agent=request.sender_agent,
                 template_category=request.template_category,
                 context_wamid=request.context_message_id,
+                media_file_id=media_file_id,
             )
         )
         conversation.last_message_at = now
         enqueue(session, SEND_TASK, message.id)
         return message
+
+    @staticmethod
+    def _stored_media(session: Session, request: OutboundRequest) -> int | None:
+        """A file kept by SurgiAI (`media_file_id`) to send as this message's media."""
+        if request.type not in MEDIA_KINDS or "media_file_id" not in request.payload:
+            return None
+        raw_id = request.payload["media_file_id"]
+        if not isinstance(raw_id, int) or isinstance(raw_id, bool):
+            raise BadRequest("media_file_id must be the id of an uploaded file.")
+        media = media_service.get(session, raw_id)
+        if not MEDIA_KINDS[request.type](media.mime_type):
+            raise BadRequest(f"A {media.mime_type} file cannot be sent as {request.type}.")
+        return media.id
 
     def _check_doctor(self, doctor: Doctor, request: OutboundRequest) -> None:
         if doctor.unreachable_reason:

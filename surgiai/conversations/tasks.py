@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from surgiai.channels.base import OutboundMessage
+from surgiai.channels.cloud.client import CloudApiClient
 from surgiai.channels.cloud.errors import (
     GraphApiError,
     GraphTransportError,
@@ -24,13 +25,14 @@ from surgiai.conversations.service import (
     SEND_TASK,
     message_service,
     window_open,
+    with_media_id,
 )
 from surgiai.kit import aio
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
 from surgiai.numbers.graph import cloud_client
 from surgiai.numbers.service import number_service
-from surgiai.runtime import current_runtime
+from surgiai.runtime import Runtime, current_runtime
 from surgiai.worker.queue import enqueue
 from surgiai.worker.registry import sweeper, task
 
@@ -72,22 +74,12 @@ def _deliver(session: Session, message: Message) -> None:
     if message.type != "template" and not window_open(conversation, utcnow()):
         message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
         return
-
-    outbound = OutboundMessage(
-        to=doctor.wa_id,
-        type=message.type,
-        payload=message.payload,
-        context_message_id=message.context_wamid,
-        biz_opaque_callback_data=f"{CALLBACK_PREFIX}{message.id}",
-    )
-    client = cloud_client(number, runtime.settings)
-    number_id, mps, wa_id = number.id, number.throughput_mps, doctor.wa_id
     # Hold no database transaction while asking the limiter (its own connection, which on
     # SQLite would wait for ours), waiting for a slot, or calling WhatsApp.
     session.commit()
     limiter = runtime.limiter
     pair_wait = limiter.reserve(
-        f"pair:{number_id}:{wa_id}",
+        f"pair:{number.id}:{doctor.wa_id}",
         rate_per_second=PAIR_RATE_PER_SECOND,
         burst=PAIR_BURST,
         max_wait=0.0,
@@ -96,16 +88,34 @@ def _deliver(session: Session, message: Message) -> None:
         _reschedule(session, message, -pair_wait, pacing=True)
         return
     wait = limiter.reserve(
-        f"number:{number_id}", rate_per_second=mps, burst=1, max_wait=MAX_INLINE_WAIT_SECONDS
+        f"number:{number.id}",
+        rate_per_second=number.throughput_mps,
+        burst=1,
+        max_wait=MAX_INLINE_WAIT_SECONDS,
     )
     if wait < 0:
         # Spread the returns so a backlog does not come back as one herd.
         _reschedule(session, message, -wait * random.uniform(1.0, 2.0), pacing=True)  # noqa: S311
         return
-    if wait > 0:
-        time.sleep(wait)
+    client = cloud_client(number, runtime.settings)
     try:
-        result = aio.run(client.send(number.phone_number_id, outbound))
+        payload = message.payload
+        if message.media_file_id is not None and "media_file_id" in payload:
+            payload = with_media_id(payload, _media_id_on(session, message, client, runtime))
+        if wait > 0:
+            time.sleep(wait)
+        result = aio.run(
+            client.send(
+                number.phone_number_id,
+                OutboundMessage(
+                    to=doctor.wa_id,
+                    type=message.type,
+                    payload=payload,
+                    context_message_id=message.context_wamid,
+                    biz_opaque_callback_data=f"{CALLBACK_PREFIX}{message.id}",
+                ),
+            )
+        )
     except GraphApiError as error:
         _handle_send_error(session, message, error.code, error.title, error.details)
         return
@@ -114,6 +124,26 @@ def _deliver(session: Session, message: Message) -> None:
         _handle_send_error(session, message, None, "WhatsApp unreachable", str(error))
         return
     mark_accepted(session, message.id, result.wamid)
+
+
+def _media_id_on(
+    session: Session, message: Message, client: CloudApiClient, runtime: Runtime
+) -> str:
+    """Our stored file's media id on the sending number, uploading it first when needed."""
+    assert message.media_file_id is not None
+    number = message.conversation.number
+    media_id = media_service.fresh_upload(session, message.media_file_id, number.id)
+    if media_id is not None:
+        session.commit()
+        return media_id
+    media = media_service.get(session, message.media_file_id)
+    session.commit()
+    data = media_service.path(runtime.settings.data_dir / "media", media).read_bytes()
+    filename = media.filename or media.sha256[:12]
+    media_id = aio.run(client.upload_media(number.phone_number_id, data, media.mime_type, filename))
+    media_service.record_upload(session, media.id, number.id, media_id)
+    session.commit()
+    return media_id
 
 
 def _handle_send_error(

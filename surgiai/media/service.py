@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surgiai.errors import PayloadTooLarge
-from surgiai.media.models import MediaFile
+from surgiai.errors import NotFound, PayloadTooLarge
+from surgiai.kit.time import utcnow
+from surgiai.media.models import MediaFile, MediaUpload
 
 # WhatsApp's own ceiling for any media (documents); inbound over it never reaches us anyway.
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
+# WhatsApp keeps uploaded media 30 days; re-upload a day early rather than risk a dead id.
+UPLOAD_REUSE = timedelta(days=29)
 
 
 class MediaService:
@@ -53,6 +57,41 @@ class MediaService:
 
     def path(self, media_root: Path, media: MediaFile) -> Path:
         return media_root / media.storage_path
+
+    def get(self, session: Session, media_file_id: int) -> MediaFile:
+        media = session.get(MediaFile, media_file_id)
+        if media is None:
+            raise NotFound(f"No stored file with id {media_file_id}.")
+        return media
+
+    def fresh_upload(self, session: Session, media_file_id: int, number_id: int) -> str | None:
+        """The WhatsApp media id of this file on this number, if still safely valid."""
+        upload = session.scalar(
+            select(MediaUpload).where(
+                MediaUpload.media_file_id == media_file_id, MediaUpload.number_id == number_id
+            )
+        )
+        if upload is None or utcnow() - upload.uploaded_at > UPLOAD_REUSE:
+            return None
+        return upload.wa_media_id
+
+    def record_upload(
+        self, session: Session, media_file_id: int, number_id: int, wa_media_id: str
+    ) -> None:
+        upload = session.scalar(
+            select(MediaUpload).where(
+                MediaUpload.media_file_id == media_file_id, MediaUpload.number_id == number_id
+            )
+        )
+        if upload is None:
+            session.add(
+                MediaUpload(
+                    media_file_id=media_file_id, number_id=number_id, wa_media_id=wa_media_id
+                )
+            )
+        else:
+            upload.wa_media_id = wa_media_id
+            upload.uploaded_at = utcnow()
 
 
 media_service = MediaService()

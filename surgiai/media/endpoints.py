@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, UploadFile, status
+from fastapi.responses import FileResponse
+
+from surgiai.auth.dependencies import CurrentUser, require
+from surgiai.auth.models import User
+from surgiai.auth.roles import Permission
+from surgiai.channels.cloud.validation import validate_upload
+from surgiai.dependencies import DbSession, SettingsDep
+from surgiai.errors import PayloadTooLarge
+from surgiai.media.schemas import MediaFileRead
+from surgiai.media.service import media_service
+
+router = APIRouter(prefix="/api/v1/media", tags=["media"])
+Converser = Annotated[User, Depends(require(Permission.converse))]
+# The largest file WhatsApp accepts for sending (documents).
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+@router.post("", response_model=MediaFileRead, status_code=status.HTTP_201_CREATED)
+def upload(
+    file: UploadFile, _: Converser, session: DbSession, settings: SettingsDep
+) -> MediaFileRead:
+    """Keep a file to send: `{"image": {"media_file_id": <id>}}` in a message uses it."""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge("Files over 100 MB cannot be sent on WhatsApp.")
+    mime_type = (file.content_type or "application/octet-stream").split(";")[0].strip()
+    validate_upload(mime_type, len(data))
+    media = media_service.store(
+        session, settings.data_dir / "media", data, mime_type=mime_type, filename=file.filename
+    )
+    return MediaFileRead.model_validate(media)
+
+
+@router.get("/{media_file_id}")
+def download(
+    media_file_id: int, _: CurrentUser, session: DbSession, settings: SettingsDep
+) -> FileResponse:
+    media = media_service.get(session, media_file_id)
+    return FileResponse(
+        media_service.path(settings.data_dir / "media", media),
+        media_type=media.mime_type,
+        filename=media.filename or f"{media.sha256[:12]}",
+    )

@@ -1,0 +1,73 @@
+"""Run SurgiAI as a real process on a free port, as an operator would."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGIAI_")}
+    env.update({"SURGIAI_DATA_DIR": str(tmp_path / "data"), "SURGIAI_DATABASE_URL": database_url})
+    return env
+
+
+class Service:
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process = process
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                stderr = self.process.stderr.read() if self.process.stderr else ""
+                raise AssertionError(f"service exited: {stderr}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError("service did not answer /healthz")
+
+
+@pytest.fixture
+def start_service() -> Iterator[object]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(command: str, env: dict[str, str], extra: list[str] | None = None) -> Service:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "surgiai", command, "--port", str(port), *(extra or [])],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        service = Service(process, port)
+        service.wait_ready()
+        return service
+
+    yield start
+    for process in started:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
