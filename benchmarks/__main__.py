@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import queue_throughput, webhook_ingest
+from benchmarks import outbound_pacing, queue_throughput, webhook_ingest
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "queue": queue_throughput.run,
     "webhook_ingest": webhook_ingest.run,
+    "outbound_pacing": outbound_pacing.run,
 }
 
 

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,23 @@ def free_port() -> int:
 
 
 class Server:
-    """A server in its own process, waited on until `ready_path` answers."""
+    """A process (a server, or a worker with `ready`), waited on until it is ready."""
 
-    def __init__(self, command: Sequence[str], port: int, env: dict[str, str], ready_path: str):
+    def __init__(
+        self,
+        command: Sequence[str],
+        port: int,
+        env: dict[str, str],
+        ready_path: str,
+        ready: Callable[[], bool] | None = None,
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             list(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        if ready is not None and ready():
+            return
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

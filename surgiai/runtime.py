@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine, make_session_factory
 from surgiai.ratelimit import RateLimiter, make_rate_limiter
+from surgiai.ratelimit.batching import BatchingRateLimiter
 from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 from surgiai.worker.registry import load_all_tasks
@@ -26,6 +28,10 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, *, queue_name: str = "surgiai") -> Runtime:
         settings.ensure_data_dir()
+        # Worker threads and the webhook writer release the GIL on every database call and must
+        # win it back from busy threads; at the default 5 ms switch interval each hand-back
+        # stalls whoever waits for the lock they hold.
+        sys.setswitchinterval(0.0005)
         load_all_tasks()
         engine = make_engine(settings.resolved_database_url)
         session_factory = make_session_factory(engine)
@@ -34,7 +40,7 @@ class Runtime:
         else:
             queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
         task_queue.activate(queue)
-        limiter = make_rate_limiter(settings, engine)
+        limiter = BatchingRateLimiter(make_rate_limiter(settings, engine))
         runtime = cls(settings, engine, session_factory, queue, limiter)
         global _current
         _current = runtime

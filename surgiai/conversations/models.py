@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Double, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surgiai.db.base import Base
@@ -27,6 +27,9 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
     last_message_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # GCRA state of WhatsApp's pair rate (number → this doctor), epoch seconds: kept on the
+    # row that the send path locks anyway, so pacing a doctor costs no extra transaction.
+    pair_tat: Mapped[float | None] = mapped_column(Double, default=None)
 
     doctor: Mapped[Doctor] = relationship(lazy="joined")
     number: Mapped[WhatsAppNumber] = relationship(lazy="joined")

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Double, Integer, Table, bindparam, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from surgiai.conversations.models import Conversation, Direction, Message, MessageState
+from surgiai.db.base import UTCDateTime
 from surgiai.db.upsert import insert_ignore_conflict
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
+
+MESSAGE_TABLE = cast(Table, Message.__table__)
 
 
 class ConversationRepository:
@@ -46,6 +50,22 @@ class ConversationRepository:
             .where(Conversation.doctor_id == doctor_id)
             .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
         ).all()
+
+    def reserve_pair_slot(
+        self, conversation_id: int, *, now: float, interval: float, burst: int
+    ) -> float:
+        """GCRA for the pair rate: 0 to send now, else -seconds to come back in. Reserves the
+        slot when admitted; runs in the caller's transaction (the row stays locked)."""
+        admitted = self.session.execute(
+            _RESERVE_PAIR,
+            {"id": conversation_id, "now": now, "interval": interval, "horizon": burst * interval},
+        ).scalar_one_or_none()
+        if admitted is not None:
+            return 0.0
+        tat = self.session.execute(
+            select(Conversation.pair_tat).where(Conversation.id == conversation_id)
+        ).scalar_one()
+        return -(max(tat or now, now) + interval - burst * interval - now)
 
     def exists_for_number(self, number_id: int) -> bool:
         return bool(
@@ -91,16 +111,7 @@ class MessageRepository:
 
     def claim_for_sending(self, message_id: int, now: datetime) -> bool:
         """Move a queued message whose time has come to `sending`. Only one worker wins."""
-        result = self.session.execute(
-            update(Message)
-            .where(
-                Message.id == message_id,
-                Message.status == MessageState.queued,
-                Message.wamid.is_(None),
-                (Message.next_attempt_at.is_(None)) | (Message.next_attempt_at <= now),
-            )
-            .values(status=MessageState.sending, claimed_at=now, attempts=Message.attempts + 1)
-        )
+        result = self.session.execute(_CLAIM, {"message_id": message_id, "now": now})
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def stuck_in_sending(self, claimed_before: datetime, limit: int) -> Sequence[Message]:
@@ -126,8 +137,43 @@ class MessageRepository:
 
 def mark_accepted(session: Session, message_id: int, wamid: str) -> None:
     """Record WhatsApp's acceptance unless a status webhook got there first."""
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.wamid.is_(None))
-        .values(wamid=wamid, status=MessageState.accepted, claimed_at=None)
+    session.execute(_ACCEPT, {"message_id": message_id, "wamid": wamid})
+
+
+# Built once: these run for every message sent, and building the expressions (and their cache
+# keys) on each call cost more than executing them. The Core table, not the ORM entity, for
+# the same reason.
+_CLAIM = (
+    update(MESSAGE_TABLE)
+    .where(
+        MESSAGE_TABLE.c.id == bindparam("message_id"),
+        MESSAGE_TABLE.c.status == MessageState.queued,
+        MESSAGE_TABLE.c.wamid.is_(None),
+        MESSAGE_TABLE.c.next_attempt_at.is_(None)
+        | (MESSAGE_TABLE.c.next_attempt_at <= bindparam("now", type_=UTCDateTime())),
     )
+    .values(
+        status=MessageState.sending,
+        claimed_at=bindparam("now", type_=UTCDateTime()),
+        attempts=MESSAGE_TABLE.c.attempts + 1,
+    )
+)
+_RESERVE_PAIR = text(
+    """
+    UPDATE conversation
+    SET pair_tat = (CASE WHEN pair_tat > :now THEN pair_tat ELSE :now END) + :interval
+    WHERE id = :id
+      AND (CASE WHEN pair_tat > :now THEN pair_tat ELSE :now END) + :interval - :now <= :horizon
+    RETURNING pair_tat
+    """
+).bindparams(
+    bindparam("id", type_=Integer()),
+    bindparam("now", type_=Double()),
+    bindparam("interval", type_=Double()),
+    bindparam("horizon", type_=Double()),
+)
+_ACCEPT = (
+    update(MESSAGE_TABLE)
+    .where(MESSAGE_TABLE.c.id == bindparam("message_id"), MESSAGE_TABLE.c.wamid.is_(None))
+    .values(wamid=bindparam("wamid"), status=MessageState.accepted, claimed_at=None)
+)

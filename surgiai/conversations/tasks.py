@@ -18,7 +18,11 @@ from surgiai.channels.cloud.errors import (
     retry_delay,
 )
 from surgiai.conversations.models import Message, MessageState
-from surgiai.conversations.repository import MessageRepository, mark_accepted
+from surgiai.conversations.repository import (
+    ConversationRepository,
+    MessageRepository,
+    mark_accepted,
+)
 from surgiai.conversations.service import (
     CALLBACK_PREFIX,
     DOWNLOAD_MEDIA_TASK,
@@ -41,7 +45,8 @@ log = structlog.get_logger(__name__)
 MAX_SEND_ATTEMPTS = 6
 # A pacing wait longer than this is not slept in a worker thread: the message is rescheduled.
 MAX_INLINE_WAIT_SECONDS = 2.0
-PAIR_RATE_PER_SECOND = 1 / 6
+# WhatsApp's pair rate: about one message every 6 s to the same doctor, bursts up to 45.
+PAIR_INTERVAL_SECONDS = 6.0
 PAIR_BURST = 45
 # A claim older than this belongs to a worker that died (a send takes seconds at most).
 STUCK_SENDING_AFTER = timedelta(minutes=2)
@@ -53,7 +58,6 @@ def send_message(session: Session, message_id: int) -> None:
     messages = MessageRepository(session)
     if not messages.claim_for_sending(message_id, utcnow()):
         return  # sent, failed, not due yet, or another worker has it
-    session.commit()  # the claim is durable before any call to WhatsApp
     message = messages.get(message_id)
     assert message is not None
     _deliver(session, message)
@@ -74,20 +78,16 @@ def _deliver(session: Session, message: Message) -> None:
     if message.type != "template" and not window_open(conversation, utcnow()):
         message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
         return
-    # Hold no database transaction while asking the limiter (its own connection, which on
-    # SQLite would wait for ours), waiting for a slot, or calling WhatsApp.
-    session.commit()
-    limiter = runtime.limiter
-    pair_wait = limiter.reserve(
-        f"pair:{number.id}:{doctor.wa_id}",
-        rate_per_second=PAIR_RATE_PER_SECOND,
-        burst=PAIR_BURST,
-        max_wait=0.0,
+    pair_wait = ConversationRepository(session).reserve_pair_slot(
+        conversation.id, now=time.time(), interval=PAIR_INTERVAL_SECONDS, burst=PAIR_BURST
     )
     if pair_wait < 0:
         _reschedule(session, message, -pair_wait, pacing=True)
         return
-    wait = limiter.reserve(
+    # The claim (and the pair slot) are durable before any call to WhatsApp, and no database
+    # transaction is held while waiting for the number's slot or for WhatsApp.
+    session.commit()
+    wait = runtime.limiter.reserve(
         f"number:{number.id}",
         rate_per_second=number.throughput_mps,
         burst=1,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -17,31 +21,122 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": LOCK_TIMEOUT_SECONDS,
+                "factory": SerializedConnection,
+            },
             pool_size=20,
             max_overflow=20,
         )
+        write_lock = _write_lock(make_url(url).database or "")
 
         def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.write_lock = write_lock
             _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
 
+        def begin(connection: Connection) -> None:
+            connection.connection.dbapi_connection.begin_immediate()  # type: ignore[union-attr]
+
         event.listen(engine, "connect", set_pragmas)
-        # A deferred BEGIN that later writes fails with "database is locked" when another writer
-        # committed in between (busy_timeout cannot help an upgrade). Taking the write lock up
-        # front makes writers queue instead; WAL readers outside transactions are not blocked.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", begin)
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+class WriteLock:
+    """Who may write to one SQLite file: threads of this process queue on a Python lock, and
+    processes sharing the file (`surgiai api` beside `surgiai worker`s) on an OS file lock.
+    Both wake the next waiter at once, where SQLite's own busy handler polls with sleeps."""
+
+    def __init__(self, database: str) -> None:
+        self._threads = threading.Lock()
+        self._file: int | None = None
+        if database and database != ":memory:":
+            self._file = os.open(database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self, timeout: float) -> bool:
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._file is not None:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+_write_locks: dict[str, WriteLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path: str) -> WriteLock:
+    """One lock per database file for the whole process, shared by all its engines."""
+    key = os.path.realpath(path) if path else ""
+    with _write_locks_guard:
+        if key not in _write_locks:
+            _write_locks[key] = WriteLock(key)
+        return _write_locks[key]
+
+
+class SerializedConnection(sqlite3.Connection):
+    """Every transaction takes SQLite's write lock up front (BEGIN IMMEDIATE): a deferred
+    transaction that reads, then writes, fails outright when another writer committed in
+    between, since busy_timeout cannot help a lock upgrade.
+
+    Writers queue for it on a `WriteLock` first. Left to SQLite, waiting writers poll with
+    sleeps of up to 100 ms, and a busy worker pool stalls on them."""
+
+    write_lock: WriteLock
+    _holding = False
+
+    def begin_immediate(self) -> None:
+        if not self.write_lock.acquire(LOCK_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError(
+                "database is locked: another transaction of this process held it for 30 s"
+            )
+        self._holding = True
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            self.write_lock.release()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
-    # Let SQLAlchemy issue BEGIN (see above) instead of pysqlite's implicit transactions.
+    # Transactions are begun explicitly (SerializedConnection), not by pysqlite on its own.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}")
     cursor.close()
 
 

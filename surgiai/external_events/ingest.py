@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import queue
-import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,9 +48,6 @@ class IngestWriter:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        # The writer releases the GIL for every SQLite call and must win it back from a busy
-        # event loop; at the default 5 ms switch interval each hand-back stalls a whole group.
-        sys.setswitchinterval(0.0005)
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(

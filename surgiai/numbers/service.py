@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -170,7 +171,12 @@ class NumberService:
     # --- Credentials --------------------------------------------------------------------------
 
     def access_token(self, number: WhatsAppNumber, secret_key: str) -> str:
-        return self.box(secret_key).decrypt(number.access_token_encrypted)
+        return self._decrypt(secret_key, number.access_token_encrypted)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (the service is a process-wide singleton)
+    def _decrypt(self, secret_key: str, ciphertext: str) -> str:
+        """Decrypting costs more than a send's other work; a rotated token is new ciphertext."""
+        return self.box(secret_key).decrypt(ciphertext)
 
     def app_secret(self, number: WhatsAppNumber, secret_key: str) -> str | None:
         if number.app_secret_encrypted is None:

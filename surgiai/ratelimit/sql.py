@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import ColumnElement, Double, Engine, case, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Double, Engine, Text, bindparam, delete, text
 
 from surgiai.ratelimit.base import RESOLUTION, Clock, check_limits, wait_after
 from surgiai.ratelimit.models import RateLimitState
@@ -30,28 +29,18 @@ class SqlRateLimiter:
     def reserve(self, key: str, *, rate_per_second: float, burst: int, max_wait: float) -> float:
         interval = check_limits(rate_per_second, burst, max_wait)
         now = self._clock()
-        next_tat = _later_of_tat_and(now) + interval
-        admitted = (next_tat - now) - burst * interval <= max_wait + RESOLUTION
-        insert = (
-            postgresql.insert(RateLimitState)
-            if self._engine.dialect.name == "postgresql"
-            else sqlite.insert(RateLimitState)
-        )
-        upsert = (
-            insert.values(key=key, tat=now + interval)
-            .on_conflict_do_update(
-                index_elements=[RateLimitState.key], set_={"tat": next_tat}, where=admitted
-            )
-            .returning(RateLimitState.tat)
-        )
+        params = {
+            "key": key,
+            "now": now,
+            "interval": interval,
+            "horizon": burst * interval + max_wait + RESOLUTION,
+        }
         with self._engine.begin() as connection:
-            new_tat = connection.execute(upsert).scalar_one_or_none()
+            new_tat = connection.execute(_RESERVE, params).scalar_one_or_none()
             if new_tat is not None:
                 return wait_after(new_tat, now=now, interval=interval, burst=burst)
             # Refused: the row exists and this transaction holds its lock, so it is still there.
-            tat = connection.execute(
-                select(RateLimitState.tat).where(RateLimitState.key == key)
-            ).scalar_one()
+            tat = connection.execute(_READ_TAT, {"key": key}).scalar_one()
         return -wait_after(max(tat, now) + interval, now=now, interval=interval, burst=burst)
 
     def reset(self, key: str) -> None:
@@ -65,6 +54,23 @@ class SqlRateLimiter:
             return connection.execute(expired).rowcount
 
 
-def _later_of_tat_and(now: float) -> ColumnElement[float]:
-    """max(stored tat, now), written as CASE to read the same on SQLite and PostgreSQL."""
-    return case((RateLimitState.tat > now, RateLimitState.tat), else_=literal(now, Double()))
+# One statement, the same on SQLite and PostgreSQL, kept as text: it runs for every message
+# sent, and building it from expressions each time cost more than executing it.
+# new tat = max(tat, now) + interval; admitted while new tat - now <= burst·interval + max_wait.
+_RESERVE = text(
+    """
+    INSERT INTO rate_limit_state (key, tat) VALUES (:key, :now + :interval)
+    ON CONFLICT (key) DO UPDATE
+    SET tat = CASE WHEN rate_limit_state.tat > :now THEN rate_limit_state.tat ELSE :now END
+        + :interval
+    WHERE (CASE WHEN rate_limit_state.tat > :now THEN rate_limit_state.tat ELSE :now END)
+        + :interval - :now <= :horizon
+    RETURNING tat
+    """
+).bindparams(
+    bindparam("key", type_=Text()),
+    bindparam("now", type_=Double()),
+    bindparam("interval", type_=Double()),
+    bindparam("horizon", type_=Double()),
+)
+_READ_TAT = text("SELECT tat FROM rate_limit_state WHERE key = :key")

@@ -118,6 +118,12 @@ async def management(body: ManagementEvent, sim: SimulatorDep) -> dict[str, Any]
     return sim.emit_management(body)
 
 
+@router.get("/outbound")
+async def outbound(sim: SimulatorDep, phone_number_id: str | None = None) -> dict[str, Any]:
+    """Every accepted send with its acceptance time, and refused sends by error code."""
+    return sim.outbound_log(phone_number_id)
+
+
 @router.get("/received")
 async def received(wa_id: str, sim: SimulatorDep) -> dict[str, Any]:
     """What a doctor received (request bodies, wamids, statuses) and what they sent."""

@@ -305,6 +305,16 @@ class Simulator:
         self, phone_number_id: str, api_version: str, token: str | None, payload: Any
     ) -> dict[str, Any]:
         """`POST /{phone-number-id}/messages`: a send, a read receipt or a typing indicator."""
+        try:
+            return self._send_message(phone_number_id, api_version, token, payload)
+        except GraphError as error:
+            with self.lock:
+                self.state.refusals[error.code] = self.state.refusals.get(error.code, 0) + 1
+            raise
+
+    def _send_message(
+        self, phone_number_id: str, api_version: str, token: str | None, payload: Any
+    ) -> dict[str, Any]:
         number = self.authorize_number(phone_number_id, token, "post")
         if not isinstance(payload, dict):
             raise GraphError(100, "The request body must be a JSON object.")
@@ -765,6 +775,31 @@ class Simulator:
             )
             self.state.faults.append(rule)
             return rule
+
+    def outbound_log(self, phone_number_id: str | None) -> dict[str, Any]:
+        """Every message the simulator accepted (optionally for one number), oldest first,
+        and the sends it refused, by error code."""
+        with self.lock:
+            messages = sorted(
+                (
+                    message
+                    for message in self.state.outbound.values()
+                    if phone_number_id is None or message.phone_number_id == phone_number_id
+                ),
+                key=lambda message: message.accepted_at,
+            )
+            refusals = {str(code): count for code, count in sorted(self.state.refusals.items())}
+        accepted = [
+            {
+                "wamid": message.wamid,
+                "phone_number_id": message.phone_number_id,
+                "wa_id": message.wa_id,
+                "type": message.type,
+                "accepted_at": message.accepted_at,
+            }
+            for message in messages
+        ]
+        return {"accepted": accepted, "refusals": refusals}
 
     def received_by(self, wa_id: str) -> dict[str, Any]:
         key = digits_only(wa_id) or wa_id

@@ -283,6 +283,8 @@ class SimulatorState:
     media: dict[str, MediaItem] = field(default_factory=dict)
     media_urls: dict[str, MediaUrl] = field(default_factory=dict)
     outbound: dict[str, OutboundMessage] = field(default_factory=dict)
+    # Sends refused with a Graph error, by error code (e.g. how often 130429 was hit).
+    refusals: dict[int, int] = field(default_factory=dict)
     inbound: dict[str, InboundMessage] = field(default_factory=dict)
     # (phone_number_id, wa_id) -> last inbound message or call.
     windows: dict[tuple[str, str], float] = field(default_factory=dict)
