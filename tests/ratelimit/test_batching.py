@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from surgiai.ratelimit.base import RateLimiter
@@ -59,7 +61,7 @@ def test_two_processes_share_the_pace_exactly(clock: FakeClock) -> None:
         slots += [clock.now + first.reserve("n", rate_per_second=10, burst=1, max_wait=10)]
         slots += [clock.now + second.reserve("n", rate_per_second=10, burst=1, max_wait=10)]
     slots.sort()
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert min(gaps) == pytest.approx(0.1)
 
 

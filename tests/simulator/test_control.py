@@ -170,16 +170,25 @@ def test_outbound_log_lists_accepted_sends_and_counts_refusals() -> None:
     app = create_simulator_app()
     with TestClient(app) as client:
         client.post(
-            "/control/numbers/111", json={"waba_id": "222", "display_phone_number": "15550001111",
-                                          "access_token": "tok-123456"},
+            "/control/numbers/111",
+            json={
+                "waba_id": "222",
+                "display_phone_number": "15550001111",
+                "access_token": "tok-123456",
+            },
         )
         client.post("/control/windows", json={"phone_number_id": "111", "wa_id": "919800000001"})
         headers = {"Authorization": "Bearer tok-123456"}
-        body = {"messaging_product": "whatsapp", "to": "919800000001", "type": "text",
-                "text": {"body": "hi"}}
-        assert client.post("/graph/v25.0/111/messages", json=body, headers=headers).status_code == 200
+        body = {
+            "messaging_product": "whatsapp",
+            "to": "919800000001",
+            "type": "text",
+            "text": {"body": "hi"},
+        }
+        url = "/graph/v25.0/111/messages"
+        assert client.post(url, json=body, headers=headers).status_code == 200
         too_long = {**body, "text": {"body": "x" * 5000}}
-        assert client.post("/graph/v25.0/111/messages", json=too_long, headers=headers).status_code == 400
+        assert client.post(url, json=too_long, headers=headers).status_code == 400
         log = client.get("/control/outbound?phone_number_id=111").json()
         assert [item["wa_id"] for item in log["accepted"]] == ["919800000001"]
         assert log["refusals"] == {"100": 1}
