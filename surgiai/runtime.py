@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine, make_session_factory
 from surgiai.ratelimit import RateLimiter, make_rate_limiter
-from surgiai.ratelimit.batching import BatchingRateLimiter
 from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 from surgiai.worker.registry import load_all_tasks
@@ -40,7 +39,7 @@ class Runtime:
         else:
             queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
         task_queue.activate(queue)
-        limiter = BatchingRateLimiter(make_rate_limiter(settings, engine))
+        limiter = make_rate_limiter(settings, engine)
         runtime = cls(settings, engine, session_factory, queue, limiter)
         global _current
         _current = runtime
