@@ -5,19 +5,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-OUTBOUND_TYPES = (
-    "text",
-    "template",
-    "interactive",
-    "image",
-    "document",
-    "audio",
-    "video",
-    "sticker",
-    "reaction",
-    "location",
-    "contacts",
-)
 OutboundType = Literal[
     "text",
     "template",

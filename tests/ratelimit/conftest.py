@@ -1,4 +1,4 @@
-"""Rate limiters on every backend: SQLite file, a throwaway PostgreSQL database, Redis db 15
+"""Rate limiters on every backend: SQLite file, the session's PostgreSQL database, Redis db 15
 under a unique key prefix. Servers that are missing skip the test (fail under
 SURGIAI_REQUIRE_SERVICES=1), as in tests/conftest.py."""
 
@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete
 
 from surgiai.db.base import Base
 from surgiai.db.engine import make_engine
 from surgiai.ratelimit import RateLimiter, RateLimitState, RedisRateLimiter, SqlRateLimiter
-from tests.conftest import POSTGRES_URL, service_missing
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -42,29 +40,6 @@ def create_state_table(engine: Engine) -> None:
     Base.metadata.create_all(engine, tables=[RateLimitState.__table__])  # type: ignore[list-item]
 
 
-@pytest.fixture(scope="session")
-def ratelimit_postgres_url() -> Iterator[str]:
-    """A PostgreSQL database of our own holding only `rate_limit_state`, dropped afterwards."""
-    admin_url = make_url(POSTGRES_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:
-        service_missing("PostgreSQL", error)
-    name = f"surgiai_ratelimit_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    create_state_table(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'ratelimit.db'}"
@@ -75,9 +50,10 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def postgres_url(ratelimit_postgres_url: str) -> Iterator[str]:
-    yield ratelimit_postgres_url
-    engine = make_engine(ratelimit_postgres_url)
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """The session's migrated PostgreSQL database; this test's reservations are removed after."""
+    yield postgres_database
+    engine = make_engine(postgres_database)
     with engine.begin() as connection:
         connection.execute(delete(RateLimitState))
     engine.dispose()

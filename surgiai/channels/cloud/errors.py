@@ -379,7 +379,8 @@ class CloudApiError(Exception):
 
     @property
     def retryable(self) -> bool:
-        raise NotImplementedError
+        """Whether trying the same call again may succeed; subclasses decide."""
+        return False
 
 
 class GraphTransportError(CloudApiError):
