@@ -58,10 +58,10 @@ class Mode:
 
 MODES = (
     # One machine, no servers: SQLite, the SQLite task queue and SQL rate limits.
-    Mode("embedded", worker_processes=1, threads=16, distributed=False),
-    Mode("embedded_two_workers", worker_processes=2, threads=8, distributed=False),
+    Mode("embedded", worker_processes=1, threads=8, distributed=False),
+    Mode("embedded_two_workers", worker_processes=2, threads=6, distributed=False),
     # Production shape: PostgreSQL, Redis queue and rate limits, several worker processes.
-    Mode("distributed", worker_processes=2, threads=8, distributed=True),
+    Mode("distributed", worker_processes=2, threads=6, distributed=True),
 )
 
 

@@ -111,8 +111,9 @@ class MessageRepository:
 
     def claim_for_sending(self, message_id: int, now: datetime) -> bool:
         """Move a queued message whose time has come to `sending`. Only one worker wins."""
-        result = self.session.execute(_CLAIM, {"message_id": message_id, "now": now})
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        # On the session's connection: the ORM's statement handling is not needed for Core.
+        result = self.session.connection().execute(_CLAIM, {"message_id": message_id, "now": now})
+        return bool(result.rowcount)
 
     def stuck_in_sending(self, claimed_before: datetime, limit: int) -> Sequence[Message]:
         return self.session.scalars(
@@ -137,7 +138,7 @@ class MessageRepository:
 
 def mark_accepted(session: Session, message_id: int, wamid: str) -> None:
     """Record WhatsApp's acceptance unless a status webhook got there first."""
-    session.execute(_ACCEPT, {"message_id": message_id, "wamid": wamid})
+    session.connection().execute(_ACCEPT, {"message_id": message_id, "wamid": wamid})
 
 
 # Built once: these run for every message sent, and building the expressions (and their cache
