@@ -128,10 +128,6 @@ class Edge:
         self.app = app
         self.webhook = webhook
 
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -13,7 +13,6 @@ from surgiai.channels.base import (
     PhoneQualityEvent,
     UserPreferenceEvent,
 )
-from surgiai.channels.cloud.errors import plain_reason
 from surgiai.conversations.service import message_service
 from surgiai.doctors.service import doctor_service
 from surgiai.numbers.models import WhatsAppNumber
@@ -96,6 +95,3 @@ def _apply_management(
 def _same_phone(ours: str, theirs: str | None) -> bool:
     digits = "".join(ch for ch in ours if ch.isdigit())
     return theirs is not None and digits == "".join(ch for ch in theirs if ch.isdigit())
-
-
-__all__ = ["WebhookOutcome", "apply_cloud_webhook", "plain_reason"]

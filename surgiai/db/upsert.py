@@ -15,13 +15,12 @@ def insert_ignore_conflict(
     session: Session, model: type[Base], values: dict[str, Any], index_elements: list[str]
 ) -> bool:
     """Insert one row unless its unique key exists. Returns True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg_statement = postgresql.insert(model).values(**values)
-        pg_statement = pg_statement.on_conflict_do_nothing(index_elements=index_elements)
-        result = session.execute(pg_statement)
-    else:
-        lite_statement = sqlite.insert(model).values(**values)
-        lite_statement = lite_statement.on_conflict_do_nothing(index_elements=index_elements)
-        result = session.execute(lite_statement)
+    insert = conflict_insert(session.get_bind().dialect.name)
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    result = session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def conflict_insert(dialect: str) -> Any:
+    """The dialect's INSERT that knows ON CONFLICT (PostgreSQL's, else SQLite's)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

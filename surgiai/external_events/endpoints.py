@@ -9,7 +9,6 @@ import hmac
 import json
 from typing import Annotated, Any
 
-import structlog
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
@@ -25,7 +24,6 @@ from surgiai.external_events.repository import ExternalEventRepository
 from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
 
 router = APIRouter(tags=["webhooks"])
-log = structlog.get_logger(__name__)
 
 
 @router.get("/webhooks/whatsapp", response_class=PlainTextResponse)

@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from surgiai.db.upsert import conflict_insert
 from surgiai.external_events.models import EventState, ExternalEvent
 
 
@@ -73,8 +73,7 @@ class ExternalEventRepository:
 
 def insert_ignoring_duplicates(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Store many deliveries in one statement; a delivery already stored is skipped."""
-    dialect = connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = conflict_insert(connection.dialect.name)
     # The Core table, not the mapped class: the ORM's bulk path costs more than the insert.
     table = cast(Table, ExternalEvent.__table__)
     statement = insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"])

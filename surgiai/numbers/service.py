@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from surgiai.channels.base import AccountUpdateEvent, PhoneQualityEvent
 from surgiai.channels.cloud.errors import ErrorReaction, classify, plain_reason
+from surgiai.conversations.repository import ConversationRepository
 from surgiai.errors import Conflict, NotFound
 from surgiai.kit.crypto import SecretBox, hint
 from surgiai.kit.time import utcnow
@@ -111,8 +112,6 @@ class NumberService:
         return number
 
     def delete(self, session: Session, number_id: int) -> None:
-        from surgiai.conversations.repository import ConversationRepository
-
         number = self.get(session, number_id)
         if ConversationRepository(session).exists_for_number(number.id):
             raise Conflict(
