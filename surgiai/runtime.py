@@ -1,4 +1,4 @@
-"""Everything a process needs, built once from settings: database, task queue."""
+"""Everything a process needs, built once from settings: database, task queue, real-time broker."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine, make_session_factory
 from surgiai.ratelimit import RateLimiter, make_rate_limiter
+from surgiai.realtime import events as realtime_events
+from surgiai.realtime.broker import Broker, make_broker
 from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 from surgiai.worker.registry import load_all_tasks
@@ -23,6 +25,7 @@ class Runtime:
     session_factory: sessionmaker[Session]
     queue: TaskQueue
     limiter: RateLimiter
+    broker: Broker
 
     @classmethod
     def from_settings(cls, settings: Settings, *, queue_name: str = "surgiai") -> Runtime:
@@ -40,7 +43,9 @@ class Runtime:
             queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
         task_queue.activate(queue)
         limiter = make_rate_limiter(settings, engine)
-        runtime = cls(settings, engine, session_factory, queue, limiter)
+        broker = make_broker(settings)
+        realtime_events.activate_broker(broker)
+        runtime = cls(settings, engine, session_factory, queue, limiter, broker)
         global _current
         _current = runtime
         return runtime
@@ -50,6 +55,7 @@ class Runtime:
             connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
+        self.broker.close()
         self.queue.close()
         self.engine.dispose()
 

@@ -7,18 +7,20 @@ commits; a rollback drops them (the Polar way), so a task never sees state that 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 from huey import RedisHuey
 from huey.api import Huey, TaskWrapper
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 from huey.storage import SqliteStorage
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from surgiai.db.engine import session_scope
+from surgiai.db.transactions import current_transaction, made_within, rollback_boundary
 from surgiai.worker.registry import TASKS, TaskSpec
 
 log = structlog.get_logger(__name__)
@@ -78,6 +80,7 @@ class TaskQueue:
             wrapper.schedule(args=(correlation_id, *args), kwargs=kwargs, delay=delay)
         else:
             wrapper(correlation_id, *args, **kwargs)
+            _doorbell.ring()
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
@@ -87,7 +90,7 @@ class TaskQueue:
         self.huey.pending_count()
 
     def consumer(self, *, workers: int, periodic: bool, embedded: bool) -> Consumer:
-        consumer_class = EmbeddedConsumer if embedded else Consumer
+        consumer_class = EmbeddedConsumer if embedded else _Consumer
         return consumer_class(
             self.huey,
             workers=workers,
@@ -116,7 +119,49 @@ class _SqliteHuey(Huey):  # type: ignore[misc]
     storage_class = _SqliteStorage
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class _Doorbell:
+    """Wakes one idle worker of this process when this process enqueues a task, so work made
+    here (a stored webhook, a queued reply) starts at once instead of at the next poll. Work
+    enqueued by other processes is still found by polling (at most `max_delay` late)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._rung = 0
+
+    def ring(self) -> None:
+        with self._condition:
+            # Bounded: rings while every worker was busy need not each be a wake-up later.
+            self._rung = min(self._rung + 1, 64)
+            self._condition.notify()
+
+    def wait(self, timeout: float) -> None:
+        with self._condition:
+            if self._rung == 0:
+                self._condition.wait(timeout)
+            self._rung = max(0, self._rung - 1)
+
+
+_doorbell = _Doorbell()
+
+
+class _Worker(Worker):  # type: ignore[misc]
+    delay: float
+    max_delay: float
+    backoff: float
+
+    def sleep(self) -> None:
+        if self.stop_flag.is_set():
+            return
+        self.delay = min(self.delay, self.max_delay)
+        _doorbell.wait(self.delay)
+        self.delay *= self.backoff
+
+
+class _Consumer(Consumer):  # type: ignore[misc]
+    worker_class = _Worker
+
+
+class EmbeddedConsumer(_Consumer):
     """A consumer inside the web process: the web server owns the signal handlers."""
 
     def _set_signal_handlers(self) -> None:
@@ -139,13 +184,24 @@ def active_queue() -> TaskQueue:
     return _active_queue
 
 
+@dataclass(frozen=True)
+class _PendingJob:
+    name: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    delay: float | None
+    # The savepoint (or transaction) it was enqueued in: rolling that back drops the job.
+    transaction: SessionTransaction | None
+
+
 def enqueue(
     session: Session, name: str, *args: Any, delay: float | None = None, **kwargs: Any
 ) -> None:
     """Queue a task to be sent after `session` commits (and never if it rolls back)."""
     if name not in TASKS:
         raise KeyError(f"unknown task {name!r}")
-    session.info.setdefault(PENDING_JOBS_KEY, []).append((name, args, kwargs, delay))
+    job = _PendingJob(name, args, kwargs, delay, current_transaction(session))
+    session.info.setdefault(PENDING_JOBS_KEY, []).append(job)
 
 
 @event.listens_for(Session, "after_commit")
@@ -154,14 +210,21 @@ def _send_pending_jobs(session: Session) -> None:
     if not jobs:
         return
     queue = active_queue()
-    for name, args, kwargs, delay in jobs:
+    for job in jobs:
         try:
-            queue.send(name, *args, delay=delay, **kwargs)
+            queue.send(job.name, *job.args, delay=job.delay, **job.kwargs)
         except Exception:
             # The committed rows are the source of truth; the sweeper re-drives their work.
-            log.exception("worker.enqueue.failed", task=name)
+            log.exception("worker.enqueue.failed", task=job.name)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_jobs(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(PENDING_JOBS_KEY, None)
+def _drop_pending_jobs(session: Session, previous_transaction: SessionTransaction) -> None:
+    boundary = rollback_boundary(previous_transaction)
+    if boundary is None:
+        session.info.pop(PENDING_JOBS_KEY, None)
+        return
+    jobs: list[_PendingJob] = session.info.get(PENDING_JOBS_KEY, [])
+    session.info[PENDING_JOBS_KEY] = [
+        job for job in jobs if not made_within(job.transaction, boundary)
+    ]

@@ -77,6 +77,18 @@ class TestEnqueueAfterCommit:
         drain(queue_runtime.queue)
         assert audit_actions(queue_runtime) == ["test.next"]
 
+    def test_a_rolled_back_savepoint_drops_only_the_jobs_enqueued_inside_it(
+        self, queue_runtime: Runtime
+    ) -> None:
+        with session_scope(queue_runtime.session_factory) as session:
+            audit_service.record(session, "test.before")
+            savepoint = session.begin_nested()
+            audit_service.record(session, "test.inside")
+            savepoint.rollback()
+            audit_service.record(session, "test.after")
+        drain(queue_runtime.queue)
+        assert audit_actions(queue_runtime) == ["test.before", "test.after"]
+
     def test_a_rerun_task_records_the_event_once(self, queue_runtime: Runtime) -> None:
         with session_scope(queue_runtime.session_factory) as session:
             audit_service.record(session, "test.once")

@@ -1,0 +1,1 @@
+"""Real-time events: publish after commit, fan out in-process or through Redis, WebSocket."""

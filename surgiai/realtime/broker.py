@@ -1,0 +1,332 @@
+"""Fan-out of real-time events to this process's WebSocket subscribers.
+
+Embedded mode (`InProcessBroker`): the web server and the task worker threads share one process;
+a publish from any thread is handed to the event loop, which fans it out. Distributed mode
+(`RedisBroker`): every process publishes to a Redis channel, and every API process listens to it
+and fans out to its own subscribers, so an event from any worker reaches every dashboard whichever
+API instance it is connected to.
+
+A subscriber holds a bounded queue. One that falls behind (a stalled client) is told it lagged,
+and its WebSocket closes so the client reconnects and refetches, instead of the server buffering
+without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Callable
+from typing import NoReturn, Protocol
+
+import redis
+import redis.asyncio
+import structlog
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from surgiai.config import Settings
+from surgiai.realtime.events import Event
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_MAX_QUEUED = 1000
+
+
+class SubscriptionLagged(Exception):
+    """Events were lost for this subscriber: its queue overflowed, or the broker's Redis
+    connection dropped for a while. What it shows is stale; it must refetch."""
+
+
+class SubscriptionClosed(Exception):
+    """The subscription was closed (by its owner, or by the broker stopping)."""
+
+
+class Subscription:
+    """One subscriber's bounded queue of events. Lives on the event loop: use it from there."""
+
+    def __init__(self, max_queued: int, on_close: Callable[[Subscription], None]) -> None:
+        self._events: deque[Event] = deque()
+        self._max_queued = max_queued
+        self._wakeup = asyncio.Event()
+        self._lagged = False
+        self._closed = False
+        self._on_close = on_close
+
+    def deliver(self, event: Event) -> None:
+        if self._lagged or self._closed:
+            return
+        if len(self._events) >= self._max_queued:
+            self.mark_lagged()
+            return
+        self._events.append(event)
+        self._wakeup.set()
+
+    def mark_lagged(self) -> None:
+        self._lagged = True
+        self._events.clear()
+        self._wakeup.set()
+
+    async def get(self) -> Event:
+        """The next event. Raises SubscriptionLagged once events were lost (the queued ones are
+        dropped too: the subscriber refetches anyway), SubscriptionClosed once closed."""
+        while True:
+            if self._closed:
+                raise SubscriptionClosed
+            if self._lagged:
+                raise SubscriptionLagged
+            if self._events:
+                return self._events.popleft()
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Event:
+        try:
+            return await self.get()
+        except SubscriptionClosed:
+            raise StopAsyncIteration from None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._events.clear()
+        self._wakeup.set()
+        self._on_close(self)
+
+
+class Broker(Protocol):
+    def publish(self, event: Event) -> None:
+        """Send `event` to every subscriber, in every process that shares this broker. Callable
+        from any thread, with or without an event loop; never raises (failures are logged)."""
+
+    def subscribe(self, *, max_queued: int = DEFAULT_MAX_QUEUED) -> Subscription:
+        """A new subscription, on the running event loop (after `start`)."""
+
+    async def start(self) -> None:
+        """Begin delivering to this process's subscribers, on the running event loop."""
+
+    async def stop(self) -> None:
+        """Stop delivering; every open subscription is closed."""
+
+    def close(self) -> None:
+        """Release what `publish` holds (connections). Called once the process is done."""
+
+
+class _Subscribers:
+    """The local fan-out both brokers share. Event loop only."""
+
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    def __len__(self) -> int:
+        return len(self._subscriptions)
+
+    def add(self, max_queued: int) -> Subscription:
+        subscription = Subscription(max_queued, self._subscriptions.discard)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def deliver(self, event: Event) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.deliver(event)
+
+    def mark_lagged(self) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.mark_lagged()
+
+    def close_all(self) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.close()
+
+
+class InProcessBroker:
+    """Embedded mode: publishers (request handlers, worker threads) and subscribers share one
+    process. Events reach the event loop captured by `start` through `call_soon_threadsafe`,
+    which keeps them in publish order whatever thread they come from."""
+
+    def __init__(self) -> None:
+        self._subscribers = _Subscribers()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, event: Event) -> None:
+        loop = self._loop
+        if loop is None:
+            # No web server in this process (a CLI command, a worker without Redis): nobody
+            # could be listening.
+            log.debug("realtime.publish.skipped", reason="not_started", event_type=event.type)
+            return
+        try:
+            # Serialise once here, so a bad event fails at its publisher, not in every send.
+            event.to_json()
+            loop.call_soon_threadsafe(self._subscribers.deliver, event)
+        except Exception:
+            log.exception("realtime.publish.failed", event_type=event.type)
+
+    def subscribe(self, *, max_queued: int = DEFAULT_MAX_QUEUED) -> Subscription:
+        return self._subscribers.add(max_queued)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+
+    async def stop(self) -> None:
+        self._loop = None
+        self._subscribers.close_all()
+
+    def close(self) -> None:
+        """Nothing to release: this broker holds no connections."""
+
+
+# How long `start` waits for the first subscription before letting the app start anyway.
+SUBSCRIBE_WAIT_SECONDS = 5.0
+RECONNECT_MIN_SECONDS = 0.5
+RECONNECT_MAX_SECONDS = 30.0
+# A quiet connection is pinged after this long, and given up after twice as long: a peer that
+# vanished without closing the socket (a network partition) is never reported by a read.
+KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+class RedisBroker:
+    """Distributed mode: `publish` sends PUBLISH on a synchronous client (worker processes have
+    no event loop); `start` runs one listener per process that relays the channel to this
+    process's subscribers. A process's own publishes reach its subscribers through Redis too,
+    so each event is delivered exactly once per subscriber."""
+
+    def __init__(self, url: str, channel: str = "surgiai:events") -> None:
+        self.url = url
+        self.channel = channel
+        # One quick retry covers a pooled connection that Redis closed meanwhile; more would
+        # hold up the commit of whoever publishes while Redis is down.
+        self._client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=CONNECT_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._subscribers = _Subscribers()
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._ever_subscribed = False
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, event: Event) -> None:
+        try:
+            self._client.publish(self.channel, event.to_json())
+        except Exception:
+            log.exception("realtime.publish.failed", event_type=event.type)
+
+    def subscribe(self, *, max_queued: int = DEFAULT_MAX_QUEUED) -> Subscription:
+        return self._subscribers.add(max_queued)
+
+    async def start(self) -> None:
+        """Start the listener and wait until it has subscribed, so that no event published
+        after `start` returns is missed. Redis being down does not stop the app starting: the
+        listener keeps retrying."""
+        # Loop-bound primitives belong to the loop that starts us (tests start an app again).
+        self._subscribed = asyncio.Event()
+        self._ever_subscribed = False
+        self._listener = asyncio.create_task(self._listen(), name="realtime-redis-listener")
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), SUBSCRIBE_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("realtime.redis.not_subscribed", channel=self.channel)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+        self._subscribers.close_all()
+
+    def close(self) -> None:
+        self._client.close()
+
+    async def _listen(self) -> None:
+        delay = RECONNECT_MIN_SECONDS
+        while True:
+            self._subscribed.clear()
+            try:
+                await self._relay()
+            except Exception as error:
+                if self._subscribed.is_set():
+                    delay = RECONNECT_MIN_SECONDS  # it had worked: a fresh outage
+                log.warning(
+                    "realtime.redis.disconnected", error=repr(error), retry_in_seconds=delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    async def _relay(self) -> NoReturn:
+        """Relay messages until the connection fails, then raise."""
+        # Without retries of its own, redis-py cannot reconnect behind our back: a gap in the
+        # stream always comes through here, where subscribers are told about it.
+        async with (
+            redis.asyncio.Redis.from_url(
+                self.url,
+                socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                retry=AsyncRetry(NoBackoff(), 0),
+            ) as client,
+            client.pubsub() as pubsub,
+        ):
+            await pubsub.subscribe(self.channel)
+            loop = asyncio.get_running_loop()
+            heard_at = loop.time()
+            pinged = False
+            while True:
+                message = await pubsub.get_message(timeout=POLL_SECONDS)
+                now = loop.time()
+                if message is None:
+                    if now - heard_at > 2 * KEEPALIVE_SECONDS:
+                        raise ConnectionError("Redis stopped answering")
+                    if now - heard_at > KEEPALIVE_SECONDS and not pinged:
+                        await pubsub.ping()
+                        pinged = True
+                    continue
+                heard_at = now
+                pinged = False
+                if message["type"] == "subscribe":
+                    self._on_subscribed()
+                elif message["type"] == "message":
+                    self._relay_message(message["data"])
+
+    def _on_subscribed(self) -> None:
+        if self._ever_subscribed:
+            # Whatever was published while we were away is lost: subscribers must refetch.
+            log.info("realtime.redis.resubscribed", subscribers=len(self._subscribers))
+            self._subscribers.mark_lagged()
+        self._ever_subscribed = True
+        self._subscribed.set()
+
+    def _relay_message(self, data: bytes) -> None:
+        try:
+            event = Event.from_json(data)
+        except ValueError:
+            log.warning("realtime.redis.bad_message", channel=self.channel)
+            return
+        self._subscribers.deliver(event)
+
+
+def make_broker(settings: Settings) -> Broker:
+    """Redis pub/sub when the deployment has Redis (distributed), else in-process (embedded)."""
+    if settings.redis_url:
+        # Pub/sub channels are server-wide, not per database: name the channel after the
+        # database so deployments sharing a Redis server on different databases (staging and
+        # production, or tests) never see each other's events.
+        url = settings.redis_url
+        database = redis.ConnectionPool.from_url(url).connection_kwargs.get("db", 0)
+        return RedisBroker(url, channel=f"surgiai:events:{database}")
+    return InProcessBroker()
