@@ -42,6 +42,20 @@ DEFAULT_PHONE_FIELDS = (
 )
 # A business has a handful of numbers; the cap only stops a paging loop that never ends.
 MAX_PAGES = 50
+# What a template sync needs; Graph's default fields leave out quality and rejection reason.
+TEMPLATE_FIELDS = (
+    "id",
+    "name",
+    "language",
+    "status",
+    "category",
+    "parameter_format",
+    "components",
+    "quality_score",
+    "rejected_reason",
+)
+# A verified business may hold 6,000 templates per WABA: 60 pages of 100.
+MAX_TEMPLATE_PAGES = 100
 
 
 class MediaInfo(BaseModel):
@@ -260,6 +274,30 @@ class CloudApiClient:
         return numbers
 
     # -----------------------------------------------------------------------------------------
+    # Message templates
+
+    async def list_templates(self, waba_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Every message template of a WhatsApp Business Account, as Graph returns them,
+        following the paging cursors.
+
+        It raises instead of returning part of the list: a caller mirroring the list retires
+        the templates missing from it, so an incomplete list must never pass for the whole.
+        """
+        params = {"fields": ",".join(TEMPLATE_FIELDS), "limit": str(limit)}
+        templates: list[dict[str, Any]] = []
+        for _ in range(MAX_TEMPLATE_PAGES):
+            body = _json(await self._request("GET", f"{waba_id}/message_templates", params=params))
+            templates.extend(item for item in body.get("data") or [] if isinstance(item, dict))
+            after = _next_page_cursor(body)
+            if after is None:
+                return templates
+            params = {**params, "after": after}
+        raise GraphApiError(
+            code=None,
+            message=f"Graph listed more than {MAX_TEMPLATE_PAGES} pages of message templates",
+        )
+
+    # -----------------------------------------------------------------------------------------
     # Transport
 
     async def _request(
@@ -338,6 +376,18 @@ def _json(response: httpx.Response) -> dict[str, Any]:
             http_status=response.status_code,
         )
     return body
+
+
+def _next_page_cursor(body: dict[str, Any]) -> str | None:
+    """The `after` cursor of the next page; None on the last page (Graph omits `next`)."""
+    paging = body.get("paging")
+    if not isinstance(paging, dict) or not paging.get("next"):
+        return None
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    if not after:
+        raise GraphApiError(code=None, message="Graph announced a next page without a cursor")
+    return str(after)
 
 
 def _first(value: Any) -> dict[str, Any]:

@@ -565,6 +565,100 @@ class TestPhoneNumbers:
         assert route.calls[1].request.url.params["fields"] == "display_phone_number"
 
 
+class TestTemplates:
+    WABA = "102290129340398"
+    COURSE = {
+        "name": "course_reminder",
+        "parameter_format": "POSITIONAL",
+        "components": [
+            {"type": "BODY", "text": "Dear Dr. {{1}}, {{2}} starts soon."},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Book a seat"}]},
+        ],
+        "language": "en",
+        "status": "APPROVED",
+        "category": "MARKETING",
+        "quality_score": {"score": "GREEN", "date": 1751247548},
+        "rejected_reason": "NONE",
+        "id": "806312974732579",
+    }
+    ORDER = {
+        "name": "order_confirmation",
+        "parameter_format": "NAMED",
+        "components": [{"type": "BODY", "text": "Order {{order_number}} is confirmed."}],
+        "language": "en_US",
+        "status": "REJECTED",
+        "category": "UTILITY",
+        "rejected_reason": "INVALID_FORMAT",
+        "id": "1689556908129832",
+    }
+
+    async def test_list_follows_every_page_with_the_fields_a_sync_needs(
+        self, client: CloudApiClient, graph: respx.MockRouter
+    ) -> None:
+        first = {
+            "data": [self.COURSE],
+            "paging": {
+                "cursors": {"before": "QVFIUmJl", "after": "QVFIUk1PX2"},
+                "next": f"{ROOT}/{self.WABA}/message_templates?limit=100&after=QVFIUk1PX2",
+            },
+        }
+        last = {
+            "data": [self.ORDER],
+            "paging": {"cursors": {"before": "QVFIUk1PX2", "after": "QVFIUk1PX3"}},
+        }
+        route = graph.get(f"/{self.WABA}/message_templates")
+        route.side_effect = [httpx.Response(200, json=first), httpx.Response(200, json=last)]
+        templates = await client.list_templates(self.WABA)
+        assert templates == [self.COURSE, self.ORDER]
+        first_request, second_request = (call.request for call in route.calls)
+        assert first_request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert dict(first_request.url.params) == {
+            "fields": "id,name,language,status,category,parameter_format,components,"
+            "quality_score,rejected_reason",
+            "limit": "100",
+        }
+        assert second_request.url.params["after"] == "QVFIUk1PX2"
+        assert second_request.url.params["limit"] == "100"
+
+    async def test_an_empty_account(self, client: CloudApiClient, graph: respx.MockRouter) -> None:
+        graph.get(f"/{self.WABA}/message_templates").respond(200, json={"data": []})
+        assert await client.list_templates(self.WABA, limit=25) == []
+
+    async def test_a_failing_page_raises_instead_of_returning_part_of_the_list(
+        self, client: CloudApiClient, graph: respx.MockRouter
+    ) -> None:
+        first = {"data": [self.COURSE], "paging": {"cursors": {"after": "B"}, "next": "https://x"}}
+        route = graph.get(f"/{self.WABA}/message_templates")
+        route.side_effect = [
+            httpx.Response(200, json=first),
+            httpx.Response(400, json=graph_error(80007, "(#80007) Rate limit issues")),
+        ]
+        with pytest.raises(GraphApiError) as raised:
+            await client.list_templates(self.WABA)
+        assert raised.value.code == 80007
+
+    async def test_a_list_that_never_ends_is_an_error(
+        self, client: CloudApiClient, graph: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(client_module, "MAX_TEMPLATE_PAGES", 2)
+        endless = {
+            "data": [self.COURSE],
+            "paging": {"cursors": {"after": "B"}, "next": "https://x"},
+        }
+        route = graph.get(f"/{self.WABA}/message_templates").respond(200, json=endless)
+        with pytest.raises(GraphApiError, match="more than 2 pages"):
+            await client.list_templates(self.WABA)
+        assert route.call_count == 2
+
+    async def test_a_next_page_without_a_cursor_is_an_error(
+        self, client: CloudApiClient, graph: respx.MockRouter
+    ) -> None:
+        answer = {"data": [self.COURSE], "paging": {"next": "https://x"}}
+        graph.get(f"/{self.WABA}/message_templates").respond(200, json=answer)
+        with pytest.raises(GraphApiError, match="without a cursor"):
+            await client.list_templates(self.WABA)
+
+
 def graph_error(
     code: int, message: str, details: str | None = None, **extra: Any
 ) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""WhatsApp message templates, mirrored from the Graph API and kept current by webhooks."""

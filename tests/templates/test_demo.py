@@ -1,0 +1,39 @@
+"""`surgiai run --demo` syncs the simulator's templates into our table through the Graph
+API, as it would from Meta."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from surgiai.demo import DEMO_TEMPLATES
+from tests.services import Service, base_env
+
+
+class TestDemo:
+    def test_the_demo_templates_are_synced(
+        self, start_service: Any, tmp_path: Path, database_url: str
+    ) -> None:
+        env = base_env(tmp_path, database_url)
+        env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
+        service: Service = start_service("run", env, ["--demo"])
+        token = httpx.post(
+            service.url + "/api/v1/auth/login",
+            json={"email": "owner@surgiai.local", "password": "demo password"},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 30
+        while True:
+            page = httpx.get(service.url + "/api/v1/templates", headers=headers).json()
+            if page["items"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        assert sorted(item["name"] for item in page["items"]) == sorted(
+            template.name for template in DEMO_TEMPLATES
+        )
+        assert all(item["status"] == "APPROVED" for item in page["items"])
+        [sync] = page["syncs"]
+        assert sync["template_count"] == len(DEMO_TEMPLATES)
