@@ -113,6 +113,9 @@ def make_settings(tmp_path: Path, database_url: str, **extra: object) -> Setting
         "secret_key": "test-secret-key-0123456789",
         "meta_app_secret": "test-app-secret",
         "webhook_verify_token": "test-verify-token",
+        # Tests of the inbox and the send path count exact messages: the AI stays out of them.
+        # tests/agents turns it on.
+        "agents_enabled": False,
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

@@ -27,17 +27,22 @@ def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 class Service:
-    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+    def __init__(self, process: subprocess.Popen[str], port: int, log: Path) -> None:
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        # A file, not a pipe: nobody reads a pipe while the test runs, and a busy service
+        # that fills one blocks on its next log line.
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read() if self.process.stderr else ""
-                raise AssertionError(f"service exited: {stderr}")
+                raise AssertionError(f"service exited: {self.output()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -47,20 +52,22 @@ class Service:
 
 
 @pytest.fixture
-def start_service() -> Iterator[object]:
+def start_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     started: list[subprocess.Popen[str]] = []
 
     def start(command: str, env: dict[str, str], extra: list[str] | None = None) -> Service:
         port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "surgiai", command, "--port", str(port), *(extra or [])],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        log = tmp_path_factory.mktemp("service") / f"{command}-{port}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "surgiai", command, "--port", str(port), *(extra or [])],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         started.append(process)
-        service = Service(process, port)
+        service = Service(process, port, log)
         service.wait_ready()
         return service
 

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Depends, Query, status
 from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
+from surgiai.conversations.events import user_names
 from surgiai.conversations.models import Direction, SenderKind
 from surgiai.conversations.schemas import MessageCreate, MessagePage, MessageRead
 from surgiai.conversations.service import OutboundRequest, message_service
+from surgiai.conversations.views import message_read
 from surgiai.dependencies import DbSession
 
 router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
@@ -31,12 +33,13 @@ def send_message(body: MessageCreate, user: Converser, session: DbSession) -> Me
             context_message_id=body.context_message_id,
         ),
     )
-    return message_service.to_read(message)
+    return message_read(message, {user.id: user.name})
 
 
 @router.get("/{message_id}", response_model=MessageRead)
 def get_message(message_id: int, _: CurrentUser, session: DbSession) -> MessageRead:
-    return message_service.to_read(message_service.get(session, message_id))
+    message = message_service.get(session, message_id)
+    return message_read(message, user_names(session, {message.sender_user_id}))
 
 
 @router.get("", response_model=MessagePage)
@@ -57,5 +60,6 @@ def list_messages(
         limit=limit,
         before_id=before_id,
     )
-    items = [message_service.to_read(message) for message in messages]
+    names = user_names(session, {message.sender_user_id for message in messages})
+    items = [message_read(message, names) for message in messages]
     return MessagePage(items=items, next_cursor=items[-1].id if len(items) == limit else None)

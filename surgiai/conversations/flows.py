@@ -1,4 +1,5 @@
-"""Apply one parsed WhatsApp webhook across domains: numbers, doctors, conversations."""
+"""Apply one parsed WhatsApp webhook across domains: numbers, doctors, conversations,
+templates."""
 
 from __future__ import annotations
 
@@ -7,17 +8,23 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.orm import Session
 
+from surgiai.agents.master import current_master
 from surgiai.channels.base import (
     AccountUpdateEvent,
     InboundEvents,
     PhoneQualityEvent,
+    TemplateQualityEvent,
+    TemplateStatusEvent,
     UserPreferenceEvent,
 )
+from surgiai.conversations.inbox import inbox_service
 from surgiai.conversations.service import message_service
 from surgiai.doctors.service import doctor_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.service import number_service
+from surgiai.runtime import current_runtime
+from surgiai.templates.service import template_service
 
 log = structlog.get_logger(__name__)
 
@@ -44,8 +51,13 @@ def apply_cloud_webhook(session: Session, events: InboundEvents) -> WebhookOutco
 
     for inbound in events.messages:
         number = number_for(inbound.phone_number_id)
-        if number is not None and message_service.record_inbound(session, number, inbound):
+        if number is None:
+            continue
+        message = message_service.record_inbound(session, number, inbound)
+        if message is not None:
             outcome.messages_stored += 1
+            inbox_service.switch_to_human_if_asked(session, message)
+            current_master(current_runtime().settings).queue_inbound(session, message)
     for update in events.statuses:
         if (
             number_for(update.phone_number_id) is not None
@@ -88,6 +100,10 @@ def _apply_management(
                 number.display_phone_number, event.phone_number
             ):
                 number_service.apply_account_event(number, event)
+    elif isinstance(event, TemplateStatusEvent):
+        template_service.apply_status_event(session, event)
+    elif isinstance(event, TemplateQualityEvent):
+        template_service.apply_quality_event(session, event)
     else:
         log.info("webhooks.management", kind=type(event).__name__)
 

@@ -1,19 +1,52 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Double, Integer, Table, bindparam, exists, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from surgiai.conversations.models import Conversation, Direction, Message, MessageState
+from surgiai.conversations.models import (
+    Conversation,
+    ConversationMode,
+    ConversationNote,
+    ConversationStatus,
+    Direction,
+    Draft,
+    DraftStatus,
+    Message,
+    MessageState,
+    SenderKind,
+)
+from surgiai.conversations.schemas import LastMessage
 from surgiai.db.base import UTCDateTime
 from surgiai.db.upsert import insert_ignore_conflict
-from surgiai.doctors.models import Doctor
+from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
+from surgiai.numbers.models import WhatsAppNumber
 
 MESSAGE_TABLE = cast(Table, Message.__table__)
+
+# The one automatic message a conversation handed to a person still gets: the notice saying so.
+HANDOFF_AGENT = "human_handoff"
 
 
 class ConversationRepository:
@@ -30,17 +63,24 @@ class ConversationRepository:
             )
         )
 
-    def get_or_create(self, doctor_id: int, number_id: int) -> Conversation:
-        conversation = self.find(doctor_id, number_id)
+    def get_or_create(self, doctor_id: int, number: WhatsAppNumber) -> Conversation:
+        conversation = self.find(doctor_id, number.id)
         if conversation is not None:
             return conversation
+        now = utcnow()
         insert_ignore_conflict(
             self.session,
             Conversation,
-            {"doctor_id": doctor_id, "number_id": number_id, "created_at": utcnow()},
+            {
+                "doctor_id": doctor_id,
+                "number_id": number.id,
+                "created_at": now,
+                "last_message_at": now,
+                "mode": ConversationMode(number.default_mode),
+            },
             ["doctor_id", "number_id"],
         )
-        conversation = self.find(doctor_id, number_id)
+        conversation = self.find(doctor_id, number.id)
         assert conversation is not None
         return conversation
 
@@ -66,6 +106,18 @@ class ConversationRepository:
             select(Conversation.pair_tat).where(Conversation.id == conversation_id)
         ).scalar_one()
         return -(max(tat or now, now) + interval - burst * interval - now)
+
+    def doctor_in_human_mode(self, doctor_id: int) -> bool:
+        return bool(
+            self.session.scalar(
+                select(
+                    exists().where(
+                        Conversation.doctor_id == doctor_id,
+                        Conversation.mode == ConversationMode.human,
+                    )
+                )
+            )
+        )
 
     def exists_for_number(self, number_id: int) -> bool:
         return bool(
@@ -136,9 +188,10 @@ class MessageRepository:
         ).all()
 
 
-def mark_accepted(session: Session, message_id: int, wamid: str) -> None:
+def mark_accepted(session: Session, message_id: int, wamid: str) -> bool:
     """Record WhatsApp's acceptance unless a status webhook got there first."""
-    session.connection().execute(_ACCEPT, {"message_id": message_id, "wamid": wamid})
+    result = session.connection().execute(_ACCEPT, {"message_id": message_id, "wamid": wamid})
+    return bool(result.rowcount)
 
 
 # Built once: these run for every message sent, and building the expressions (and their cache
@@ -178,3 +231,286 @@ _ACCEPT = (
     .where(MESSAGE_TABLE.c.id == bindparam("message_id"), MESSAGE_TABLE.c.wamid.is_(None))
     .values(wamid=bindparam("wamid"), status=MessageState.accepted, claimed_at=None)
 )
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    mode: ConversationMode | None = None
+    status: ConversationStatus | None = None
+    unread: bool | None = None
+    number_id: int | None = None
+    assigned_user_id: int | None = None
+    unassigned: bool = False
+    tag: str | None = None
+    q: str | None = None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a search, as the full-text index tokenizes them (punctuation dropped, so
+    nothing in `q` can reach the query syntax)."""
+    return _WORD.findall(q.casefold())[:8]
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list_conversations(
+        self,
+        filters: ConversationFilters,
+        *,
+        limit: int,
+        after: tuple[datetime, int] | None,
+    ) -> Sequence[Conversation]:
+        """Newest activity first; `after` is the (last_message_at, id) of the previous page's
+        last row."""
+        statement = select(Conversation).order_by(
+            Conversation.last_message_at.desc(), Conversation.id.desc()
+        )
+        if filters.mode is not None:
+            statement = statement.where(Conversation.mode == filters.mode)
+        if filters.status is not None:
+            statement = statement.where(Conversation.status == filters.status)
+        if filters.unread is True:
+            statement = statement.where(Conversation.unread_count > 0)
+        elif filters.unread is False:
+            statement = statement.where(Conversation.unread_count == 0)
+        if filters.number_id is not None:
+            statement = statement.where(Conversation.number_id == filters.number_id)
+        if filters.assigned_user_id is not None:
+            statement = statement.where(Conversation.assigned_user_id == filters.assigned_user_id)
+        if filters.unassigned:
+            statement = statement.where(Conversation.assigned_user_id.is_(None))
+        if filters.tag is not None:
+            statement = statement.where(
+                Conversation.doctor_id.in_(
+                    select(DoctorTag.doctor_id).where(DoctorTag.tag == filters.tag)
+                )
+            )
+        if filters.q:
+            statement = statement.where(self._matches(filters.q))
+        if after is not None:
+            at, last_id = after
+            statement = statement.where(
+                (Conversation.last_message_at < at)
+                | ((Conversation.last_message_at == at) & (Conversation.id < last_id))
+            )
+        return self.session.scalars(statement.limit(limit)).all()
+
+    def _matches(self, q: str) -> ColumnElement[bool]:
+        """The doctor's name or number, or the text of any message in the conversation."""
+        needle = q.strip().casefold()
+        pattern = f"%{_escape_like(needle)}%"
+        doctor_match = func.lower(Doctor.name).like(pattern, escape="\\") | func.lower(
+            Doctor.profile_name
+        ).like(pattern, escape="\\")
+        digits = "".join(ch for ch in needle if ch.isdigit())
+        if len(digits) >= 3:
+            doctor_match = doctor_match | Doctor.wa_id.like(f"%{digits}%")
+        by_doctor = Conversation.doctor_id.in_(select(Doctor.id).where(doctor_match))
+        words = search_words(q)
+        if not words:
+            return by_doctor
+        return by_doctor | Conversation.id.in_(self._conversations_with_text(words))
+
+    def _conversations_with_text(self, words: list[str]) -> Select[Any]:
+        if self.session.get_bind().dialect.name == "sqlite":
+            # FTS5 prefix query, each word quoted: `"cathet"* "size"*`.
+            query = " ".join(f'"{word}"*' for word in words)
+            matching = (
+                text("SELECT rowid FROM message_search WHERE message_search MATCH :q")
+                .bindparams(q=query)
+                .columns(column("rowid", Integer))
+            )
+            return select(Message.conversation_id).where(Message.id.in_(matching))
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        vector = func.to_tsvector(literal_column("'simple'"), func.coalesce(Message.text, ""))
+        return select(Message.conversation_id).where(
+            vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), tsquery))
+        )
+
+    def thread(
+        self, conversation_id: int, *, limit: int, before_id: int | None
+    ) -> Sequence[Message]:
+        statement = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            statement = statement.where(Message.id < before_id)
+        return self.session.scalars(statement).all()
+
+    def last_messages(self, ids: set[int]) -> dict[int, LastMessage]:
+        """The inbox's one-line previews: only the columns they show (no payloads)."""
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(
+                Message.id,
+                Message.direction,
+                Message.type,
+                Message.text,
+                Message.status,
+                Message.sender_kind,
+                Message.created_at,
+            ).where(Message.id.in_(ids))
+        )
+        return {
+            row.id: LastMessage(
+                id=row.id,
+                direction=row.direction.value,
+                type=row.type,
+                text=(row.text or "")[:200] or None,
+                status=row.status.value,
+                sender_kind=row.sender_kind.value,
+                created_at=row.created_at,
+            )
+            for row in rows
+        }
+
+    def mark_inbound_read(self, conversation_id: int, now: datetime) -> Message | None:
+        """Mark the doctor's unread messages read; returns the newest of them (WhatsApp's read
+        receipt on it covers the earlier ones)."""
+        newest = self.session.scalar(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.inbound,
+                Message.read_at.is_(None),
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if newest is None:
+            return None
+        self.session.execute(
+            update(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.inbound,
+                Message.read_at.is_(None),
+            )
+            .values(read_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return newest
+
+    def last_inbound(self, conversation_id: int) -> Message | None:
+        return self.session.scalar(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id, Message.direction == Direction.inbound
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+
+    def cancel_automatic_queued(self, doctor_id: int, reason: str, now: datetime) -> Sequence[int]:
+        """Queued automatic messages to this doctor, on any number, are not sent after all."""
+        ids = self.session.scalars(
+            select(Message.id)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(
+                Conversation.doctor_id == doctor_id,
+                Message.status == MessageState.queued,
+                Message.sender_kind.in_([SenderKind.ai, SenderKind.system]),
+                Message.sender_user_id.is_(None),
+                Message.sender_agent.is_distinct_from(HANDOFF_AGENT),
+            )
+        ).all()
+        if ids:
+            self.session.execute(
+                update(Message)
+                .where(Message.id.in_(ids), Message.status == MessageState.queued)
+                .values(
+                    status=MessageState.cancelled,
+                    error_reason=reason,
+                    failed_at=now,
+                    next_attempt_at=None,
+                )
+                .execution_options(synchronize_session="fetch")
+            )
+        return ids
+
+    def add_tags(self, doctor_id: int, tags: list[str]) -> None:
+        for tag in dict.fromkeys(tags):
+            insert_ignore_conflict(
+                self.session, DoctorTag, {"doctor_id": doctor_id, "tag": tag}, ["doctor_id", "tag"]
+            )
+
+    def set_tags(self, doctor_id: int, tags: list[str]) -> None:
+        self.session.execute(delete(DoctorTag).where(DoctorTag.doctor_id == doctor_id))
+        for tag in dict.fromkeys(tags):
+            self.session.add(DoctorTag(doctor_id=doctor_id, tag=tag))
+        self.session.flush()
+
+    def add_note(self, note: ConversationNote) -> ConversationNote:
+        self.session.add(note)
+        self.session.flush()
+        return note
+
+    def notes(self, conversation_id: int) -> Sequence[ConversationNote]:
+        return self.session.scalars(
+            select(ConversationNote)
+            .where(ConversationNote.conversation_id == conversation_id)
+            .order_by(ConversationNote.id)
+        ).all()
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class DraftRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, draft_id: int) -> Draft | None:
+        return self.session.get(Draft, draft_id)
+
+    def add(self, draft: Draft) -> Draft:
+        self.session.add(draft)
+        self.session.flush()
+        return draft
+
+    def list(
+        self,
+        *,
+        status: DraftStatus | None,
+        conversation_id: int | None,
+        limit: int,
+        before_id: int | None,
+    ) -> Sequence[Draft]:
+        statement = select(Draft).order_by(Draft.id.desc()).limit(limit)
+        if status is not None:
+            statement = statement.where(Draft.status == status)
+        if conversation_id is not None:
+            statement = statement.where(Draft.conversation_id == conversation_id)
+        if before_id is not None:
+            statement = statement.where(Draft.id < before_id)
+        return self.session.scalars(statement).all()
+
+    def claim_decision(
+        self, draft_id: int, status: DraftStatus, user_id: int, now: datetime
+    ) -> bool:
+        """Decide a pending draft; only one of two admins clicking at once wins."""
+        result = self.session.execute(
+            update(Draft)
+            .where(Draft.id == draft_id, Draft.status == DraftStatus.pending)
+            .values(status=status, decided_by_user_id=user_id, decided_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def count_pending(self) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count()).select_from(Draft).where(Draft.status == DraftStatus.pending)
+            )
+            or 0
+        )

@@ -47,6 +47,17 @@ class MessageCreate(BaseModel):
         return value
 
 
+class Sender(BaseModel):
+    """Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
+    "Admin · Priya" (an AI message approved by an admin names both)."""
+
+    kind: Literal["doctor", "ai", "admin", "system"]
+    label: str
+    agent: str | None = None
+    user_id: int | None = None
+    user_name: str | None = None
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -73,6 +84,10 @@ class MessageRead(BaseModel):
     sender_kind: str
     sender_user_id: int | None
     sender_agent: str | None
+    sender: Sender
+    # The text (or caption, or interactive body) with WhatsApp's formatting as safe HTML.
+    html: str | None
+    context_wamid: str | None
     media_file_id: int | None
     attempts: int
     next_attempt_at: datetime | None
@@ -81,3 +96,228 @@ class MessageRead(BaseModel):
 class MessagePage(BaseModel):
     items: list[MessageRead]
     next_cursor: int | None
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+ModeName = Literal["ai", "draft", "human"]
+StatusName = Literal["open", "closed"]
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w][\w .:/+-]*$")]
+
+
+class UserRef(BaseModel):
+    id: int
+    name: str
+
+
+class DoctorSummary(BaseModel):
+    id: int
+    wa_id: str
+    name: str | None
+    profile_name: str | None
+    display_name: str
+    tags: list[str]
+    marketing_opted_out: bool
+    unreachable_reason: str | None
+
+
+class NumberRef(BaseModel):
+    id: int
+    label: str
+    display_phone_number: str
+
+
+class LastMessage(BaseModel):
+    id: int
+    direction: str
+    type: str
+    text: str | None
+    status: str
+    sender_kind: str
+    created_at: datetime
+
+
+class ConversationRead(BaseModel):
+    id: int
+    doctor: DoctorSummary
+    number: NumberRef
+    mode: ModeName
+    status: StatusName
+    assigned_user: UserRef | None
+    unread_count: int
+    created_at: datetime
+    last_message_at: datetime | None
+    last_inbound_at: datetime | None
+    window_open: bool
+    window_closes_at: datetime | None
+    last_message: LastMessage | None
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationRead]
+    # Pass as `cursor` for the next (older) page; null on the last page.
+    next_cursor: str | None
+
+
+class ConversationUpdate(BaseModel):
+    status: StatusName | None = None
+    mode: ModeName | None = None
+    # Assign to a user (their id), or null to unassign; omit to leave as is.
+    assigned_user_id: int | None = Field(default=None)
+    tags: Annotated[list[Tag] | None, Field(max_length=50)] = None
+
+
+class NoteCreate(BaseModel):
+    body: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class NoteRead(BaseModel):
+    id: int
+    conversation_id: int
+    author: UserRef | None
+    body: str
+    created_at: datetime
+
+
+class ThreadMessageCreate(BaseModel):
+    """A message for this conversation's doctor, in the Cloud API's own shape
+    (`{"type": "text", "text": {"body": "..."}}`), sent from the conversation's number.
+    With `preview: true` nothing is sent: the answer shows what would be."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: OutboundType
+    preview: bool = False
+    context_message_id: Annotated[str | None, Field(max_length=128)] = None
+    template_category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] | None = None
+
+    @model_validator(mode="after")
+    def _has_type_object(self) -> ThreadMessageCreate:
+        extra = self.model_extra or {}
+        if not isinstance(extra.get(self.type), dict):
+            raise ValueError(f'a "{self.type}" object is required for type "{self.type}"')
+        unexpected = set(extra) - {self.type}
+        if unexpected:
+            raise ValueError(f"unexpected fields: {', '.join(sorted(unexpected))}")
+        return self
+
+    @property
+    def type_object(self) -> dict[str, Any]:
+        value: dict[str, Any] = (self.model_extra or {})[self.type]
+        return value
+
+
+class Problem(BaseModel):
+    # The error the send would fail with (the same `error` name and detail).
+    error: str
+    detail: str
+    status_code: int
+
+
+class LengthCheck(BaseModel):
+    field: str
+    characters: int
+    limit: int
+
+
+class RenderedMessage(BaseModel):
+    """What the doctor will see."""
+
+    type: str
+    # Text as the doctor reads it (template variables filled), and as safe HTML.
+    text: str | None
+    html: str | None
+    header: str | None = None
+    footer: str | None = None
+    buttons: list[str] = Field(default_factory=list)
+    list_button: str | None = None
+    list_rows: list[str] = Field(default_factory=list)
+    media: dict[str, Any] | None = None
+    template: dict[str, Any] | None = None
+
+
+class Preview(BaseModel):
+    can_send: bool
+    problems: list[Problem]
+    rendered: RenderedMessage
+    number: NumberRef | None
+    number_can_send: bool
+    to: str
+    window_open: bool
+    window_closes_at: datetime | None
+    template_required: bool
+    lengths: list[LengthCheck]
+    marketing_opted_out: bool
+    unreachable_reason: str | None
+    mode: ModeName | None
+    # The exact JSON body that will be POSTed to the Cloud API's /messages, except for
+    # `biz_opaque_callback_data` (it carries the message's id once created) and a stored
+    # file's media id (uploaded to the sending number at send time: "pending-upload").
+    request: dict[str, Any]
+
+
+class TypingCreate(BaseModel):
+    # False when the admin stops typing without sending (the dashboard clears the indicator).
+    active: bool = True
+
+
+class DraftRead(BaseModel):
+    id: int
+    conversation_id: int
+    doctor: DoctorSummary
+    number: NumberRef
+    status: Literal["pending", "approved", "rejected"]
+    agent: str
+    reason: str
+    type: str
+    payload: dict[str, Any]
+    text: str | None
+    html: str | None
+    template_category: str | None
+    context_wamid: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: UserRef | None
+    edited_type: str | None
+    edited_payload: dict[str, Any] | None
+    rejection_reason: str | None
+    message_id: int | None
+
+
+class DraftPage(BaseModel):
+    items: list[DraftRead]
+    next_cursor: int | None
+
+
+class DraftApprove(BaseModel):
+    """Approve as proposed (no body), or send an edited version: `{"type": "text",
+    "text": {"body": "..."}}`. The original and the edit are both kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: OutboundType | None = None
+
+    @model_validator(mode="after")
+    def _edit_is_complete(self) -> DraftApprove:
+        extra = self.model_extra or {}
+        if self.type is None:
+            if extra:
+                raise ValueError("an edit needs its type")
+            return self
+        if not isinstance(extra.get(self.type), dict):
+            raise ValueError(f'a "{self.type}" object is required for type "{self.type}"')
+        unexpected = set(extra) - {self.type}
+        if unexpected:
+            raise ValueError(f"unexpected fields: {', '.join(sorted(unexpected))}")
+        return self
+
+    @property
+    def edit(self) -> tuple[str, dict[str, Any]] | None:
+        if self.type is None:
+            return None
+        value: dict[str, Any] = (self.model_extra or {})[self.type]
+        return self.type, value
+
+
+class DraftReject(BaseModel):
+    reason: Annotated[str | None, Field(max_length=500)] = None

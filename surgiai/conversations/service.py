@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -21,30 +21,38 @@ from surgiai.channels.base import (
 )
 from surgiai.channels.cloud.errors import ErrorReaction, classify, plain_reason
 from surgiai.channels.cloud.validation import validate_outbound
+from surgiai.conversations import events
+from surgiai.conversations.formatting import template_parameters
 from surgiai.conversations.models import (
     Conversation,
+    ConversationMode,
+    ConversationStatus,
     Direction,
     Message,
     MessageState,
     SenderKind,
 )
-from surgiai.conversations.repository import ConversationRepository, MessageRepository
-from surgiai.conversations.schemas import MessageRead
+from surgiai.conversations.repository import (
+    HANDOFF_AGENT,
+    ConversationRepository,
+    MessageRepository,
+)
+from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW, window_open
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.service import doctor_service
-from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, SurgiAIError
 from surgiai.kit.phone import to_wa_id
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.service import number_service
+from surgiai.templates.service import template_service
 from surgiai.worker.queue import enqueue
 
 log = structlog.get_logger(__name__)
 
 SEND_TASK = "conversations.send_message"
 DOWNLOAD_MEDIA_TASK = "conversations.download_media"
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 CALLBACK_PREFIX = "surgiai:"
 INBOUND_MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "sticker"})
 
@@ -83,11 +91,6 @@ def with_media_id(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
     return sent
 
 
-def window_open(conversation: Conversation, now: datetime) -> bool:
-    last = conversation.last_inbound_at
-    return last is not None and now - last < CUSTOMER_SERVICE_WINDOW
-
-
 def summary_text(type_: str, payload: dict[str, Any]) -> str | None:
     """What the inbox shows for an outbound message."""
     if type_ == "text":
@@ -103,36 +106,73 @@ def summary_text(type_: str, payload: dict[str, Any]) -> str | None:
     return None
 
 
+class HumanTakeover(Conflict):
+    """A person has this doctor's conversation: nothing automatic may reach them."""
+
+
+class ApprovalRequired(Conflict):
+    """The conversation is in draft mode: AI replies go to the approval queue first."""
+
+
+class TemplateNotApproved(Conflict):
+    """WhatsApp would refuse it (132001/132015/132016): the template is not approved."""
+
+
+class DoctorUnreachable(Conflict):
+    pass
+
+
+class MarketingOptedOut(Conflict):
+    pass
+
+
+class NumberUnavailable(Conflict):
+    pass
+
+
+@dataclass
+class OutboundPlan:
+    """Everything the outbound rules decided about a message, before it is queued. The preview
+    shows it; `queue_outbound` refuses with the first problem. One function builds both, so a
+    send that the preview said would fail fails the same way."""
+
+    request: OutboundRequest
+    wa_id: str
+    # The type object as WhatsApp will receive it (a stored file shows as "pending-upload").
+    payload: dict[str, Any]
+    media_file_id: int | None
+    doctor: Doctor | None = None
+    number: WhatsAppNumber | None = None
+    conversation: Conversation | None = None
+    # The request's, or the synced template's category (marketing opt-outs depend on it).
+    template_category: str | None = None
+    window_open: bool = False
+    window_closes_at: datetime | None = None
+    problems: list[SurgiAIError] = field(default_factory=list)
+
+
+def is_automatic(
+    sender_kind: SenderKind, sender_user_id: int | None, sender_agent: str | None = None
+) -> bool:
+    """Written by an agent or a task with no person behind it (an approved draft has one)."""
+    return (
+        sender_kind in (SenderKind.ai, SenderKind.system)
+        and sender_user_id is None
+        and sender_agent != HANDOFF_AGENT
+    )
+
+
 class MessageService:
     # --- Outbound -----------------------------------------------------------------------------
 
     def queue_outbound(self, session: Session, request: OutboundRequest) -> Message:
         """Check the outbound rules and queue the message; a worker sends it after commit."""
-        wa_id = to_wa_id(request.to)
-        media_file_id = self._stored_media(session, request)
-        payload = request.payload
-        if media_file_id is not None:
-            # Checked as WhatsApp will see it: with a media id in place of our file.
-            payload = with_media_id(payload, "pending-upload")
-        validate_outbound(
-            OutboundMessage(
-                to=wa_id,
-                type=request.type,
-                payload=payload,
-                context_message_id=request.context_message_id,
-            )
-        )
-        doctor = doctor_service.get_or_create(session, wa_id)
-        self._check_doctor(doctor, request)
-        conversations = ConversationRepository(session)
-        number = self._choose_number(session, doctor, request.number_id)
-        conversation = conversations.get_or_create(doctor.id, number.id)
+        plan = self.plan_outbound(session, request)
+        if plan.problems:
+            raise plan.problems[0]
+        assert plan.conversation is not None
+        conversation = plan.conversation
         now = utcnow()
-        if request.type != "template" and not window_open(conversation, now):
-            raise TemplateRequired(
-                "More than 24 hours have passed since this doctor last wrote on this number "
-                "(or they never have): only an approved template can be sent."
-            )
         message = MessageRepository(session).add(
             Message(
                 conversation_id=conversation.id,
@@ -144,14 +184,80 @@ class MessageService:
                 sender_kind=request.sender_kind,
                 sender_user_id=request.sender_user_id,
                 sender_agent=request.sender_agent,
-                template_category=request.template_category,
+                template_category=plan.template_category,
                 context_wamid=request.context_message_id,
-                media_file_id=media_file_id,
+                media_file_id=plan.media_file_id,
+                created_at=now,
             )
         )
         conversation.last_message_at = now
+        conversation.last_message_id = message.id
+        events.message_changed(message, created=True)
+        events.conversation_changed(conversation)
         enqueue(session, SEND_TASK, message.id)
         return message
+
+    def plan_outbound(self, session: Session, request: OutboundRequest) -> OutboundPlan:
+        """Apply every outbound rule without raising: the plan lists what stands in the way."""
+        wa_id = to_wa_id(request.to)
+        plan = OutboundPlan(
+            request, wa_id, request.payload, None, template_category=request.template_category
+        )
+        try:
+            plan.media_file_id = self._stored_media(session, request)
+            if plan.media_file_id is not None:
+                # Checked as WhatsApp will see it: with a media id in place of our file.
+                plan.payload = with_media_id(request.payload, "pending-upload")
+            validate_outbound(
+                OutboundMessage(
+                    to=wa_id,
+                    type=request.type,
+                    payload=plan.payload,
+                    context_message_id=request.context_message_id,
+                )
+            )
+        except (BadRequest, NotFound) as error:
+            plan.problems.append(BadRequest(error.detail))
+        doctor = plan.doctor = doctor_service.get_or_create(session, wa_id)
+        conversations = ConversationRepository(session)
+        try:
+            plan.number = self._choose_number(session, doctor, request.number_id)
+        except (Conflict, ServiceUnavailable, NotFound) as error:
+            plan.problems.extend(self._doctor_problems(doctor, plan.template_category))
+            plan.problems.append(error)
+            return plan
+        if request.type == "template":
+            plan.problems.extend(self._template_problems(session, plan))
+        plan.problems.extend(self._doctor_problems(doctor, plan.template_category))
+        conversation = plan.conversation = conversations.get_or_create(doctor.id, plan.number)
+        now = utcnow()
+        plan.window_open = window_open(conversation, now)
+        if plan.window_open and conversation.last_inbound_at is not None:
+            plan.window_closes_at = conversation.last_inbound_at + CUSTOMER_SERVICE_WINDOW
+        if request.type != "template" and not plan.window_open:
+            plan.problems.append(
+                TemplateRequired(
+                    "More than 24 hours have passed since this doctor last wrote on this number "
+                    "(or they never have): only an approved template can be sent."
+                )
+            )
+        if is_automatic(request.sender_kind, request.sender_user_id, request.sender_agent):
+            if conversations.doctor_in_human_mode(doctor.id):
+                plan.problems.append(
+                    HumanTakeover(
+                        "A team member has taken this doctor's conversation over: "
+                        "automatic messages are not sent until it is released."
+                    )
+                )
+            elif (
+                request.sender_kind is SenderKind.ai and conversation.mode is ConversationMode.draft
+            ):
+                plan.problems.append(
+                    ApprovalRequired(
+                        "This conversation is in draft mode: AI replies wait for approval."
+                    )
+                )
+        return plan
 
     @staticmethod
     def _stored_media(session: Session, request: OutboundRequest) -> int | None:
@@ -166,13 +272,50 @@ class MessageService:
             raise BadRequest(f"A {media.mime_type} file cannot be sent as {request.type}.")
         return media.id
 
-    def _check_doctor(self, doctor: Doctor, request: OutboundRequest) -> None:
-        if doctor.unreachable_reason:
-            raise Conflict(
-                f"This doctor cannot receive WhatsApp messages: {doctor.unreachable_reason}"
+    @staticmethod
+    def _template_problems(session: Session, plan: OutboundPlan) -> list[SurgiAIError]:
+        """Checks against our synced copy of the template; one we have never seen is left for
+        WhatsApp to judge."""
+        assert plan.number is not None
+        payload = plan.request.payload
+        name = str(payload.get("name", ""))
+        language = str((payload.get("language") or {}).get("code", ""))
+        template = template_service.find(session, plan.number.waba_id, name, language)
+        if template is None:
+            return []
+        plan.template_category = plan.template_category or template.category
+        problems: list[SurgiAIError] = []
+        if not template.sendable:
+            problems.append(
+                TemplateNotApproved(
+                    f"Template {name} ({language}) is {template.status} on WhatsApp: "
+                    "only approved templates can be sent."
+                )
             )
-        if (request.template_category or "").upper() == "MARKETING" and doctor.marketing_opted_out:
-            raise Conflict("This doctor has stopped marketing messages.")
+        given = template_parameters(payload)
+        missing = [
+            f"{component} {{{{{variable}}}}}"
+            for component, variables in template.variables.items()
+            for variable in variables
+            if variable not in given.get(component.split(":")[0], {})
+            and not component.startswith("button:")
+        ]
+        if missing:
+            problems.append(BadRequest(f"Template {name} needs a value for {', '.join(missing)}."))
+        return problems
+
+    @staticmethod
+    def _doctor_problems(doctor: Doctor, template_category: str | None) -> list[SurgiAIError]:
+        problems: list[SurgiAIError] = []
+        if doctor.unreachable_reason:
+            problems.append(
+                DoctorUnreachable(
+                    f"This doctor cannot receive WhatsApp messages: {doctor.unreachable_reason}"
+                )
+            )
+        if (template_category or "").upper() == "MARKETING" and doctor.marketing_opted_out:
+            problems.append(MarketingOptedOut("This doctor has stopped marketing messages."))
+        return problems
 
     def _choose_number(
         self, session: Session, doctor: Doctor, number_id: int | None
@@ -180,7 +323,9 @@ class MessageService:
         if number_id is not None:
             number = number_service.get(session, number_id)
             if not number_service.can_send(number):
-                raise Conflict(f"Number {number.label} cannot send now: {self._why_not(number)}")
+                raise NumberUnavailable(
+                    f"Number {number.label} cannot send now: {self._why_not(number)}"
+                )
             return number
         recent = ConversationRepository(session).for_doctor_recent_first(doctor.id)
         chosen = number_service.pick_sender(session, [c.number for c in recent])
@@ -207,6 +352,14 @@ class MessageService:
         message.error_title = (title or "")[:300] or None
         message.error_reason = reason[:500]
         message.next_attempt_at = None
+        events.message_changed(message)
+
+    def cancel(self, message: Message, reason: str) -> None:
+        message.status = MessageState.cancelled
+        message.failed_at = utcnow()
+        message.error_reason = reason[:500]
+        message.next_attempt_at = None
+        events.message_changed(message)
 
     def react_to_error(self, message: Message, code: int | None, details: str | None) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""
@@ -229,8 +382,9 @@ class MessageService:
             return None
         doctor = doctor_service.get_or_create(session, inbound.from_wa_id, inbound.profile_name)
         doctor_service.mark_reachable(doctor)
-        conversation = ConversationRepository(session).get_or_create(doctor.id, number.id)
+        conversation = ConversationRepository(session).get_or_create(doctor.id, number)
         messages = MessageRepository(session)
+        now = utcnow()
         inserted = messages.insert_inbound_once(
             {
                 "conversation_id": conversation.id,
@@ -243,7 +397,7 @@ class MessageService:
                 "timestamp": inbound.timestamp,
                 "sender_kind": SenderKind.doctor,
                 "context_wamid": inbound.context.message_id if inbound.context else None,
-                "created_at": utcnow(),
+                "created_at": now,
             }
         )
         if not inserted:
@@ -251,11 +405,16 @@ class MessageService:
         # A message (not a status) from the doctor opens or refreshes the 24 h window.
         if conversation.last_inbound_at is None or inbound.timestamp > conversation.last_inbound_at:
             conversation.last_inbound_at = inbound.timestamp
-        conversation.last_message_at = max(
-            conversation.last_message_at or inbound.timestamp, inbound.timestamp
-        )
         message = messages.get_by_wamid(inbound.wamid)
         assert message is not None
+        # The inbox sorts on arrival, which only moves forward.
+        conversation.last_message_at = max(conversation.last_message_at or now, now)
+        conversation.last_message_id = max(conversation.last_message_id or 0, message.id)
+        # In SQL, not Python: two workers storing two messages of one doctor both count.
+        conversation.unread_count = Conversation.unread_count + 1
+        conversation.status = ConversationStatus.open
+        events.message_changed(message, created=True)
+        events.conversation_changed(conversation)
         if inbound.type.value in INBOUND_MEDIA_TYPES and inbound.media and inbound.media.id:
             enqueue(session, DOWNLOAD_MEDIA_TASK, message.id)
         return message
@@ -283,6 +442,7 @@ class MessageService:
             )
             message.failed_at = update.timestamp
             self.react_to_error(message, error.code, error.details)
+        events.message_changed(message)
         return message
 
     def _adopt_by_callback(self, session: Session, update: StatusUpdate) -> Message | None:
@@ -301,6 +461,7 @@ class MessageService:
         message.wamid = update.wamid
         if message.status in (MessageState.queued, MessageState.sending):
             message.status = MessageState.accepted
+        events.message_changed(message)
         log.info("conversations.status.adopted", message_id=message.id)
         return message
 
@@ -323,38 +484,6 @@ class MessageService:
     ) -> Sequence[Message]:
         return MessageRepository(session).list_for_doctor(
             to_wa_id(wa_id), direction=direction, limit=limit, before_id=before_id
-        )
-
-    @staticmethod
-    def to_read(message: Message) -> MessageRead:
-        conversation = message.conversation
-        return MessageRead(
-            id=message.id,
-            conversation_id=message.conversation_id,
-            number_id=conversation.number_id,
-            wa_id=conversation.doctor.wa_id,
-            direction=message.direction.value,
-            wamid=message.wamid,
-            type=message.type,
-            text=message.text,
-            payload=message.payload,
-            status=message.status.value,
-            created_at=message.created_at,
-            timestamp=message.timestamp,
-            sent_at=message.sent_at,
-            delivered_at=message.delivered_at,
-            read_at=message.read_at,
-            played_at=message.played_at,
-            failed_at=message.failed_at,
-            error_code=message.error_code,
-            error_title=message.error_title,
-            error_reason=message.error_reason,
-            sender_kind=message.sender_kind.value,
-            sender_user_id=message.sender_user_id,
-            sender_agent=message.sender_agent,
-            media_file_id=message.media_file_id,
-            attempts=message.attempts,
-            next_attempt_at=message.next_attempt_at,
         )
 
 

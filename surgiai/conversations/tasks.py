@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import structlog
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from surgiai.channels.base import OutboundMessage
 from surgiai.channels.cloud.client import CloudApiClient
@@ -17,6 +18,8 @@ from surgiai.channels.cloud.errors import (
     plain_reason,
     retry_delay,
 )
+from surgiai.conversations import events
+from surgiai.conversations.inbox import MARK_READ_TASK, TAKEOVER_CANCEL_REASON, TYPING_TASK
 from surgiai.conversations.models import Message, MessageState
 from surgiai.conversations.repository import (
     ConversationRepository,
@@ -27,10 +30,11 @@ from surgiai.conversations.service import (
     CALLBACK_PREFIX,
     DOWNLOAD_MEDIA_TASK,
     SEND_TASK,
+    is_automatic,
     message_service,
-    window_open,
     with_media_id,
 )
+from surgiai.conversations.window import window_open
 from surgiai.kit import aio
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
@@ -74,6 +78,12 @@ def _deliver(session: Session, message: Message) -> None:
         return
     if doctor.unreachable_reason:
         message_service.mark_failed(message, 131026, "Undeliverable", doctor.unreachable_reason)
+        return
+    if is_automatic(
+        message.sender_kind, message.sender_user_id, message.sender_agent
+    ) and ConversationRepository(session).doctor_in_human_mode(doctor.id):
+        # Queued before a person took the doctor over: it must not reach them now.
+        message_service.cancel(message, TAKEOVER_CANCEL_REASON)
         return
     if message.type != "template" and not window_open(conversation, utcnow()):
         message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
@@ -123,7 +133,11 @@ def _deliver(session: Session, message: Message) -> None:
         log.warning("conversations.send.transport_error", message_id=message.id, error=str(error))
         _handle_send_error(session, message, None, "WhatsApp unreachable", str(error))
         return
-    mark_accepted(session, message.id, result.wamid)
+    if mark_accepted(session, message.id, result.wamid):
+        # Core UPDATE: show the row as stored without loading it again.
+        set_committed_value(message, "wamid", result.wamid)
+        set_committed_value(message, "status", MessageState.accepted)
+        events.message_changed(message)
 
 
 def _media_id_on(
@@ -173,7 +187,40 @@ def _reschedule(session: Session, message: Message, delay: float, *, pacing: boo
     message.status = MessageState.queued
     message.claimed_at = None
     message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    if not pacing:
+        events.message_changed(message)  # the team sees the retry and its reason
     enqueue(session, SEND_TASK, message.id, delay=delay)
+
+
+@task(MARK_READ_TASK, retries=3, retry_delay=10)
+def mark_read(session: Session, message_id: int) -> None:
+    """Blue ticks on the doctor's phone for this message and every earlier one."""
+    _receipt(session, message_id, typing=False)
+
+
+@task(TYPING_TASK)
+def send_typing(session: Session, message_id: int) -> None:
+    """WhatsApp's "typing…" under the doctor's message (it also marks it read). Not retried:
+    a typing indicator that comes late is worse than none."""
+    _receipt(session, message_id, typing=True)
+
+
+def _receipt(session: Session, message_id: int, *, typing: bool) -> None:
+    message = MessageRepository(session).get(message_id)
+    if message is None or message.wamid is None:
+        return
+    number = message.conversation.number
+    if not number_service.can_send(number):
+        return
+    client = cloud_client(number, current_runtime().settings)
+    wamid = message.wamid
+    session.commit()
+    call = client.typing_indicator if typing else client.mark_read
+    try:
+        aio.run(call(number.phone_number_id, wamid))
+    except GraphApiError as error:
+        # An old or unknown message id (error 100) will not succeed on a retry either.
+        log.info("conversations.receipt.refused", message_id=message_id, code=error.code)
 
 
 @task(DOWNLOAD_MEDIA_TASK, retries=3, retry_delay=10)

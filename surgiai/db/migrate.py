@@ -23,3 +23,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+# Search structures made by hand in migrations (SQLite FTS5 tables, a PostgreSQL expression
+# index) that the models cannot describe: autogenerate must neither drop nor recreate them.
+HAND_MADE = ("message_search", "ix_message_text_search")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (name or "").startswith(HAND_MADE)

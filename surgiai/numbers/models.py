@@ -29,6 +29,8 @@ class WhatsAppNumber(TimestampMixin, Base):
     access_token_hint: Mapped[str] = mapped_column(String(8))
     app_secret_encrypted: Mapped[str | None] = mapped_column(String(1000), default=None)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # The mode new conversations on this number start in, and that `release` returns to.
+    default_mode: Mapped[str] = mapped_column(String(16), default="ai")
 
     # Live health, from the Graph API, management webhooks and send errors.
     status: Mapped[str] = mapped_column(String(32), default="UNKNOWN")

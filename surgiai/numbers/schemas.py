@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+# The mode new conversations on a number start in, and that `release` returns them to.
+DefaultMode = Literal["ai", "draft", "human"]
 IdString = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$")]
 
 
@@ -18,6 +20,7 @@ class NumberCreate(BaseModel):
     app_secret: Annotated[SecretStr | None, Field(min_length=8, max_length=500)] = None
     business_portfolio_id: IdString | None = None
     throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+    default_mode: DefaultMode = "ai"
 
 
 class NumberUpdate(BaseModel):
@@ -28,6 +31,7 @@ class NumberUpdate(BaseModel):
     business_portfolio_id: IdString | None = None
     enabled: bool | None = None
     throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+    default_mode: DefaultMode | None = None
     # Admins resume a paused number once the cause is fixed.
     paused: Literal[False] | None = None
 
@@ -66,5 +70,6 @@ class NumberRead(BaseModel):
     access_token_hint: str
     has_app_secret: bool
     enabled: bool
+    default_mode: DefaultMode
     created_at: datetime
     health: NumberHealth

@@ -16,6 +16,9 @@ from surgiai.conversations.repository import ConversationRepository
 from surgiai.errors import Conflict, NotFound
 from surgiai.kit.crypto import SecretBox, hint
 from surgiai.kit.time import utcnow
+
+# Imported for its listener: every committed change to a number is pushed to dashboards.
+from surgiai.numbers import events as _number_events  # noqa: F401
 from surgiai.numbers.models import ChannelKind, WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.schemas import NumberCreate, NumberHealth, NumberRead, NumberUpdate
@@ -71,6 +74,7 @@ class NumberService:
                     box.encrypt(data.app_secret.get_secret_value()) if data.app_secret else None
                 ),
                 throughput_mps=data.throughput_mps or THROUGHPUT_BY_LEVEL["STANDARD"],
+                default_mode=data.default_mode,
             )
         )
         enqueue(session, REFRESH_TASK, number.id)
@@ -90,7 +94,13 @@ class NumberService:
     ) -> WhatsAppNumber:
         number = self.get(session, number_id)
         box = self.box(secret_key)
-        for field in ("label", "display_phone_number", "business_portfolio_id", "enabled"):
+        for field in (
+            "label",
+            "display_phone_number",
+            "business_portfolio_id",
+            "enabled",
+            "default_mode",
+        ):
             value = getattr(data, field)
             if value is not None:
                 setattr(number, field, value)
@@ -163,6 +173,7 @@ class NumberService:
             access_token_hint=number.access_token_hint,
             has_app_secret=number.app_secret_encrypted is not None,
             enabled=number.enabled,
+            default_mode=number.default_mode,
             created_at=number.created_at,
             health=health,
         )

@@ -40,9 +40,7 @@ class TestFirstStart:
         env = base_env(tmp_path, database_url)
         env["SURGIAI_ADMIN_EMAIL"] = "boss@clinic.example"
         service = start_service("run", env)  # type: ignore[operator]
-        line = ""
-        while "Generated password" not in line:
-            line = service.process.stdout.readline()  # type: ignore[union-attr]
+        [line] = [line for line in service.output().splitlines() if "Generated password" in line]
         password = re.search(r": (\S+)$", line.strip()).group(1)  # type: ignore[union-attr]
         response = httpx.post(
             service.url + "/api/v1/auth/login",

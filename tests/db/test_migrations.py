@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from surgiai.db.engine import make_engine
-from surgiai.db.migrate import upgrade
+from surgiai.db.migrate import include_name, upgrade
 from surgiai.db.models import metadata
 
 
@@ -15,7 +15,12 @@ class TestMigrations:
         try:
             with engine.connect() as connection:
                 context = MigrationContext.configure(
-                    connection, opts={"compare_type": True, "render_as_batch": True}
+                    connection,
+                    opts={
+                        "compare_type": True,
+                        "render_as_batch": True,
+                        "include_name": include_name,
+                    },
                 )
                 assert compare_metadata(context, metadata) == []
         finally:

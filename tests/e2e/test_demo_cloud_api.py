@@ -45,8 +45,12 @@ def demo(start_service: Any, tmp_path: Path, database_url: str) -> tuple[Service
     return service, {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def messages(service: Service, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = httpx.get(f"{service.url}/api/v1/messages?wa_id={DOCTOR}", headers=headers)
+def messages(
+    service: Service, headers: dict[str, str], direction: str = "in"
+) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{service.url}/api/v1/messages?wa_id={DOCTOR}&direction={direction}", headers=headers
+    )
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 
@@ -79,6 +83,10 @@ class TestDemo:
         [received] = wait_for(lambda: messages(service, headers))
         assert received["text"] == "¿Precio del trocar de 5 mm?"
         assert received["wamid"] == inbound.json()["wamid"]
+        # The Master Agent acknowledges the question at once, quoting it.
+        [acknowledged] = wait_for(lambda: messages(service, headers, "out"))
+        assert acknowledged["sender"]["label"] == "AI · greeting"
+        assert acknowledged["context_wamid"] == received["wamid"]
 
         reply = httpx.post(
             service.url + "/api/v1/messages",
@@ -101,7 +109,11 @@ class TestDemo:
         assert final["sent_at"] and final["read_at"]
 
         seen = httpx.get(service.url + f"/simulator/control/received?wa_id={DOCTOR}").json()
-        [request] = [item["request"] for item in seen["messages"]]
+        [request] = [
+            item["request"]
+            for item in seen["messages"]
+            if item["request"].get("biz_opaque_callback_data") == f"surgiai:{message_id}"
+        ]
         assert request == {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -129,9 +141,13 @@ class TestDemo:
                 },
             },
         )
-        [image] = wait_for(
-            lambda: [m for m in messages(service, headers) if m["media_file_id"]] or None
-        )
+        try:
+            [image] = wait_for(
+                lambda: [m for m in messages(service, headers) if m["media_file_id"]] or None
+            )
+        except AssertionError:
+            print(service.output())  # what the service did, for whoever reads the failure
+            raise
         assert image["text"] == "This stapler jammed"
         kept = httpx.get(f"{service.url}/api/v1/media/{image['media_file_id']}", headers=headers)
         assert kept.status_code == 200
@@ -171,7 +187,11 @@ class TestDemo:
             )
         )
         seen = httpx.get(service.url + f"/simulator/control/received?wa_id={DOCTOR}").json()
-        [request] = [item["request"] for item in seen["messages"]]
+        [request] = [
+            item["request"]
+            for item in seen["messages"]
+            if item["request"].get("biz_opaque_callback_data") == f"surgiai:{sent.json()['id']}"
+        ]
         media_id = request["image"]["id"]
         assert request["image"] == {"id": media_id, "caption": "Our catalogue"}
         info = httpx.get(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from surgiai.db.migrate import include_name
 from surgiai.db.models import metadata
 
 config = context.config
@@ -24,6 +25,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

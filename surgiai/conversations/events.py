@@ -1,0 +1,106 @@
+"""Real-time events of the inbox, published after the transaction that caused them commits.
+
+Each builder runs just before the commit, from the rows as they are then, so an event never
+shows a state that was rolled back, and several changes to one row in one transaction make one
+event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from surgiai.auth.models import User
+from surgiai.conversations.models import Conversation, Draft, Message
+from surgiai.doctors.models import DoctorTag
+from surgiai.kit.time import utcnow
+from surgiai.realtime.events import Event, publish_after_commit
+
+
+def _session_of(row: object) -> Session:
+    session = object_session(row)
+    if session is None:
+        raise RuntimeError("a real-time event needs a row that belongs to a session")
+    return session
+
+
+def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {user_id for user_id in ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
+
+
+def doctor_tags(session: Session, doctor_ids: set[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {doctor_id: [] for doctor_id in doctor_ids}
+    if doctor_ids:
+        rows = session.execute(
+            select(DoctorTag.doctor_id, DoctorTag.tag).where(DoctorTag.doctor_id.in_(doctor_ids))
+        )
+        for doctor_id, tag in rows:
+            tags[doctor_id].append(tag)
+    return tags
+
+
+def message_changed(message: Message, *, created: bool = False) -> None:
+    session = _session_of(message)
+    from surgiai.conversations.views import message_read
+
+    event_type = "message.created" if created else "message.updated"
+
+    def build() -> Event:
+        names = user_names(session, {message.sender_user_id})
+        data: dict[str, Any] = message_read(message, names).model_dump(mode="json")
+        return Event(event_type, data)
+
+    publish_after_commit(session, (event_type, message.id), build)
+
+
+def conversation_changed(conversation: Conversation) -> None:
+    session = _session_of(conversation)
+    from surgiai.conversations.repository import InboxRepository
+    from surgiai.conversations.views import conversation_read
+
+    def build() -> Event:
+        last_id = conversation.last_message_id
+        last = InboxRepository(session).last_messages({last_id}).get(last_id) if last_id else None
+        view = conversation_read(
+            conversation,
+            tags=doctor_tags(session, {conversation.doctor_id})[conversation.doctor_id],
+            names=user_names(session, {conversation.assigned_user_id}),
+            last_message=last,
+            now=utcnow(),
+        )
+        return Event("conversation.updated", view.model_dump(mode="json"))
+
+    publish_after_commit(session, ("conversation.updated", conversation.id), build)
+
+
+def draft_changed(draft: Draft, *, created: bool = False) -> None:
+    session = _session_of(draft)
+    from surgiai.conversations.views import draft_read
+
+    event_type = "draft.created" if created else "draft.updated"
+
+    def build() -> Event:
+        conversation = draft.conversation
+        view = draft_read(
+            draft,
+            tags=doctor_tags(session, {conversation.doctor_id})[conversation.doctor_id],
+            names=user_names(session, {draft.decided_by_user_id}),
+        )
+        return Event(event_type, view.model_dump(mode="json"))
+
+    publish_after_commit(session, (event_type, draft.id), build)
+
+
+def publish_event(
+    session: Session, key: tuple[str, object], event_type: str, view: BaseModel
+) -> None:
+    """An event whose data is already built."""
+    data = view.model_dump(mode="json")
+    publish_after_commit(session, key, lambda: Event(event_type, data))

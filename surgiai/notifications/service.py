@@ -1,0 +1,66 @@
+"""Notifications for the team, pushed live to the dashboard (`notification.created`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surgiai.errors import NotFound
+from surgiai.kit.time import utcnow
+from surgiai.notifications.models import Notification
+from surgiai.notifications.schemas import NotificationRead
+from surgiai.realtime.events import Event, publish_after_commit
+
+log = structlog.get_logger(__name__)
+
+
+class NotificationService:
+    def notify(
+        self,
+        session: Session,
+        kind: str,
+        title: str,
+        *,
+        body: str | None = None,
+        conversation_id: int | None = None,
+    ) -> Notification:
+        notification = Notification(
+            kind=kind, title=title[:300], body=body, conversation_id=conversation_id
+        )
+        session.add(notification)
+        session.flush()
+        log.info("notifications.created", kind=kind, notification_id=notification.id)
+        publish_after_commit(
+            session,
+            ("notification.created", notification.id),
+            lambda: Event(
+                "notification.created",
+                NotificationRead.model_validate(notification).model_dump(mode="json"),
+            ),
+        )
+        return notification
+
+    def list(
+        self, session: Session, *, include_dismissed: bool, limit: int, before_id: int | None
+    ) -> Sequence[Notification]:
+        statement = select(Notification).order_by(Notification.id.desc()).limit(limit)
+        if not include_dismissed:
+            statement = statement.where(Notification.dismissed_at.is_(None))
+        if before_id is not None:
+            statement = statement.where(Notification.id < before_id)
+        return session.scalars(statement).all()
+
+    def dismiss(self, session: Session, notification_id: int, user_id: int) -> Notification:
+        notification = session.get(Notification, notification_id)
+        if notification is None:
+            raise NotFound(f"No notification with id {notification_id}.")
+        if notification.dismissed_at is None:
+            notification.dismissed_at = utcnow()
+            notification.dismissed_by_user_id = user_id
+        return notification
+
+
+notification_service = NotificationService()
