@@ -1,0 +1,308 @@
+/** Writing to a doctor: free text inside the 24 h window, an approved template outside it.
+ * Every send is previewed first: the dialog shows exactly what WhatsApp will get. */
+import {
+  Alert,
+  Button,
+  Group,
+  List,
+  Modal,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+} from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import {
+  errorDetail,
+  type Conversation,
+  type Message,
+  type MessageCreate,
+  type Preview,
+  type Template,
+} from "../api/client";
+import { formatDateTime, formatPhone } from "../lib/format";
+import { applyEvent } from "../realtime/events";
+import classes from "./InboxPage.module.css";
+import { sendTyping, usePreview, useSend, useTemplates } from "./queries";
+
+export const TYPING_EVERY_MS = 5_000;
+
+/** The send payload's components for a template and the values typed for its variables. */
+export function templateMessage(
+  template: Pick<Template, "name" | "language" | "parameter_format" | "variables">,
+  values: Record<string, string>,
+): MessageCreate {
+  const named = template.parameter_format.toUpperCase() === "NAMED";
+  const components = Object.entries(template.variables).map(([key, names]) => {
+    const parameters = names.map((name) => ({
+      type: "text",
+      ...(named ? { parameter_name: name } : {}),
+      text: values[`${key}.${name}`] ?? "",
+    }));
+    if (key.startsWith("button:"))
+      return { type: "button", sub_type: "url", index: key.slice(7), parameters };
+    return { type: key, parameters };
+  });
+  return {
+    type: "template",
+    template: { name: template.name, language: { code: template.language }, components },
+  };
+}
+
+function variableLabel(key: string, name: string): string {
+  const part = key.startsWith("button:") ? `Button ${Number(key.slice(7)) + 1}` : key;
+  return `${part.charAt(0).toUpperCase()}${part.slice(1)} {{${name}}}`;
+}
+
+function PreviewDialog({
+  preview,
+  onClose,
+  onSend,
+  sending,
+  error,
+}: {
+  preview: Preview | null;
+  onClose: () => void;
+  onSend: () => void;
+  sending: boolean;
+  error: unknown;
+}) {
+  return (
+    <Modal opened={preview !== null} onClose={onClose} title="Preview before sending" size="lg">
+      {preview && (
+        <Stack gap="sm">
+          <Text size="sm">
+            To {formatPhone(preview.to)} from{" "}
+            {preview.number
+              ? `${preview.number.label} (${formatPhone(preview.number.display_phone_number)})`
+              : "no number"}
+          </Text>
+          <Text size="sm" c={preview.window_open ? undefined : "orange.9"}>
+            {preview.window_open
+              ? `24 h window open until ${formatDateTime(preview.window_closes_at)}.`
+              : "24 h window closed: only an approved template can be sent."}
+          </Text>
+          {preview.rendered.header && (
+            <Text size="sm" fw={700}>
+              {preview.rendered.header}
+            </Text>
+          )}
+          {preview.rendered.html ? (
+            <div
+              className={classes.rendered}
+              aria-label="What the doctor will see"
+              dangerouslySetInnerHTML={{ __html: preview.rendered.html }}
+            />
+          ) : (
+            <div className={classes.rendered} aria-label="What the doctor will see">
+              {preview.rendered.text ?? `A ${preview.rendered.type} message`}
+            </div>
+          )}
+          {preview.rendered.footer && (
+            <Text size="xs" c="dimmed">
+              {preview.rendered.footer}
+            </Text>
+          )}
+          {preview.lengths.length > 0 && (
+            <Text size="xs" c="dimmed">
+              {preview.lengths
+                .map((check) => `${check.field}: ${check.characters} / ${check.limit} characters`)
+                .join(" · ")}
+            </Text>
+          )}
+          {preview.problems.length > 0 && (
+            <Alert color="red" title="This message cannot be sent" role="alert">
+              <List size="sm">
+                {preview.problems.map((problem) => (
+                  <List.Item key={problem.error + problem.detail}>{problem.detail}</List.Item>
+                ))}
+              </List>
+            </Alert>
+          )}
+          {error !== null && error !== undefined && (
+            <Alert color="red" title="Not sent" role="alert">
+              {errorDetail(error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Keep editing
+            </Button>
+            <Button onClick={onSend} loading={sending} disabled={!preview.can_send}>
+              Send
+            </Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
+
+function TemplateFields({
+  conversation,
+  template,
+  setTemplate,
+  values,
+  setValues,
+}: {
+  conversation: Conversation;
+  template: Template | null;
+  setTemplate: (template: Template | null) => void;
+  values: Record<string, string>;
+  setValues: (values: Record<string, string>) => void;
+}) {
+  const templates = useTemplates(conversation.number.id, true);
+  const items = templates.data?.items ?? [];
+  return (
+    <Stack gap={6}>
+      <Text size="sm" c="orange.9">
+        The 24 h window is closed: WhatsApp only accepts an approved template until the doctor
+        writes again.
+      </Text>
+      <Select
+        label="Template"
+        placeholder={templates.isPending ? "Loading templates…" : "Choose a template"}
+        data={items.map((t) => ({ value: String(t.id), label: `${t.name} (${t.language})` }))}
+        value={template ? String(template.id) : null}
+        onChange={(value) => {
+          setTemplate(items.find((t) => String(t.id) === value) ?? null);
+          setValues({});
+        }}
+        error={templates.isError ? errorDetail(templates.error) : undefined}
+        nothingFoundMessage="No approved template for this number"
+        searchable
+      />
+      {templates.isSuccess && items.length === 0 && (
+        <Text size="xs" c="dimmed">
+          This number has no approved template. Create one in WhatsApp Manager, then wait for the
+          hourly sync.
+        </Text>
+      )}
+      {template?.body_text && (
+        <Text size="xs" c="dimmed" style={{ whiteSpace: "pre-wrap" }}>
+          {template.body_text}
+        </Text>
+      )}
+      {template &&
+        Object.entries(template.variables).flatMap(([key, names]) =>
+          names.map((name) => (
+            <TextInput
+              key={`${key}.${name}`}
+              size="xs"
+              label={variableLabel(key, name)}
+              required
+              value={values[`${key}.${name}`] ?? ""}
+              onChange={(event) =>
+                setValues({ ...values, [`${key}.${name}`]: event.currentTarget.value })
+              }
+            />
+          )),
+        )}
+    </Stack>
+  );
+}
+
+export function Composer({ conversation }: { conversation: Conversation }) {
+  const queryClient = useQueryClient();
+  const [text, setText] = useState("");
+  const [template, setTemplate] = useState<Template | null>(null);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [body, setBody] = useState<MessageCreate | null>(null);
+  const lastTyping = useRef(0);
+  const previewing = usePreview(conversation.id);
+  const send = useSend(conversation.id);
+  const needsTemplate = !conversation.window_open;
+
+  function typed(value: string) {
+    setText(value);
+    const now = Date.now();
+    if (value.trim() && now - lastTyping.current >= TYPING_EVERY_MS) {
+      lastTyping.current = now;
+      // Only a hint for the others: a failure here is not worth a word.
+      sendTyping(conversation.id).catch(() => undefined);
+    }
+  }
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    const message: MessageCreate | null = needsTemplate
+      ? template && templateMessage(template, values)
+      : text.trim()
+        ? { type: "text", text: { body: text } }
+        : null;
+    if (!message) return;
+    setBody(message);
+    send.reset();
+    previewing.mutate(message, {
+      onSuccess: setPreview,
+      onError: (error) =>
+        notifications.show({ color: "red", title: "No preview", message: errorDetail(error) }),
+    });
+  }
+
+  function confirm() {
+    if (!body) return;
+    send.mutate(body, {
+      onSuccess: (sent) => {
+        applyEvent(queryClient, {
+          type: "message.created",
+          data: sent as Message as unknown as Record<string, unknown>,
+        });
+        setPreview(null);
+        setText("");
+        setValues({});
+        setTemplate(null);
+      },
+    });
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submit();
+  }
+
+  return (
+    <form className={classes.composer} onSubmit={submit} aria-label="Reply">
+      {needsTemplate ? (
+        <TemplateFields
+          conversation={conversation}
+          template={template}
+          setTemplate={setTemplate}
+          values={values}
+          setValues={setValues}
+        />
+      ) : (
+        <Textarea
+          label="Message"
+          placeholder={`Write to ${conversation.doctor.display_name}`}
+          description="*bold*  _italic_  ~strike~  ```monospace```  ·  Ctrl+Enter to preview"
+          autosize
+          minRows={2}
+          maxRows={6}
+          value={text}
+          onChange={(event) => typed(event.currentTarget.value)}
+          onKeyDown={onKeyDown}
+        />
+      )}
+      <Group justify="flex-end" mt={6}>
+        <Button
+          type="submit"
+          loading={previewing.isPending}
+          disabled={needsTemplate ? !template : !text.trim()}
+        >
+          Preview and send
+        </Button>
+      </Group>
+      <PreviewDialog
+        preview={preview}
+        onClose={() => setPreview(null)}
+        onSend={confirm}
+        sending={send.isPending}
+        error={send.error}
+      />
+    </form>
+  );
+}

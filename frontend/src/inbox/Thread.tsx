@@ -1,0 +1,213 @@
+/** One conversation: who the doctor is, its mode, the messages, typing, the composer. */
+import { Badge, Button, Group, Stack, Text, Title } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { Link } from "react-router";
+import { errorDetail, type Conversation } from "../api/client";
+import { can } from "../auth/permissions";
+import { useCurrentUser } from "../auth/session";
+import { ErrorState, LoadingState } from "../components/states";
+import { formatDateTime, formatPhone } from "../lib/format";
+import { Composer } from "./Composer";
+import { MODE_COLORS, MODE_LABELS } from "./ConversationList";
+import classes from "./InboxPage.module.css";
+import { MessageBubble } from "./MessageBubble";
+import { NotesDrawer } from "./NotesDrawer";
+import {
+  oldestFirst,
+  useConversation,
+  useMessages,
+  useRelease,
+  useTakeover,
+  useTyping,
+} from "./queries";
+
+const TYPING_SHOWN_MS = 20_000;
+
+function TypingIndicator({ conversationId }: { conversationId: number }) {
+  const { data } = useTyping(conversationId);
+  // Each `typing` event shows for a while; a new one (a new `at`) shows again.
+  const [expiredAt, setExpiredAt] = useState<number | null>(null);
+  const shown = data?.active === true && data.at !== expiredAt;
+  useEffect(() => {
+    if (!data?.active) return;
+    const timer = setTimeout(() => setExpiredAt(data.at), TYPING_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [data]);
+  return (
+    <Text size="xs" c="dimmed" px="md" h={18} aria-live="polite">
+      {shown ? `${data.name} is typing…` : ""}
+    </Text>
+  );
+}
+
+function ThreadHeader({
+  conversation,
+  canConverse,
+  onNotes,
+}: {
+  conversation: Conversation;
+  canConverse: boolean;
+  onNotes: () => void;
+}) {
+  const takeover = useTakeover();
+  const release = useRelease();
+  const name = conversation.doctor.display_name;
+  const onError = (error: unknown) =>
+    notifications.show({ color: "red", title: "Not changed", message: errorDetail(error) });
+  return (
+    <Group className={classes.threadHeader} justify="space-between" wrap="wrap" gap="xs">
+      <div>
+        <Group gap="xs">
+          <Button
+            component={Link}
+            to="/inbox"
+            variant="subtle"
+            size="compact-xs"
+            hiddenFrom="sm"
+            aria-label="Back to conversations"
+          >
+            ←
+          </Button>
+          <Title order={2} size="h4">
+            {name}
+          </Title>
+          <Badge
+            color={MODE_COLORS[conversation.mode]}
+            variant="light"
+            aria-label={`Mode: ${MODE_LABELS[conversation.mode]}`}
+          >
+            {MODE_LABELS[conversation.mode]}
+          </Badge>
+        </Group>
+        <Text size="xs" c="dimmed">
+          {formatPhone(conversation.doctor.wa_id)} · {conversation.number.label}
+          {conversation.assigned_user ? ` · assigned to ${conversation.assigned_user.name}` : ""}
+          {" · "}
+          {conversation.window_open
+            ? `window open until ${formatDateTime(conversation.window_closes_at)}`
+            : "window closed (templates only)"}
+        </Text>
+      </div>
+      <Group gap="xs">
+        <Button variant="default" size="xs" onClick={onNotes}>
+          Notes
+        </Button>
+        {canConverse &&
+          (conversation.mode === "human" ? (
+            <Button
+              size="xs"
+              variant="light"
+              loading={release.isPending}
+              onClick={() => release.mutate(conversation.id, { onError })}
+            >
+              Release to {conversation.number.label} default
+            </Button>
+          ) : (
+            <Button
+              size="xs"
+              loading={takeover.isPending}
+              onClick={() => takeover.mutate(conversation.id, { onError })}
+            >
+              Take over
+            </Button>
+          ))}
+      </Group>
+    </Group>
+  );
+}
+
+function Messages({ conversationId }: { conversationId: number }) {
+  const query = useMessages(conversationId);
+  const messages = oldestFirst(query.data);
+  const list = useRef<HTMLOListElement>(null);
+  const newest = messages.at(-1)?.id;
+
+  // Keep the newest message in view as messages arrive (not when older ones load).
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [newest]);
+
+  if (query.isPending) return <LoadingState label="Loading messages…" />;
+  if (query.isError)
+    return (
+      <Stack p="md">
+        <ErrorState
+          title="Couldn't load the messages"
+          error={query.error}
+          onRetry={() => void query.refetch()}
+        />
+      </Stack>
+    );
+  return (
+    <ol className={classes.messages} ref={list} aria-label="Messages" tabIndex={0}>
+      {query.hasNextPage && (
+        <li style={{ alignSelf: "center" }}>
+          <Button
+            size="xs"
+            variant="subtle"
+            loading={query.isFetchingNextPage}
+            onClick={() => void query.fetchNextPage()}
+          >
+            Load older messages
+          </Button>
+        </li>
+      )}
+      {messages.length === 0 && (
+        <li style={{ alignSelf: "center" }}>
+          <Text size="sm" c="dimmed">
+            No messages in this conversation yet.
+          </Text>
+        </li>
+      )}
+      {messages.map((message) => (
+        <MessageBubble key={message.id} message={message} />
+      ))}
+    </ol>
+  );
+}
+
+export function Thread({ conversationId }: { conversationId: number }) {
+  const user = useCurrentUser();
+  const canConverse = can(user, "converse");
+  const conversation = useConversation(conversationId);
+  const [notesOpen, notes] = useDisclosure(false);
+
+  if (conversation.isPending) return <LoadingState label="Loading conversation…" />;
+  if (conversation.isError)
+    return (
+      <Stack p="md">
+        <ErrorState
+          title="Couldn't open this conversation"
+          error={conversation.error}
+          onRetry={() => void conversation.refetch()}
+        />
+      </Stack>
+    );
+  return (
+    <>
+      <ThreadHeader
+        conversation={conversation.data}
+        canConverse={canConverse}
+        onNotes={notes.open}
+      />
+      <Messages conversationId={conversationId} />
+      <TypingIndicator conversationId={conversationId} />
+      {canConverse ? (
+        <Composer key={conversationId} conversation={conversation.data} />
+      ) : (
+        <Text size="sm" c="dimmed" className={classes.composer}>
+          You can read this conversation; your role cannot send messages.
+        </Text>
+      )}
+      <NotesDrawer
+        conversationId={conversationId}
+        opened={notesOpen}
+        onClose={notes.close}
+        canWrite={canConverse}
+      />
+    </>
+  );
+}

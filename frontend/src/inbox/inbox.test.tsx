@@ -1,0 +1,272 @@
+import { QueryClient } from "@tanstack/react-query";
+import { screen } from "@testing-library/react";
+import type { Conversation, DraftPage, Message, Template } from "../api/client";
+import { PENDING_DRAFTS_KEY } from "../approvals/queries";
+import { applyEvent } from "../realtime/events";
+import { aUser } from "../test/fixtures";
+import { renderWithProviders } from "../test/render";
+import { templateMessage } from "./Composer";
+import { MessageBubble, tickFor } from "./MessageBubble";
+import {
+  conversationsKey,
+  messagesKey,
+  oldestFirst,
+  typingKey,
+  type ConversationPages,
+  type MessagePages,
+} from "./queries";
+import { Thread } from "./Thread";
+
+function aMessage(overrides: Partial<Message> = {}): Message {
+  return {
+    id: 1,
+    conversation_id: 7,
+    number_id: 1,
+    wa_id: "919811122233",
+    direction: "out",
+    wamid: "wamid.1",
+    type: "text",
+    text: "Hello",
+    payload: {},
+    status: "sent",
+    created_at: "2025-01-01T10:00:00+00:00",
+    timestamp: null,
+    sent_at: null,
+    delivered_at: null,
+    read_at: null,
+    played_at: null,
+    failed_at: null,
+    error_code: null,
+    error_title: null,
+    error_reason: null,
+    sender_kind: "admin",
+    sender_user_id: 1,
+    sender_agent: null,
+    sender: { kind: "admin", label: "Admin · Priya", agent: null, user_id: 1, user_name: "Priya" },
+    html: "Hello",
+    context_wamid: null,
+    media_file_id: null,
+    attempts: 1,
+    next_attempt_at: null,
+    ...overrides,
+  };
+}
+
+function aConversation(overrides: Partial<Conversation> = {}): Conversation {
+  return {
+    id: 7,
+    doctor: {
+      id: 3,
+      wa_id: "919811122233",
+      name: "Dr. Rao",
+      profile_name: null,
+      display_name: "Dr. Rao",
+      tags: [],
+      marketing_opted_out: false,
+      unreachable_reason: null,
+    },
+    number: { id: 1, label: "Sales", display_phone_number: "15550100001" },
+    mode: "ai",
+    status: "open",
+    assigned_user: null,
+    unread_count: 0,
+    created_at: "2025-01-01T10:00:00+00:00",
+    last_message_at: "2025-01-01T10:00:00+00:00",
+    last_inbound_at: "2025-01-01T10:00:00+00:00",
+    window_open: true,
+    window_closes_at: "2025-01-02T10:00:00+00:00",
+    last_message: null,
+    ...overrides,
+  };
+}
+
+const event = (type: string, data: object) => ({
+  type,
+  data: data as unknown as Record<string, unknown>,
+});
+
+describe("ticks", () => {
+  it("says how far an outbound message got, and why it failed or was cancelled", () => {
+    expect(tickFor(aMessage({ status: "queued" })).label).toBe("Waiting to send");
+    expect(tickFor(aMessage({ status: "sent" })).mark).toBe("✓");
+    expect(tickFor(aMessage({ status: "delivered" })).mark).toBe("✓✓");
+    expect(tickFor(aMessage({ status: "read" }))).toMatchObject({ mark: "✓✓", tone: "read" });
+    expect(tickFor(aMessage({ status: "failed", error_reason: "Window closed" })).label).toBe(
+      "Failed: Window closed",
+    );
+    expect(tickFor(aMessage({ status: "cancelled", error_reason: "Taken over" })).label).toBe(
+      "Cancelled: Taken over",
+    );
+  });
+
+  it("labels the sender, renders the server's html, and shows a failure in words", () => {
+    renderWithProviders(
+      <ol>
+        <MessageBubble
+          message={aMessage({
+            status: "failed",
+            html: "<strong>₹4,500</strong> per box",
+            error_reason: "Re-engagement message",
+          })}
+        />
+      </ol>,
+    );
+    expect(screen.getByText("Admin · Priya")).toBeInTheDocument();
+    expect(screen.getByText("₹4,500").tagName).toBe("STRONG");
+    expect(screen.getByText("Failed: Re-engagement message")).toBeInTheDocument();
+  });
+});
+
+describe("live inbox events", () => {
+  it("adds a new message once and updates its status in place", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData<MessagePages>(messagesKey(7), {
+      pages: [{ items: [aMessage({ id: 2 }), aMessage({ id: 1 })], next_cursor: null }],
+      pageParams: [null],
+    });
+    const created = aMessage({ id: 3, status: "queued" });
+    applyEvent(queryClient, event("message.created", created));
+    applyEvent(queryClient, event("message.created", created));
+    applyEvent(queryClient, event("message.updated", { ...created, status: "read" }));
+
+    const thread = oldestFirst(queryClient.getQueryData<MessagePages>(messagesKey(7)));
+    expect(thread.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(thread.at(-1)?.status).toBe("read");
+  });
+
+  it("moves an updated conversation to the top without asking the server", () => {
+    const queryClient = new QueryClient();
+    const key = conversationsKey({ status: "open" });
+    queryClient.setQueryData<ConversationPages>(key, {
+      pages: [
+        {
+          items: [
+            aConversation({ id: 1, last_message_at: "2025-01-01T11:00:00+00:00" }),
+            aConversation({ id: 7 }),
+          ],
+          next_cursor: null,
+        },
+      ],
+      pageParams: [null],
+    });
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    applyEvent(
+      queryClient,
+      event(
+        "conversation.updated",
+        aConversation({ id: 7, unread_count: 2, last_message_at: "2025-01-01T12:00:00+00:00" }),
+      ),
+    );
+    const items = queryClient.getQueryData<ConversationPages>(key)!.pages[0]!.items;
+    expect(items.map((c) => [c.id, c.unread_count])).toEqual([
+      [7, 2],
+      [1, 0],
+    ]);
+    expect(invalidate).not.toHaveBeenCalled();
+  });
+
+  it("shows who is typing, but not oneself", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(["me"], aUser({ id: 1 }));
+    applyEvent(
+      queryClient,
+      event("typing", { conversation_id: 7, active: true, actor: { kind: "admin", user_id: 1 } }),
+    );
+    expect(queryClient.getQueryData(typingKey(7))).toBeUndefined();
+    applyEvent(
+      queryClient,
+      event("typing", {
+        conversation_id: 7,
+        active: true,
+        actor: { kind: "admin", user_id: 2, name: "Priya" },
+      }),
+    );
+    expect(queryClient.getQueryData(typingKey(7))).toMatchObject({ name: "Priya", active: true });
+  });
+
+  it("keeps the approval queue to pending drafts", () => {
+    const queryClient = new QueryClient();
+    queryClient.setQueryData<DraftPage>(PENDING_DRAFTS_KEY, { items: [], next_cursor: null });
+    const draft = { id: 5, status: "pending", conversation_id: 7 };
+    applyEvent(queryClient, event("draft.created", draft));
+    expect(queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY)!.items).toHaveLength(1);
+    applyEvent(queryClient, event("draft.updated", { ...draft, status: "approved" }));
+    expect(queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY)!.items).toHaveLength(0);
+  });
+});
+
+describe("templates", () => {
+  it("fills each component's variables, named or positional", () => {
+    const positional = {
+      name: "follow_up",
+      language: "en",
+      parameter_format: "POSITIONAL",
+      variables: { body: ["1", "2"], "button:0": ["1"] },
+    } as Pick<Template, "name" | "language" | "parameter_format" | "variables">;
+    expect(
+      templateMessage(positional, { "body.1": "Dr. Rao", "body.2": "Friday", "button:0.1": "x" }),
+    ).toEqual({
+      type: "template",
+      template: {
+        name: "follow_up",
+        language: { code: "en" },
+        components: [
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Dr. Rao" },
+              { type: "text", text: "Friday" },
+            ],
+          },
+          {
+            type: "button",
+            sub_type: "url",
+            index: "0",
+            parameters: [{ type: "text", text: "x" }],
+          },
+        ],
+      },
+    });
+    const named = { ...positional, parameter_format: "NAMED", variables: { body: ["first_name"] } };
+    expect(templateMessage(named, { "body.first_name": "Asha" }).template).toMatchObject({
+      components: [
+        {
+          type: "body",
+          parameters: [{ type: "text", parameter_name: "first_name", text: "Asha" }],
+        },
+      ],
+    });
+  });
+});
+
+describe("Thread", () => {
+  it("gives a viewer no composer and no takeover", async () => {
+    const { queryClient } = renderWithProviders(<Thread conversationId={7} />, {
+      user: aUser({ role: "viewer" }),
+    });
+    queryClient.setQueryData(["conversation", 7], aConversation());
+    queryClient.setQueryData<MessagePages>(messagesKey(7), {
+      pages: [{ items: [aMessage()], next_cursor: null }],
+      pageParams: [null],
+    });
+    expect(await screen.findByText(/your role cannot send messages/)).toBeInTheDocument();
+    expect(screen.queryByRole("textbox", { name: "Message" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Take over" })).not.toBeInTheDocument();
+  });
+
+  it("switches to the template picker when the window is closed", async () => {
+    const { queryClient } = renderWithProviders(<Thread conversationId={7} />, {
+      user: aUser({ role: "agent" }),
+    });
+    queryClient.setQueryData(["conversation", 7], aConversation({ window_open: false }));
+    queryClient.setQueryData<MessagePages>(messagesKey(7), {
+      pages: [{ items: [], next_cursor: null }],
+      pageParams: [null],
+    });
+    queryClient.setQueryData(["templates", 1, "APPROVED"], { items: [], syncs: [] });
+    expect(await screen.findByText(/window is closed/)).toBeInTheDocument();
+    expect(screen.getAllByLabelText("Template").length).toBeGreaterThan(0);
+    expect(screen.getByText(/no approved template/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Take over" })).toBeInTheDocument();
+  });
+});

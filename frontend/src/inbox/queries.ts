@@ -1,0 +1,248 @@
+/** The team inbox: conversations, their threads, notes, typing, and what an admin does there. */
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+} from "@tanstack/react-query";
+import {
+  api,
+  unwrap,
+  type Conversation,
+  type ConversationPage,
+  type Message,
+  type MessageCreate,
+  type MessagePage,
+  type Note,
+  type Preview,
+} from "../api/client";
+import { useFallbackPolling } from "../realtime/connection";
+
+export type ConversationFilters = {
+  q?: string;
+  mode?: Conversation["mode"];
+  status?: Conversation["status"];
+  unread?: boolean;
+  assigned?: string;
+};
+
+/** Every conversation list, whatever its filters. */
+export const CONVERSATIONS_KEY = ["conversations"] as const;
+export const conversationsKey = (filters: ConversationFilters) =>
+  [...CONVERSATIONS_KEY, filters] as const;
+export const conversationKey = (id: number) => ["conversation", id] as const;
+export const messagesKey = (id: number) => ["conversation", id, "messages"] as const;
+export const notesKey = (id: number) => ["conversation", id, "notes"] as const;
+export const typingKey = (id: number) => ["typing", id] as const;
+
+export type ConversationPages = InfiniteData<ConversationPage, string | null>;
+export type MessagePages = InfiniteData<MessagePage, number | null>;
+
+/** Someone else answering this conversation, as the last `typing` event said. */
+export type Typing = { name: string; active: boolean; at: number };
+
+const PAGE_SIZE = 30;
+
+export function useConversations(filters: ConversationFilters) {
+  const poll = useFallbackPolling();
+  return useInfiniteQuery({
+    queryKey: conversationsKey(filters),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/conversations", {
+          params: {
+            query: {
+              q: filters.q || undefined,
+              mode: filters.mode,
+              status: filters.status,
+              unread: filters.unread,
+              assigned: filters.assigned,
+              limit: PAGE_SIZE,
+              cursor: pageParam ?? undefined,
+            },
+          },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.next_cursor,
+    refetchInterval: poll,
+  });
+}
+
+export function useConversation(id: number) {
+  return useQuery({
+    queryKey: conversationKey(id),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/conversations/{conversation_id}", {
+          params: { path: { conversation_id: id } },
+        }),
+      ),
+  });
+}
+
+export function useMessages(id: number) {
+  const poll = useFallbackPolling();
+  return useInfiniteQuery({
+    queryKey: messagesKey(id),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/api/v1/conversations/{conversation_id}/messages", {
+          params: {
+            path: { conversation_id: id },
+            query: { limit: PAGE_SIZE, before_id: pageParam ?? undefined },
+          },
+        }),
+      ),
+    initialPageParam: null as number | null,
+    getNextPageParam: (page) => page.next_cursor,
+    refetchInterval: poll,
+  });
+}
+
+/** The API pages newest first; a thread reads oldest at the top. */
+export function oldestFirst(pages: { pages: MessagePage[] } | undefined): Message[] {
+  if (!pages) return [];
+  const seen = new Set<number>();
+  const all: Message[] = [];
+  for (const page of pages.pages)
+    for (const message of page.items)
+      if (!seen.has(message.id)) {
+        seen.add(message.id);
+        all.push(message);
+      }
+  return all.sort((a, b) => a.id - b.id);
+}
+
+export function useNotes(id: number) {
+  return useQuery({
+    queryKey: notesKey(id),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/conversations/{conversation_id}/notes", {
+          params: { path: { conversation_id: id } },
+        }),
+      ),
+  });
+}
+
+export function useTyping(id: number) {
+  return useQuery<Typing | null>({
+    queryKey: typingKey(id),
+    queryFn: () => null,
+    enabled: false,
+    staleTime: Infinity,
+  });
+}
+
+/** A conversation as the API now has it: into its own cache and every list that shows it,
+ * moved to the top when it has the newest activity. Answers whether any list knew it. */
+export function storeConversation(
+  queryClient: ReturnType<typeof useQueryClient>,
+  conversation: Conversation,
+): boolean {
+  queryClient.setQueryData(conversationKey(conversation.id), conversation);
+  let known = false;
+  queryClient.setQueriesData<ConversationPages>({ queryKey: CONVERSATIONS_KEY }, (data) => {
+    if (!data || !data.pages.some((page) => page.items.some((c) => c.id === conversation.id)))
+      return data;
+    known = true;
+    const top = data.pages[0]?.items.find((c) => c.id !== conversation.id);
+    const newest = !top || (conversation.last_message_at ?? "") >= (top.last_message_at ?? "");
+    const pages = data.pages.map((page) => ({
+      ...page,
+      items: newest
+        ? page.items.filter((c) => c.id !== conversation.id)
+        : page.items.map((c) => (c.id === conversation.id ? conversation : c)),
+    }));
+    if (newest) pages[0] = { ...pages[0]!, items: [conversation, ...pages[0]!.items] };
+    return { ...data, pages };
+  });
+  return known;
+}
+
+function useConversationAction(action: "takeover" | "release") {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => {
+      const params = { params: { path: { conversation_id: id } } };
+      return unwrap(
+        action === "takeover"
+          ? api.POST("/api/v1/conversations/{conversation_id}/takeover", params)
+          : api.POST("/api/v1/conversations/{conversation_id}/release", params),
+      );
+    },
+    onSuccess: (conversation) => storeConversation(queryClient, conversation),
+  });
+}
+
+export const useTakeover = () => useConversationAction("takeover");
+export const useRelease = () => useConversationAction("release");
+
+export function useSend(id: number) {
+  return useMutation({
+    mutationFn: (body: MessageCreate) =>
+      unwrap(
+        api.POST("/api/v1/conversations/{conversation_id}/messages", {
+          params: { path: { conversation_id: id } },
+          body,
+        }),
+      ),
+  });
+}
+
+export function usePreview(id: number) {
+  return useMutation({
+    mutationFn: async (body: MessageCreate) =>
+      (await unwrap(
+        api.POST("/api/v1/conversations/{conversation_id}/messages", {
+          params: { path: { conversation_id: id } },
+          body: { ...body, preview: true },
+        }),
+      )) as Preview,
+  });
+}
+
+export function sendTyping(id: number, active = true): Promise<unknown> {
+  return unwrap(
+    api.POST("/api/v1/conversations/{conversation_id}/typing", {
+      params: { path: { conversation_id: id } },
+      body: { active },
+    }),
+  );
+}
+
+export function useAddNote(id: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: string) =>
+      unwrap(
+        api.POST("/api/v1/conversations/{conversation_id}/notes", {
+          params: { path: { conversation_id: id } },
+          body: { body },
+        }),
+      ),
+    onSuccess: (note) => addNote(queryClient, note),
+  });
+}
+
+export function addNote(queryClient: ReturnType<typeof useQueryClient>, note: Note): void {
+  queryClient.setQueryData<Note[]>(notesKey(note.conversation_id), (notes) =>
+    notes && !notes.some((known) => known.id === note.id) ? [...notes, note] : notes,
+  );
+}
+
+export function useTemplates(numberId: number, enabled: boolean) {
+  return useQuery({
+    queryKey: ["templates", numberId, "APPROVED"],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/templates", {
+          params: { query: { number_id: numberId, status: "APPROVED" } },
+        }),
+      ),
+    enabled,
+    staleTime: 60_000,
+  });
+}

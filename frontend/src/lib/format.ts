@@ -1,0 +1,48 @@
+/** Dates, times and numbers as people read them. */
+
+function toDate(value: string | Date): Date {
+  if (value instanceof Date) return value;
+  // The API sends UTC with an offset; a bare timestamp is UTC too, never local time.
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const integer = new Intl.NumberFormat();
+
+export function formatDateTime(value: string | Date | null | undefined): string {
+  return value ? dateTime.format(toDate(value)) : "—";
+}
+
+const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["second", 60],
+  ["minute", 60],
+  ["hour", 24],
+  ["day", 30],
+  ["month", 12],
+  ["year", Infinity],
+];
+
+export function formatRelative(value: string | Date | null | undefined, now = new Date()): string {
+  if (!value) return "never";
+  let amount = (toDate(value).getTime() - now.getTime()) / 1000;
+  if (Math.abs(amount) < 45) return "just now";
+  for (const [unit, size] of STEPS) {
+    if (Math.abs(amount) < size) return relative.format(Math.round(amount), unit);
+    amount /= size;
+  }
+  return relative.format(Math.round(amount), "year");
+}
+
+export function formatCount(value: number): string {
+  return integer.format(value);
+}
+
+export function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.1 ? 1 : 0)} %`;
+}
+
+/** WhatsApp gives numbers as digits with the country code: show them with a plus. */
+export function formatPhone(digits: string): string {
+  return digits.startsWith("+") ? digits : `+${digits}`;
+}

@@ -1,0 +1,43 @@
+import { screen } from "@testing-library/react";
+import { aNumber, aUser } from "../test/fixtures";
+import { renderWithProviders } from "../test/render";
+import { OverviewPage } from "./OverviewPage";
+
+describe("OverviewPage", () => {
+  it("sums up the numbers and says why one is paused", () => {
+    const numbers = [
+      aNumber(
+        { id: 1, label: "Sales" },
+        { sent_last_hour: 30, failed_last_hour: 3, error_rate_last_hour: 0.1 },
+      ),
+      aNumber(
+        { id: 2, label: "Courses" },
+        { paused: true, can_send: false, paused_reason: "Error 368: policy violation." },
+      ),
+    ];
+    renderWithProviders(<OverviewPage />, { user: aUser({ role: "viewer" }), numbers });
+
+    expect(screen.getByText("1 of 2")).toBeInTheDocument();
+    expect(screen.getByRole("article", { name: "Courses health" })).toHaveTextContent(
+      "Paused: Error 368: policy violation.",
+    );
+    expect(screen.getByRole("article", { name: "Sales health" })).toHaveTextContent(
+      "3 failed (10 %)",
+    );
+  });
+
+  it("tells an admin with no numbers to add one", () => {
+    renderWithProviders(<OverviewPage />, { user: aUser({ role: "admin" }), numbers: [] });
+    expect(screen.getByText("No WhatsApp numbers yet")).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Add a number" })).toHaveAttribute(
+      "href",
+      "/numbers?add=1",
+    );
+  });
+
+  it("tells a viewer with no numbers who can add one", () => {
+    renderWithProviders(<OverviewPage />, { user: aUser({ role: "viewer" }), numbers: [] });
+    expect(screen.getByText(/An owner or admin has to connect/)).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Add a number" })).not.toBeInTheDocument();
+  });
+});

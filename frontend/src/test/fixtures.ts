@@ -1,0 +1,79 @@
+/** Objects shaped like the API's answers, for component tests. */
+import type { NumberHealth, User, WhatsAppNumber } from "../api/client";
+
+export function aUser(overrides: Partial<User> = {}): User {
+  return {
+    id: 1,
+    email: "owner@surgiai.local",
+    name: "Olivia Owner",
+    role: "owner",
+    phone: null,
+    is_active: true,
+    created_at: "2025-01-01T10:00:00+00:00",
+    last_login_at: null,
+    ...overrides,
+  };
+}
+
+export function aHealth(overrides: Partial<NumberHealth> = {}): NumberHealth {
+  return {
+    status: "CONNECTED",
+    quality_rating: "GREEN",
+    messaging_tier: "TIER_1K",
+    throughput_level: "STANDARD",
+    throughput_mps: 80,
+    paused: false,
+    paused_reason: null,
+    paused_at: null,
+    last_error_code: null,
+    last_error_reason: null,
+    last_error_at: null,
+    checked_at: new Date(Date.now() - 5 * 60_000).toISOString(),
+    check_error: null,
+    sent_last_hour: 12,
+    failed_last_hour: 0,
+    error_rate_last_hour: 0,
+    can_send: true,
+    ...overrides,
+  };
+}
+
+export function aNumber(
+  overrides: Partial<WhatsAppNumber> = {},
+  health: Partial<NumberHealth> = {},
+): WhatsAppNumber {
+  return {
+    id: 1,
+    label: "Sales",
+    channel: "cloud",
+    phone_number_id: "100000000000001",
+    waba_id: "900000000000001",
+    business_portfolio_id: null,
+    display_phone_number: "15550100001",
+    verified_name: "SurgiAI Demo",
+    access_token_hint: "…0001",
+    has_app_secret: false,
+    enabled: true,
+    default_mode: "ai",
+    created_at: "2025-01-01T10:00:00+00:00",
+    ...overrides,
+    health: aHealth(health),
+  };
+}
+
+/** A `fetch` that answers each request from `routes` ("METHOD /path" → status and body). */
+export function fakeFetch(routes: Record<string, { status: number; body?: unknown }>) {
+  const calls: Request[] = [];
+  const fetch = async (request: Request) => {
+    calls.push(request);
+    const key = `${request.method} ${new URL(request.url).pathname}`;
+    const answer = routes[key];
+    if (!answer) return new Response(JSON.stringify({ detail: "Not Found" }), { status: 404 });
+    const body = answer.body === undefined ? null : JSON.stringify(answer.body);
+    return new Response(body, {
+      status: answer.status,
+      headers: { "Content-Type": "application/json" },
+    });
+  };
+  return { fetch, calls };
+}

@@ -1,0 +1,221 @@
+/** Users and roles: who can use the dashboard and what each may do. Owners and admins only. */
+import { Badge, Button, Group, Select, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useState } from "react";
+import { errorDetail, type Role, type User } from "../api/client";
+import { can, canManageUser, grantableRoles, ROLE_LABELS } from "../auth/permissions";
+import { useCurrentUser } from "../auth/session";
+import { ErrorState, LoadingState, PageHeader } from "../components/states";
+import { formatPhone, formatRelative } from "../lib/format";
+import { useUpdateUser, useUsers } from "./queries";
+import { UserFormModal } from "./UserForm";
+import classes from "../components/tables.module.css";
+
+function RoleCell({ actor, user }: { actor: User; user: User }) {
+  const update = useUpdateUser();
+  if (!canManageUser(actor, user)) {
+    return (
+      <Tooltip label="Only an owner can change an owner">
+        <Badge variant="light" color="gray" tabIndex={0}>
+          {ROLE_LABELS[user.role]}
+        </Badge>
+      </Tooltip>
+    );
+  }
+  return (
+    <Select
+      aria-label={`Role of ${user.name}`}
+      size="xs"
+      w={130}
+      allowDeselect={false}
+      data={grantableRoles(actor).map((role) => ({ value: role, label: ROLE_LABELS[role] }))}
+      value={user.role}
+      disabled={update.isPending}
+      onChange={(role) => {
+        if (!role || role === user.role) return;
+        update.mutate(
+          { id: user.id, body: { role: role as Role } },
+          {
+            onSuccess: (saved) =>
+              notifications.show({
+                color: "teal",
+                title: "Role changed",
+                message: `${saved.name} is now ${ROLE_LABELS[saved.role]}.`,
+              }),
+            onError: (error) =>
+              notifications.show({
+                color: "red",
+                title: `Could not change ${user.name}'s role`,
+                message: errorDetail(error),
+              }),
+          },
+        );
+      }}
+    />
+  );
+}
+
+function ActiveCell({ actor, user }: { actor: User; user: User }) {
+  const update = useUpdateUser();
+  const self = actor.id === user.id;
+  if (!canManageUser(actor, user)) return null;
+  const deactivating = user.is_active;
+  const button = (
+    <Button
+      size="xs"
+      variant={deactivating ? "subtle" : "light"}
+      color={deactivating ? "red" : "teal"}
+      disabled={self}
+      loading={update.isPending}
+      aria-label={`${deactivating ? "Deactivate" : "Reactivate"} ${user.name}`}
+      onClick={() =>
+        update.mutate(
+          { id: user.id, body: { is_active: !deactivating } },
+          {
+            onSuccess: (saved) =>
+              notifications.show({
+                color: "teal",
+                title: saved.is_active ? "Reactivated" : "Deactivated",
+                message: saved.is_active
+                  ? `${saved.name} can log in again.`
+                  : `${saved.name} is logged out and cannot log in.`,
+              }),
+            onError: (error) =>
+              notifications.show({
+                color: "red",
+                title: `Could not change ${user.name}`,
+                message: errorDetail(error),
+              }),
+          },
+        )
+      }
+    >
+      {deactivating ? "Deactivate" : "Reactivate"}
+    </Button>
+  );
+  if (!self) return button;
+  return (
+    <Tooltip label="You cannot deactivate yourself">
+      <span>{button}</span>
+    </Tooltip>
+  );
+}
+
+export function UsersTable({ actor, users }: { actor: User; users: User[] }) {
+  return (
+    <Table.ScrollContainer minWidth={720} className={classes.frame}>
+      <Table verticalSpacing="sm" highlightOnHover aria-label="Users">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">Name</Table.Th>
+            <Table.Th scope="col">Role</Table.Th>
+            <Table.Th scope="col">Status</Table.Th>
+            <Table.Th scope="col" className={classes.compact}>
+              Last login
+            </Table.Th>
+            <Table.Th scope="col">
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {users.map((user) => (
+            <Table.Tr key={user.id}>
+              <Table.Td>
+                <Group gap={6}>
+                  <Text fw={600} size="sm">
+                    {user.name}
+                  </Text>
+                  {user.id === actor.id && (
+                    <Badge size="xs" variant="outline">
+                      you
+                    </Badge>
+                  )}
+                </Group>
+                <Text size="sm" c="dimmed">
+                  {user.email}
+                  {user.phone ? ` · ${formatPhone(user.phone)}` : ""}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <RoleCell actor={actor} user={user} />
+              </Table.Td>
+              <Table.Td className={classes.compact}>
+                {user.is_active ? (
+                  <Badge color="teal" variant="light">
+                    Active
+                  </Badge>
+                ) : (
+                  <Badge color="gray" variant="outline">
+                    Deactivated
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td className={classes.compact}>
+                <Text size="sm">{formatRelative(user.last_login_at)}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Group justify="flex-end">
+                  <ActiveCell actor={actor} user={user} />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+export function UsersPage() {
+  const actor = useCurrentUser();
+  const allowed = can(actor, "manage_users");
+  const users = useUsers({ enabled: allowed });
+  const [adding, setAdding] = useState(false);
+
+  if (!allowed) {
+    return (
+      <>
+        <PageHeader title="Users and roles" />
+        <ErrorState
+          title="Not available for your role"
+          error={new Error(`Your role (${ROLE_LABELS[actor.role]}) cannot manage users.`)}
+        />
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader
+        title="Users and roles"
+        description="Owners and admins add colleagues and choose what each may do. Only owners manage owners."
+        actions={<Button onClick={() => setAdding(true)}>Add user</Button>}
+      />
+      {users.isPending ? (
+        <LoadingState label="Loading users…" />
+      ) : users.isError ? (
+        <ErrorState
+          title="Could not load the users"
+          error={users.error}
+          onRetry={() => void users.refetch()}
+        />
+      ) : (
+        <UsersTable actor={actor} users={users.data} />
+      )}
+      <UserFormModal
+        actor={actor}
+        opened={adding}
+        onClose={() => setAdding(false)}
+        onSaved={(user) => {
+          setAdding(false);
+          notifications.show({
+            color: "teal",
+            title: "User added",
+            message: `${user.name} can now log in as ${ROLE_LABELS[user.role]}.`,
+          });
+        }}
+      />
+    </>
+  );
+}

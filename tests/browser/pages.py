@@ -1,0 +1,214 @@
+"""Page objects: what a person sees and does on each dashboard page, in their words (labels,
+roles, visible text), so the tests read as the steps and break only when the experience does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+
+VIEWPORTS = {"laptop": (1366, 768), "tablet": (1024, 768)}
+
+
+def field(container: Page | Locator, label: str) -> Locator:
+    """A text field by its label as a screen reader announces it (without the required mark)."""
+    return container.get_by_role("textbox", name=label, exact=True)
+
+
+class Dashboard:
+    """One browser session (its own cookies) on the dashboard."""
+
+    def __init__(
+        self, context: BrowserContext, base_url: str, shots: Path, tolerated: list[re.Pattern[str]]
+    ) -> None:
+        self.context = context
+        self.base_url = base_url
+        self.shots = shots
+        self.tolerated = tolerated
+        self.page = context.new_page()
+        self._problems: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self._problems.append(f"uncaught: {error}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        text = message.text
+        if any(pattern.search(text) for pattern in self.tolerated):
+            return
+        self._problems.append(f"console.error: {text} ({message.location.get('url', '')})")
+
+    def tolerate(self, pattern: str) -> None:
+        """An error this test provokes on purpose (a refused login shows as a failed request)."""
+        self.tolerated = [*self.tolerated, re.compile(pattern)]
+
+    def console_problems(self) -> list[str]:
+        return list(self._problems)
+
+    def goto(self, path: str = "/") -> None:
+        self.page.goto(self.base_url + path)
+
+    def sign_in_via_api(self, email: str, password: str) -> None:
+        """Log in the way the login form does, without typing: the session cookies land in
+        this browser session."""
+        response = self.context.request.post(
+            self.base_url + "/api/v1/auth/login", data={"email": email, "password": password}
+        )
+        assert response.ok, response.text()
+
+    def screenshot(self, name: str) -> None:
+        """The current page at laptop and tablet widths, full length."""
+        page = self.page
+        for label, (width, height) in VIEWPORTS.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(150)  # let the layout settle after the resize
+            page.screenshot(
+                path=self.shots / f"{name}-{label}-{width}x{height}.png", full_page=True
+            )
+        page.set_viewport_size({"width": VIEWPORTS["laptop"][0], "height": VIEWPORTS["laptop"][1]})
+
+    # --- the frame around every page -------------------------------------------------------
+
+    @property
+    def navigation(self) -> Locator:
+        return self.page.get_by_role("navigation", name="Main navigation")
+
+    def go_to_section(self, name: str) -> None:
+        self.navigation.get_by_role("link", name=name).click()
+
+    def log_out(self) -> None:
+        self.page.get_by_role("button", name=re.compile(r"^Account: ")).click()
+        self.page.get_by_role("menuitem", name="Log out").click()
+        expect(self.page).to_have_url(re.compile(r"/login$"))
+
+
+class LoginPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    def log_in(self, email: str, password: str) -> None:
+        field(self.page, "Email").fill(email)
+        field(self.page, "Password").fill(password)
+        self.page.get_by_role("button", name="Log in").click()
+
+    @property
+    def error(self) -> Locator:
+        return self.page.get_by_role("alert")
+
+
+class OverviewPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", name="Overview", level=1)
+
+    def number_card(self, label: str) -> Locator:
+        return self.page.get_by_role("article", name=f"{label} health")
+
+
+class NumbersPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table", name="WhatsApp numbers")
+
+    @property
+    def add_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Add number", exact=True)
+
+    def row(self, label: str) -> Locator:
+        """Everything the table says about one number (its facts and, below, any problem)."""
+        return self.table.get_by_role("rowgroup").filter(
+            has=self.page.get_by_role("button", name=f"{label}: details")
+        )
+
+    def edit_buttons(self) -> Locator:
+        return self.page.get_by_role("button", name=re.compile(r"^Edit "))
+
+    def refresh_buttons(self) -> Locator:
+        return self.page.get_by_role("button", name=re.compile(r"^Refresh health of "))
+
+    def add_number(self, fields: dict[str, str]) -> Locator:
+        """Open the form, fill the labelled fields, submit; returns the form."""
+        self.add_button.click()
+        form = self.page.get_by_role("form", name="Add number")
+        for label, value in fields.items():
+            field(form, label).fill(value)
+        return form
+
+    def open_details(self, label: str) -> Locator:
+        self.page.get_by_role("button", name=f"{label}: details").click()
+        return self.page.get_by_role("dialog", name=label)
+
+
+class UsersPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table", name="Users")
+
+    def row(self, name: str) -> Locator:
+        return self.table.get_by_role("row").filter(has_text=name)
+
+    def add_user(self, name: str, email: str, role_option: str, password: str) -> None:
+        self.page.get_by_role("button", name="Add user").click()
+        form = self.page.get_by_role("form", name="Add user")
+        field(form, "Name").fill(name)
+        field(form, "Email").fill(email)
+        form.get_by_role("combobox", name="Role", exact=True).click()
+        self.page.get_by_role("option", name=re.compile(f"^{role_option}")).click()
+        field(form, "First password").fill(password)
+        form.get_by_role("button", name="Add user").click()
+        expect(form).to_be_hidden()
+
+    def change_role(self, name: str, role: str) -> None:
+        self.page.get_by_role("combobox", name=f"Role of {name}", exact=True).click()
+        self.page.get_by_role("option", name=role, exact=True).click()
+
+
+class InboxPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def conversations(self) -> Locator:
+        return self.page.get_by_role("list", name="Conversation list")
+
+    def conversation(self, doctor: str) -> Locator:
+        return self.conversations.get_by_role("link", name=re.compile(f"^{re.escape(doctor)}"))
+
+    @property
+    def messages(self) -> Locator:
+        return self.page.get_by_role("list", name="Messages")
+
+    def bubble(self, text: str) -> Locator:
+        return self.messages.get_by_role("listitem").filter(has_text=text)
+
+    def tick(self, text: str, status: str) -> Locator:
+        return self.bubble(text).get_by_role("img", name=status)
+
+    @property
+    def composer(self) -> Locator:
+        return field(self.page, "Message")
+
+    @property
+    def preview_dialog(self) -> Locator:
+        return self.page.get_by_role("dialog", name="Preview before sending")
+
+    def mode(self, label: str) -> Locator:
+        return self.page.get_by_label(f"Mode: {label}")
+
+
+class ApprovalsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    def draft(self, doctor: str) -> Locator:
+        return self.page.get_by_role("article", name=f"Draft for {doctor}")

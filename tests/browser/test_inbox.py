@@ -1,0 +1,194 @@
+"""The team inbox and the approval queue in headless Chromium against `surgiai run --demo`:
+simulated doctors write through the simulator's control plane, and everything the test waits
+for arrives over the WebSocket, without a reload."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from surgiai.demo import DEMO_NUMBERS
+from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer
+from tests.browser.pages import ApprovalsPage, Dashboard, InboxPage, field
+from tests.browser.test_dashboard import create_user, wait_for
+
+OpenDashboard = Callable[[], Dashboard]
+SALES_PNID = DEMO_NUMBERS[0].phone_number_id
+
+
+@pytest.fixture(autouse=True)
+def needs_realtime(realtime: bool) -> None:
+    if not realtime:
+        pytest.skip("the server has no /api/v1/ws: live updates cannot arrive")
+
+
+def a_doctor() -> tuple[str, str]:
+    """A doctor nobody has heard from yet: a fresh number and name."""
+    n = time.monotonic_ns() % 10_000_000
+    return f"9198{n:07d}0", f"Dr. Live {n}"
+
+
+def doctor_writes(server: DemoServer, wa_id: str, name: str, text: str) -> None:
+    server.http.post(
+        "/simulator/control/inbound",
+        json={
+            "phone_number_id": SALES_PNID,
+            "from": wa_id,
+            "name": name,
+            "type": "text",
+            "text": {"body": text},
+        },
+    ).raise_for_status()
+
+
+def conversation_of(server: DemoServer, headers: dict[str, str], wa_id: str) -> dict[str, Any]:
+    def found() -> dict[str, Any] | None:
+        page = server.http.get("/api/v1/conversations", params={"q": wa_id}, headers=headers)
+        items: list[dict[str, Any]] = page.json()["items"]
+        return next((c for c in items if c["doctor"]["wa_id"] == wa_id), None)
+
+    conversation: dict[str, Any] = wait_for(found)
+    return conversation
+
+
+@pytest.fixture
+def owner(open_dashboard: OpenDashboard) -> Dashboard:
+    dashboard = open_dashboard()
+    dashboard.sign_in_via_api(OWNER_EMAIL, OWNER_PASSWORD)
+    return dashboard
+
+
+class TestInbox:
+    def test_a_doctors_message_arrives_live_and_an_owner_takes_over_and_answers(
+        self, owner: Dashboard, server: DemoServer
+    ) -> None:
+        owner.goto("/inbox")
+        inbox = InboxPage(owner)
+        expect(inbox.conversations).to_be_visible()
+        wa_id, name = a_doctor()
+
+        doctor_writes(server, wa_id, name, "Price of the 5 mm trocar?")
+        # No reload: the conversation comes in over the WebSocket.
+        item = inbox.conversation(name)
+        expect(item).to_be_visible()
+        item.click()
+        expect(owner.page).to_have_url(re.compile(r"/inbox/\d+$"))
+        expect(inbox.bubble("Price of the 5 mm trocar?")).to_contain_text("Doctor")
+
+        owner.page.get_by_role("button", name="Take over").click()
+        expect(inbox.mode("Human")).to_be_visible()
+        expect(owner.page.get_by_role("button", name=re.compile(r"^Release"))).to_be_visible()
+
+        inbox.composer.fill("*₹4,500* per box of 10")
+        owner.page.get_by_role("button", name="Preview and send").click()
+        dialog = inbox.preview_dialog
+        expect(dialog).to_contain_text("24 h window open")
+        rendered = dialog.get_by_label("What the doctor will see")
+        expect(rendered.locator("strong")).to_have_text("₹4,500")
+        owner.screenshot("10-inbox-preview")
+        dialog.get_by_role("button", name="Send", exact=True).click()
+        expect(dialog).to_be_hidden()
+        expect(inbox.composer).to_have_value("")
+
+        answer = inbox.bubble("per box of 10")
+        expect(answer).to_contain_text("Admin · ")
+        # The simulated doctor reads it: sent, delivered, then read, all live.
+        expect(inbox.tick("per box of 10", "Read")).to_be_visible(timeout=40_000)
+        owner.screenshot("11-inbox-thread-read")
+
+        owner.page.get_by_role("button", name="Notes").click()
+        notes = owner.page.get_by_role("dialog", name="Internal notes")
+        field(notes, "New note").fill("Wants a quote for 20 boxes.")
+        notes.get_by_role("button", name="Add note").click()
+        expect(notes.get_by_role("listitem").filter(has_text="20 boxes")).to_be_visible()
+        owner.page.keyboard.press("Escape")
+        expect(notes).to_be_hidden()
+
+        owner.page.get_by_role("button", name=re.compile(r"^Release")).click()
+        expect(owner.page.get_by_role("button", name="Take over")).to_be_visible()
+
+    def test_a_viewer_reads_the_inbox_but_cannot_send(
+        self,
+        open_dashboard: OpenDashboard,
+        server: DemoServer,
+        owner_headers: dict[str, str],
+    ) -> None:
+        wa_id, name = a_doctor()
+        doctor_writes(server, wa_id, name, "Is the CME course on Saturday?")
+        conversation = conversation_of(server, owner_headers, wa_id)
+        email, password = create_user(server, owner_headers, "viewer")
+        viewer = open_dashboard()
+        viewer.sign_in_via_api(email, password)
+
+        viewer.goto(f"/inbox/{conversation['id']}")
+        inbox = InboxPage(viewer)
+        expect(inbox.bubble("CME course on Saturday")).to_be_visible()
+        expect(viewer.page.get_by_text("your role cannot send messages")).to_be_visible()
+        expect(inbox.composer).to_have_count(0)
+        expect(viewer.page.get_by_role("button", name="Take over")).to_have_count(0)
+        expect(viewer.page.get_by_role("button", name="Preview and send")).to_have_count(0)
+        viewer.screenshot("12-inbox-as-viewer")
+
+
+class TestApprovals:
+    def test_an_ai_draft_waits_in_the_queue_and_an_owner_approves_it(
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str]
+    ) -> None:
+        wa_id, name = a_doctor()
+        doctor_writes(server, wa_id, name, "Hello, do you sell trocars?")
+        conversation = conversation_of(server, owner_headers, wa_id)
+        server.http.patch(
+            f"/api/v1/conversations/{conversation['id']}",
+            json={"mode": "draft"},
+            headers=owner_headers,
+        ).raise_for_status()
+
+        owner.goto("/approvals")
+        approvals = ApprovalsPage(owner)
+        expect(owner.page.get_by_role("heading", name="Approvals", level=1)).to_be_visible()
+        doctor_writes(server, wa_id, name, "What is the price of the 10 mm trocar?")
+
+        # The AI's reply waits for a person, and appears here live.
+        draft = approvals.draft(name)
+        expect(draft).to_be_visible(timeout=30_000)
+        expect(draft).to_contain_text("AI · ")
+        expect(owner.navigation.get_by_label(re.compile(r"\d+ waiting"))).to_be_visible()
+        owner.screenshot("13-approvals")
+
+        draft.get_by_role("button", name="Approve").click()
+        expect(draft).to_be_hidden()
+        expect(owner.page.get_by_text(f"Sent to {name}.")).to_be_visible()
+
+        def approved_reply() -> bool:
+            page = server.http.get(
+                f"/api/v1/conversations/{conversation['id']}/messages", headers=owner_headers
+            ).json()
+            return any("approved by" in m["sender"]["label"] for m in page["items"])
+
+        wait_for(approved_reply)
+        owner.goto(f"/inbox/{conversation['id']}")
+        expect(
+            InboxPage(owner).messages.get_by_text(re.compile(r"approved by")).first
+        ).to_be_visible()
+        owner.screenshot("14-inbox-approved-draft")
+
+    def test_the_overview_shows_agent_health_and_notifications(
+        self, owner: Dashboard, server: DemoServer
+    ) -> None:
+        owner.goto("/")
+        table = owner.page.get_by_role("table", name="Agent health")
+        expect(table).to_contain_text("greeting")
+        expect(owner.page.get_by_role("heading", name="Notifications")).to_be_visible()
+        # A doctor asking for a person raises a notification, which arrives live.
+        wa_id, name = a_doctor()
+        doctor_writes(server, wa_id, name, "Can someone call me please?")
+        dismiss = owner.page.get_by_role("button", name=re.compile(f"^Dismiss: {re.escape(name)} "))
+        expect(dismiss).to_be_visible(timeout=30_000)
+        owner.screenshot("15-overview-agents-notifications")
+        dismiss.click()
+        expect(dismiss).to_be_hidden()
