@@ -9,12 +9,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks import outbound_pacing, queue_throughput, webhook_ingest
+from benchmarks import (
+    agents_e2e,
+    inbox_api,
+    master_overhead,
+    outbound_pacing,
+    queue_throughput,
+    realtime_latency,
+    webhook_ingest,
+)
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "queue": queue_throughput.run,
     "webhook_ingest": webhook_ingest.run,
     "outbound_pacing": outbound_pacing.run,
+    "inbox_api": inbox_api.run,
+    "realtime_latency": realtime_latency.run,
+    "master_overhead": master_overhead.run,
+    "agents_e2e": agents_e2e.run,
 }
 
 

@@ -17,9 +17,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
 from starlette.types import Message, Receive, Scope, Send
 
+from surgiai.agents.command_endpoints import router as commands_router
+from surgiai.agents.endpoints import router as agents_router
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
 from surgiai.conversations.endpoints import router as messages_router
+from surgiai.conversations.inbox_endpoints import drafts_router
+from surgiai.conversations.inbox_endpoints import router as conversations_router
 from surgiai.db.engine import make_engine
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
@@ -32,8 +36,12 @@ from surgiai.external_events.receiver import CloudWebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.media.endpoints import router as media_router
+from surgiai.notifications.endpoints import router as notifications_router
 from surgiai.numbers.endpoints import router as numbers_router
+from surgiai.realtime.endpoints import router as realtime_router
 from surgiai.runtime import Runtime
+from surgiai.templates.endpoints import router as templates_router
+from surgiai.web import mount_dashboard
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +89,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ingest.start()
+        await runtime.broker.start()
         if simulator_app is not None:
             # A mounted app's own lifespan does not run: drive the simulator from here.
             await simulator_app.state.simulator.start()
@@ -90,6 +99,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         finally:
             if simulator_app is not None:
                 await simulator_app.state.simulator.stop()
+            await runtime.broker.stop()
             ingest.stop()
             if inbox_engine is not runtime.engine:
                 inbox_engine.dispose()
@@ -110,12 +120,20 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         audit_router,
         numbers_router,
         messages_router,
+        conversations_router,
+        drafts_router,
+        notifications_router,
+        agents_router,
+        commands_router,
         media_router,
+        templates_router,
         webhook_events_router,
+        realtime_router,
     ):
         app.include_router(router)
     if simulator_app is not None:
         app.mount(MOUNT_PATH, simulator_app)
+    mount_dashboard(app)
     _install_error_handlers(app)
     return Edge(app, CloudWebhookReceiver(app_secrets, ingest))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -72,10 +74,16 @@ def run(
 
         settings = demo_settings(settings)
     runtime = prepare(settings)
+    from surgiai.agents.heartbeat import Heartbeat
     from surgiai.app import create_app
 
     consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
     consumer.start()
+    heartbeat = Heartbeat(runtime.session_factory, threads=settings.worker_threads, embedded=True)
+    heartbeat.start()
+    # uvicorn re-raises the SIGTERM it shut down on; left to the default action, that would end
+    # the process before the workers below stop and the heartbeat row is removed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         typer.echo(f"SurgiAI is running at http://{settings.host}:{settings.port}/")
         if demo:
@@ -85,6 +93,7 @@ def run(
             )
         _serve(create_app(runtime, demo=demo), settings)
     finally:
+        heartbeat.stop()
         consumer.stop(graceful=True)
         runtime.close()
 
@@ -114,15 +123,21 @@ def worker(
 ) -> None:
     """Consume tasks from the queue (Redis in distributed mode)."""
     settings = load_settings()
+    from surgiai.agents.heartbeat import Heartbeat
     from surgiai.runtime import Runtime
 
     runtime = Runtime.from_settings(settings)
     consumer = runtime.queue.consumer(
         workers=threads or settings.worker_threads, periodic=periodic, embedded=False
     )
+    heartbeat = Heartbeat(
+        runtime.session_factory, threads=threads or settings.worker_threads, embedded=False
+    )
+    heartbeat.start()
     try:
         consumer.run()
     finally:
+        heartbeat.stop()
         runtime.close()
 
 
@@ -206,6 +221,10 @@ def users_create(
     finally:
         runtime.close()
     typer.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _serve(application: Any, settings: Settings) -> None:

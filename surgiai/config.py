@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     session_ttl_hours: Annotated[int, Field(ge=1)] = 24 * 7
     # Secure cookies need HTTPS; off by default so `make run` works on http://localhost.
     cookie_secure: bool = False
+    # False: no AI agent answers anything (doctors' messages wait for the team).
+    agents_enabled: bool = True
+    # How long the Master Agent waits for a doctor who is still typing (a greeting, a fragment)
+    # before answering everything they wrote as one reply.
+    agent_burst_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
+    # Health alerts reach admins' phones as free text while their 24 h window is open, else
+    # through this approved template (body with one parameter: the alert text), if set.
+    alert_template: str | None = None
+    alert_template_language: str = "en"
+    # Fault injection for tests and benchmarks (agents/chaos.py); never set in production.
+    chaos: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +79,14 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("chaos")
+    @classmethod
+    def _check_chaos(cls, value: str | None) -> str | None:
+        from surgiai.agents.chaos import parse_chaos
+
+        parse_chaos(value)
+        return value or None
 
     @field_validator("log_level")
     @classmethod

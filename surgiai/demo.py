@@ -26,6 +26,7 @@ from surgiai.simulator.app import create_simulator_app
 from surgiai.simulator.core import Simulator
 from surgiai.simulator.personas import PersonaSettings
 from surgiai.simulator.schemas import NumberUpsert, TemplateRegistration
+from surgiai.templates.service import template_service
 
 log = structlog.get_logger(__name__)
 
@@ -131,3 +132,6 @@ def _register_numbers(runtime: Runtime) -> None:
                     access_token=SecretStr(demo.access_token),
                 ),
             )
+        # Every start, since the simulator registers its templates afresh: a worker reads them
+        # over the Graph API, as it would from Meta.
+        template_service.request_sync_for_waba(session, DEMO_WABA_ID)

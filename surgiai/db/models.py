@@ -1,5 +1,6 @@
 """Imports every domain's tables so Alembic and tests see one complete metadata."""
 
+from surgiai.agents import models as agent_models
 from surgiai.audit import models as audit_models
 from surgiai.auth import models as auth_models
 from surgiai.conversations import models as conversation_models
@@ -7,12 +8,15 @@ from surgiai.db.base import Base
 from surgiai.doctors import models as doctor_models
 from surgiai.external_events import models as external_event_models
 from surgiai.media import models as media_models
+from surgiai.notifications import models as notification_models
 from surgiai.numbers import models as number_models
 from surgiai.ratelimit import models as ratelimit_models
+from surgiai.templates import models as template_models
 
 metadata = Base.metadata
 
 __all__ = [
+    "agent_models",
     "audit_models",
     "auth_models",
     "conversation_models",
@@ -20,6 +24,8 @@ __all__ = [
     "external_event_models",
     "media_models",
     "metadata",
+    "notification_models",
     "number_models",
     "ratelimit_models",
+    "template_models",
 ]

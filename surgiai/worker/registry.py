@@ -87,11 +87,14 @@ def sweeper(name: str) -> Callable[[Sweeper], Sweeper]:
 
 def load_all_tasks() -> None:
     """Import every module that declares tasks, so a worker knows all of them."""
+    import surgiai.agents.monitor
+    import surgiai.agents.tasks
     import surgiai.audit.tasks
     import surgiai.auth.tasks
     import surgiai.conversations.tasks
     import surgiai.external_events.tasks
     import surgiai.numbers.tasks
+    import surgiai.templates.tasks
     import surgiai.worker.sweeper  # noqa: F401
 
 

@@ -1,0 +1,179 @@
+"""The Master Agent under load, embedded mode against the Cloud API simulator over HTTP.
+
+`surgiai run` (SQLite, in-process queue) and `surgiai simulator` as separate processes. The
+simulator's control API plays 50 doctors a second for 60 s, each a new doctor with a question;
+the simulator signs and delivers the webhooks. Latency = the simulator accepting our reply
+minus the moment the doctor's message was injected (one clock: both are on this machine).
+
+Modes: `normal`; `chaos` (`SURGIAI_CHAOS=greeting=raise:1.0`: the primary always fails, the
+standby answers); `kill` (the `surgiai run` process is killed with SIGKILL a third of the way
+in and restarted: every doctor must still get exactly one reply).
+Targets: normal p95 ≤ 300 ms, zero unanswered; chaos p95 ≤ 2 s; kill: every message answered
+exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.harness import Server, base_env, free_port, python
+
+RATE = 50
+SECONDS = 60
+PNID = "930000000000001"
+WABA = "930000000000009"
+DISPLAY = "15550600001"
+TOKEN = "bench-agent-token-xyz"
+APP_SECRET = "bench-agent-app-secret"
+EMAIL = "admin@bench.example"
+PASSWORD = "bench-password-123"
+QUESTIONS = [
+    "What is the price of the 5 mm trocar?",
+    "Do you have titanium ligation clips in stock?",
+    "When is the next laparoscopy workshop?",
+    "Can you send the brochure for the linear stapler?",
+    "Is there any discount on hernia mesh this month?",
+]
+
+
+def run() -> dict[str, Any]:
+    return {mode: _run_mode(mode) for mode in ("normal", "chaos", "kill")}
+
+
+def _run_mode(mode: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as directory:
+        sim_port, app_port = free_port(), free_port()
+        simulator = Server(
+            [python(), "-m", "surgiai", "simulator", "--port", str(sim_port)],
+            sim_port,
+            base_env(),
+            "/control/config",
+        )
+        env = base_env(
+            SURGIAI_DATA_DIR=str(Path(directory) / "data"),
+            SURGIAI_PORT=str(app_port),
+            SURGIAI_SECRET_KEY="bench-secret-key-0123456789",
+            SURGIAI_ADMIN_EMAIL=EMAIL,
+            SURGIAI_ADMIN_PASSWORD=PASSWORD,
+            SURGIAI_META_APP_SECRET=APP_SECRET,
+            SURGIAI_GRAPH_API_BASE=f"{simulator.url}/graph",
+            SURGIAI_WORKER_THREADS="8",
+            **({"SURGIAI_CHAOS": "greeting=raise:1.0"} if mode == "chaos" else {}),
+        )
+        command = [python(), "-m", "surgiai", "run"]
+        app = Server(command, app_port, env, "/healthz")
+        try:
+            _connect(simulator.url, app.url)
+            return _load(simulator, app, command, env, kill=mode == "kill")
+        finally:
+            app.stop()
+            simulator.stop()
+
+
+def _connect(simulator: str, app: str) -> None:
+    httpx.post(
+        f"{simulator}/control/numbers/{PNID}",
+        json={
+            "waba_id": WABA,
+            "display_phone_number": DISPLAY,
+            "access_token": TOKEN,
+            "app_secret": APP_SECRET,
+            "webhook_url": f"{app}/webhooks/whatsapp",
+        },
+    ).raise_for_status()
+    with httpx.Client(base_url=app, timeout=30) as client:
+        token = client.post(
+            "/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}
+        ).json()["access_token"]
+        client.post(
+            "/api/v1/numbers",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "label": "Bench",
+                "phone_number_id": PNID,
+                "waba_id": WABA,
+                "display_phone_number": DISPLAY,
+                "access_token": TOKEN,
+            },
+        ).raise_for_status()
+
+
+def _load(
+    simulator: Server, app: Server, command: list[str], env: dict[str, str], *, kill: bool
+) -> dict[str, Any]:
+    total = RATE * SECONDS
+    sent_at: dict[str, float] = {}
+    restarted: list[Server] = []
+    killer: threading.Timer | None = None
+    if kill:
+
+        def kill_and_restart() -> None:
+            os.kill(app.process.pid, signal.SIGKILL)
+            app.process.wait()
+            restarted.append(Server(command, app.port, env, "/healthz"))
+
+        killer = threading.Timer(SECONDS / 3, kill_and_restart)
+        killer.start()
+    started = time.monotonic()
+    with httpx.Client(base_url=simulator.url, timeout=30) as control:
+        for index in range(total):
+            due = started + index / RATE
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            wa_id = f"9197{index:08d}"
+            sent_at[wa_id] = time.time()
+            control.post(
+                "/control/inbound",
+                json={
+                    "phone_number_id": PNID,
+                    "from": wa_id,
+                    "name": f"Dr. Bench {index}",
+                    "type": "text",
+                    "text": {"body": QUESTIONS[index % len(QUESTIONS)]},
+                },
+            ).raise_for_status()
+        deadline = time.monotonic() + (90 if kill else 30)
+        replies: dict[str, list[float]] = {}
+        while time.monotonic() < deadline:
+            accepted = control.get("/control/outbound", params={"phone_number_id": PNID})
+            replies = {}
+            for item in accepted.json()["accepted"]:
+                if item["type"] == "text":
+                    replies.setdefault(item["wa_id"], []).append(item["accepted_at"])
+            if len(replies) >= total:
+                break
+            time.sleep(1)
+    if killer is not None:
+        killer.cancel()
+    for server in restarted:
+        server.stop()
+    latencies = sorted(
+        (min(times) - sent_at[wa_id]) * 1000 for wa_id, times in replies.items() if wa_id in sent_at
+    )
+    per_doctor = Counter(len(times) for times in replies.values())
+    result: dict[str, Any] = {
+        "messages": total,
+        "rate_per_second": RATE,
+        "answered": len(replies),
+        "unanswered": total - len(replies),
+        "answered_more_than_once": sum(n for count, n in per_doctor.items() if count > 1),
+    }
+    if latencies:
+        result.update(
+            p50_ms=round(statistics.median(latencies), 1),
+            p95_ms=round(latencies[int(len(latencies) * 0.95) - 1], 1),
+            p99_ms=round(latencies[int(len(latencies) * 0.99) - 1], 1),
+            max_ms=round(latencies[-1], 1),
+        )
+    return result

@@ -1,0 +1,141 @@
+"""What an agent is: a name, the intents it handles, a Pydantic config, and `handle(context)`
+returning typed actions. Agents never write to the database or call a channel: the Master
+Agent applies their actions through the domain services and the one send path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel
+
+from surgiai.agents.intents import Classification, Intent
+
+# --- Actions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the doctor in the Cloud API's shape (`type` + its object). With
+    `needs_approval_because`, it waits in the approval queue instead of going out."""
+
+    type: str
+    payload: Mapping[str, Any]
+    needs_approval_because: str | None = None
+
+
+@dataclass(frozen=True)
+class SendTemplate:
+    name: str
+    language: str
+    components: tuple[Mapping[str, Any], ...] = ()
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class AddTags:
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AdjustScore:
+    delta: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """Give the conversation to a person: human mode, the team notified, the doctor told."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class SetMarketingPreference:
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class NotifyTeam:
+    title: str
+    body: str | None = None
+
+
+Action = (
+    Reply | SendTemplate | AddTags | AdjustScore | HandOff | SetMarketingPreference | NotifyTeam
+)
+
+
+# --- Context -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    direction: str
+    type: str
+    text: str | None
+    sender_kind: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DoctorView:
+    id: int
+    wa_id: str
+    display_name: str
+    marketing_opted_out: bool
+    tags: tuple[str, ...]
+    lead_score: int
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """Everything an agent may know about the message it handles; a snapshot, read before
+    any agent runs, so agents need no database."""
+
+    conversation_id: int
+    number_id: int
+    mode: str
+    assigned_user_id: int | None
+    doctor: DoctorView
+    # The doctor's new messages (a burst answered as one), oldest first.
+    burst: tuple[MessageView, ...]
+    # The conversation before the burst, oldest first (up to 20 messages).
+    history: tuple[MessageView, ...]
+    window_open: bool
+    classification: Classification
+    funnel_stage: str | None = None
+    # Filled by context providers that later agents register (orders, courses …).
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(message.text for message in self.burst if message.text)
+
+    @property
+    def intent(self) -> Intent:
+        return self.classification.intent
+
+
+# --- Agents --------------------------------------------------------------------------------------
+
+
+class AgentConfig(BaseModel):
+    """Settings every agent has; agents extend it with their own."""
+
+    # Seconds before a run counts as timed out and the standby takes over.
+    timeout_seconds: float = 2.0
+
+
+class Agent(Protocol):
+    name: ClassVar[str]
+    description: ClassVar[str]
+    handles: ClassVar[frozenset[Intent]]
+
+    @property
+    def config(self) -> AgentConfig: ...
+
+    def handle(self, context: AgentContext) -> list[Action]: ...

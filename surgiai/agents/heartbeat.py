@@ -1,0 +1,142 @@
+"""Worker heartbeats: every process that runs tasks (`surgiai run`, `surgiai worker`) says it
+is alive every 15 s, so the dashboard can show a worker that stopped beating as down.
+
+A clean stop removes the worker's row; a killed worker leaves it behind, ageing, which is the
+point. Rows silent for a day are pruned by the Health Monitoring agent.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from surgiai.agents.models import WorkerHeartbeat
+from surgiai.db.engine import session_scope
+from surgiai.db.upsert import conflict_insert
+from surgiai.kit.time import utcnow
+
+log = structlog.get_logger(__name__)
+
+BEAT_INTERVAL_SECONDS = 15.0
+# Four missed beats: a worker busy with a long transaction is not declared dead.
+ALIVE_WITHIN = timedelta(seconds=60)
+FORGET_AFTER = timedelta(days=1)
+
+
+def this_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Heartbeat:
+    """A daemon thread that upserts this process's `WorkerHeartbeat` row."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        threads: int,
+        embedded: bool,
+        interval_seconds: float = BEAT_INTERVAL_SECONDS,
+        worker_id: str | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.threads = threads
+        self.embedded = embedded
+        self.interval_seconds = interval_seconds
+        self.worker_id = worker_id or this_worker_id()
+        self.started_at = utcnow()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Beat once now, then every interval in the background."""
+        self._beat_safely()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop beating and remove this worker's row: it stopped, it did not die."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.interval_seconds)
+        try:
+            with session_scope(self.session_factory) as session:
+                session.execute(
+                    delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == self.worker_id)
+                )
+        except Exception:
+            log.exception("agents.heartbeat.remove_failed", worker_id=self.worker_id)
+
+    def beat(self) -> None:
+        now = utcnow()
+        values = {
+            "worker_id": self.worker_id,
+            "started_at": self.started_at,
+            "last_beat_at": now,
+            "threads": self.threads,
+            "embedded": self.embedded,
+        }
+        with session_scope(self.session_factory) as session:
+            insert = conflict_insert(session.get_bind().dialect.name)
+            session.execute(
+                insert(WorkerHeartbeat)
+                .values(**values)
+                .on_conflict_do_update(
+                    index_elements=["worker_id"],
+                    set_={key: value for key, value in values.items() if key != "worker_id"},
+                )
+            )
+
+    def _beat_safely(self) -> None:
+        # A database hiccup must not kill the thread: the next beat may well succeed, and a
+        # worker whose beats keep failing shows as down, which is then the truth.
+        try:
+            self.beat()
+        except Exception:
+            log.exception("agents.heartbeat.failed", worker_id=self.worker_id)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval_seconds):
+            self._beat_safely()
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    worker_id: str
+    started_at: datetime
+    last_beat_at: datetime
+    alive: bool
+    threads: int
+    embedded: bool
+
+
+def worker_statuses(session: Session, now: datetime) -> list[WorkerStatus]:
+    rows: Sequence[WorkerHeartbeat] = session.scalars(
+        select(WorkerHeartbeat).order_by(WorkerHeartbeat.worker_id)
+    ).all()
+    return [
+        WorkerStatus(
+            worker_id=row.worker_id,
+            started_at=row.started_at,
+            last_beat_at=row.last_beat_at,
+            alive=now - row.last_beat_at <= ALIVE_WITHIN,
+            threads=row.threads,
+            embedded=row.embedded,
+        )
+        for row in rows
+    ]
+
+
+def forget_silent_workers(session: Session, now: datetime) -> int:
+    result = session.execute(
+        delete(WorkerHeartbeat).where(WorkerHeartbeat.last_beat_at < now - FORGET_AFTER)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

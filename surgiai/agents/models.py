@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surgiai.db.base import Base
+from surgiai.kit.time import utcnow
+
+
+class RunOutcome(StrEnum):
+    ok = "ok"
+    error = "error"
+    timeout = "timeout"
+    # Not run: its circuit breaker was open, or an admin disabled it.
+    circuit_open = "circuit_open"
+    disabled = "disabled"
+
+
+class AgentRun(Base):
+    """One agent handling one message: what health monitoring and learning are built from."""
+
+    __tablename__ = "agent_run"
+    __table_args__ = (Index("ix_agent_run_agent_started", "agent", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    # primary, standby, side_effect or handoff: which part it played for this message.
+    role: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL"), default=None, index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), default=None
+    )
+    intent: Mapped[str | None] = mapped_column(String(32), default=None)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    outcome: Mapped[RunOutcome] = mapped_column(Enum(RunOutcome, native_enum=False, length=16))
+    error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    actions: Mapped[int] = mapped_column(default=0)
+
+
+class AgentSetting(Base):
+    """An admin's switch: a disabled agent is replaced by its standby (or skipped)."""
+
+    __tablename__ = "agent_setting"
+
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), default=None
+    )
+    reason: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class CrashReport(Base):
+    """Every option for a message failed (or the Master Agent itself did): a person takes the
+    conversation and this report says why."""
+
+    __tablename__ = "crash_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL"), default=None
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), default=None
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    error_type: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(String(2000))
+    stack_trace: Mapped[str] = mapped_column(Text)
+
+
+class WorkerHeartbeat(Base):
+    """A worker process says it is alive; one that stops beating is shown as down."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    threads: Mapped[int] = mapped_column(default=0)
+    embedded: Mapped[bool] = mapped_column(default=False)
+
+
+class HealthState(Base):
+    """The last state the Health Monitoring agent saw for one subject (`agent:greeting`,
+    `number:3`): it alerts when that state changes, never again while it persists."""
+
+    __tablename__ = "health_state"
+
+    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # healthy, degraded, down or disabled.
+    state: Mapped[str] = mapped_column(String(16))
+    # What exactly is wrong, as a stable key ("quality:RED", "paused"): a number whose quality
+    # drops from YELLOW to RED stays degraded, yet is news.
+    condition: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingCommandState(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    cancelled = "cancelled"
+    # A newer irreversible command from the same user replaced it before any answer.
+    superseded = "superseded"
+    # Answered YES or NO too late: it was not carried out.
+    expired = "expired"
+
+
+class PendingCommand(Base):
+    """An irreversible admin command (a pause) waiting for its user's YES or NO: it is carried
+    out only if the answer comes before `expires_at`."""
+
+    __tablename__ = "pending_command"
+    __table_args__ = (Index("ix_pending_command_user_state", "user_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # The parsed `Command`, as `surgiai.agents.commands` spells it.
+    action: Mapped[str] = mapped_column(String(16))
+    target_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    target: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    state: Mapped[PendingCommandState] = mapped_column(
+        Enum(PendingCommandState, native_enum=False, length=16),
+        default=PendingCommandState.pending,
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
