@@ -35,6 +35,7 @@ WABA = "930000000000009"
 DISPLAY = "15550600001"
 TOKEN = "bench-agent-token-xyz"
 APP_SECRET = "bench-agent-app-secret"
+VERIFY_TOKEN = "bench-verify-token"
 EMAIL = "admin@bench.example"
 PASSWORD = "bench-password-123"
 QUESTIONS = [
@@ -66,6 +67,7 @@ def _run_mode(mode: str) -> dict[str, Any]:
             SURGIAI_ADMIN_EMAIL=EMAIL,
             SURGIAI_ADMIN_PASSWORD=PASSWORD,
             SURGIAI_META_APP_SECRET=APP_SECRET,
+            SURGIAI_WEBHOOK_VERIFY_TOKEN=VERIFY_TOKEN,
             SURGIAI_GRAPH_API_BASE=f"{simulator.url}/graph",
             SURGIAI_WORKER_THREADS="8",
             **({"SURGIAI_CHAOS": "greeting=raise:1.0"} if mode == "chaos" else {}),
@@ -88,6 +90,7 @@ def _connect(simulator: str, app: str) -> None:
             "display_phone_number": DISPLAY,
             "access_token": TOKEN,
             "app_secret": APP_SECRET,
+            "verify_token": VERIFY_TOKEN,
             "webhook_url": f"{app}/webhooks/whatsapp",
         },
     ).raise_for_status()

@@ -42,6 +42,9 @@ def run() -> dict[str, Any]:
             SURGIAI_META_APP_SECRET=APP_SECRET,
             # No Graph API here: the number's health check fails fast and changes nothing.
             SURGIAI_GRAPH_API_BASE=f"http://127.0.0.1:{free_port()}",
+            # The inbox's own path (store, process, publish); the agents' replies are measured
+            # by the agents_e2e benchmark.
+            SURGIAI_AGENTS_ENABLED="false",
         )
         server = Server([python(), "-m", "surgiai", "run"], port, env, "/healthz")
         try:
