@@ -20,19 +20,15 @@ OutboundType = Literal[
 ]
 
 
-class MessageCreate(BaseModel):
-    """A message in the Cloud API's own shape: `{"to", "type", "<type>": {...}}`."""
+class CloudApiShaped(BaseModel):
+    """A message in the Cloud API's own shape: `"type"` and an object under that type's name."""
 
     model_config = ConfigDict(extra="allow")
 
-    to: Annotated[str, Field(min_length=5, max_length=32)]
     type: OutboundType
-    number_id: int | None = None
-    # Quote a message of the conversation (its wamid).
-    context_message_id: Annotated[str | None, Field(max_length=128)] = None
 
     @model_validator(mode="after")
-    def _has_type_object(self) -> MessageCreate:
+    def _has_type_object(self) -> CloudApiShaped:
         extra = self.model_extra or {}
         if not isinstance(extra.get(self.type), dict):
             raise ValueError(f'a "{self.type}" object is required for type "{self.type}"')
@@ -45,6 +41,15 @@ class MessageCreate(BaseModel):
     def type_object(self) -> dict[str, Any]:
         value: dict[str, Any] = (self.model_extra or {})[self.type]
         return value
+
+
+class MessageCreate(CloudApiShaped):
+    """`{"to", "type", "<type>": {...}}`."""
+
+    to: Annotated[str, Field(min_length=5, max_length=32)]
+    number_id: int | None = None
+    # Quote a message of the conversation (its wamid).
+    context_message_id: Annotated[str | None, Field(max_length=128)] = None
 
 
 class Sender(BaseModel):
@@ -179,32 +184,14 @@ class NoteRead(BaseModel):
     created_at: datetime
 
 
-class ThreadMessageCreate(BaseModel):
+class ThreadMessageCreate(CloudApiShaped):
     """A message for this conversation's doctor, in the Cloud API's own shape
     (`{"type": "text", "text": {"body": "..."}}`), sent from the conversation's number.
     With `preview: true` nothing is sent: the answer shows what would be."""
 
-    model_config = ConfigDict(extra="allow")
-
-    type: OutboundType
     preview: bool = False
     context_message_id: Annotated[str | None, Field(max_length=128)] = None
     template_category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] | None = None
-
-    @model_validator(mode="after")
-    def _has_type_object(self) -> ThreadMessageCreate:
-        extra = self.model_extra or {}
-        if not isinstance(extra.get(self.type), dict):
-            raise ValueError(f'a "{self.type}" object is required for type "{self.type}"')
-        unexpected = set(extra) - {self.type}
-        if unexpected:
-            raise ValueError(f"unexpected fields: {', '.join(sorted(unexpected))}")
-        return self
-
-    @property
-    def type_object(self) -> dict[str, Any]:
-        value: dict[str, Any] = (self.model_extra or {})[self.type]
-        return value
 
 
 class Problem(BaseModel):

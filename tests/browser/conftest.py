@@ -107,19 +107,6 @@ class DemoServer:
         login.raise_for_status()
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
-    def has_realtime(self, headers: dict[str, str]) -> bool:
-        """Whether the server has `/api/v1/ws` (built alongside the dashboard)."""
-        from websockets.exceptions import InvalidHandshake, InvalidStatus
-        from websockets.sync.client import connect
-
-        try:
-            with connect(
-                f"ws://127.0.0.1:{self.port}/api/v1/ws", additional_headers=headers, open_timeout=5
-            ) as socket:
-                return '"hello"' in str(socket.recv(timeout=5))
-        except (InvalidStatus, InvalidHandshake, TimeoutError, OSError):
-            return False
-
 
 @pytest.fixture(scope="package")
 def chromium() -> str:
@@ -148,11 +135,6 @@ def owner_headers(server: DemoServer) -> dict[str, str]:
     return server.owner_headers()
 
 
-@pytest.fixture(scope="package")
-def realtime(server: DemoServer, owner_headers: dict[str, str]) -> bool:
-    return server.has_realtime(owner_headers)
-
-
 # The package scope keeps Playwright's own event loop out of the other tests' way.
 @pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
@@ -168,13 +150,11 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_dashboard(
-    browser: Browser, server: DemoServer, realtime: bool
-) -> Iterator[Callable[[], Dashboard]]:
+def open_dashboard(browser: Browser, server: DemoServer) -> Iterator[Callable[[], Dashboard]]:
     """Open a fresh browser session (its own cookies) at laptop size. Every console error and
-    uncaught exception fails the test, except a refused WebSocket while the server has none."""
+    uncaught exception fails the test."""
     opened: list[Dashboard] = []
-    tolerated = [] if realtime else [re.compile(r"WebSocket connection to .*/api/v1/ws.* failed")]
+    tolerated: list[re.Pattern[str]] = []
 
     def open_session() -> Dashboard:
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-GB")

@@ -210,10 +210,8 @@ class TestNumbers:
         expect(OverviewPage(owner).number_card(COURSES)).to_contain_text("Sending normally.")
 
     def test_the_dashboard_updates_live_when_a_numbers_health_changes(
-        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str], realtime: bool
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str]
     ) -> None:
-        if not realtime:
-            pytest.skip("the server has no /api/v1/ws yet: live updates cannot arrive")
         owner.goto("/")
         expect(
             owner.page.get_by_role("status", name=re.compile(r"^Live updates: Live"))

@@ -21,12 +21,6 @@ OpenDashboard = Callable[[], Dashboard]
 SALES_PNID = DEMO_NUMBERS[0].phone_number_id
 
 
-@pytest.fixture(autouse=True)
-def needs_realtime(realtime: bool) -> None:
-    if not realtime:
-        pytest.skip("the server has no /api/v1/ws: live updates cannot arrive")
-
-
 def a_doctor() -> tuple[str, str]:
     """A doctor nobody has heard from yet: a fresh number and name."""
     n = time.monotonic_ns() % 10_000_000

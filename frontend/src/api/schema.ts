@@ -1159,16 +1159,16 @@ export interface components {
         };
         /**
          * MessageCreate
-         * @description A message in the Cloud API's own shape: `{"to", "type", "<type>": {...}}`.
+         * @description `{"to", "type", "<type>": {...}}`.
          */
         MessageCreate: {
-            /** To */
-            to: string;
             /**
              * Type
              * @enum {string}
              */
             type: "text" | "template" | "interactive" | "image" | "document" | "audio" | "video" | "sticker" | "reaction" | "location" | "contacts";
+            /** To */
+            to: string;
             /** Number Id */
             number_id?: number | null;
             /** Context Message Id */
