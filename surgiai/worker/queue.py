@@ -206,6 +206,10 @@ def enqueue(
 
 @event.listens_for(Session, "after_commit")
 def _send_pending_jobs(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too; the rows are
+        # not visible to a worker until the outermost transaction commits.
+        return
     jobs = session.info.pop(PENDING_JOBS_KEY, [])
     if not jobs:
         return

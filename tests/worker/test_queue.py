@@ -89,6 +89,19 @@ class TestEnqueueAfterCommit:
         drain(queue_runtime.queue)
         assert audit_actions(queue_runtime) == ["test.before", "test.after"]
 
+    def test_a_released_savepoint_sends_nothing_until_the_outer_commit(
+        self, queue_runtime: Runtime
+    ) -> None:
+        """Releasing a savepoint is not a commit: a worker must not see work whose rows other
+        connections cannot see yet (PostgreSQL would show it none of them)."""
+        session = queue_runtime.session_factory()
+        with session.begin_nested():
+            audit_service.record(session, "test.inside")
+        assert queue_runtime.queue.pending() == 0
+        session.commit()
+        session.close()
+        assert queue_runtime.queue.pending() == 1
+
     def test_a_rerun_task_records_the_event_once(self, queue_runtime: Runtime) -> None:
         with session_scope(queue_runtime.session_factory) as session:
             audit_service.record(session, "test.once")
