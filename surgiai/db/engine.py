@@ -5,13 +5,19 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import sys
 import threading
+import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = structlog.get_logger(__name__)
 
 
 def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
@@ -45,6 +51,9 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
 
 
 LOCK_TIMEOUT_SECONDS = 30.0
+# A transaction holding the write lock this long is a bug (a call made while holding it): say
+# who holds it and where, so the stall can be fixed rather than guessed at.
+SLOW_LOCK_WAIT_SECONDS = 5.0
 
 
 class WriteLock:
@@ -58,9 +67,15 @@ class WriteLock:
         if database and database != ":memory:":
             self._file = os.open(database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
 
+    holder: threading.Thread | None = None
+    held_since = 0.0
+
     def acquire(self, timeout: float) -> bool:
-        if not self._threads.acquire(timeout=timeout):
-            return False
+        if not self._threads.acquire(timeout=min(timeout, SLOW_LOCK_WAIT_SECONDS)):
+            self._report_slow_holder()
+            if not self._threads.acquire(timeout=max(0.0, timeout - SLOW_LOCK_WAIT_SECONDS)):
+                return False
+        self.holder, self.held_since = threading.current_thread(), time.monotonic()
         if self._file is not None:
             try:
                 fcntl.flock(self._file, fcntl.LOCK_EX)
@@ -70,9 +85,20 @@ class WriteLock:
         return True
 
     def release(self) -> None:
+        self.holder = None
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
+
+    def _report_slow_holder(self) -> None:
+        holder = self.holder
+        frame = sys._current_frames().get(holder.ident or 0) if holder is not None else None
+        log.warning(
+            "sqlite.write_lock.slow",
+            holder=holder.name if holder is not None else None,
+            held_seconds=round(time.monotonic() - self.held_since, 1),
+            holder_stack="".join(traceback.format_stack(frame)) if frame is not None else None,
+        )
 
 
 _write_locks: dict[str, WriteLock] = {}

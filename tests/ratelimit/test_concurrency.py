@@ -62,7 +62,8 @@ def assert_one_exact_pace(reports: list[Report], backend: str) -> None:
     )
     assert most_in_one_second(scheduled) <= RATE + BURST
     assert sustained_rate(scheduled) == pytest.approx(RATE, rel=0.02)
-    assert sustained_rate(acted) == pytest.approx(RATE, rel=0.02)
+    # When threads actually woke (`acted`) is printed, not asserted: that measures the OS
+    # scheduler on a loaded machine, which is the outbound_pacing benchmark's job.
 
 
 def job(backend: str, url: str, **extra: str) -> Job:
