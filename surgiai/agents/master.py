@@ -24,9 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import structlog
 from prometheus_client import Histogram
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from surgiai.agents import metrics
@@ -194,7 +196,7 @@ class MasterAgent:
         if admin is not None:
             return self._answer_admin(session, conversation, pending, token, admin, started)
         context = self.build_context(session, conversation, pending)
-        disabled = agent_service.disabled(session)
+        disabled = agent_service.disabled_recently(session)
         session.commit()
 
         typing = threading.Timer(TYPING_AFTER_SECONDS, self._show_typing, (conversation_id,))
@@ -395,21 +397,28 @@ class MasterAgent:
         intent: str | None,
         runs: list[RunResult],
     ) -> None:
+        if not runs:
+            return
+        # One Core statement for all the runs: nothing reads these rows back in this session.
+        session.connection().execute(
+            _INSERT_RUN,
+            [
+                {
+                    "agent": result.agent,
+                    "role": result.role,
+                    "message_id": newest.id,
+                    "conversation_id": conversation.id,
+                    "intent": intent,
+                    "started_at": result.started_at,
+                    "duration_ms": round(result.seconds * 1000, 3),
+                    "outcome": result.outcome,
+                    "error": _describe(result.error),
+                    "actions": len(result.actions),
+                }
+                for result in runs
+            ],
+        )
         for result in runs:
-            session.add(
-                AgentRun(
-                    agent=result.agent,
-                    role=result.role,
-                    message_id=newest.id,
-                    conversation_id=conversation.id,
-                    intent=intent,
-                    started_at=result.started_at,
-                    duration_ms=round(result.seconds * 1000, 3),
-                    outcome=result.outcome,
-                    error=_describe(result.error),
-                    actions=len(result.actions),
-                )
-            )
             metrics.observe_run(result.agent, result.outcome.value, result.seconds)
 
     def _apply(
@@ -471,6 +480,9 @@ class MasterAgent:
 
 
 HANDOFF = "human_handoff"
+
+
+_INSERT_RUN = insert(cast(Table, AgentRun.__table__))
 
 
 def _options(registration: Registration) -> list[tuple[Agent, str]]:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.agents.base import MessageView
@@ -22,50 +23,24 @@ class InboundRepository:
         self.session = session
 
     def pending(self, conversation_id: int) -> Sequence[Message]:
-        return self.session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation_id, Message.agent_state == PENDING)
-            .order_by(Message.id)
-        ).all()
+        return self.session.scalars(_PENDING, {"conversation_id": conversation_id}).all()
 
     def claim(self, ids: list[int], token: str, now: datetime) -> bool:
         """Take these pending messages for this run; False if any is no longer pending."""
-        result = self.session.execute(
-            update(Message)
-            .where(Message.id.in_(ids), Message.agent_state == PENDING)
-            .values(agent_state=PROCESSING, agent_claim=token, agent_claimed_at=now)
-            .execution_options(synchronize_session=False)
+        result = self.session.connection().execute(
+            _CLAIM, {"ids": ids, "token": token, "when": now}
         )
-        return bool(result.rowcount == len(ids))  # type: ignore[attr-defined]
+        return result.rowcount == len(ids)
 
     def finish(self, ids: list[int], token: str) -> bool:
         """Mark the burst answered, only if the claim is still this run's."""
-        result = self.session.execute(
-            update(Message)
-            .where(
-                Message.id.in_(ids),
-                Message.agent_state == PROCESSING,
-                Message.agent_claim == token,
-            )
-            .values(agent_state=DONE)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == len(ids))  # type: ignore[attr-defined]
+        result = self.session.connection().execute(_FINISH, {"ids": ids, "token": token})
+        return result.rowcount == len(ids)
 
     def history(self, conversation_id: int, *, before_id: int, limit: int) -> list[MessageView]:
         """Newest first; only what agents read (no payloads, no joined rows)."""
         rows = self.session.execute(
-            select(
-                Message.id,
-                Message.direction,
-                Message.type,
-                Message.text,
-                Message.sender_kind,
-                Message.created_at,
-            )
-            .where(Message.conversation_id == conversation_id, Message.id < before_id)
-            .order_by(Message.id.desc())
-            .limit(limit)
+            _HISTORY, {"conversation_id": conversation_id, "before_id": before_id, "limit": limit}
         )
         return [
             MessageView(
@@ -80,9 +55,7 @@ class InboundRepository:
         ]
 
     def tags(self, doctor_id: int) -> list[str]:
-        return sorted(
-            self.session.scalars(select(DoctorTag.tag).where(DoctorTag.doctor_id == doctor_id))
-        )
+        return sorted(self.session.scalars(_TAGS, {"doctor_id": doctor_id}))
 
     def stuck(self, claimed_before: datetime, limit: int) -> Sequence[int]:
         """Conversations whose burst was claimed by a worker that died."""
@@ -118,3 +91,51 @@ class InboundRepository:
             .distinct()
             .limit(limit)
         ).all()
+
+
+# Built once: the Master Agent runs these for every burst it answers (see
+# conversations/repository.py on why).
+_MESSAGES = cast(Table, Message.__table__)
+_PENDING = (
+    select(Message)
+    .where(Message.conversation_id == bindparam("conversation_id"), Message.agent_state == PENDING)
+    .order_by(Message.id)
+)
+_CLAIM = (
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
+        _MESSAGES.c.agent_state == PENDING,
+    )
+    .values(
+        agent_state=PROCESSING,
+        agent_claim=bindparam("token"),
+        agent_claimed_at=bindparam("when"),
+    )
+)
+_FINISH = (
+    update(_MESSAGES)
+    .where(
+        _MESSAGES.c.id.in_(bindparam("ids", expanding=True)),
+        _MESSAGES.c.agent_state == PROCESSING,
+        _MESSAGES.c.agent_claim == bindparam("token"),
+    )
+    .values(agent_state=DONE)
+)
+_HISTORY = (
+    select(
+        Message.id,
+        Message.direction,
+        Message.type,
+        Message.text,
+        Message.sender_kind,
+        Message.created_at,
+    )
+    .where(
+        Message.conversation_id == bindparam("conversation_id"),
+        Message.id < bindparam("before_id"),
+    )
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+_TAGS = select(DoctorTag.tag).where(DoctorTag.doctor_id == bindparam("doctor_id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,8 +31,12 @@ from surgiai.realtime.events import Event, publish_after_commit
 
 log = structlog.get_logger(__name__)
 
+DISABLED_CACHE_SECONDS = 1.0
+
 
 class AgentService:
+    _disabled_cache: tuple[float, frozenset[str]] | None = None
+
     # --- Admins' switches ---------------------------------------------------------------------
 
     def known_names(self) -> set[str]:
@@ -39,6 +44,17 @@ class AgentService:
 
     def disabled(self, session: Session) -> set[str]:
         return set(session.scalars(select(AgentSetting.agent).where(AgentSetting.disabled)))
+
+    def disabled_recently(self, session: Session) -> frozenset[str]:
+        """`disabled`, read at most once a second: the Master Agent asks for every message.
+        A switch in this process is seen at once; one in another process within a second."""
+        now = time.monotonic()
+        cached = self._disabled_cache
+        if cached is not None and now - cached[0] < DISABLED_CACHE_SECONDS:
+            return cached[1]
+        names = frozenset(self.disabled(session))
+        self._disabled_cache = (now, names)
+        return names
 
     def disable(self, session: Session, name: str, user: User, reason: str | None) -> AgentSetting:
         return self._switch(session, name, user, disabled=True, reason=reason)
@@ -56,6 +72,7 @@ class AgentService:
         setting = session.get(AgentSetting, name, populate_existing=True, with_for_update=True)
         assert setting is not None
         setting.disabled = disabled
+        self._disabled_cache = None
         setting.changed_at = utcnow()
         setting.changed_by_user_id = user.id
         setting.reason = reason

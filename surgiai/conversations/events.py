@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from surgiai.auth.models import User
 from surgiai.conversations.models import Conversation, Draft, Message
+from surgiai.conversations.schemas import LastMessage
 from surgiai.doctors.models import DoctorTag
 from surgiai.kit.time import utcnow
 from surgiai.realtime.events import Event, publish_after_commit
@@ -60,14 +61,22 @@ def message_changed(message: Message, *, created: bool = False) -> None:
     publish_after_commit(session, (event_type, message.id), build)
 
 
-def conversation_changed(conversation: Conversation) -> None:
+def conversation_changed(conversation: Conversation, latest: Message | None = None) -> None:
+    """`latest`: a message the caller has at hand that may be the conversation's last one,
+    which saves looking it up."""
     session = _session_of(conversation)
-    from surgiai.conversations.repository import InboxRepository
+    from surgiai.conversations.repository import InboxRepository, last_message_of
     from surgiai.conversations.views import conversation_read
 
     def build() -> Event:
         last_id = conversation.last_message_id
-        last = InboxRepository(session).last_messages({last_id}).get(last_id) if last_id else None
+        last: LastMessage | None
+        if latest is not None and latest.id == last_id:
+            last = last_message_of(latest)
+        else:
+            last = (
+                InboxRepository(session).last_messages({last_id}).get(last_id) if last_id else None
+            )
         view = conversation_read(
             conversation,
             tags=doctor_tags(session, {conversation.doctor_id})[conversation.doctor_id],

@@ -36,10 +36,17 @@ class WebhookOutcome:
     unknown_phone_number_ids: set[str] = field(default_factory=set)
 
 
-def apply_cloud_webhook(session: Session, events: InboundEvents) -> WebhookOutcome:
+def apply_cloud_webhook(
+    session: Session,
+    events: InboundEvents,
+    by_pnid: dict[str, WhatsAppNumber | None] | None = None,
+) -> WebhookOutcome:
+    """`by_pnid`: numbers already looked up by phone number id, kept across the deliveries
+    of one processing run."""
     outcome = WebhookOutcome()
     numbers = NumberRepository(session)
-    by_pnid: dict[str, WhatsAppNumber | None] = {}
+    if by_pnid is None:
+        by_pnid = {}
 
     def number_for(phone_number_id: str) -> WhatsAppNumber | None:
         if phone_number_id not in by_pnid:

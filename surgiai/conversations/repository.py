@@ -58,9 +58,7 @@ class ConversationRepository:
 
     def find(self, doctor_id: int, number_id: int) -> Conversation | None:
         return self.session.scalar(
-            select(Conversation).where(
-                Conversation.doctor_id == doctor_id, Conversation.number_id == number_id
-            )
+            _CONVERSATION_OF, {"doctor_id": doctor_id, "number_id": number_id}
         )
 
     def get_or_create(self, doctor_id: int, number: WhatsAppNumber) -> Conversation:
@@ -108,16 +106,7 @@ class ConversationRepository:
         return -(max(tat or now, now) + interval - burst * interval - now)
 
     def doctor_in_human_mode(self, doctor_id: int) -> bool:
-        return bool(
-            self.session.scalar(
-                select(
-                    exists().where(
-                        Conversation.doctor_id == doctor_id,
-                        Conversation.mode == ConversationMode.human,
-                    )
-                )
-            )
-        )
+        return bool(self.session.scalar(_DOCTOR_IN_HUMAN_MODE, {"doctor_id": doctor_id}))
 
     def exists_for_number(self, number_id: int) -> bool:
         return bool(
@@ -133,7 +122,7 @@ class MessageRepository:
         return self.session.get(Message, message_id)
 
     def get_by_wamid(self, wamid: str) -> Message | None:
-        return self.session.scalar(select(Message).where(Message.wamid == wamid))
+        return self.session.scalar(_MESSAGE_BY_WAMID, {"wamid": wamid})
 
     def add(self, message: Message) -> Message:
         self.session.add(message)
@@ -360,18 +349,7 @@ class InboxRepository:
                 Message.created_at,
             ).where(Message.id.in_(ids))
         )
-        return {
-            row.id: LastMessage(
-                id=row.id,
-                direction=row.direction.value,
-                type=row.type,
-                text=(row.text or "")[:200] or None,
-                status=row.status.value,
-                sender_kind=row.sender_kind.value,
-                created_at=row.created_at,
-            )
-            for row in rows
-        }
+        return {row.id: last_message_of(row) for row in rows}
 
     def mark_inbound_read(self, conversation_id: int, now: datetime) -> Message | None:
         """Mark the doctor's unread messages read; returns the newest of them (WhatsApp's read
@@ -462,6 +440,19 @@ class InboxRepository:
         ).all()
 
 
+def last_message_of(message: Any) -> LastMessage:
+    """A conversation's one-line preview, from a message row or its preview columns."""
+    return LastMessage(
+        id=message.id,
+        direction=message.direction.value,
+        type=message.type,
+        text=(message.text or "")[:200] or None,
+        status=message.status.value,
+        sender_kind=message.sender_kind.value,
+        created_at=message.created_at,
+    )
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -514,3 +505,17 @@ class DraftRepository:
             )
             or 0
         )
+
+
+# Built once, like the statements above: looked up for every inbound message or status.
+_CONVERSATION_OF = select(Conversation).where(
+    Conversation.doctor_id == bindparam("doctor_id"),
+    Conversation.number_id == bindparam("number_id"),
+)
+_MESSAGE_BY_WAMID = select(Message).where(Message.wamid == bindparam("wamid"))
+_DOCTOR_IN_HUMAN_MODE = select(
+    exists().where(
+        Conversation.doctor_id == bindparam("doctor_id"),
+        Conversation.mode == ConversationMode.human,
+    )
+)

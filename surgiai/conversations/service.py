@@ -414,7 +414,7 @@ class MessageService:
         conversation.unread_count = Conversation.unread_count + 1
         conversation.status = ConversationStatus.open
         events.message_changed(message, created=True)
-        events.conversation_changed(conversation)
+        events.conversation_changed(conversation, latest=message)
         if inbound.type.value in INBOUND_MEDIA_TYPES and inbound.media and inbound.media.id:
             enqueue(session, DOWNLOAD_MEDIA_TASK, message.id)
         return message

@@ -3,22 +3,40 @@ duplicate deliveries harmless."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from surgiai.db.base import Base
 
+# One statement per (dialect, table, key), built once: these run for every inbound message,
+# and building an INSERT (and its cache key) on each call cost more than executing it.
+_statements: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_statements_lock = threading.Lock()
+
 
 def insert_ignore_conflict(
     session: Session, model: type[Base], values: dict[str, Any], index_elements: list[str]
 ) -> bool:
-    """Insert one row unless its unique key exists. Returns True when a row was inserted."""
-    insert = conflict_insert(session.get_bind().dialect.name)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Insert one row unless its unique key exists. Returns True when a row was inserted.
+
+    A Core insert on the session's connection: pending ORM changes are not flushed first, and
+    column defaults apply as for any insert."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, model.__tablename__, tuple(index_elements))
+    statement = _statements.get(key)
+    if statement is None:
+        table = cast(Table, model.__table__)
+        statement = conflict_insert(dialect)(table).on_conflict_do_nothing(
+            index_elements=index_elements
+        )
+        with _statements_lock:
+            _statements.setdefault(key, statement)
+    result = session.connection().execute(statement, values)
+    return bool(result.rowcount)
 
 
 def conflict_insert(dialect: str) -> Any:

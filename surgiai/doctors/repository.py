@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import insert_ignore_conflict
@@ -16,7 +16,7 @@ class DoctorRepository:
         return self.session.get(Doctor, doctor_id)
 
     def get_by_wa_id(self, wa_id: str) -> Doctor | None:
-        return self.session.scalar(select(Doctor).where(Doctor.wa_id == wa_id))
+        return self.session.scalar(_BY_WA_ID, {"wa_id": wa_id})
 
     def get_or_create(self, wa_id: str) -> Doctor:
         """Safe under concurrency: two workers meeting a new doctor create one row."""
@@ -30,3 +30,7 @@ class DoctorRepository:
         doctor = self.get_by_wa_id(wa_id)
         assert doctor is not None
         return doctor
+
+
+# Built once: looked up for every inbound message.
+_BY_WA_ID = select(Doctor).where(Doctor.wa_id == bindparam("wa_id"))

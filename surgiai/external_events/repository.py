@@ -1,37 +1,57 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import conflict_insert
 from surgiai.external_events.models import EventState, ExternalEvent
 
 
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    body: bytes
+    attempts: int
+
+
 class ExternalEventRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim_pending(self, limit: int, now: datetime) -> list[int]:
-        """Mark up to `limit` pending events as processing; only one worker gets each."""
-        oldest = (
-            select(ExternalEvent.id)
-            .where(ExternalEvent.state == EventState.pending)
-            .order_by(ExternalEvent.id)
-            .limit(limit)
+    def claim_pending(self, limit: int, now: datetime) -> list[ClaimedEvent]:
+        """Mark up to `limit` pending events as processing, oldest first, and return them with
+        their bodies; only one worker gets each."""
+        rows = self.session.connection().execute(_CLAIM, {"limit": limit, "when": now})
+        return sorted(
+            (ClaimedEvent(row.id, bytes(row.body), row.attempts) for row in rows),
+            key=lambda event: event.id,
         )
-        statement = (
-            update(ExternalEvent)
-            .where(ExternalEvent.id.in_(oldest), ExternalEvent.state == EventState.pending)
-            .values(
-                state=EventState.processing, claimed_at=now, attempts=ExternalEvent.attempts + 1
+
+    def finish(self, ids: list[int], state: EventState, now: datetime) -> None:
+        """Record the outcome of events processed without error."""
+        if ids:
+            self.session.connection().execute(
+                _FINISH, {"ids": ids, "new_state": state.value, "when": now}
             )
-            .returning(ExternalEvent.id)
+
+    def record_outcome(
+        self, event_id: int, state: EventState, error: str, processed_at: datetime | None
+    ) -> None:
+        """One event's outcome with its reason (failed, retried or unrouted)."""
+        self.session.connection().execute(
+            _OUTCOME,
+            {
+                "event_id": event_id,
+                "new_state": state.value,
+                "reason": error[:1000],
+                "when": processed_at,
+            },
         )
-        return sorted(self.session.scalars(statement).all())
 
     def release_stale(self, claimed_before: datetime) -> int:
         """Processing claims of a worker that died go back to pending."""
@@ -78,3 +98,33 @@ def insert_ignoring_duplicates(connection: Connection, rows: list[dict[str, Any]
     table = cast(Table, ExternalEvent.__table__)
     statement = insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"])
     connection.execute(statement, rows)
+
+
+# Built once: these run for every webhook delivery (see conversations/repository.py).
+_TABLE = cast(Table, ExternalEvent.__table__)
+_OLDEST_PENDING = (
+    select(_TABLE.c.id)
+    .where(_TABLE.c.state == EventState.pending.value)
+    .order_by(_TABLE.c.id)
+    .limit(bindparam("limit"))
+)
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(_OLDEST_PENDING), _TABLE.c.state == EventState.pending.value)
+    .values(
+        state=EventState.processing.value,
+        claimed_at=bindparam("when"),
+        attempts=_TABLE.c.attempts + 1,
+    )
+    .returning(_TABLE.c.id, _TABLE.c.body, _TABLE.c.attempts)
+)
+_FINISH = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=bindparam("new_state"), processed_at=bindparam("when"), error=None)
+)
+_OUTCOME = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("event_id"))
+    .values(state=bindparam("new_state"), error=bindparam("reason"), processed_at=bindparam("when"))
+)

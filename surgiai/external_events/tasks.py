@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from surgiai.channels.cloud.payloads import MalformedWebhook, parse_webhook
 from surgiai.conversations.flows import apply_cloud_webhook
 from surgiai.external_events.ingest import PROCESS_TASK
-from surgiai.external_events.models import EventState, ExternalEvent
-from surgiai.external_events.repository import ExternalEventRepository
+from surgiai.external_events.models import EventState
+from surgiai.external_events.repository import ClaimedEvent, ExternalEventRepository
 from surgiai.kit.time import utcnow
+from surgiai.numbers.models import WhatsAppNumber
 from surgiai.worker.queue import enqueue
 from surgiai.worker.registry import sweeper, task
 
@@ -22,6 +23,8 @@ STALE_PENDING_AFTER = timedelta(minutes=1)
 
 
 CLAIM_BATCH = 100
+# Deliveries applied per transaction: few enough that the write lock (SQLite) is not held long.
+COMMIT_EVERY = 20
 STALE_PROCESSING_AFTER = timedelta(minutes=2)
 
 
@@ -29,43 +32,61 @@ STALE_PROCESSING_AFTER = timedelta(minutes=2)
 def process_pending(session: Session) -> None:
     """Process stored webhook deliveries, oldest first, each in its own savepoint so one bad
     event cannot hold back the others. Re-running is harmless: wamids are unique and statuses
-    only move forward."""
+    only move forward.
+
+    The claim is committed first; then events are applied in groups of `COMMIT_EVERY`, one
+    transaction per group (a burst of deliveries costs one commit, and the several statuses
+    of one message make one real-time event). A worker that dies mid-group leaves its claims
+    to the sweeper, which hands them to another worker."""
     events = ExternalEventRepository(session)
     claimed = events.claim_pending(CLAIM_BATCH, utcnow())
     session.commit()
-    for event_id in claimed:
-        event = events.get(event_id)
-        if event is not None:
-            _process(session, event)
+    numbers: dict[str, WhatsAppNumber | None] = {}
+    for start in range(0, len(claimed), COMMIT_EVERY):
+        processed: dict[EventState, list[int]] = {}
+        for event in claimed[start : start + COMMIT_EVERY]:
+            outcome = _process(session, event, numbers)
+            if outcome is not None:
+                processed.setdefault(outcome, []).append(event.id)
+        now = utcnow()
+        for state, ids in processed.items():
+            events.finish(ids, state, now)
         session.commit()
     if len(claimed) == CLAIM_BATCH:
         enqueue(session, PROCESS_TASK)  # more are waiting
 
 
-def _process(session: Session, event: ExternalEvent) -> None:
+def _process(
+    session: Session, event: ClaimedEvent, numbers: dict[str, WhatsAppNumber | None]
+) -> EventState | None:
+    """Apply one delivery. Returns its state when it went through (processed), or None when
+    its outcome, with a reason, has been recorded already."""
+    events = ExternalEventRepository(session)
     try:
         with session.begin_nested():
             parsed = parse_webhook(json.loads(event.body))
-            outcome = apply_cloud_webhook(session, parsed)
+            outcome = apply_cloud_webhook(session, parsed, numbers)
     except MalformedWebhook as error:
-        event.state = EventState.failed
-        event.error = str(error)[:1000]
-        return
+        events.record_outcome(event.id, EventState.failed, str(error), None)
+        return None
     except Exception as error:
         log.exception("external_events.process.failed", event_id=event.id)
-        event.error = f"{type(error).__name__}: {error}"[:1000]
-        event.state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
-        return
-    event.processed_at = utcnow()
+        state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
+        events.record_outcome(event.id, state, f"{type(error).__name__}: {error}", None)
+        return None
     if outcome.unknown_phone_number_ids and not (
         outcome.messages_stored or outcome.statuses_applied
     ):
-        event.state = EventState.unrouted
         ids = ", ".join(sorted(outcome.unknown_phone_number_ids))
-        event.error = f"No registered WhatsApp number has phone number id {ids}."[:1000]
         log.warning("external_events.unrouted", phone_number_ids=ids)
-    else:
-        event.state = EventState.processed
+        events.record_outcome(
+            event.id,
+            EventState.unrouted,
+            f"No registered WhatsApp number has phone number id {ids}.",
+            utcnow(),
+        )
+        return None
+    return EventState.processed
 
 
 @sweeper("external_events.pending")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from surgiai.conversations.models import Conversation, Direction, Message, MessageState
@@ -18,9 +18,7 @@ class NumberRepository:
         return self.session.get(WhatsAppNumber, number_id)
 
     def get_by_phone_number_id(self, phone_number_id: str) -> WhatsAppNumber | None:
-        return self.session.scalar(
-            select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == phone_number_id)
-        )
+        return self.session.scalar(_BY_PHONE_NUMBER_ID, {"phone_number_id": phone_number_id})
 
     def list(self) -> Sequence[WhatsAppNumber]:
         return self.session.scalars(select(WhatsAppNumber).order_by(WhatsAppNumber.id)).all()
@@ -53,3 +51,9 @@ class NumberRepository:
             .group_by(Conversation.number_id)
         ).all()
         return {number_id: (int(total), int(failures)) for number_id, total, failures in rows}
+
+
+# Built once: looked up for every webhook delivery.
+_BY_PHONE_NUMBER_ID = select(WhatsAppNumber).where(
+    WhatsAppNumber.phone_number_id == bindparam("phone_number_id")
+)
