@@ -11,6 +11,7 @@ from typing import Any
 
 from benchmarks import (
     agents_e2e,
+    dashboard_paint,
     inbox_api,
     master_overhead,
     outbound_pacing,
@@ -24,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "webhook_ingest": webhook_ingest.run,
     "outbound_pacing": outbound_pacing.run,
     "inbox_api": inbox_api.run,
+    "dashboard_paint": dashboard_paint.run,
     "realtime_latency": realtime_latency.run,
     "master_overhead": master_overhead.run,
     "agents_e2e": agents_e2e.run,

@@ -34,24 +34,49 @@ class Server:
         env: dict[str, str],
         ready_path: str,
         ready: Callable[[], bool] | None = None,
+        log: Path | None = None,
     ):
+        """`log`: a file for the process's stdout and stderr, for a process that writes more
+        than a pipe holds while nobody reads it (`surgiai run --demo`)."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        output = log.open("wb") if log is not None else None
         self.process = subprocess.Popen(
-            list(command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            list(command),
+            env=env,
+            stdout=output or subprocess.DEVNULL,
+            stderr=output or subprocess.PIPE,
         )
+        if output is not None:
+            output.close()  # the child holds its own descriptor
+        try:
+            self._wait_ready(ready_path, ready)
+        except BaseException:
+            self.stop()  # nobody else holds the process yet
+            raise
+
+    def _wait_ready(self, ready_path: str, ready: Callable[[], bool] | None) -> None:
         if ready is not None and ready():
             return
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"server exited: {self.output()}")
             try:
                 if httpx.get(self.url + ready_path, timeout=1).status_code < 500:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
+
+    def output(self) -> str:
+        """The end of what the process wrote (stderr, or everything when it logs to a file)."""
+        if self.log is not None:
+            return self.log.read_text(errors="replace")[-2000:]
+        if self.process.stderr is None or self.process.poll() is None:
+            return ""
+        return self.process.stderr.read().decode(errors="replace")[-2000:]
 
     def stop(self) -> None:
         self.process.terminate()

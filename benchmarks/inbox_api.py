@@ -81,7 +81,7 @@ def _run_backend(backend: str) -> dict[str, Any]:
         engine = make_engine(url)
         upgrade(engine)
         started = time.perf_counter()
-        conversation_ids = _seed(engine, random.Random(7))
+        conversation_ids = seed_inbox(engine, random.Random(7))
         seed_seconds = time.perf_counter() - started
         engine.dispose()
         port = free_port()
@@ -119,9 +119,15 @@ def _database(backend: str, directory: str) -> Iterator[str]:
         admin.dispose()
 
 
-def _seed(engine: Engine, rng: random.Random) -> list[int]:
-    """Rows as the product makes them, written in bulk. Message counts per conversation are
-    skewed (a few long threads, many short ones), as in a real inbox."""
+def seed_inbox(
+    engine: Engine,
+    rng: random.Random,
+    conversation_count: int = CONVERSATIONS,
+    message_count: int = MESSAGES,
+) -> list[int]:
+    """Rows as the product makes them, written in bulk: an owner (`admin@bench.example`), two
+    numbers, one doctor per conversation. Message counts per conversation are skewed (a few
+    long threads, many short ones), as in a real inbox."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
         connection.execute(
@@ -167,23 +173,23 @@ def _seed(engine: Engine, rng: random.Random) -> list[int]:
                     "created_at": now,
                     "updated_at": now,
                 }
-                for index in range(CONVERSATIONS)
+                for index in range(conversation_count)
             ],
         )
         connection.execute(
             insert(DoctorTag),
             [
                 {"doctor_id": index + 1, "tag": rng.choice(["hot-lead", "ortho", "course"])}
-                for index in range(0, CONVERSATIONS, 7)
+                for index in range(0, conversation_count, 7)
             ],
         )
-        weights = [rng.paretovariate(1.2) for _ in range(CONVERSATIONS)]
-        scale = MESSAGES / sum(weights)
+        weights = [rng.paretovariate(1.2) for _ in range(conversation_count)]
+        scale = message_count / sum(weights)
         counts = [max(1, int(weight * scale)) for weight in weights]
         largest = counts.index(max(counts))
-        counts[largest] += MESSAGES - sum(counts)  # exactly MESSAGES in all
-        conversations = []
-        for index in range(CONVERSATIONS):
+        counts[largest] += message_count - sum(counts)  # exactly message_count in all
+        conversations: list[dict[str, Any]] = []
+        for index in range(conversation_count):
             last = now - timedelta(minutes=index * 3 + rng.random())
             conversations.append(
                 {
@@ -236,7 +242,7 @@ def _seed(engine: Engine, rng: random.Random) -> list[int]:
     with engine.connect() as connection:
         connection.execute(text("ANALYZE"))
         connection.commit()
-    return list(range(1, CONVERSATIONS + 1))
+    return list(range(1, conversation_count + 1))
 
 
 def _measure(base: str, conversation_ids: list[int], rng: random.Random) -> dict[str, Any]:
@@ -247,19 +253,18 @@ def _measure(base: str, conversation_ids: list[int], rng: random.Random) -> dict
         client.headers["Authorization"] = f"Bearer {token}"
         second_page = client.get("/api/v1/conversations", params={"limit": 50}).json()
         cursor = second_page["next_cursor"]
+        filters: list[dict[str, str | int]] = [
+            {"mode": "human"},
+            {"unread": "true"},
+            {"tag": "hot-lead"},
+            {"number_id": 2, "status": "open"},
+        ]
 
         kinds: dict[str, Callable[[], httpx.Response]] = {
             "list_first_page": lambda: client.get("/api/v1/conversations"),
             "list_filtered": lambda: client.get(
                 "/api/v1/conversations",
-                params=rng.choice(
-                    [
-                        {"mode": "human"},
-                        {"unread": "true"},
-                        {"tag": "hot-lead"},
-                        {"number_id": 2, "status": "open"},
-                    ]
-                ),
+                params=rng.choice(filters),
             ),
             "list_next_page": lambda: client.get(
                 "/api/v1/conversations", params={"cursor": cursor}
