@@ -40,8 +40,10 @@ from surgiai.notifications.endpoints import router as notifications_router
 from surgiai.numbers.endpoints import router as numbers_router
 from surgiai.realtime.endpoints import router as realtime_router
 from surgiai.runtime import Runtime
+from surgiai.stats.endpoints import router as stats_router
 from surgiai.templates.endpoints import router as templates_router
 from surgiai.web import mount_dashboard
+from surgiai.workspace.endpoints import router as workspace_router
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +129,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         commands_router,
         media_router,
         templates_router,
+        stats_router,
+        workspace_router,
         webhook_events_router,
         realtime_router,
     ):

@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     session_ttl_hours: Annotated[int, Field(ge=1)] = 24 * 7
     # Secure cookies need HTTPS; off by default so `make run` works on http://localhost.
     cookie_secure: bool = False
-    # False: no AI agent answers anything (doctors' messages wait for the team).
+    # `business_name`, `agent_burst_seconds` and `alert_template*` are where the workspace's
+    # settings (`surgiai.workspace`) start; once an admin saves the Settings page, the values
+    # saved there apply instead.
+    business_name: Annotated[str, Field(min_length=1, max_length=100)] = "SurgiAI"
+    # False: no AI agent answers anything (doctors' messages wait for the team), whatever the
+    # Settings page says.
     agents_enabled: bool = True
     # How long the Master Agent waits for a doctor who is still typing (a greeting, a fragment)
     # before answering everything they wrote as one reply.

@@ -45,6 +45,16 @@ class LoginRejected(NotAuthenticated):
         return "NotAuthenticated"
 
 
+class PasswordRejected(BadRequest):
+    """A wrong current password: counted and audited like a failed login."""
+
+    keep_changes = True
+
+    @property
+    def public_name(self) -> str:
+        return "BadRequest"
+
+
 class InvalidSignature(SurgiAIError):
     status_code = 403
 

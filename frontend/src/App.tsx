@@ -24,6 +24,12 @@ const ApprovalsPage = lazy(() =>
   import("./approvals/ApprovalsPage").then((m) => ({ default: m.ApprovalsPage })),
 );
 const UsersPage = lazy(() => import("./users/UsersPage").then((m) => ({ default: m.UsersPage })));
+const SettingsPage = lazy(() =>
+  import("./settings/SettingsPage").then((m) => ({ default: m.SettingsPage })),
+);
+const AgentsPage = lazy(() =>
+  import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -84,7 +90,9 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="inbox/:conversationId" element={<InboxPage />} />
             <Route path="approvals" element={<ApprovalsPage />} />
             <Route path="numbers" element={<NumbersPage />} />
+            <Route path="agents" element={<AgentsPage />} />
             <Route path="users" element={<UsersPage />} />
+            <Route path="settings" element={<SettingsPage />} />
             <Route
               path="*"
               element={

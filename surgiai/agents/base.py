@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
@@ -63,8 +63,32 @@ class NotifyTeam:
     body: str | None = None
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Send `action` to the doctor `after` this long (a follow-up), unless the doctor writes
+    again first (`unless_doctor_replies`). When it comes due it goes out like any automatic
+    message: a conversation taken over by a person, or a doctor who opted out of marketing,
+    stops it then."""
+
+    action: Reply | SendTemplate
+    after: timedelta
+    reason: str
+    unless_doctor_replies: bool = True
+
+    def __post_init__(self) -> None:
+        if self.after <= timedelta(0):
+            raise ValueError("a scheduled action must come later, not now")
+
+
 Action = (
-    Reply | SendTemplate | AddTags | AdjustScore | HandOff | SetMarketingPreference | NotifyTeam
+    Reply
+    | SendTemplate
+    | AddTags
+    | AdjustScore
+    | HandOff
+    | SetMarketingPreference
+    | NotifyTeam
+    | Schedule
 )
 
 

@@ -37,6 +37,7 @@ from surgiai.agents.admin_commands import (
     AdminMessage,
     admin_command_service,
 )
+from surgiai.agents.ai_replies_off import handled_without_ai_replies
 from surgiai.agents.base import (
     Action,
     AddTags,
@@ -48,6 +49,7 @@ from surgiai.agents.base import (
     MessageView,
     NotifyTeam,
     Reply,
+    Schedule,
     SendTemplate,
     SetMarketingPreference,
 )
@@ -58,11 +60,18 @@ from surgiai.agents.intents import Intent, classify
 from surgiai.agents.models import AgentRun, RunOutcome
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
 from surgiai.agents.repository import InboundRepository
+from surgiai.agents.scheduled import scheduled_action_service
 from surgiai.agents.service import agent_service
 from surgiai.config import Settings
 from surgiai.conversations.drafts import AiReply, draft_service
 from surgiai.conversations.inbox import inbox_service
-from surgiai.conversations.models import Conversation, ConversationMode, Message, SenderKind
+from surgiai.conversations.models import (
+    Conversation,
+    ConversationMode,
+    Draft,
+    Message,
+    SenderKind,
+)
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.conversations.window import window_open
 from surgiai.doctors.models import Doctor
@@ -71,6 +80,7 @@ from surgiai.errors import SurgiAIError
 from surgiai.kit.time import utcnow
 from surgiai.notifications.service import notification_service
 from surgiai.worker.queue import enqueue
+from surgiai.workspace.service import workspace_service
 
 log = structlog.get_logger(__name__)
 
@@ -159,11 +169,15 @@ class MasterAgent:
     # --- Queueing -------------------------------------------------------------------------
 
     def queue_inbound(self, session: Session, message: Message) -> None:
-        """A doctor's new message waits for the Master Agent."""
+        """A doctor's new message waits for the Master Agent. With AI replies off in the
+        workspace settings, only consent and users' commands do; the rest waits for the team."""
         if not self.settings.agents_enabled or message.type not in ANSWERABLE_TYPES:
             return
+        workspace = workspace_service.current(session, self.settings)
+        if not workspace.ai_replies_enabled and not handled_without_ai_replies(session, message):
+            return
         message.agent_state = "pending"
-        delay = settle_seconds(message.text, self.settings.agent_burst_seconds)
+        delay = settle_seconds(message.text, workspace.burst_seconds)
         enqueue(session, PROCESS_TASK, message.conversation_id, delay=delay or None)
 
     # --- Processing -----------------------------------------------------------------------
@@ -178,7 +192,9 @@ class MasterAgent:
         newest = pending[-1]
         now = utcnow()
         wait = (
-            settle_seconds(newest.text, self.settings.agent_burst_seconds)
+            settle_seconds(
+                newest.text, workspace_service.current(session, self.settings).burst_seconds
+            )
             - (now - newest.created_at).total_seconds()
         )
         if wait > 0.05:
@@ -429,59 +445,76 @@ class MasterAgent:
         agent: str,
         action: Action,
     ) -> None:
-        doctor = conversation.doctor
-        if isinstance(action, Reply):
-            draft_service.deliver_ai_reply(
-                session,
-                conversation,
-                AiReply(
-                    agent=agent,
-                    type=action.type,
-                    payload=dict(action.payload),
-                    context_wamid=newest.wamid,
-                    needs_approval_because=action.needs_approval_because,
-                ),
-            )
-        elif isinstance(action, SendTemplate):
-            payload: dict[str, object] = {
-                "name": action.name,
-                "language": {"code": action.language},
-            }
-            if action.components:
-                payload["components"] = [dict(component) for component in action.components]
-            message_service.queue_outbound(
-                session,
-                OutboundRequest(
-                    to=doctor.wa_id,
-                    type="template",
-                    payload=payload,
-                    sender_kind=SenderKind.ai,
-                    sender_agent=agent,
-                    number_id=conversation.number_id,
-                    template_category=action.category,
-                ),
-            )
-        elif isinstance(action, AddTags):
-            inbox_service.add_tags(session, doctor.id, list(action.tags))
-        elif isinstance(action, AdjustScore):
-            doctor.lead_score = Doctor.lead_score + action.delta
-        elif isinstance(action, HandOff):
-            inbox_service.hand_over(session, conversation, reason=action.reason)
-        elif isinstance(action, SetMarketingPreference):
-            doctor_service.set_marketing_preference(doctor, opted_out=action.opted_out)
-        elif isinstance(action, NotifyTeam):
-            notification_service.notify(
-                session,
-                "agent.notice",
-                action.title,
-                body=action.body,
-                conversation_id=conversation.id,
-            )
+        if isinstance(action, Schedule):
+            scheduled_action_service.schedule(session, conversation, newest, agent, action)
+            return
+        apply_action(session, conversation, newest, agent, action)
+
+
+def apply_action(
+    session: Session,
+    conversation: Conversation,
+    newest: Message | None,
+    agent: str,
+    action: Action,
+) -> Message | Draft | None:
+    """Carry out one agent action through the domain services (the one send path for
+    messages). `newest`: the doctor's message being answered, which a reply quotes. Returns
+    the message queued or the draft held for approval, when the action sends one."""
+    doctor = conversation.doctor
+    if isinstance(action, Reply):
+        return draft_service.deliver_ai_reply(
+            session,
+            conversation,
+            AiReply(
+                agent=agent,
+                type=action.type,
+                payload=dict(action.payload),
+                context_wamid=newest.wamid if newest is not None else None,
+                needs_approval_because=action.needs_approval_because,
+            ),
+        )
+    elif isinstance(action, SendTemplate):
+        payload: dict[str, object] = {
+            "name": action.name,
+            "language": {"code": action.language},
+        }
+        if action.components:
+            payload["components"] = [dict(component) for component in action.components]
+        return message_service.queue_outbound(
+            session,
+            OutboundRequest(
+                to=doctor.wa_id,
+                type="template",
+                payload=payload,
+                sender_kind=SenderKind.ai,
+                sender_agent=agent,
+                number_id=conversation.number_id,
+                template_category=action.category,
+            ),
+        )
+    elif isinstance(action, AddTags):
+        inbox_service.add_tags(session, doctor.id, list(action.tags))
+    elif isinstance(action, AdjustScore):
+        doctor.lead_score = Doctor.lead_score + action.delta
+    elif isinstance(action, HandOff):
+        inbox_service.hand_over(session, conversation, reason=action.reason)
+    elif isinstance(action, SetMarketingPreference):
+        doctor_service.set_marketing_preference(doctor, opted_out=action.opted_out)
+    elif isinstance(action, NotifyTeam):
+        notification_service.notify(
+            session,
+            "agent.notice",
+            action.title,
+            body=action.body,
+            conversation_id=conversation.id,
+        )
+    elif isinstance(action, Schedule):
+        raise TypeError("a scheduled action cannot schedule another")
+    return None
 
 
 HANDOFF = "human_handoff"
-
-
 _INSERT_RUN = insert(cast(Table, AgentRun.__table__))
 
 

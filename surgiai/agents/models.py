@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surgiai.db.base import Base
@@ -134,3 +134,42 @@ class PendingCommand(Base):
         default=PendingCommandState.pending,
     )
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ScheduledState(StrEnum):
+    waiting = "waiting"
+    sent = "sent"
+    # Not sent: the doctor wrote first, a person took over, or the send was refused.
+    cancelled = "cancelled"
+
+
+class ScheduledAction(Base):
+    """An agent's follow-up waiting for its time (a `Schedule` action). Carried out once: the
+    state moves from waiting in the same transaction that queues the message."""
+
+    __tablename__ = "scheduled_action"
+    __table_args__ = (Index("ix_scheduled_action_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    agent: Mapped[str] = mapped_column(String(64))
+    # The action to carry out, as `surgiai.agents.scheduled` encodes it.
+    action: Mapped[dict[str, object]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column()
+    # The doctor's newest message when it was scheduled: a newer one means they replied.
+    after_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL"), default=None
+    )
+    unless_doctor_replies: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[ScheduledState] = mapped_column(
+        Enum(ScheduledState, native_enum=False, length=16), default=ScheduledState.waiting
+    )
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(300), default=None)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL"), default=None
+    )

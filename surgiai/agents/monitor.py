@@ -5,8 +5,9 @@ on it.
 
 It alerts on changes only: nothing for a subject first seen healthy, nothing again while a
 state persists. A WhatsApp alert goes as free text while the user's 24 h window is open on some
-number, else through `SURGIAI_ALERT_TEMPLATE`; with neither it is skipped (and logged), like
-any refusal of the send path: the monitor itself never fails over an alert it could not send.
+number, else through the alert template of the workspace settings; with neither it is skipped
+(and logged), like any refusal of the send path: the monitor itself never fails over an alert it
+could not send. Admins can switch WhatsApp alerts off there; the dashboard is still told.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.service import BLOCKED_STATUSES, number_service
 from surgiai.runtime import current_runtime
 from surgiai.worker.registry import every_minute, periodic
+from surgiai.workspace.service import workspace_service
 
 log = structlog.get_logger(__name__)
 
@@ -82,6 +84,8 @@ class AlertChannel:
 
     template: str | None
     language: str
+    # False: alerts reach the dashboard only.
+    whatsapp: bool = True
 
 
 def observe_agents(session: Session, now: datetime) -> list[Observation]:
@@ -209,6 +213,8 @@ class HealthMonitor:
     ) -> None:
         log.warning("agents.health_monitor.alert", subject=alert.subject, kind=alert.kind)
         notification_service.notify(session, alert.kind, alert.title, body=alert.body)
+        if not channel.whatsapp:
+            return
         for user in self.recipients(session, alert.permission):
             self.send_whatsapp(session, user, alert.text, channel, now)
 
@@ -291,8 +297,13 @@ def run_health_monitor(session: Session) -> None:
     if HEALTH_MONITOR_AGENT in agent_service.disabled(session):
         log.info("agents.health_monitor.disabled")
         return
-    settings = current_runtime().settings
+    workspace = workspace_service.current(session, current_runtime().settings)
     forget_silent_workers(session, utcnow())
     health_monitor.run(
-        session, AlertChannel(settings.alert_template, settings.alert_template_language)
+        session,
+        AlertChannel(
+            workspace.alert_template,
+            workspace.alert_template_language,
+            whatsapp=workspace.whatsapp_alerts_enabled,
+        ),
     )

@@ -14,6 +14,7 @@ class AgentRead(BaseModel):
     standby: str | None = Field(description="The agent that answers when this one cannot")
     critical: bool = Field(description="When every option fails, a person takes over")
     state: AgentState
+    reason: str | None = Field(description="Why it is not healthy, in words; null when healthy")
     circuit: CircuitState
     disabled: bool
     runs_5m: int = Field(description="Runs that actually ran (not skipped) in the last 5 minutes")

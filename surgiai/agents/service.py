@@ -176,6 +176,7 @@ def agent_read(health: AgentHealth) -> AgentRead:
         standby=health.standby,
         critical=health.critical,
         state=health.state,
+        reason=health.reason,
         circuit=health.circuit,
         disabled=health.disabled,
         runs_5m=health.last_5m.runs,

@@ -9,7 +9,15 @@ from surgiai.auth.dependencies import (
     CurrentUser,
     UserManager,
 )
-from surgiai.auth.schemas import LoginRequest, LoginResponse, UserCreate, UserRead, UserUpdate
+from surgiai.auth.schemas import (
+    AccountUpdate,
+    LoginRequest,
+    LoginResponse,
+    PasswordChange,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from surgiai.auth.security import csrf_token_for
 from surgiai.auth.service import ClientInfo, auth_service, user_service
 from surgiai.dependencies import DbSession, SettingsDep
@@ -66,6 +74,33 @@ def logout(caller: CallerDep, response: Response, session: DbSession) -> None:
 @router.get("/auth/me", response_model=UserRead)
 def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.patch("/auth/me", response_model=UserRead)
+def update_me(body: AccountUpdate, user: CurrentUser, session: DbSession) -> UserRead:
+    """Change your own name or WhatsApp phone (digits with the country code; null removes
+    it). Alerts go to that phone, and commands from it are yours."""
+    return UserRead.model_validate(user_service.update_own_account(session, user, body))
+
+
+@router.post("/auth/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_my_password(
+    body: PasswordChange,
+    caller: CallerDep,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+) -> None:
+    """Change your password, given the current one. Your other sessions end; this one stays."""
+    auth_service.change_password(
+        session,
+        settings,
+        caller.user,
+        caller.token,
+        body.current_password.get_secret_value(),
+        body.new_password.get_secret_value(),
+        client_info(request),
+    )
 
 
 @router.get("/users", response_model=list[UserRead], tags=["users"])

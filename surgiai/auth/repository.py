@@ -26,6 +26,11 @@ class UserRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(User)) or 0
 
+    def list_with_phone(self) -> Sequence[User]:
+        return self.session.scalars(
+            select(User).where(User.phone.is_not(None)).order_by(User.id)
+        ).all()
+
     def count_active_owners(self, *, lock: bool = False) -> int:
         statement = select(User.id).where(User.role == Role.owner, User.is_active.is_(True))
         if lock:
@@ -64,6 +69,14 @@ class AuthSessionRepository:
 
     def delete_for_user(self, user_id: int) -> None:
         self.session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+
+    def delete_for_user_except(self, user_id: int, token_hash: str) -> int:
+        result = self.session.execute(
+            delete(AuthSession).where(
+                AuthSession.user_id == user_id, AuthSession.token_hash != token_hash
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def delete_expired(self, now: datetime) -> int:
         result = self.session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))

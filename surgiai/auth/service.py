@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from surgiai.audit.service import audit_service
 from surgiai.auth.models import AuthSession, User
 from surgiai.auth.repository import AuthSessionRepository, LoginFailureRepository, UserRepository
 from surgiai.auth.roles import Permission, Role, has_permission
-from surgiai.auth.schemas import UserCreate, UserUpdate
+from surgiai.auth.schemas import AccountUpdate, UserCreate, UserUpdate
 from surgiai.auth.security import (
     generate_password,
     hash_password,
@@ -25,11 +25,13 @@ from surgiai.auth.security import (
 )
 from surgiai.config import Settings
 from surgiai.errors import (
+    BadRequest,
     Conflict,
     Forbidden,
     LoginRejected,
     NotAuthenticated,
     NotFound,
+    PasswordRejected,
     TooManyRequests,
 )
 from surgiai.kit.time import utcnow
@@ -57,17 +59,14 @@ class AuthService:
         email = email.strip().lower()
         failures = LoginFailureRepository(session)
         now = utcnow()
-        window_start = now - timedelta(seconds=settings.login_failure_window_seconds)
-        by_email, by_ip = failures.count_since(email=email, ip=client.ip, since=window_start)
-        if max(by_email, by_ip) >= settings.login_max_failures:
-            oldest = failures.oldest_since(email=email, ip=client.ip, since=window_start) or now
-            retry_after = settings.login_failure_window_seconds - (now - oldest).total_seconds()
-            raise TooManyRequests(
-                "Too many failed logins. Try again later.",
-                headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
-            )
+        _refuse_when_throttled(
+            failures, settings, email, client.ip, now, "Too many failed logins. Try again later."
+        )
 
         user = UserRepository(session).get_by_email(email)
+        # Only reads so far: end the transaction before the deliberately slow hash, so that
+        # (on SQLite, where every transaction holds the write lock) nobody waits for it.
+        session.commit()
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.is_active:
             failures.add(email, client.ip)
@@ -97,6 +96,56 @@ class AuthService:
             session, "auth.login", actor_user_id=user.id, actor_email=user.email, ip=client.ip
         )
         return Login(token, user, auth_session)
+
+    def change_password(
+        self,
+        session: Session,
+        settings: Settings,
+        user: User,
+        token: str,
+        current_password: str,
+        new_password: str,
+        client: ClientInfo,
+    ) -> int:
+        """Replace the user's password, given the current one, and end their other sessions
+        (the one making the change stays). Wrong guesses count like failed logins. Returns how
+        many sessions were ended."""
+        failures = LoginFailureRepository(session)
+        _refuse_when_throttled(
+            failures,
+            settings,
+            user.email,
+            client.ip,
+            utcnow(),
+            "Too many wrong passwords. Try again later.",
+        )
+        if not verify_password(user.password_hash, current_password):
+            failures.add(user.email, client.ip)
+            log.info("auth.password_change.failed", user_id=user.id, ip=client.ip)
+            audit_service.record(
+                session,
+                "auth.password_change_failed",
+                actor_user_id=user.id,
+                actor_email=user.email,
+                ip=client.ip,
+            )
+            raise PasswordRejected("Your current password is not right.")
+        if verify_password(user.password_hash, new_password):
+            raise BadRequest("The new password is the same as the current one.")
+        failures.clear_email(user.email)
+        user.password_hash = hash_password(new_password)
+        ended = AuthSessionRepository(session).delete_for_user_except(user.id, token_digest(token))
+        audit_service.record(
+            session,
+            "auth.password_changed",
+            actor_user_id=user.id,
+            actor_email=user.email,
+            target_type="user",
+            target_id=user.id,
+            ip=client.ip,
+            details={"other_sessions_ended": ended},
+        )
+        return ended
 
     def logout(self, session: Session, token: str) -> None:
         AuthSessionRepository(session).delete_by_hash(token_digest(token))
@@ -177,6 +226,40 @@ class UserService:
         )
         return user
 
+    def update_own_account(self, session: Session, user: User, data: AccountUpdate) -> User:
+        """A user changing their own name or WhatsApp phone (the one admin commands and alerts
+        use); no role is needed to change oneself."""
+        requested = data.model_dump(exclude_unset=True)
+        changes = {name: value for name, value in requested.items() if getattr(user, name) != value}
+        if changes.get("phone") is not None:
+            taken = next(
+                (
+                    other
+                    for other in UserRepository(session).list_with_phone()
+                    if other.id != user.id and _digits(other.phone) == changes["phone"]
+                ),
+                None,
+            )
+            if taken is not None:
+                raise Conflict(
+                    "Another user already has this WhatsApp phone: each phone may belong to "
+                    "one user, who receives its alerts and may send commands from it."
+                )
+        if not changes:
+            return user
+        for name, value in changes.items():
+            setattr(user, name, value)
+        audit_service.record(
+            session,
+            "account.updated",
+            actor_user_id=user.id,
+            actor_email=user.email,
+            target_type="user",
+            target_id=user.id,
+            details={"fields": sorted(changes)},
+        )
+        return user
+
     def delete(self, session: Session, actor: User, user_id: int) -> None:
         user = self.get(session, user_id)
         self._check_may_manage(actor, user)
@@ -231,6 +314,29 @@ class UserService:
     def _check_may_manage(actor: User, user: User) -> None:
         if user.role == Role.owner and not has_permission(actor.role, Permission.manage_owners):
             raise Forbidden("Only an owner can change or remove an owner.")
+
+
+def _refuse_when_throttled(
+    failures: LoginFailureRepository,
+    settings: Settings,
+    email: str,
+    ip: str,
+    now: datetime,
+    message: str,
+) -> None:
+    window_start = now - timedelta(seconds=settings.login_failure_window_seconds)
+    by_email, by_ip = failures.count_since(email=email, ip=ip, since=window_start)
+    if max(by_email, by_ip) >= settings.login_max_failures:
+        oldest = failures.oldest_since(email=email, ip=ip, since=window_start) or now
+        retry_after = settings.login_failure_window_seconds - (now - oldest).total_seconds()
+        raise TooManyRequests(
+            message,
+            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
+
+
+def _digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
 auth_service = AuthService()

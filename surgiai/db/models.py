@@ -11,7 +11,9 @@ from surgiai.media import models as media_models
 from surgiai.notifications import models as notification_models
 from surgiai.numbers import models as number_models
 from surgiai.ratelimit import models as ratelimit_models
+from surgiai.stats import models as stats_models
 from surgiai.templates import models as template_models
+from surgiai.workspace import models as workspace_models
 
 metadata = Base.metadata
 
@@ -27,5 +29,7 @@ __all__ = [
     "notification_models",
     "number_models",
     "ratelimit_models",
+    "stats_models",
     "template_models",
+    "workspace_models",
 ]

@@ -52,7 +52,7 @@ class CloudWebhookReceiver:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
             raise NotAuthenticated("Missing X-Hub-Signature-256 header.")
-        if not self.app_secrets.verify(body, signature.decode("latin-1")):
+        if not await self.app_secrets.verify(body, signature.decode("latin-1")):
             log.warning("webhooks.signature.invalid", bytes=len(body))
             raise InvalidSignature("The X-Hub-Signature-256 signature does not match the body.")
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,10 @@ MIN_RELOAD_SECONDS = 1.0
 
 
 class AppSecrets:
+    """Verified on the event loop, which must never wait for the database: on SQLite every
+    transaction holds the write lock, and a request thread holding it may itself be waiting
+    for the loop. Loads run in a worker thread; concurrent ones share the first."""
+
     def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
         self._settings = settings
         self._session_factory = session_factory
@@ -28,12 +33,17 @@ class AppSecrets:
         self._secrets: tuple[str, ...] = ()
         self._loaded_at = float("-inf")
 
-    def verify(self, body: bytes, header: str) -> bool:
-        if verify_signature(body, header, self._get(max_age=CACHE_SECONDS)):
+    async def verify(self, body: bytes, header: str) -> bool:
+        if verify_signature(body, header, await self._get(max_age=CACHE_SECONDS)):
             return True
-        return verify_signature(body, header, self._get(max_age=MIN_RELOAD_SECONDS))
+        return verify_signature(body, header, await self._get(max_age=MIN_RELOAD_SECONDS))
 
-    def _get(self, *, max_age: float) -> tuple[str, ...]:
+    async def _get(self, *, max_age: float) -> tuple[str, ...]:
+        if time.monotonic() - self._loaded_at <= max_age:
+            return self._secrets
+        return await anyio.to_thread.run_sync(self._reload, max_age)
+
+    def _reload(self, max_age: float) -> tuple[str, ...]:
         with self._lock:
             if time.monotonic() - self._loaded_at > max_age:
                 self._secrets = self._load()

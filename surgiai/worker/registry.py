@@ -88,6 +88,7 @@ def sweeper(name: str) -> Callable[[Sweeper], Sweeper]:
 def load_all_tasks() -> None:
     """Import every module that declares tasks, so a worker knows all of them."""
     import surgiai.agents.monitor
+    import surgiai.agents.scheduled
     import surgiai.agents.tasks
     import surgiai.audit.tasks
     import surgiai.auth.tasks

@@ -28,6 +28,7 @@ AGENT_FIELDS = {
     "standby",
     "critical",
     "state",
+    "reason",
     "circuit",
     "disabled",
     "runs_5m",
@@ -73,6 +74,7 @@ class TestListing:
             "closed",
             False,
         )
+        assert greeting["reason"] is None
         assert "human_handoff" in agents
 
     def test_needs_a_login(self, client: TestClient) -> None:
@@ -104,6 +106,9 @@ class TestDisableEnable:
         assert response.json()["reason"] == "Answers in the wrong language"
         greeting = agents_by_name(client, admin)["greeting"]
         assert (greeting["state"], greeting["disabled"]) == ("disabled", True)
+        assert greeting["reason"] == (
+            "an admin disabled it (its standby acknowledgement answers instead)"
+        )
         with session_scope(runtime.session_factory) as session:
             assert agent_service.disabled(session) == {"greeting"}
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,7 +57,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 class DemoServer:
     """`surgiai run --demo` as an operator starts it, with the owner from the environment."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, settings: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp / "server.log"
@@ -65,6 +66,7 @@ class DemoServer:
         env = base_env(tmp, f"sqlite:///{tmp / 'surgiai.db'}")
         env["SURGIAI_ADMIN_EMAIL"] = OWNER_EMAIL
         env["SURGIAI_ADMIN_PASSWORD"] = OWNER_PASSWORD
+        env.update(settings or {})
         # A file, not a pipe: nobody reads the server's output while the tests run.
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -118,16 +120,23 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="package")
-def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+@contextmanager
+def running_demo(tmp: Path, settings: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    """A demo server for as long as the block runs; `settings` are extra SURGIAI_* variables."""
     if not (STATIC_DIR / "index.html").is_file():
         pytest.fail("The dashboard is not built: run `make install`.", pytrace=False)
-    demo = DemoServer(tmp_path_factory.mktemp("dashboard"))
+    demo = DemoServer(tmp, settings)
     try:
         demo.wait_ready()
         yield demo
     finally:
         demo.stop()
+
+
+@pytest.fixture(scope="package")
+def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    with running_demo(tmp_path_factory.mktemp("dashboard")) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="package")

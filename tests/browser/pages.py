@@ -108,6 +108,23 @@ class OverviewPage:
     def number_card(self, label: str) -> Locator:
         return self.page.get_by_role("article", name=f"{label} health")
 
+    @property
+    def traffic(self) -> Locator:
+        return self.page.get_by_role("region", name="Traffic and leads")
+
+    @property
+    def traffic_chart(self) -> Locator:
+        return self.traffic.get_by_role("figure", name="Traffic and leads")
+
+    @property
+    def traffic_table(self) -> Locator:
+        """The figures as screen readers get them (visually hidden)."""
+        return self.traffic.get_by_role("table", name=re.compile(r"^Messages and new doctors"))
+
+    def period(self, label: str) -> None:
+        # Mantine draws the radio's label over the hidden input: click what a person sees.
+        self.traffic.get_by_text(label, exact=True).click()
+
 
 class NumbersPage:
     def __init__(self, dashboard: Dashboard) -> None:
@@ -212,3 +229,68 @@ class ApprovalsPage:
 
     def draft(self, doctor: str) -> Locator:
         return self.page.get_by_role("article", name=f"Draft for {doctor}")
+
+
+class SettingsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def workspace(self) -> Locator:
+        return self.page.get_by_role("form", name="Workspace settings")
+
+    @property
+    def business_name(self) -> Locator:
+        return field(self.workspace, "Business name")
+
+    @property
+    def ai_replies(self) -> Locator:
+        return self.workspace.get_by_role("switch", name="AI replies to doctors")
+
+    @property
+    def save_button(self) -> Locator:
+        return self.workspace.get_by_role("button", name="Save settings")
+
+    @property
+    def header(self) -> Locator:
+        return self.page.get_by_role("banner")
+
+    def form(self, name: str) -> Locator:
+        """A form of My account: "Profile" or "Change password"."""
+        return self.page.get_by_role("form", name=name)
+
+
+class AgentsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", name="Agent health", level=1)
+
+    def agent(self, name: str) -> Locator:
+        return self.page.get_by_role("article", name=f"{name} agent")
+
+    def switch_buttons(self) -> Locator:
+        return self.page.get_by_role("button", name=re.compile(r"^(Disable|Enable) "))
+
+    def switch(self, name: str, action: str, reason: str | None = None) -> None:
+        """Disable or Enable one agent, confirming in the dialog."""
+        self.agent(name).get_by_role("button", name=f"{action} {name}").click()
+        dialog = self.page.get_by_role("dialog", name=f"{action} {name}?")
+        if reason is not None:
+            field(dialog, "Reason (optional)").fill(reason)
+        dialog.get_by_role("button", name=f"{action} {name}").click()
+        expect(dialog).to_be_hidden()
+
+    @property
+    def workers(self) -> Locator:
+        return self.page.get_by_role("table", name="Workers")
+
+    @property
+    def crash_reports(self) -> Locator:
+        return self.page.get_by_role("region", name="Crash reports")
+
+    def crash_report(self, agent: str) -> Locator:
+        """A report's header, which opens it: its name starts with the agent's."""
+        return self.crash_reports.get_by_role("button", name=re.compile(f"^{re.escape(agent)}"))

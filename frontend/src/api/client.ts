@@ -31,6 +31,15 @@ export type Notification = Schemas["NotificationRead"];
 export type NotificationPage = Schemas["NotificationPage"];
 export type AgentsOverview = Schemas["AgentsOverview"];
 export type Agent = Schemas["AgentRead"];
+export type Worker = Schemas["WorkerRead"];
+export type CrashReport = Schemas["CrashReportRead"];
+export type CrashReportPage = Schemas["CrashReportPage"];
+export type TrafficStats = Schemas["TrafficStats"];
+export type TrafficDay = Schemas["TrafficDay"];
+export type WorkspaceSettings = Schemas["WorkspaceSettingsRead"];
+export type WorkspaceSettingsUpdate = Schemas["WorkspaceSettingsUpdate"];
+export type AccountUpdate = Schemas["AccountUpdate"];
+export type PasswordChange = Schemas["PasswordChange"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

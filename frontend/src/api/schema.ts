@@ -123,6 +123,31 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Update Me
+         * @description Change your own name or WhatsApp phone (digits with the country code; null removes
+         *     it). Alerts go to that phone, and commands from it are yours.
+         */
+        patch: operations["update_me_api_v1_auth_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/auth/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change My Password
+         * @description Change your password, given the current one. Your other sessions end; this one stays.
+         */
+        post: operations["change_my_password_api_v1_auth_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -703,6 +728,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Traffic */
+        get: operations["traffic_api_v1_stats_traffic_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Settings */
+        get: operations["read_settings_api_v1_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Settings
+         * @description Change the fields sent; every change is audited and pushed to open dashboards
+         *     (`settings.updated`). Running workers pick it up within a few seconds.
+         */
+        patch: operations["update_settings_api_v1_settings_patch"];
+        trace?: never;
+    };
     "/api/v1/webhook-events": {
         parameters: {
             query?: never;
@@ -727,6 +791,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountUpdate
+         * @description What users change about themselves. `phone: null` (or empty) removes it.
+         */
+        AccountUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+        };
         /** AgentDisable */
         AgentDisable: {
             /** Reason */
@@ -749,6 +823,11 @@ export interface components {
              */
             critical: boolean;
             state: components["schemas"]["AgentState"];
+            /**
+             * Reason
+             * @description Why it is not healthy, in words; null when healthy
+             */
+            reason: string | null;
             circuit: components["schemas"]["CircuitState"];
             /** Disabled */
             disabled: boolean;
@@ -1434,6 +1513,19 @@ export interface components {
             /** Paused */
             paused?: false | null;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * Format: password
+             */
+            current_password: string;
+            /**
+             * New Password
+             * Format: password
+             */
+            new_password: string;
+        };
         /** Preview */
         Preview: {
             /** Can Send */
@@ -1636,6 +1728,100 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** TrafficCounts */
+        TrafficCounts: {
+            /**
+             * Inbound
+             * @description Messages from doctors
+             */
+            inbound: number;
+            /**
+             * Outbound
+             * @description Messages to doctors (any state but cancelled): outbound_ai + outbound_admin + automatic notices
+             */
+            outbound: number;
+            /**
+             * Outbound Ai
+             * @description Written by an AI agent (approved drafts included)
+             */
+            outbound_ai: number;
+            /**
+             * Outbound Admin
+             * @description Written by a person on the team
+             */
+            outbound_admin: number;
+            /**
+             * Failed
+             * @description Outbound messages that failed for good (the inbox shows each one's reason)
+             */
+            failed: number;
+            /**
+             * New Doctors
+             * @description Leads: doctors first seen that day (for one number: who talk to it)
+             */
+            new_doctors: number;
+        };
+        /** TrafficDay */
+        TrafficDay: {
+            /**
+             * Inbound
+             * @description Messages from doctors
+             */
+            inbound: number;
+            /**
+             * Outbound
+             * @description Messages to doctors (any state but cancelled): outbound_ai + outbound_admin + automatic notices
+             */
+            outbound: number;
+            /**
+             * Outbound Ai
+             * @description Written by an AI agent (approved drafts included)
+             */
+            outbound_ai: number;
+            /**
+             * Outbound Admin
+             * @description Written by a person on the team
+             */
+            outbound_admin: number;
+            /**
+             * Failed
+             * @description Outbound messages that failed for good (the inbox shows each one's reason)
+             */
+            failed: number;
+            /**
+             * New Doctors
+             * @description Leads: doctors first seen that day (for one number: who talk to it)
+             */
+            new_doctors: number;
+            /**
+             * Day
+             * Format: date
+             * @description A calendar day in `timezone`
+             */
+            day: string;
+        };
+        /** TrafficStats */
+        TrafficStats: {
+            /**
+             * Timezone
+             * @description The days are calendar days in this time zone
+             */
+            timezone: string;
+            /**
+             * Number Id
+             * @description Only this number's traffic; null: every number
+             */
+            number_id: number | null;
+            /**
+             * Days
+             * @description Oldest first, one per day, days without any too
+             */
+            days: components["schemas"]["TrafficDay"][];
+            /** @description The last day of `days`, so far */
+            today: components["schemas"]["TrafficDay"];
+            /** @description Over every day of `days` */
+            totals: components["schemas"]["TrafficCounts"];
+        };
         /** TypingCreate */
         TypingCreate: {
             /**
@@ -1741,6 +1927,47 @@ export interface components {
              * @description Runs inside `surgiai run` beside the API
              */
             embedded: boolean;
+        };
+        /** WorkspaceSettingsRead */
+        WorkspaceSettingsRead: {
+            /** Business Name */
+            business_name: string;
+            /** Ai Replies Enabled */
+            ai_replies_enabled: boolean;
+            /** Burst Seconds */
+            burst_seconds: number;
+            /** Whatsapp Alerts Enabled */
+            whatsapp_alerts_enabled: boolean;
+            /** Alert Template */
+            alert_template: string | null;
+            /** Alert Template Language */
+            alert_template_language: string;
+            /** Agents Enabled On Server */
+            agents_enabled_on_server: boolean;
+            /** Updated At */
+            updated_at: string | null;
+            /** Updated By User Id */
+            updated_by_user_id: number | null;
+            /** Updated By Name */
+            updated_by_name: string | null;
+        };
+        /**
+         * WorkspaceSettingsUpdate
+         * @description Only the fields sent change; a null or empty `alert_template` stops templated alerts.
+         */
+        WorkspaceSettingsUpdate: {
+            /** Business Name */
+            business_name?: string | null;
+            /** Ai Replies Enabled */
+            ai_replies_enabled?: boolean | null;
+            /** Burst Seconds */
+            burst_seconds?: number | null;
+            /** Whatsapp Alerts Enabled */
+            whatsapp_alerts_enabled?: boolean | null;
+            /** Alert Template */
+            alert_template?: string | null;
+            /** Alert Template Language */
+            alert_template_language?: string | null;
         };
     };
     responses: never;
@@ -1913,6 +2140,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserRead"];
+                };
+            };
+        };
+    };
+    update_me_api_v1_auth_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_my_password_api_v1_auth_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3190,6 +3481,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateSyncRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    traffic_api_v1_stats_traffic_get: {
+        parameters: {
+            query?: {
+                /** @description How many days, today included */
+                days?: number;
+                /** @description Only this number's traffic */
+                number_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_settings_api_v1_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettingsRead"];
+                };
+            };
+        };
+    };
+    update_settings_api_v1_settings_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettingsRead"];
                 };
             };
             /** @description Validation Error */

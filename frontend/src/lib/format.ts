@@ -46,3 +46,22 @@ export function formatPercent(ratio: number): string {
 export function formatPhone(digits: string): string {
   return digits.startsWith("+") ? digits : `+${digits}`;
 }
+
+const calendarDay = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  timeZone: "UTC",
+});
+const calendarDayLong = new Intl.DateTimeFormat(undefined, {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  timeZone: "UTC",
+});
+
+/** A calendar day the API names as `YYYY-MM-DD` (a UTC day), as "24 Nov" or, `long`, as
+ * "Monday 24 November". Formatted in UTC so it never shifts to the day before or after. */
+export function formatDay(isoDay: string, { long = false }: { long?: boolean } = {}): string {
+  const day = new Date(`${isoDay}T00:00:00Z`);
+  return (long ? calendarDayLong : calendarDay).format(day);
+}

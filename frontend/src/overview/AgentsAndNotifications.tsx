@@ -1,31 +1,27 @@
 /** The overview's agent health table and the team's notifications. */
 import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { errorDetail, type Agent } from "../api/client";
+import { errorDetail } from "../api/client";
 import { ErrorState, LoadingState } from "../components/states";
-import { formatPercent, formatRelative } from "../lib/format";
+import { formatRelative } from "../lib/format";
 import { notifications as toasts } from "@mantine/notifications";
-import { useAgents, useDismissNotification, useNotifications } from "./queries";
+import { STATE_COLORS, errorRate, ms } from "../agents/health";
+import { useAgents } from "../agents/queries";
+import { useDismissNotification, useNotifications } from "./queries";
 import tables from "../components/tables.module.css";
-
-const STATE_COLORS: Record<Agent["state"], string> = {
-  healthy: "teal",
-  degraded: "yellow",
-  down: "red",
-  disabled: "gray",
-};
-
-function ms(value: number | null): string {
-  return value === null ? "—" : `${Math.round(value)} ms`;
-}
 
 export function AgentHealth() {
   const agents = useAgents();
   return (
     <section aria-labelledby="agents-heading">
-      <Title order={2} size="h3" id="agents-heading" mb="sm">
-        Agents
-      </Title>
+      <Group justify="space-between" mb="sm">
+        <Title order={2} size="h3" id="agents-heading">
+          Agents
+        </Title>
+        <Anchor component={Link} to="/agents" size="sm">
+          Agent health and crash reports
+        </Anchor>
+      </Group>
       {agents.isPending ? (
         <LoadingState label="Loading agents…" />
       ) : agents.isError ? (
@@ -61,15 +57,13 @@ export function AgentHealth() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td className={tables.compact}>
                       <Badge color={STATE_COLORS[agent.state]} variant="light">
                         {agent.state}
                       </Badge>
                     </Table.Td>
                     <Table.Td>{agent.standby ?? "—"}</Table.Td>
-                    <Table.Td>
-                      {agent.error_rate_5m === null ? "—" : formatPercent(agent.error_rate_5m)}
-                    </Table.Td>
+                    <Table.Td>{errorRate(agent.error_rate_5m)}</Table.Td>
                     <Table.Td>{ms(agent.p95_ms_5m)}</Table.Td>
                     <Table.Td>{agent.runs_1h}</Table.Td>
                   </Table.Tr>

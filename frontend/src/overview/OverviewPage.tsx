@@ -6,6 +6,7 @@ import type { WhatsAppNumber } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
 import { AgentHealth, NotificationList } from "./AgentsAndNotifications";
+import { TrafficTrend } from "./TrafficTrend";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "../components/states";
 import { formatCount, formatPercent, formatPhone, formatRelative } from "../lib/format";
 import { HealthBadges } from "../numbers/HealthBadges";
@@ -151,6 +152,7 @@ export function OverviewPage() {
             hint={sent ? formatPercent(failed / sent) : undefined}
           />
         </SimpleGrid>
+        <TrafficTrend numbers={list} />
         <section aria-labelledby="numbers-heading">
           <Group justify="space-between" mb="sm">
             <Title order={2} size="h3" id="numbers-heading">

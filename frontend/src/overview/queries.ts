@@ -1,20 +1,10 @@
-/** Agent health and the team's notifications, shown on the overview. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+/** The team's notifications and the traffic trend, shown on the overview. */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type NotificationPage } from "../api/client";
 import { useFallbackPolling } from "../realtime/connection";
 
-export const AGENTS_KEY = ["agents"] as const;
 export const NOTIFICATIONS_KEY = ["notifications"] as const;
-
-export function useAgents() {
-  const poll = useFallbackPolling();
-  return useQuery({
-    queryKey: AGENTS_KEY,
-    queryFn: () => unwrap(api.GET("/api/v1/agents")),
-    // Error rates and latencies move without an event: refresh them every minute anyway.
-    refetchInterval: poll || 60_000,
-  });
-}
+export const TRAFFIC_KEY = ["stats", "traffic"] as const;
 
 export function useNotifications() {
   const poll = useFallbackPolling();
@@ -38,5 +28,22 @@ export function useDismissNotification() {
       queryClient.setQueryData<NotificationPage>(NOTIFICATIONS_KEY, (page) =>
         page ? { ...page, items: page.items.filter((n) => n.id !== dismissed.id) } : page,
       ),
+  });
+}
+
+/** Messages and new doctors per day. Every message would change it, so it is not refetched per
+ * live event (a busy hour would ask for the aggregate many times a second): once a minute. */
+export function useTraffic(days: number, numberId: number | null) {
+  return useQuery({
+    queryKey: [...TRAFFIC_KEY, days, numberId],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/stats/traffic", {
+          params: { query: { days, number_id: numberId ?? undefined } },
+        }),
+      ),
+    refetchInterval: 60_000,
+    // Switching the period or the number keeps the last chart on screen until the new one comes.
+    placeholderData: keepPreviousData,
   });
 }

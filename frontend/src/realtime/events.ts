@@ -4,6 +4,7 @@
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
 import type {
   Conversation,
+  CrashReport,
   Draft,
   DraftPage,
   Message,
@@ -12,6 +13,7 @@ import type {
   NotificationPage,
   User,
   WhatsAppNumber,
+  WorkspaceSettings,
 } from "../api/client";
 import { ME_KEY } from "../auth/session";
 import {
@@ -24,8 +26,10 @@ import {
   type Typing,
 } from "../inbox/queries";
 import { NUMBERS_KEY } from "../numbers/queries";
-import { AGENTS_KEY, NOTIFICATIONS_KEY } from "../overview/queries";
+import { AGENTS_KEY, addCrashReport } from "../agents/queries";
+import { NOTIFICATIONS_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
+import { storeSettings } from "../settings/queries";
 import type { RealtimeEvent } from "./socket";
 
 type Data = Record<string, unknown>;
@@ -141,6 +145,14 @@ function draftChanged(queryClient: QueryClient, data: Data): void {
   });
 }
 
+function crashReportCreated(queryClient: QueryClient, data: Data): void {
+  if (typeof data.id === "number" && typeof data.stack_trace === "string") {
+    addCrashReport(queryClient, data as CrashReport & Data);
+  }
+  // Every option of a critical agent failed: its health has changed too.
+  invalidateSoon(queryClient, AGENTS_KEY);
+}
+
 function notificationCreated(queryClient: QueryClient, data: Data): void {
   if (typeof data.id !== "number" || typeof data.title !== "string") return;
   const notification = data as Notification & Data;
@@ -163,6 +175,12 @@ const HANDLERS: Record<string, (queryClient: QueryClient, data: Data) => void> =
   "notification.created": notificationCreated,
   // The event carries the setting, not the health: ask for the health again.
   "agent.updated": (queryClient) => invalidateSoon(queryClient, AGENTS_KEY),
+  "crash_report.created": crashReportCreated,
+  "settings.updated": (queryClient, data) => {
+    if (typeof data.business_name === "string") {
+      storeSettings(queryClient, data as WorkspaceSettings & Data);
+    }
+  },
 };
 
 export function applyEvent(queryClient: QueryClient, event: RealtimeEvent): void {

@@ -17,6 +17,7 @@ import { usePendingCount } from "../approvals/queries";
 import { ROLE_LABELS } from "../auth/permissions";
 import { useCurrentUser, useLogout } from "../auth/session";
 import { LoadingState } from "../components/states";
+import { BusinessName } from "../settings/BusinessName";
 import { ConnectionIndicator } from "./ConnectionIndicator";
 import { sectionsFor, type Section } from "./navigation";
 import classes from "./AppLayout.module.css";
@@ -81,9 +82,7 @@ export function AppLayout() {
               size="sm"
               aria-label={opened ? "Close navigation" : "Open navigation"}
             />
-            <Text fw={700} size="lg" c="teal.8">
-              SurgiAI
-            </Text>
+            <BusinessName />
           </Group>
           <Group gap="md" wrap="nowrap">
             <ConnectionIndicator />
@@ -107,6 +106,9 @@ export function AppLayout() {
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{user.email}</Menu.Label>
+                <Menu.Item component={Link} to="/settings#account">
+                  My account
+                </Menu.Item>
                 <Menu.Item
                   onClick={() =>
                     logout.mutate(undefined, {

@@ -1,0 +1,181 @@
+"""Agents' follow-ups: a `Schedule` action is stored, then carried out once when it comes due.
+
+The Master Agent stores it with the burst it answered; a delayed task runs it at `due_at` (the
+sweeper re-drives any whose task was lost). Running it re-checks everything that may have
+changed meanwhile: the doctor wrote again (cancelled when the action asked for that), a person
+took the conversation over or the doctor opted out (the send path refuses, and the refusal is
+the recorded outcome). The state change and the queued message share one transaction, so a
+follow-up is sent once whatever crashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from surgiai.agents.base import Reply, Schedule, SendTemplate
+from surgiai.agents.models import ScheduledAction, ScheduledState
+from surgiai.conversations.models import Conversation, Direction, Draft, Message
+from surgiai.errors import SurgiAIError
+from surgiai.kit.time import utcnow
+from surgiai.worker.queue import enqueue
+from surgiai.worker.registry import sweeper, task
+
+log = structlog.get_logger(__name__)
+
+RUN_TASK = "agents.run_scheduled"
+# A follow-up whose task was lost is picked up by the sweeper this long after it was due.
+LOST_AFTER = timedelta(minutes=2)
+
+
+def encode(action: Reply | SendTemplate) -> dict[str, object]:
+    if isinstance(action, Reply):
+        return {
+            "kind": "reply",
+            "type": action.type,
+            "payload": dict(action.payload),
+            "needs_approval_because": action.needs_approval_because,
+        }
+    return {
+        "kind": "template",
+        "name": action.name,
+        "language": action.language,
+        "components": [dict(component) for component in action.components],
+        "category": action.category,
+    }
+
+
+def decode(data: Mapping[str, Any]) -> Reply | SendTemplate:
+    if data["kind"] == "reply":
+        return Reply(
+            type=str(data["type"]),
+            payload=dict(data["payload"]),
+            needs_approval_because=data.get("needs_approval_because"),
+        )
+    return SendTemplate(
+        name=str(data["name"]),
+        language=str(data["language"]),
+        components=tuple(dict(component) for component in data.get("components") or ()),
+        category=data.get("category"),
+    )
+
+
+class ScheduledActionService:
+    def schedule(
+        self,
+        session: Session,
+        conversation: Conversation,
+        newest: Message,
+        agent: str,
+        action: Schedule,
+    ) -> ScheduledAction:
+        scheduled = ScheduledAction(
+            conversation_id=conversation.id,
+            agent=agent,
+            action=encode(action.action),
+            reason=action.reason[:300],
+            due_at=utcnow() + action.after,
+            after_message_id=newest.id,
+            unless_doctor_replies=action.unless_doctor_replies,
+        )
+        session.add(scheduled)
+        session.flush()
+        enqueue(session, RUN_TASK, scheduled.id, delay=action.after.total_seconds())
+        log.info(
+            "agents.scheduled",
+            agent=agent,
+            scheduled_id=scheduled.id,
+            due_at=scheduled.due_at.isoformat(),
+        )
+        return scheduled
+
+    def run(self, session: Session, scheduled_id: int) -> ScheduledState | None:
+        """Carry out one follow-up if it is due and still waiting; returns its new state."""
+        from surgiai.agents.master import apply_action
+
+        scheduled = session.get(ScheduledAction, scheduled_id, with_for_update=True)
+        now = utcnow()
+        if scheduled is None or scheduled.state is not ScheduledState.waiting:
+            return None
+        if scheduled.due_at > now:
+            # Early (a clock or a re-drive): come back when it is due.
+            enqueue(session, RUN_TASK, scheduled.id, delay=(scheduled.due_at - now).total_seconds())
+            return None
+        conversation = session.get(Conversation, scheduled.conversation_id)
+        assert conversation is not None  # the row cascades with its conversation
+        if scheduled.unless_doctor_replies and self._doctor_replied(session, scheduled):
+            return self._settle(scheduled, ScheduledState.cancelled, "The doctor wrote first.")
+        try:
+            with session.begin_nested():
+                result = apply_action(
+                    session, conversation, None, scheduled.agent, decode(scheduled.action)
+                )
+        except SurgiAIError as error:
+            # Opted out of marketing, the window closed for a free-form reply …
+            return self._settle(scheduled, ScheduledState.cancelled, error.detail)
+        if result is None:
+            return self._settle(
+                scheduled, ScheduledState.cancelled, "A person has taken this doctor over."
+            )
+        if isinstance(result, Draft):
+            return self._settle(scheduled, ScheduledState.sent, "Held for an admin's approval.")
+        scheduled.message_id = result.id
+        return self._settle(scheduled, ScheduledState.sent, None)
+
+    def _doctor_replied(self, session: Session, scheduled: ScheduledAction) -> bool:
+        newer = exists().where(
+            Message.conversation_id == scheduled.conversation_id,
+            Message.direction == Direction.inbound,
+            Message.id > (scheduled.after_message_id or 0),
+        )
+        return bool(session.scalar(select(newer)))
+
+    def _settle(
+        self, scheduled: ScheduledAction, state: ScheduledState, outcome: str | None
+    ) -> ScheduledState:
+        scheduled.state = state
+        scheduled.settled_at = utcnow()
+        scheduled.outcome = outcome[:300] if outcome else None
+        log.info(
+            "agents.scheduled.settled",
+            scheduled_id=scheduled.id,
+            agent=scheduled.agent,
+            state=state.value,
+            outcome=outcome,
+        )
+        return state
+
+    def overdue(self, session: Session, due_before: Any, limit: int) -> list[int]:
+        return list(
+            session.scalars(
+                select(ScheduledAction.id)
+                .where(
+                    ScheduledAction.state == ScheduledState.waiting,
+                    ScheduledAction.due_at < due_before,
+                )
+                .order_by(ScheduledAction.due_at)
+                .limit(limit)
+            )
+        )
+
+
+scheduled_action_service = ScheduledActionService()
+
+
+@task(RUN_TASK)
+def run_scheduled_action(session: Session, scheduled_id: int) -> None:
+    scheduled_action_service.run(session, scheduled_id)
+
+
+@sweeper("agents.scheduled")
+def redrive_scheduled(session: Session) -> int:
+    """Follow-ups whose task was lost (a restart of the embedded queue, a dead worker)."""
+    ids = scheduled_action_service.overdue(session, utcnow() - LOST_AFTER, limit=500)
+    for scheduled_id in ids:
+        enqueue(session, RUN_TASK, scheduled_id)
+    return len(ids)

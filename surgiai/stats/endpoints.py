@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from surgiai.auth.dependencies import CurrentUser
+from surgiai.dependencies import DbSession
+from surgiai.stats.schemas import TrafficStats
+from surgiai.stats.service import stats_service
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+
+
+@router.get("/traffic", response_model=TrafficStats)
+def traffic(
+    _: CurrentUser,
+    session: DbSession,
+    days: Annotated[int, Query(ge=1, le=90, description="How many days, today included")] = 14,
+    number_id: Annotated[int | None, Query(description="Only this number's traffic")] = None,
+) -> TrafficStats:
+    return stats_service.traffic(session, days=days, number_id=number_id)

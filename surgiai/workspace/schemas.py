@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+BURST_SECONDS_MAX = 60.0
+# WhatsApp's language codes: `en`, `en_US`, `pt_BR`, `es_419`.
+LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$"
+
+
+def _clean_business_name(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    if any(unicodedata.category(character).startswith("C") for character in value):
+        raise ValueError("must be plain text (no control characters)")
+    return value
+
+
+BusinessName = Annotated[str, Field(max_length=100), AfterValidator(_clean_business_name)]
+
+
+class WorkspaceSettingsRead(BaseModel):
+    business_name: str
+    ai_replies_enabled: bool
+    burst_seconds: float
+    whatsapp_alerts_enabled: bool
+    alert_template: str | None
+    alert_template_language: str
+    # False when the server's SURGIAI_AGENTS_ENABLED switches every agent off, whatever
+    # `ai_replies_enabled` says (only the server's operator can change that).
+    agents_enabled_on_server: bool
+    # None until an admin first saves: the server's environment provides every value.
+    updated_at: datetime | None
+    updated_by_user_id: int | None
+    updated_by_name: str | None
+
+
+class WorkspaceSettingsUpdate(BaseModel):
+    """Only the fields sent change; a null or empty `alert_template` stops templated alerts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    business_name: BusinessName | None = None
+    ai_replies_enabled: bool | None = None
+    burst_seconds: Annotated[float | None, Field(ge=0, le=BURST_SECONDS_MAX)] = None
+    whatsapp_alerts_enabled: bool | None = None
+    alert_template: Annotated[str | None, Field(max_length=512)] = None
+    alert_template_language: Annotated[str | None, Field(pattern=LANGUAGE_CODE)] = None
+
+    @field_validator(
+        "business_name",
+        "ai_replies_enabled",
+        "burst_seconds",
+        "whatsapp_alerts_enabled",
+        "alert_template_language",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must have a value (leave the field out to keep it)")
+        return value
+
+    @field_validator("alert_template")
+    @classmethod
+    def _strip_template(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
