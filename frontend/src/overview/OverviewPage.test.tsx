@@ -1,9 +1,13 @@
 import { screen } from "@testing-library/react";
-import { aNumber, aUser } from "../test/fixtures";
+import { aNumber, aUser, fakeFetch } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { OverviewPage } from "./OverviewPage";
 
 describe("OverviewPage", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
   it("sums up the numbers and says why one is paused", () => {
     const numbers = [
       aNumber(
@@ -39,5 +43,28 @@ describe("OverviewPage", () => {
     renderWithProviders(<OverviewPage />, { user: aUser({ role: "viewer" }), numbers: [] });
     expect(screen.getByText(/An owner or admin has to connect/)).toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Add a number" })).not.toBeInTheDocument();
+  });
+
+  it("shows the team how many AI drafts wait for approval, with a way there", async () => {
+    const drafts = { items: [{ id: 1 }, { id: 2 }, { id: 3 }], next_cursor: null };
+    vi.stubGlobal(
+      "fetch",
+      fakeFetch({ "GET /api/v1/drafts": { status: 200, body: drafts } }).fetch,
+    );
+    renderWithProviders(<OverviewPage />, {
+      user: aUser({ role: "agent" }),
+      numbers: [aNumber({ id: 1, label: "Sales" })],
+    });
+    const card = await screen.findByRole("link", { name: /Waiting for approval\s*3\b/ });
+    expect(card).toHaveAttribute("href", "/approvals");
+    expect(card).toHaveTextContent("Review them in Approvals");
+  });
+
+  it("shows a viewer no approvals they could not decide", () => {
+    renderWithProviders(<OverviewPage />, {
+      user: aUser({ role: "viewer" }),
+      numbers: [aNumber({ id: 1, label: "Sales" })],
+    });
+    expect(screen.queryByText("Waiting for approval")).not.toBeInTheDocument();
   });
 });

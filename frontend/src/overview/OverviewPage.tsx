@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import type { WhatsAppNumber } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
+import { usePendingCount } from "../approvals/queries";
 import { AgentHealth, NotificationList } from "./AgentsAndNotifications";
 import { TrafficTrend } from "./TrafficTrend";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "../components/states";
@@ -14,9 +15,19 @@ import { throughputLabel, tierLabel, verdict } from "../numbers/health";
 import { useNumbers } from "../numbers/queries";
 import classes from "./OverviewPage.module.css";
 
-function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  return (
-    <Paper withBorder radius="md" p="md">
+function Stat({
+  label,
+  value,
+  hint,
+  to,
+}: {
+  label: string;
+  value: string;
+  hint?: string;
+  to?: string;
+}) {
+  const content = (
+    <>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
       </Text>
@@ -28,6 +39,15 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
           {hint}
         </Text>
       )}
+    </>
+  );
+  return to ? (
+    <Paper withBorder radius="md" p="md" component={Link} to={to} className={classes.statLink}>
+      {content}
+    </Paper>
+  ) : (
+    <Paper withBorder radius="md" p="md">
+      {content}
     </Paper>
   );
 }
@@ -101,6 +121,7 @@ export function NumberCard({ number }: { number: WhatsAppNumber }) {
 export function OverviewPage() {
   const user = useCurrentUser();
   const numbers = useNumbers();
+  const pendingApprovals = usePendingCount();
   const manager = can(user, "manage_numbers");
 
   let body: ReactNode;
@@ -138,7 +159,7 @@ export function OverviewPage() {
     const failed = list.reduce((sum, n) => sum + n.health.failed_last_hour, 0);
     body = (
       <Stack gap="lg">
-        <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">
+        <SimpleGrid cols={{ base: 2, md: 5 }} spacing="md">
           <Stat label="Numbers sending" value={`${sending} of ${list.length}`} />
           <Stat
             label="Paused"
@@ -151,6 +172,14 @@ export function OverviewPage() {
             value={formatCount(failed)}
             hint={sent ? formatPercent(failed / sent) : undefined}
           />
+          {can(user, "converse") && (
+            <Stat
+              label="Waiting for approval"
+              value={pendingApprovals === null ? "…" : formatCount(pendingApprovals)}
+              hint={pendingApprovals ? "Review them in Approvals" : "No AI drafts waiting"}
+              to="/approvals"
+            />
+          )}
         </SimpleGrid>
         <TrafficTrend numbers={list} />
         <section aria-labelledby="numbers-heading">
