@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # settings (`surgiai.workspace`) start; once an admin saves the Settings page, the values
     # saved there apply instead.
     business_name: Annotated[str, Field(min_length=1, max_length=100)] = "SurgiAI"
+    # The team's time zone (IANA name): reports count calendar days in it.
+    timezone: str = "UTC"
     # False: no AI agent answers anything (doctors' messages wait for the team), whatever the
     # Settings page says.
     agents_enabled: bool = True
@@ -92,6 +94,14 @@ class Settings(BaseSettings):
 
         parse_chaos(value)
         return value or None
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from surgiai.kit.time import zone
+
+        zone(value)
+        return value
 
     @field_validator("log_level")
     @classmethod

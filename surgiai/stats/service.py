@@ -6,13 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from surgiai.kit.time import utcnow
+from surgiai.kit.time import utcnow, zone
 from surgiai.numbers.service import number_service
 from surgiai.stats.repository import MessageCounts, StatsRepository
 from surgiai.stats.schemas import TrafficCounts, TrafficDay, TrafficStats
-
-# No workspace time zone exists yet: days are UTC calendar days, and the answer says so.
-TIMEZONE = "UTC"
 
 
 class StatsService:
@@ -22,16 +19,22 @@ class StatsService:
         *,
         days: int,
         number_id: int | None = None,
+        timezone: str = "UTC",
         now: datetime | None = None,
     ) -> TrafficStats:
-        """The last `days` calendar days up to today, oldest first; days without traffic are
-        zeros, so a chart never skips one."""
+        """The last `days` calendar days in `timezone` (the team's) up to today, oldest first;
+        days without traffic are zeros, so a chart never skips one."""
         if number_id is not None:
             number_service.get(session, number_id)  # 404 for a number that does not exist
-        today = (now or utcnow()).astimezone(UTC).date()
+        local = zone(timezone)
+        today = (now or utcnow()).astimezone(local).date()
         dates = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
-        midnights = [datetime.combine(day, time(), UTC) for day in dates]
-        bounds = [(midnight, midnight + timedelta(days=1)) for midnight in midnights]
+
+        def midnight(day: date) -> datetime:
+            # Local midnight in UTC; a day across a DST change is 23 or 25 hours long.
+            return datetime.combine(day, time(), local).astimezone(UTC)
+
+        bounds = [(midnight(day), midnight(day + timedelta(days=1))) for day in dates]
         repository = StatsRepository(session)
         messages = repository.message_counts(bounds, number_id)
         doctors = repository.new_doctor_counts(bounds, number_id)
@@ -40,7 +43,7 @@ class StatsService:
             for index, day in enumerate(dates)
         ]
         return TrafficStats(
-            timezone=TIMEZONE,
+            timezone=timezone,
             number_id=number_id,
             days=series,
             today=series[-1],

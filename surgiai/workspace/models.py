@@ -31,6 +31,8 @@ class WorkspaceSettings(Base):
     # The approved template carrying alerts outside a user's 24 h window (one body parameter).
     alert_template: Mapped[str | None] = mapped_column(String(512), default=None)
     alert_template_language: Mapped[str] = mapped_column(String(32), server_default="en")
+    # The team's time zone (IANA name): reports count calendar days in it.
+    timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
     )

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from surgiai.kit.time import zone
+
 BURST_SECONDS_MAX = 60.0
 # WhatsApp's language codes: `en`, `en_US`, `pt_BR`, `es_419`.
 LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$"
@@ -23,6 +25,14 @@ def _clean_business_name(value: str) -> str:
 BusinessName = Annotated[str, Field(max_length=100), AfterValidator(_clean_business_name)]
 
 
+def _known_timezone(value: str) -> str:
+    zone(value)
+    return value
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+
 class WorkspaceSettingsRead(BaseModel):
     business_name: str
     ai_replies_enabled: bool
@@ -30,6 +40,7 @@ class WorkspaceSettingsRead(BaseModel):
     whatsapp_alerts_enabled: bool
     alert_template: str | None
     alert_template_language: str
+    timezone: str
     # False when the server's SURGIAI_AGENTS_ENABLED switches every agent off, whatever
     # `ai_replies_enabled` says (only the server's operator can change that).
     agents_enabled_on_server: bool
@@ -50,6 +61,7 @@ class WorkspaceSettingsUpdate(BaseModel):
     whatsapp_alerts_enabled: bool | None = None
     alert_template: Annotated[str | None, Field(max_length=512)] = None
     alert_template_language: Annotated[str | None, Field(pattern=LANGUAGE_CODE)] = None
+    timezone: TimeZoneName | None = None
 
     @field_validator(
         "business_name",
@@ -57,6 +69,7 @@ class WorkspaceSettingsUpdate(BaseModel):
         "burst_seconds",
         "whatsapp_alerts_enabled",
         "alert_template_language",
+        "timezone",
     )
     @classmethod
     def _not_null(cls, value: object) -> object:

@@ -55,6 +55,7 @@ class WorkspaceValues:
     whatsapp_alerts_enabled: bool
     alert_template: str | None
     alert_template_language: str
+    timezone: str
     # None while the environment provides the values (nobody has saved yet).
     updated_at: datetime | None = None
     updated_by_user_id: int | None = None
@@ -68,6 +69,7 @@ class WorkspaceValues:
             whatsapp_alerts_enabled=True,
             alert_template=settings.alert_template,
             alert_template_language=settings.alert_template_language,
+            timezone=settings.timezone,
         )
 
     @classmethod
@@ -79,6 +81,7 @@ class WorkspaceValues:
             whatsapp_alerts_enabled=row.whatsapp_alerts_enabled,
             alert_template=row.alert_template,
             alert_template_language=row.alert_template_language,
+            timezone=row.timezone,
             updated_at=row.updated_at,
             updated_by_user_id=row.updated_by_user_id,
         )

@@ -56,6 +56,7 @@ class TestInvalidSettings:
             ("SURGIAI_PORT", "eighty", "SURGIAI_PORT"),
             ("SURGIAI_DATABASE_URL", "mysql://x", "SURGIAI_DATABASE_URL"),
             ("SURGIAI_ADMIN_PASSWORD", "short", "at least 8 characters"),
+            ("SURGIAI_TIMEZONE", "India/Delhi", "unknown time zone 'India/Delhi'"),
         ],
     )
     def test_refuses_to_start_with_a_one_line_reason(

@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "agent_burst_seconds": 5.0,
     "alert_template": "ops_alert",
     "alert_template_language": "en_US",
+    "timezone": "Asia/Kolkata",
 }
 
 

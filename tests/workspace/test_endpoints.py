@@ -37,6 +37,7 @@ class TestFreshInstall:
             "whatsapp_alerts_enabled": True,
             "alert_template": "ops_alert",
             "alert_template_language": "en_US",
+            "timezone": "Asia/Kolkata",
             # tests/conftest.py switches the agents off for the whole server.
             "agents_enabled_on_server": False,
             "updated_at": None,
@@ -94,6 +95,21 @@ class TestWhoMay:
         assert drain(runtime.queue) == 0
 
 
+class TestTimeZone:
+    def test_reports_count_days_in_the_time_zone_the_team_chose(
+        self, client: TestClient, owner: dict[str, str]
+    ) -> None:
+        assert client.get("/api/v1/stats/traffic", headers=owner).json()["timezone"] == (
+            "Asia/Kolkata"
+        )
+        changed = patch(client, owner, timezone="Europe/Berlin")
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["timezone"] == "Europe/Berlin"
+        assert client.get("/api/v1/stats/traffic", headers=owner).json()["timezone"] == (
+            "Europe/Berlin"
+        )
+
+
 class TestValidation:
     @pytest.mark.parametrize(
         ("body", "detail"),
@@ -108,6 +124,11 @@ class TestValidation:
             ({"ai_replies_enabled": "perhaps"}, "ai_replies_enabled: Input should be a valid"),
             ({"alert_template_language": "English"}, "alert_template_language: String should"),
             ({"burst": 2}, "burst: Extra inputs are not permitted"),
+            (
+                {"timezone": "India/Delhi"},
+                "timezone: Value error, unknown time zone 'India/Delhi' (use an IANA name",
+            ),
+            ({"timezone": None}, "timezone: Value error, must have a value"),
         ],
     )
     def test_malformed_values_are_refused_with_the_reason(

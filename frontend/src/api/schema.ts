@@ -1942,6 +1942,8 @@ export interface components {
             alert_template: string | null;
             /** Alert Template Language */
             alert_template_language: string;
+            /** Timezone */
+            timezone: string;
             /** Agents Enabled On Server */
             agents_enabled_on_server: boolean;
             /** Updated At */
@@ -1968,6 +1970,8 @@ export interface components {
             alert_template?: string | null;
             /** Alert Template Language */
             alert_template_language?: string | null;
+            /** Timezone */
+            timezone?: string | null;
         };
     };
     responses: never;

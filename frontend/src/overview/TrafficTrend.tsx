@@ -197,7 +197,7 @@ export function TrafficTrend({ numbers }: { numbers: WhatsAppNumber[] }) {
             Traffic and leads
           </Title>
           <Text size="xs" c="dimmed">
-            Per calendar day in UTC
+            Per calendar day{traffic.data ? ` in ${traffic.data.timezone}` : ""}
           </Text>
         </div>
         <Group gap="sm" align="flex-end">

@@ -7,7 +7,7 @@ import { aUser, fakeFetch } from "../test/fixtures";
 import { fill, renderWithProviders } from "../test/render";
 import { phoneError } from "./AccountForms";
 import { SettingsPage } from "./SettingsPage";
-import { fitsAlert, templateOptions } from "./WorkspaceForm";
+import { changesBetween, fitsAlert, templateOptions } from "./WorkspaceForm";
 
 function someSettings(overrides: Partial<WorkspaceSettings> = {}): WorkspaceSettings {
   return {
@@ -17,6 +17,7 @@ function someSettings(overrides: Partial<WorkspaceSettings> = {}): WorkspaceSett
     whatsapp_alerts_enabled: true,
     alert_template: null,
     alert_template_language: "en",
+    timezone: "Asia/Kolkata",
     agents_enabled_on_server: true,
     updated_at: null,
     updated_by_user_id: null,
@@ -207,6 +208,7 @@ describe("alert templates", () => {
         whatsapp_alerts_enabled: true,
         alert_template: "legacy_alert",
         alert_template_language: "en_US",
+        timezone: "UTC",
       },
     );
 
@@ -218,5 +220,32 @@ describe("alert templates", () => {
       ["two_params (en) · needs exactly one body parameter", true],
     ]);
     expect(fitsAlert(aTemplate({ parameter_format: "NAMED" }))).toBe(false);
+  });
+});
+
+describe("time zone", () => {
+  it("sends the time zone only when it changed", () => {
+    const saved = someSettings();
+    const values = {
+      business_name: saved.business_name,
+      ai_replies_enabled: saved.ai_replies_enabled,
+      burst_seconds: saved.burst_seconds,
+      whatsapp_alerts_enabled: saved.whatsapp_alerts_enabled,
+      alert_template: saved.alert_template,
+      alert_template_language: saved.alert_template_language,
+      timezone: saved.timezone,
+    };
+    expect(changesBetween(values, saved)).toEqual({});
+    expect(changesBetween({ ...values, timezone: "Europe/Berlin" }, saved)).toEqual({
+      timezone: "Europe/Berlin",
+    });
+  });
+
+  it("shows the team's time zone on the settings page", async () => {
+    serve({});
+    renderWithProviders(<SettingsPage />, { user: aUser({ role: "owner" }) });
+
+    const form = await workspaceForm();
+    expect(within(form).getByLabelText(/^Time zone/)).toHaveValue("Asia/Kolkata");
   });
 });

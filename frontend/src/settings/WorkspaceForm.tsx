@@ -33,6 +33,7 @@ type Values = {
   whatsapp_alerts_enabled: boolean;
   alert_template: string | null;
   alert_template_language: string;
+  timezone: string;
 };
 type Errors = Partial<Record<keyof Values, string>>;
 
@@ -44,7 +45,15 @@ function valuesOf(settings: WorkspaceSettings): Values {
     whatsapp_alerts_enabled: settings.whatsapp_alerts_enabled,
     alert_template: settings.alert_template,
     alert_template_language: settings.alert_template_language,
+    timezone: settings.timezone,
   };
+}
+
+/** Every IANA zone the browser knows, with the saved one even if it does not. */
+function timeZoneOptions(saved: string): string[] {
+  const zones = new Set(["UTC", ...Intl.supportedValuesOf("timeZone")]);
+  zones.add(saved);
+  return [...zones];
 }
 
 function validate(values: Values): Errors {
@@ -80,6 +89,7 @@ export function changesBetween(values: Values, saved: WorkspaceSettings): Worksp
   if (values.alert_template && values.alert_template_language !== saved.alert_template_language) {
     changes.alert_template_language = values.alert_template_language;
   }
+  if (values.timezone !== saved.timezone) changes.timezone = values.timezone;
   return changes;
 }
 
@@ -221,6 +231,20 @@ export function WorkspaceForm({
           value={values.business_name}
           onChange={(event) => set("business_name", event.currentTarget.value)}
           error={errors.business_name}
+        />
+
+        <Select
+          label="Time zone"
+          description="Reports count calendar days in this time zone (the overview's trend)."
+          data={timeZoneOptions(settings.timezone)}
+          searchable
+          allowDeselect={false}
+          readOnly={!editable}
+          variant={editable ? "default" : "filled"}
+          value={values.timezone}
+          onChange={(value) => value && set("timezone", value)}
+          nothingFoundMessage="No such time zone"
+          maw={480}
         />
 
         <Stack gap="xs">
