@@ -35,7 +35,8 @@ DISABLED_CACHE_SECONDS = 1.0
 
 
 class AgentService:
-    _disabled_cache: tuple[float, frozenset[str]] | None = None
+    # (the database it was read from, when, the names).
+    _disabled_cache: tuple[object, float, frozenset[str]] | None = None
 
     # --- Admins' switches ---------------------------------------------------------------------
 
@@ -49,11 +50,12 @@ class AgentService:
         """`disabled`, read at most once a second: the Master Agent asks for every message.
         A switch in this process is seen at once; one in another process within a second."""
         now = time.monotonic()
+        bind = session.get_bind()
         cached = self._disabled_cache
-        if cached is not None and now - cached[0] < DISABLED_CACHE_SECONDS:
-            return cached[1]
+        if cached is not None and cached[0] is bind and now - cached[1] < DISABLED_CACHE_SECONDS:
+            return cached[2]
         names = frozenset(self.disabled(session))
-        self._disabled_cache = (now, names)
+        self._disabled_cache = (bind, now, names)
         return names
 
     def disable(self, session: Session, name: str, user: User, reason: str | None) -> AgentSetting:
