@@ -83,7 +83,9 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         if runtime.settings.is_sqlite
         else runtime.engine
     )
-    ingest = IngestWriter(inbox_engine, runtime.queue)
+    ingest = IngestWriter(
+        inbox_engine, runtime.queue, status_batch_seconds=runtime.settings.status_batch_seconds
+    )
     app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
 
     simulator_app = build_simulator() if demo else None

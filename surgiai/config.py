@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # through this approved template (body with one parameter: the alert text), if set.
     alert_template: str | None = None
     alert_template_language: str = "en"
+    # Delivery receipts (sent, delivered, read: three webhooks for every message sent) wait up
+    # to this long, or for the next doctor's message, to be applied together, so that doctors'
+    # messages never queue behind them. 0: apply each at once.
+    status_batch_seconds: Annotated[float, Field(ge=0, le=10)] = 0.5
     # Fault injection for tests and benchmarks (agents/chaos.py); never set in production.
     chaos: str | None = None
 

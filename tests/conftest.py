@@ -116,6 +116,9 @@ def make_settings(tmp_path: Path, database_url: str, **extra: object) -> Setting
         # Tests of the inbox and the send path count exact messages: the AI stays out of them.
         # tests/agents turns it on.
         "agents_enabled": False,
+        # Receipts are applied at once, so a test can drain the queue and look;
+        # tests/external_events/test_status_batching.py covers the batching.
+        "status_batch_seconds": 0,
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

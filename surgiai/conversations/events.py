@@ -61,6 +61,21 @@ def message_changed(message: Message, *, created: bool = False) -> None:
     publish_after_commit(session, (event_type, message.id), build)
 
 
+def message_changed_by_id(session: Session, message_id: int) -> None:
+    """`message_changed` for a message changed in SQL rather than through its object: it is
+    loaded only if the event is built, as it is then."""
+    from surgiai.conversations.views import message_read
+
+    def build() -> Event:
+        message = session.get(Message, message_id, populate_existing=True)
+        if message is None:
+            raise LookupError(f"message {message_id} vanished before its event was built")
+        names = user_names(session, {message.sender_user_id})
+        return Event("message.updated", message_read(message, names).model_dump(mode="json"))
+
+    publish_after_commit(session, ("message.updated", message_id), build)
+
+
 def conversation_changed(conversation: Conversation, latest: Message | None = None) -> None:
     """`latest`: a message the caller has at hand that may be the conversation's last one,
     which saves looking it up."""

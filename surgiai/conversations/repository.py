@@ -22,7 +22,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from surgiai.conversations.models import (
     Conversation,
@@ -123,6 +123,22 @@ class MessageRepository:
 
     def get_by_wamid(self, wamid: str) -> Message | None:
         return self.session.scalar(_MESSAGE_BY_WAMID, {"wamid": wamid})
+
+    def status_by_wamid(self, wamid: str) -> tuple[int, MessageState] | None:
+        row = self.session.execute(_STATUS_BY_WAMID, {"wamid": wamid}).first()
+        return None if row is None else (row.id, row.status)
+
+    def advance_status(
+        self, message_id: int, seen: MessageState, status: MessageState, at: datetime
+    ) -> bool:
+        """Set `status` (and its `<status>_at`) if the message still has the status `seen`."""
+        values: dict[str, object] = {"status": status, "timestamp": at}
+        if f"{status.value}_at" in MESSAGE_TABLE.c:
+            values[f"{status.value}_at"] = at
+        result = self.session.execute(
+            update(Message).where(Message.id == message_id, Message.status == seen).values(values)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def add(self, message: Message) -> Message:
         self.session.add(message)
@@ -508,11 +524,22 @@ class DraftRepository:
 
 
 # Built once, like the statements above: looked up for every inbound message or status.
-_CONVERSATION_OF = select(Conversation).where(
-    Conversation.doctor_id == bindparam("doctor_id"),
-    Conversation.number_id == bindparam("number_id"),
+# Lazy, not joined: whoever looks these up on the webhook path holds the doctor, the number and
+# the conversation already, and a lazy many-to-one finds them in the session without SQL.
+_CONVERSATION_OF = (
+    select(Conversation)
+    .where(
+        Conversation.doctor_id == bindparam("doctor_id"),
+        Conversation.number_id == bindparam("number_id"),
+    )
+    .options(lazyload(Conversation.doctor), lazyload(Conversation.number))
 )
-_MESSAGE_BY_WAMID = select(Message).where(Message.wamid == bindparam("wamid"))
+_MESSAGE_BY_WAMID = (
+    select(Message)
+    .where(Message.wamid == bindparam("wamid"))
+    .options(lazyload(Message.conversation))
+)
+_STATUS_BY_WAMID = select(Message.id, Message.status).where(Message.wamid == bindparam("wamid"))
 _DOCTOR_IN_HUMAN_MODE = select(
     exists().where(
         Conversation.doctor_id == bindparam("doctor_id"),

@@ -49,6 +49,9 @@ from surgiai.numbers.service import number_service
 from surgiai.templates.service import template_service
 from surgiai.worker.queue import enqueue
 
+# Attempts to apply one status while other workers keep changing the same message.
+STATUS_RACE_RETRIES = 5
+
 log = structlog.get_logger(__name__)
 
 SEND_TASK = "conversations.send_message"
@@ -193,7 +196,7 @@ class MessageService:
         conversation.last_message_at = now
         conversation.last_message_id = message.id
         events.message_changed(message, created=True)
-        events.conversation_changed(conversation)
+        events.conversation_changed(conversation, latest=message)
         enqueue(session, SEND_TASK, message.id)
         return message
 
@@ -419,31 +422,45 @@ class MessageService:
             enqueue(session, DOWNLOAD_MEDIA_TASK, message.id)
         return message
 
-    def apply_status(self, session: Session, update: StatusUpdate) -> Message | None:
-        """Move an outbound message forward (never back); failed is terminal."""
+    def apply_status(self, session: Session, update: StatusUpdate) -> int | None:
+        """Move an outbound message forward (never back); failed is terminal. Returns the
+        message's id, or None for a message we do not know."""
         messages = MessageRepository(session)
-        message = messages.get_by_wamid(update.wamid)
-        if message is None:
-            message = self._adopt_by_callback(session, update)
+        # Statuses are three webhooks for every message sent: the common case (sent,
+        # delivered, read) reads two columns and writes one row, without loading the message.
+        for _ in range(STATUS_RACE_RETRIES):
+            seen = messages.status_by_wamid(update.wamid)
+            if seen is None:
+                break
+            message_id, status = seen
+            if not status_advances(status.value, update.status):
+                return message_id
+            if update.status == MessageStatus.failed:
+                return self._fail(session, message_id, update)
+            # Compare-and-set: a concurrent worker that moved it first makes us look again.
+            new_status = MessageState(update.status)
+            if messages.advance_status(message_id, status, new_status, update.timestamp):
+                events.message_changed_by_id(session, message_id)
+                return message_id
+        else:
+            raise RuntimeError(f"status of message {update.wamid!r} kept changing under us")
+        message = self._adopt_by_callback(session, update)
         if message is None:
             log.info("conversations.status.unknown_message", status=update.status)
             return None
-        if not status_advances(message.status.value, update.status):
-            return message
-        message.status = MessageState(update.status)
+        return self.apply_status(session, update)
+
+    def _fail(self, session: Session, message_id: int, update: StatusUpdate) -> int:
+        message = MessageRepository(session).get(message_id)
+        assert message is not None
+        message.status = MessageState.failed
         message.timestamp = update.timestamp
-        column = f"{update.status}_at"
-        if hasattr(message, column):
-            setattr(message, column, update.timestamp)
-        if update.status == MessageStatus.failed:
-            error = update.errors[0] if update.errors else ErrorDetail()
-            self.mark_failed(
-                message, error.code, error.title, plain_reason(error.code, error.details)
-            )
-            message.failed_at = update.timestamp
-            self.react_to_error(message, error.code, error.details)
+        error = update.errors[0] if update.errors else ErrorDetail()
+        self.mark_failed(message, error.code, error.title, plain_reason(error.code, error.details))
+        message.failed_at = update.timestamp
+        self.react_to_error(message, error.code, error.details)
         events.message_changed(message)
-        return message
+        return message_id
 
     def _adopt_by_callback(self, session: Session, update: StatusUpdate) -> Message | None:
         """A status for a message whose send crashed after WhatsApp accepted it: our id rides in

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from surgiai.worker.queue import TaskQueue
 log = structlog.get_logger(__name__)
 
 PROCESS_TASK = "external_events.process"
+SOURCE_CLOUD = "whatsapp_cloud"
 MAX_GROUP = 256
 
 
@@ -39,10 +41,22 @@ class _Delivery:
         self.external_id = hashlib.sha256(self.body).hexdigest()
 
 
+def only_statuses(body: bytes) -> bool:
+    """A Cloud API delivery that carries delivery receipts and nothing else. A key is looked
+    for as JSON writes it (`"statuses":`): inside a doctor's text a quote is escaped (`\\"`),
+    so text can never pass for one."""
+    return b'"statuses":' in body and b'"messages":' not in body
+
+
 class IngestWriter:
-    def __init__(self, engine: Engine, task_queue: TaskQueue) -> None:
+    def __init__(
+        self, engine: Engine, task_queue: TaskQueue, *, status_batch_seconds: float = 0.0
+    ) -> None:
         self._engine = engine
         self._task_queue = task_queue
+        self._status_batch_seconds = status_batch_seconds
+        # When the delayed run already queued for receipts will start (monotonic clock).
+        self._status_run_at = 0.0
         self._inbox: queue.Queue[_Delivery | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -112,7 +126,7 @@ class IngestWriter:
             error = exc
         if error is None:
             try:
-                self._task_queue.send(PROCESS_TASK)
+                self._request_processing(group)
             except Exception:
                 # Stored rows are the source of truth: the sweeper re-drives pending events.
                 log.exception("external_events.enqueue.failed")
@@ -122,6 +136,21 @@ class IngestWriter:
             by_loop.setdefault(delivery.loop, []).append(delivery.done)
         for loop, futures in by_loop.items():
             loop.call_soon_threadsafe(_settle, futures, error)
+
+    def _request_processing(self, group: list[_Delivery]) -> None:
+        """Process now, unless the group holds only receipts: those wait for the next run
+        (a doctor's message triggers one at once), or a delayed one queued for them."""
+        if self._status_batch_seconds <= 0 or not all(
+            delivery.source == SOURCE_CLOUD and only_statuses(delivery.body) for delivery in group
+        ):
+            self._task_queue.send(PROCESS_TASK)
+            return
+        now = time.monotonic()
+        if now < self._status_run_at:
+            # The queued run starts after this commit and claims every pending delivery.
+            return
+        self._status_run_at = now + self._status_batch_seconds
+        self._task_queue.send(PROCESS_TASK, delay=self._status_batch_seconds)
 
 
 def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:

@@ -20,13 +20,12 @@ from surgiai.errors import (
     PayloadTooLarge,
     SurgiAIError,
 )
-from surgiai.external_events.ingest import IngestWriter
+from surgiai.external_events.ingest import SOURCE_CLOUD, IngestWriter
 from surgiai.external_events.secrets import AppSecrets
 
 log = structlog.get_logger(__name__)
 
 PATH = "/webhooks/whatsapp"
-SOURCE_CLOUD = "whatsapp_cloud"
 SIGNATURE_HEADER = b"x-hub-signature-256"
 # Meta's payloads are at most 3 MB (CLOUD_API.md §3.2).
 MAX_BODY_BYTES = 3 * 1024 * 1024

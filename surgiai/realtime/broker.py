@@ -100,6 +100,10 @@ class Subscription:
 
 
 class Broker(Protocol):
+    def may_have_listeners(self) -> bool:
+        """False only when no subscriber anywhere could receive an event now, so publishers
+        can skip building events nobody would see."""
+
     def publish(self, event: Event) -> None:
         """Send `event` to every subscriber, in every process that shares this broker. Callable
         from any thread, with or without an event loop; never raises (failures are logged)."""
@@ -156,6 +160,10 @@ class InProcessBroker:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    def may_have_listeners(self) -> bool:
+        # Every subscriber of embedded mode is in this process.
+        return self._loop is not None and len(self._subscribers) > 0
 
     def publish(self, event: Event) -> None:
         loop = self._loop
@@ -221,6 +229,10 @@ class RedisBroker:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    def may_have_listeners(self) -> bool:
+        # Subscribers may be in any API process.
+        return True
 
     def publish(self, event: Event) -> None:
         try:

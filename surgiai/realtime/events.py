@@ -137,6 +137,10 @@ def _build_pending_events(session: Session) -> None:
     if _active_broker is None:
         _drop(len(pending))
         return
+    if not _active_broker.may_have_listeners():
+        # Nobody is watching: building costs a query or two per event for no one. Whoever
+        # subscribes next refetches what is on screen when it connects.
+        return
     built: list[Event] = []
     for key, registrations in pending.items():
         try:

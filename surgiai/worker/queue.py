@@ -80,7 +80,6 @@ class TaskQueue:
             wrapper.schedule(args=(correlation_id, *args), kwargs=kwargs, delay=delay)
         else:
             wrapper(correlation_id, *args, **kwargs)
-            _doorbell.ring()
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
@@ -96,7 +95,9 @@ class TaskQueue:
             workers=workers,
             periodic=periodic,
             worker_type="thread",
-            initial_delay=0.01,
+            # Polling finds only what other processes queued (work queued here rings the
+            # doorbell), so it need not be eager: every empty poll costs a query and the GIL.
+            initial_delay=0.1,
             max_delay=0.25,
             check_worker_health=True,
         )
@@ -117,6 +118,13 @@ class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
 
 class _SqliteHuey(Huey):  # type: ignore[misc]
     storage_class = _SqliteStorage
+
+    def enqueue(self, task: Any) -> Any:
+        # Every way work enters the queue in this process (a send, a retry, the scheduler
+        # releasing a delayed task) wakes an idle worker at once.
+        result = super().enqueue(task)
+        _doorbell.ring()
+        return result
 
 
 class _Doorbell:

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from surgiai.auth.roles import Role
-from surgiai.conversations.models import Message
+from surgiai.conversations.models import Message, MessageState
+from surgiai.conversations.repository import MessageRepository
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
@@ -131,6 +132,38 @@ class TestHappyPath:
         assert message["status"] == "read"
         assert message["sent_at"] and message["read_at"]
         assert route.call_count == 1
+
+    def test_a_status_read_before_another_worker_moved_the_message_never_moves_it_back(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        graph.post(SEND_URL).mock(return_value=httpx.Response(200, json=graph_accepted("wamid.o")))
+        doctor_writes(client, runtime)
+        queued = send_text(client, admin)
+        drain(runtime.queue)
+        deliver_status(client, runtime, "wamid.o", "read")
+        # The `delivered` worker read the message while it was still `accepted`, just before
+        # the `read` worker committed: its write must not land on what it did not see.
+        real = MessageRepository.status_by_wamid
+        reads: list[object] = []
+
+        def stale_first(self: MessageRepository, wamid: str) -> object:
+            seen = real(self, wamid)
+            reads.append(seen)
+            if len(reads) == 1 and seen is not None:
+                return (seen[0], MessageState.accepted)
+            return seen
+
+        monkeypatch.setattr(MessageRepository, "status_by_wamid", stale_first)
+        deliver_status(client, runtime, "wamid.o", "delivered")
+        message = get_message(client, admin, queued["id"])
+        assert (message["status"], message["delivered_at"]) == ("read", None)
+        assert len(reads) == 2  # looked again after the compare-and-set missed
 
     def test_messages_are_listed_per_doctor_and_direction(
         self,

@@ -219,6 +219,31 @@ class TestPublishAfterCommit:
         assert published(collector) == []
         assert user_emails(runtime) == ["asha@example.com"]
 
+    def test_with_nobody_subscribed_builders_do_not_run_and_the_commit_stands(
+        self, runtime: Runtime, loop_thread: LoopThread
+    ) -> None:
+        loop_thread.run(runtime.broker.start())
+        built: list[str] = []
+
+        def build() -> Event:
+            built.append("asha")
+            return Event("user.changed", {})
+
+        try:
+            with session_scope(runtime.session_factory) as session:
+                add_user(session, "asha@example.com")
+                publish_after_commit(session, ("user.changed", "asha"), build)
+            # Someone subscribes: the next change is built and reaches them.
+            collector = Collector(loop_thread, runtime.broker)
+            with session_scope(runtime.session_factory) as session:
+                ravi = add_user(session, "ravi@example.com")
+                publish_after_commit(session, ("user.changed", "ravi"), user_event(ravi))
+            assert published(collector) == [("user.changed", {"id": ravi.id, "name": "ravi"})]
+        finally:
+            loop_thread.run(runtime.broker.stop())
+        assert built == []
+        assert user_emails(runtime) == ["asha@example.com", "ravi@example.com"]
+
 
 class TestPublishNow:
     def test_reaches_subscribers_without_any_transaction(

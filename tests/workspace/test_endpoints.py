@@ -222,6 +222,9 @@ class TestTrail:
         published: list[Event] = []
 
         class Recorder:
+            def may_have_listeners(self) -> bool:
+                return True
+
             def publish(self, event: Event) -> None:
                 published.append(event)
 
