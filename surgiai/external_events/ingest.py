@@ -149,8 +149,8 @@ class IngestWriter:
         if now < self._status_run_at:
             # The queued run starts after this commit and claims every pending delivery.
             return
-        self._status_run_at = now + self._status_batch_seconds
         self._task_queue.send(PROCESS_TASK, delay=self._status_batch_seconds)
+        self._status_run_at = now + self._status_batch_seconds
 
 
 def _settle(futures: list[asyncio.Future[None]], error: BaseException | None) -> None:
