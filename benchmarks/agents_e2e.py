@@ -9,7 +9,12 @@ Modes: `normal`; `watched` (normal, with one dashboard's WebSocket open for the 
 every change is built into a real-time event and delivered); `chaos`
 (`SURGIAI_CHAOS=greeting=raise:1.0`: the primary always fails, the standby answers); `kill` (the
 `surgiai run` process is killed with SIGKILL a third of the way in and restarted: every doctor
-must still get exactly one reply).
+must still get exactly one reply); `kill_worker` (one of the worker processes that `surgiai run`
+started is killed with SIGKILL a third of the way in; `surgiai run` starts another).
+
+Each run reports the CPU time per doctor message of the simulator, the web process and the
+worker processes, and the load generator; `machine` gives this machine's speed at plain Python
+(figures from machines of different speeds are not comparable without it).
 Targets: normal p95 ≤ 300 ms, zero unanswered; chaos p95 ≤ 2 s; kill: every message answered
 exactly once. Normal runs at the target 50/s and at `SUSTAINED_RATE`; the other modes at
 `SUSTAINED_RATE`.
@@ -59,12 +64,26 @@ SUSTAINED_RATE = 40
 
 def run() -> dict[str, Any]:
     return {
+        "machine": machine(),
         f"normal_{RATE}_per_s": _run_mode("normal", RATE),
         f"normal_{SUSTAINED_RATE}_per_s": _run_mode("normal", SUSTAINED_RATE),
         f"watched_{SUSTAINED_RATE}_per_s": _run_mode("watched", SUSTAINED_RATE),
         f"chaos_{SUSTAINED_RATE}_per_s": _run_mode("chaos", SUSTAINED_RATE),
         f"kill_{SUSTAINED_RATE}_per_s": _run_mode("kill", SUSTAINED_RATE),
+        f"kill_worker_{SUSTAINED_RATE}_per_s": _run_mode("kill_worker", SUSTAINED_RATE),
     }
+
+
+def machine() -> dict[str, Any]:
+    """Cores, and the best of three timings of a fixed pure-Python loop (lower is faster)."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        timings.append(time.perf_counter() - started)
+    return {"cpus": os.cpu_count(), "python_loop_2m_ms": round(min(timings) * 1000, 1)}
 
 
 def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
@@ -95,7 +114,7 @@ def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
             token = _connect(simulator.url, app.url)
             if mode == "watched":
                 dashboard = _Dashboard(app.url, token)
-            result = _load(simulator, app, command, env, rate=rate, kill=mode == "kill")
+            result = _load(simulator, app, command, env, rate=rate, kill=mode)
             if dashboard is not None:
                 result["dashboard_events"] = dashboard.stop()
             return result
@@ -104,6 +123,37 @@ def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
                 dashboard.stop()
             app.stop()
             simulator.stop()
+
+
+def _children(pid: int) -> set[int]:
+    """Child processes of `pid`, whichever of its threads started them."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def _cpu(pid: int) -> float:
+    """User and system CPU seconds of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _app_cpu(pid: int) -> dict[str, float]:
+    """The web process, and its worker processes together (by pid: one may be replaced)."""
+    workers = {f"worker {child}": _cpu(child) for child in _children(pid)}
+    return {"web": _cpu(pid), **workers}
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 class _Dashboard:
@@ -174,13 +224,13 @@ def _load(
     env: dict[str, str],
     *,
     rate: int,
-    kill: bool,
+    kill: str,
 ) -> dict[str, Any]:
     total = rate * SECONDS
     sent_at: dict[str, float] = {}
     restarted: list[Server] = []
     killer: threading.Timer | None = None
-    if kill:
+    if kill == "kill":
 
         def kill_and_restart() -> None:
             os.kill(app.process.pid, signal.SIGKILL)
@@ -189,6 +239,13 @@ def _load(
 
         killer = threading.Timer(SECONDS / 3, kill_and_restart)
         killer.start()
+    elif kill == "kill_worker":
+        killer = threading.Timer(
+            SECONDS / 3, lambda: os.kill(min(_children(app.process.pid)), signal.SIGKILL)
+        )
+        killer.start()
+    cpu_before = {"simulator": _cpu(simulator.process.pid), **_app_cpu(app.process.pid)}
+    load_before = _own_cpu()
     started = time.monotonic()
     with httpx.Client(base_url=simulator.url, timeout=30) as control:
         for index in range(total):
@@ -208,7 +265,9 @@ def _load(
                     "text": {"body": QUESTIONS[index % len(QUESTIONS)]},
                 },
             ).raise_for_status()
-        deadline = time.monotonic() + (90 if kill else 30)
+        cpu_after = {"simulator": _cpu(simulator.process.pid), **_app_cpu(app.process.pid)}
+        load_cpu = _own_cpu() - load_before
+        deadline = time.monotonic() + (90 if kill == "kill" else 30)
         replies: dict[str, list[float]] = {}
         while time.monotonic() < deadline:
             accepted = control.get("/control/outbound", params={"phone_number_id": PNID})
@@ -233,6 +292,23 @@ def _load(
         "answered": len(replies),
         "unanswered": total - len(replies),
         "answered_more_than_once": sum(n for count, n in per_doctor.items() if count > 1),
+    }
+    # CPU while the doctors wrote (the replies' tail is left out, and with it the polling above),
+    # of the processes that lived through it (a killed one is left out).
+    used = {
+        name: cpu_after[name] - before
+        for name, before in cpu_before.items()
+        if cpu_after.get(name, 0.0) >= before
+    }
+    result["cpu_ms_per_message"] = {
+        "simulator": used.get("simulator"),
+        "web": used.get("web"),
+        "workers": sum(seconds for name, seconds in used.items() if name.startswith("worker")),
+        "load_generator": load_cpu,
+    }
+    result["cpu_ms_per_message"] = {
+        name: None if seconds is None else round(seconds * 1000 / total, 1)
+        for name, seconds in result["cpu_ms_per_message"].items()
     }
     if latencies:
         result.update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -67,20 +68,16 @@ def run(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
-    """Run everything in one process: API, dashboard and task workers."""
+    """Run everything on this machine: API, dashboard and the task workers beside them."""
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     if demo:
         from surgiai.demo import demo_settings
 
         settings = demo_settings(settings)
     runtime = prepare(settings)
-    from surgiai.agents.heartbeat import Heartbeat
     from surgiai.app import create_app
 
-    consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
-    consumer.start()
-    heartbeat = Heartbeat(runtime.session_factory, threads=settings.worker_threads, embedded=True)
-    heartbeat.start()
+    workers = _start_workers(runtime)
     # uvicorn re-raises the SIGTERM it shut down on; left to the default action, that would end
     # the process before the workers below stop and the heartbeat row is removed.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -93,9 +90,36 @@ def run(
             )
         _serve(create_app(runtime, demo=demo), settings)
     finally:
+        workers()
+        runtime.close()
+
+
+def _start_workers(runtime: Any) -> Callable[[], None]:
+    """Start `run`'s task workers (processes, or threads of this one); returns their stop."""
+    settings = runtime.settings
+    if settings.worker_processes:
+        from surgiai.worker.processes import WorkerProcesses
+
+        processes = WorkerProcesses(
+            settings,
+            count=settings.worker_processes,
+            threads=settings.worker_threads,
+            broker=runtime.broker,
+        )
+        processes.start()
+        return processes.stop
+    from surgiai.agents.heartbeat import Heartbeat
+
+    consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
+    consumer.start()
+    heartbeat = Heartbeat(runtime.session_factory, threads=settings.worker_threads, embedded=True)
+    heartbeat.start()
+
+    def stop() -> None:
         heartbeat.stop()
         consumer.stop(graceful=True)
-        runtime.close()
+
+    return stop
 
 
 @app.command()
@@ -120,25 +144,58 @@ def worker(
         bool, typer.Option(help="Also run periodic tasks. Exactly one worker must have this.")
     ] = False,
     threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
+    link_fd: Annotated[
+        int | None, typer.Option(hidden=True, help="Set by `surgiai run` for its own workers.")
+    ] = None,
 ) -> None:
     """Consume tasks from the queue (Redis in distributed mode)."""
     settings = load_settings()
     from surgiai.agents.heartbeat import Heartbeat
     from surgiai.runtime import Runtime
 
-    runtime = Runtime.from_settings(settings)
+    link = _link_to_web_process(link_fd) if link_fd is not None else None
+    broker = None
+    if link is not None and not settings.redis_url:
+        from surgiai.realtime.broker import WorkerRelayBroker
+
+        broker = WorkerRelayBroker(link)
+    runtime = Runtime.from_settings(settings, broker=broker)
+    from surgiai.agents.master import current_master
+
+    # Train the intent model now rather than while the first doctor waits for a reply.
+    current_master(runtime.settings)
     consumer = runtime.queue.consumer(
         workers=threads or settings.worker_threads, periodic=periodic, embedded=False
     )
     heartbeat = Heartbeat(
-        runtime.session_factory, threads=threads or settings.worker_threads, embedded=False
+        runtime.session_factory,
+        threads=threads or settings.worker_threads,
+        embedded=link is not None,
     )
     heartbeat.start()
+    if link is not None:
+        link.start()
+        link.send_ready()
     try:
         consumer.run()
     finally:
         heartbeat.stop()
         runtime.close()
+
+
+def _link_to_web_process(fd: int) -> Any:
+    """A worker of `surgiai run`: woken when the web process queues work; stops (gracefully,
+    as on Ctrl-C) when the web process is gone."""
+    import os
+
+    from surgiai.worker.link import ChildLink
+    from surgiai.worker.queue import wake_a_worker
+
+    return ChildLink.from_fd(
+        fd,
+        on_ring=wake_a_worker,
+        on_parent_gone=lambda: os.kill(os.getpid(), signal.SIGINT),
+    )
 
 
 @app.command()

@@ -35,8 +35,11 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "INFO"
     log_json: bool = False
-    # Embedded mode runs the task consumer inside the `run` process with this many threads.
+    # Threads of each process that runs tasks (`surgiai run`'s worker processes, `surgiai worker`).
     worker_threads: Annotated[int, Field(ge=1, le=64)] = 4
+    # `surgiai run` runs the tasks in this many processes beside the web process, so that the
+    # two use more than one core; 0 runs them in threads of the web process itself.
+    worker_processes: Annotated[int, Field(ge=0, le=16)] = 2
     # Login throttling: failures allowed per email and per address inside the window.
     login_max_failures: Annotated[int, Field(ge=1)] = 5
     login_failure_window_seconds: Annotated[int, Field(ge=1)] = 900

@@ -28,7 +28,11 @@ class Runtime:
     broker: Broker
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, queue_name: str = "surgiai") -> Runtime:
+    def from_settings(
+        cls, settings: Settings, *, queue_name: str = "surgiai", broker: Broker | None = None
+    ) -> Runtime:
+        """`broker`: where this process's real-time events go, if not the deployment's own
+        (a worker process of `surgiai run` sends them to the web process)."""
         settings.ensure_data_dir()
         # Worker threads and the webhook writer release the GIL on every database call and must
         # win it back from busy threads; at the default 5 ms switch interval each hand-back
@@ -43,7 +47,7 @@ class Runtime:
             queue = TaskQueue.sqlite(settings.data_dir / f"{queue_name}-queue.db", session_factory)
         task_queue.activate(queue)
         limiter = make_rate_limiter(settings, engine)
-        broker = make_broker(settings)
+        broker = broker or make_broker(settings)
         realtime_events.activate_broker(broker)
         runtime = cls(settings, engine, session_factory, queue, limiter, broker)
         global _current

@@ -1,7 +1,9 @@
 """Fan-out of real-time events to this process's WebSocket subscribers.
 
-Embedded mode (`InProcessBroker`): the web server and the task worker threads share one process;
-a publish from any thread is handed to the event loop, which fans it out. Distributed mode
+Embedded mode (`InProcessBroker`): a publish from any thread of the web process is handed to its
+event loop, which fans it out; the worker processes that `surgiai run` starts send their events
+over their link (`WorkerRelayBroker`, `surgiai.worker.link`), and the web process's broker reads
+them from there and fans them out the same way. Distributed mode
 (`RedisBroker`): every process publishes to a Redis channel, and every API process listens to it
 and fans out to its own subscribers, so an event from any worker reaches every dashboard whichever
 API instance it is connected to.
@@ -17,7 +19,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable
-from typing import NoReturn, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import redis
 import redis.asyncio
@@ -28,6 +30,10 @@ from redis.retry import Retry
 
 from surgiai.config import Settings
 from surgiai.realtime.events import Event
+from surgiai.worker.link import LAGGED
+
+if TYPE_CHECKING:
+    from surgiai.worker.link import ChildLink, ParentLink
 
 log = structlog.get_logger(__name__)
 
@@ -130,8 +136,13 @@ class _Subscribers:
     def __len__(self) -> int:
         return len(self._subscriptions)
 
-    def add(self, max_queued: int) -> Subscription:
-        subscription = Subscription(max_queued, self._subscriptions.discard)
+    def add(self, max_queued: int, on_removed: Callable[[], None] | None = None) -> Subscription:
+        def remove(subscription: Subscription) -> None:
+            self._subscriptions.discard(subscription)
+            if on_removed is not None:
+                on_removed()
+
+        subscription = Subscription(max_queued, remove)
         self._subscriptions.add(subscription)
         return subscription
 
@@ -151,11 +162,13 @@ class _Subscribers:
 class InProcessBroker:
     """Embedded mode: publishers (request handlers, worker threads) and subscribers share one
     process. Events reach the event loop captured by `start` through `call_soon_threadsafe`,
-    which keeps them in publish order whatever thread they come from."""
+    which keeps them in publish order whatever thread they come from. Events of worker
+    processes arrive on their links (`attach_worker`), each in its worker's order."""
 
     def __init__(self) -> None:
         self._subscribers = _Subscribers()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._links: list[ParentLink] = []
 
     @property
     def subscriber_count(self) -> int:
@@ -180,17 +193,113 @@ class InProcessBroker:
             log.exception("realtime.publish.failed", event_type=event.type)
 
     def subscribe(self, *, max_queued: int = DEFAULT_MAX_QUEUED) -> Subscription:
-        return self._subscribers.add(max_queued)
+        subscription = self._subscribers.add(max_queued, on_removed=self._subscriber_left)
+        if len(self._subscribers) == 1:
+            self._tell_workers()
+        return subscription
+
+    def attach_worker(self, link: ParentLink) -> None:
+        """Relay the events of a worker process from now on (callable from any thread)."""
+        loop = self._loop
+        if loop is None:
+            self._links.append(link)  # watched once `start` runs
+        else:
+            loop.call_soon_threadsafe(self._watch, link)
+
+    def detach_worker(self, link: ParentLink) -> None:
+        """Stop watching a worker's link and close it (callable from any thread)."""
+        loop = self._loop
+        if loop is None:
+            link.close()
+        else:
+            # On the loop: a socket must leave the loop's selector before it is closed, or a
+            # new socket reusing its number could not be watched.
+            loop.call_soon_threadsafe(self._unwatch, link)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        for link in self._links:
+            self._watch(link)
 
     async def stop(self) -> None:
-        self._loop = None
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            for link in self._links:
+                if not link.closed:
+                    loop.remove_reader(link.fileno())
         self._subscribers.close_all()
 
     def close(self) -> None:
-        """Nothing to release: this broker holds no connections."""
+        """Nothing to release: the links belong to whoever started the workers."""
+
+    def _watch(self, link: ParentLink) -> None:
+        assert self._loop is not None
+        self._links = [known for known in self._links if not known.closed]
+        if link not in self._links:
+            self._links.append(link)
+        if link.closed:
+            return
+        self._loop.add_reader(link.fileno(), self._relay, link)
+        link.tell_listening(len(self._subscribers) > 0)
+
+    def _unwatch(self, link: ParentLink) -> None:
+        if not link.closed and self._loop is not None:
+            self._loop.remove_reader(link.fileno())
+        link.close()
+
+    def _relay(self, link: ParentLink) -> None:
+        lines = link.read_lines()
+        if lines is None:
+            self._unwatch(link)
+            return
+        for line in lines:
+            if line == LAGGED:
+                self._subscribers.mark_lagged()
+                continue
+            try:
+                event = Event.from_json(line)
+            except ValueError:
+                log.warning("realtime.worker_link.bad_event")
+                continue
+            self._subscribers.deliver(event)
+
+    def _subscriber_left(self) -> None:
+        if len(self._subscribers) == 0:
+            self._tell_workers()
+
+    def _tell_workers(self) -> None:
+        listening = len(self._subscribers) > 0
+        for link in self._links:
+            link.tell_listening(listening)
+
+
+class WorkerRelayBroker:
+    """A worker process of `surgiai run`: its events go over its link to the web process,
+    built only while a dashboard there is listening. It has no subscribers of its own."""
+
+    def __init__(self, link: ChildLink) -> None:
+        self._link = link
+
+    def may_have_listeners(self) -> bool:
+        return self._link.listening
+
+    def publish(self, event: Event) -> None:
+        try:
+            self._link.send_event(event.to_json().encode())
+        except Exception:
+            log.exception("realtime.publish.failed", event_type=event.type)
+
+    def subscribe(self, *, max_queued: int = DEFAULT_MAX_QUEUED) -> Subscription:
+        raise RuntimeError("a worker process serves no dashboard: subscribe in the web process")
+
+    async def start(self) -> None:
+        """Nothing to start: the link runs from the moment the process does."""
+
+    async def stop(self) -> None:
+        """Nothing to stop: see `close`."""
+
+    def close(self) -> None:
+        self._link.close()
 
 
 # How long `start` waits for the first subscription before letting the app start anyway.

@@ -7,6 +7,7 @@ commits; a rollback drops them (the Polar way), so a task never sees state that 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,14 +130,28 @@ class _SqliteHuey(Huey):  # type: ignore[misc]
 
 class _Doorbell:
     """Wakes one idle worker of this process when this process enqueues a task, so work made
-    here (a stored webhook, a queued reply) starts at once instead of at the next poll. Work
-    enqueued by other processes is still found by polling (at most `max_delay` late)."""
+    here (a stored webhook, a queued reply) starts at once instead of at the next poll. The
+    web process of `surgiai run` also rings its worker processes (`ring_elsewhere`); work
+    enqueued by other processes is otherwise found by polling (at most `max_delay` late)."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._rung = 0
+        self._elsewhere: list[Callable[[], None]] = []
 
     def ring(self) -> None:
+        self.ring_here()
+        for ring in self._elsewhere:
+            ring()
+
+    def ring_elsewhere(self, ring: Callable[[], None]) -> None:
+        self._elsewhere.append(ring)
+
+    def stop_ringing_elsewhere(self, ring: Callable[[], None]) -> None:
+        if ring in self._elsewhere:
+            self._elsewhere.remove(ring)
+
+    def ring_here(self) -> None:
         with self._condition:
             # Bounded: rings while every worker was busy need not each be a wake-up later.
             self._rung = min(self._rung + 1, 64)
@@ -150,6 +165,20 @@ class _Doorbell:
 
 
 _doorbell = _Doorbell()
+
+
+def ring_elsewhere(ring: Callable[[], None]) -> None:
+    """Call `ring` too whenever this process queues a task (wakes another process's workers)."""
+    _doorbell.ring_elsewhere(ring)
+
+
+def stop_ringing_elsewhere(ring: Callable[[], None]) -> None:
+    _doorbell.stop_ringing_elsewhere(ring)
+
+
+def wake_a_worker() -> None:
+    """Wake one idle worker thread of this process: another process queued work for it."""
+    _doorbell.ring_here()
 
 
 class _Worker(Worker):  # type: ignore[misc]

@@ -1,0 +1,142 @@
+"""`surgiai run` with its worker processes, as a real process tree: doctors are answered by the
+workers, dashboards see their changes live, a dead worker is replaced and nothing is lost, and
+workers never outlive the web process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from surgiai.demo import DEMO_NUMBERS
+from tests.realtime.conftest import open_socket, receive_until
+from tests.services import Service, base_env
+
+PNID = DEMO_NUMBERS[0].phone_number_id
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of `pid`, whichever of its threads started them."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return {child for child in found if alive(child)}
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture
+def demo(start_service: Any, tmp_path: Path, sqlite_template: Path) -> tuple[Service, str]:
+    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'surgiai.db'}")
+    (tmp_path / "surgiai.db").write_bytes(sqlite_template.read_bytes())
+    env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
+    env["SURGIAI_WORKER_PROCESSES"] = "2"
+    service: Service = start_service("run", env, ["--demo"])
+    token = httpx.post(
+        service.url + "/api/v1/auth/login",
+        json={"email": "owner@surgiai.local", "password": "demo password"},
+    ).json()["access_token"]
+    return service, token
+
+
+def write(service: Service, doctor: str, text: str) -> str:
+    response = httpx.post(
+        service.url + "/simulator/control/inbound",
+        json={"phone_number_id": PNID, "from": doctor, "type": "text", "text": {"body": text}},
+    )
+    response.raise_for_status()
+    return str(response.json()["wamid"])
+
+
+def replies(service: Service, token: str, doctor: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{service.url}/api/v1/messages?wa_id={doctor}&direction=out",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+class TestWorkerProcesses:
+    def test_workers_answer_doctors_and_the_dashboard_sees_their_changes_live(
+        self, demo: tuple[Service, str]
+    ) -> None:
+        service, token = demo
+        assert len(children(service.process.pid)) == 2
+        workers = httpx.get(
+            service.url + "/api/v1/agents", headers={"Authorization": f"Bearer {token}"}
+        ).json()["workers"]
+        assert sorted(w["worker_id"].rsplit(":", 1)[1] for w in workers) == sorted(
+            str(pid) for pid in children(service.process.pid)
+        )
+        assert all(w["alive"] and w["embedded"] for w in workers)
+
+        socket = open_socket(service.url.replace("http", "ws") + "/api/v1/ws", token)
+        with socket:
+            wamid = write(service, "919800000001", "What is the price of the 5 mm trocar?")
+            # Built and published by a worker process, relayed by the web process.
+            events = receive_until(
+                socket,
+                lambda m: m.get("type") == "message.updated"
+                and m["data"].get("direction") == "out"
+                and m["data"].get("status") in {"sent", "delivered", "read"},
+                timeout=30,
+            )
+        inbound = [
+            e for e in events if e.get("type") == "message.created" and e["data"]["wamid"] == wamid
+        ]
+        assert inbound, events
+        [reply] = wait_for(lambda: replies(service, token, "919800000001"))
+        assert reply["context_wamid"] == wamid
+
+    def test_a_killed_worker_is_replaced_and_every_doctor_is_answered_once(
+        self, demo: tuple[Service, str]
+    ) -> None:
+        service, token = demo
+        before = children(service.process.pid)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        doctors = [f"91980000010{index}" for index in range(5)]
+        for doctor in doctors:
+            write(service, doctor, "Do you have titanium ligation clips in stock?")
+        replaced = wait_for(
+            lambda: (now := children(service.process.pid)) - before and len(now) == 2 and now
+        )
+        assert victim not in replaced
+        for doctor in doctors:
+            assert len(wait_for(lambda d=doctor: replies(service, token, d))) == 1
+        time.sleep(1)  # a duplicate reply would have been sent by now
+        assert all(len(replies(service, token, doctor)) == 1 for doctor in doctors)
+
+    def test_workers_stop_when_the_web_process_is_killed(self, demo: tuple[Service, str]) -> None:
+        service, _ = demo
+        workers = children(service.process.pid)
+        assert workers
+        service.process.send_signal(signal.SIGKILL)
+        service.process.wait()
+        wait_for(lambda: not any(alive(pid) for pid in workers), timeout=30)
