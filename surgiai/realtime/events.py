@@ -14,7 +14,7 @@ dashboard refetches whenever it (re)connects.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +40,12 @@ EventKey = tuple[str, object]
 class Event:
     type: str
     data: dict[str, Any]
+    # The JSON it was read from (`from_json`): relayed events are sent on as they came.
+    received_as: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> str:
+        if self.received_as is not None:
+            return self.received_as
         # Naive datetimes are UTC here, as everywhere in SurgiAI, so every datetime carries an
         # offset. Raises TypeError for a value JSON cannot carry.
         return orjson.dumps(
@@ -60,7 +64,7 @@ class Event:
             and isinstance(value.get("data"), dict)
         ):
             raise ValueError("not an event: expected {type: str, data: object}")
-        return cls(value["type"], value["data"])
+        return cls(value["type"], value["data"], text if isinstance(text, str) else text.decode())
 
 
 def _json_default(value: object) -> object:

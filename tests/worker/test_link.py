@@ -150,9 +150,7 @@ class TestBrokerRelay:
         async def next_event() -> Event:
             return await subscription.get()  # type: ignore[attr-defined,no-any-return]
 
-        assert self.run(loop, next_event()) == Event(
-            "message.updated", {"id": 7, "status": "read"}
-        )
+        assert self.run(loop, next_event()) == Event("message.updated", {"id": 7, "status": "read"})
 
         async def leave() -> None:
             subscription.close()  # type: ignore[attr-defined]

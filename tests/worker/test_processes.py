@@ -102,9 +102,11 @@ class TestWorkerProcesses:
             # Built and published by a worker process, relayed by the web process.
             events = receive_until(
                 socket,
-                lambda m: m.get("type") == "message.updated"
-                and m["data"].get("direction") == "out"
-                and m["data"].get("status") in {"sent", "delivered", "read"},
+                lambda m: (
+                    m.get("type") == "message.updated"
+                    and m["data"].get("direction") == "out"
+                    and m["data"].get("status") in {"sent", "delivered", "read"}
+                ),
                 timeout=30,
             )
         inbound = [
