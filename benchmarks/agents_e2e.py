@@ -89,11 +89,15 @@ def machine() -> dict[str, Any]:
 def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         sim_port, app_port = free_port(), free_port()
+        # Logs go to files: while the app is down (`kill`), the simulator logs every failed
+        # delivery, more than a pipe nobody reads holds, and a full pipe would stall it.
+        logs = Path(directory)
         simulator = Server(
             [python(), "-m", "surgiai", "simulator", "--port", str(sim_port)],
             sim_port,
             base_env(),
             "/control/config",
+            log=logs / "simulator.log",
         )
         env = base_env(
             SURGIAI_DATA_DIR=str(Path(directory) / "data"),
@@ -108,7 +112,7 @@ def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
             **({"SURGIAI_CHAOS": "greeting=raise:1.0"} if mode == "chaos" else {}),
         )
         command = [python(), "-m", "surgiai", "run"]
-        app = Server(command, app_port, env, "/healthz")
+        app = Server(command, app_port, env, "/readyz", log=logs / "app.log")
         dashboard: _Dashboard | None = None
         try:
             token = _connect(simulator.url, app.url)
@@ -235,7 +239,8 @@ def _load(
         def kill_and_restart() -> None:
             os.kill(app.process.pid, signal.SIGKILL)
             app.process.wait()
-            restarted.append(Server(command, app.port, env, "/healthz"))
+            log = app.log.with_name("app-restarted.log") if app.log else None
+            restarted.append(Server(command, app.port, env, "/readyz", log=log))
 
         killer = threading.Timer(SECONDS / 3, kill_and_restart)
         killer.start()

@@ -129,7 +129,7 @@ def run() -> dict[str, Any]:
             [python(), "-m", "surgiai", "run", "--demo", "--port", str(port)],
             port,
             env,
-            "/healthz",
+            "/readyz",
             log=data_dir / "server.log",
         )
         try:

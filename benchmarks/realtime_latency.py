@@ -46,7 +46,7 @@ def run() -> dict[str, Any]:
             # by the agents_e2e benchmark.
             SURGIAI_AGENTS_ENABLED="false",
         )
-        server = Server([python(), "-m", "surgiai", "run"], port, env, "/healthz")
+        server = Server([python(), "-m", "surgiai", "run"], port, env, "/readyz")
         try:
             return asyncio.run(_measure(server.url))
         finally:

@@ -107,6 +107,7 @@ def _start_workers(runtime: Any) -> Callable[[], None]:
             broker=runtime.broker,
         )
         processes.start()
+        runtime.workers_ready = processes.ready
         return processes.stop
     from surgiai.agents.heartbeat import Heartbeat
 

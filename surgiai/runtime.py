@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -26,6 +27,8 @@ class Runtime:
     queue: TaskQueue
     limiter: RateLimiter
     broker: Broker
+    # Set by `surgiai run` while it has worker processes: whether they all take tasks yet.
+    workers_ready: Callable[[], bool] | None = None
 
     @classmethod
     def from_settings(

@@ -44,11 +44,11 @@ class Service:
             if self.process.poll() is not None:
                 raise AssertionError(f"service exited: {self.output()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
-        raise AssertionError("service did not answer /healthz")
+        raise AssertionError("service did not answer /readyz")
 
 
 @pytest.fixture

@@ -28,6 +28,9 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
         except Exception as error:
             log.warning("health.readyz.failed", check=name, error=type(error).__name__)
             checks[name] = "unreachable"
+    if runtime.workers_ready is not None:
+        # `surgiai run` while its worker processes start: webhooks are stored meanwhile.
+        checks["workers"] = "ok" if runtime.workers_ready() else "starting"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks},

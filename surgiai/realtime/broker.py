@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, Protocol
@@ -169,6 +170,8 @@ class InProcessBroker:
         self._subscribers = _Subscribers()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._links: list[ParentLink] = []
+        # Links are attached from the thread that starts workers, while the loop may start.
+        self._links_lock = threading.Lock()
 
     @property
     def subscriber_count(self) -> int:
@@ -200,11 +203,12 @@ class InProcessBroker:
 
     def attach_worker(self, link: ParentLink) -> None:
         """Relay the events of a worker process from now on (callable from any thread)."""
-        loop = self._loop
-        if loop is None:
-            self._links.append(link)  # watched once `start` runs
-        else:
-            loop.call_soon_threadsafe(self._watch, link)
+        with self._links_lock:
+            loop = self._loop
+            if loop is None:
+                self._links.append(link)  # watched once `start` runs
+                return
+        loop.call_soon_threadsafe(self._watch, link)
 
     def detach_worker(self, link: ParentLink) -> None:
         """Stop watching a worker's link and close it (callable from any thread)."""
@@ -217,14 +221,18 @@ class InProcessBroker:
             loop.call_soon_threadsafe(self._unwatch, link)
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        for link in self._links:
+        with self._links_lock:
+            self._loop = asyncio.get_running_loop()
+            links = list(self._links)
+        for link in links:
             self._watch(link)
 
     async def stop(self) -> None:
-        loop, self._loop = self._loop, None
+        with self._links_lock:
+            loop, self._loop = self._loop, None
+            links = list(self._links)
         if loop is not None:
-            for link in self._links:
+            for link in links:
                 if not link.closed:
                     loop.remove_reader(link.fileno())
         self._subscribers.close_all()
@@ -234,9 +242,10 @@ class InProcessBroker:
 
     def _watch(self, link: ParentLink) -> None:
         assert self._loop is not None
-        self._links = [known for known in self._links if not known.closed]
-        if link not in self._links:
-            self._links.append(link)
+        with self._links_lock:
+            self._links = [known for known in self._links if not known.closed]
+            if link not in self._links:
+                self._links.append(link)
         if link.closed:
             return
         self._loop.add_reader(link.fileno(), self._relay, link)

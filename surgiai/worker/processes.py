@@ -32,8 +32,7 @@ log = structlog.get_logger(__name__)
 # A worker finishing its tasks on stop gets this long before it is killed (a send waiting on
 # the Graph API is the longest task).
 STOP_GRACE_SECONDS = 30.0
-# `surgiai run` serves once its workers take tasks, so the first doctors are not kept waiting
-# while a worker imports and loads its models.
+# A worker imports the package and trains the intent model before it says it is ready.
 READY_WITHIN_SECONDS = 60.0
 SUPERVISE_INTERVAL_SECONDS = 0.5
 RESTART_MIN_SECONDS = 1.0
@@ -48,6 +47,7 @@ class _Worker:
     process: subprocess.Popen[bytes]
     link: ParentLink
     started_at: float
+    ready: bool = False
 
 
 class WorkerProcesses:
@@ -62,9 +62,9 @@ class WorkerProcesses:
         self._restart_delay = RESTART_MIN_SECONDS
 
     def start(self) -> None:
-        """Start the workers and return once they take tasks."""
-        launched = [self._launch(index) for index in range(self.count)]
-        self._workers = [self._when_ready(worker) for worker in launched]
+        """Start the workers; `ready` says when they all take tasks. Meanwhile webhooks are
+        stored and acknowledged as usual, and their work waits in the queue."""
+        self._workers = [self._launch(index) for index in range(self.count)]
         task_queue.ring_elsewhere(self.ring)
         self._supervisor = threading.Thread(
             target=self._supervise, name="worker-supervisor", daemon=True
@@ -76,9 +76,9 @@ class WorkerProcesses:
         for worker in self._workers:
             worker.link.ring()
 
-    @property
-    def pids(self) -> list[int]:
-        return [worker.process.pid for worker in self._workers]
+    def ready(self) -> bool:
+        """Every worker has started and takes tasks (`/readyz`)."""
+        return all(worker.ready for worker in self._workers)
 
     def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
         """Let every worker finish the tasks it is running, then end it."""
@@ -104,9 +104,6 @@ class WorkerProcesses:
             self.broker.detach_worker(link)
         else:
             link.close()
-
-    def _spawn(self, index: int) -> _Worker:
-        return self._when_ready(self._launch(index))
 
     def _launch(self, index: int) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -135,8 +132,9 @@ class WorkerProcesses:
             theirs.close()
         return _Worker(index, process, ParentLink(ours), time.monotonic())
 
-    def _when_ready(self, worker: _Worker) -> _Worker:
+    def _when_ready(self, worker: _Worker) -> None:
         if worker.link.wait_ready(READY_WITHIN_SECONDS):
+            worker.ready = True
             log.info("worker.process.started", worker=worker.index, pid=worker.process.pid)
         else:
             # It died while starting (the supervisor starts another) or is slow: either way
@@ -144,9 +142,10 @@ class WorkerProcesses:
             log.error("worker.process.not_ready", worker=worker.index, pid=worker.process.pid)
         if isinstance(self.broker, InProcessBroker):
             self.broker.attach_worker(worker.link)
-        return worker
 
     def _supervise(self) -> None:
+        for worker in self._workers:
+            self._when_ready(worker)
         while not self._stopping.wait(SUPERVISE_INTERVAL_SECONDS):
             for position, worker in enumerate(self._workers):
                 code = worker.process.poll()
@@ -163,10 +162,11 @@ class WorkerProcesses:
                     self._restart_delay = min(self._restart_delay * 2, RESTART_MAX_SECONDS)
                 else:
                     self._restart_delay = RESTART_MIN_SECONDS
-                replacement = self._spawn(worker.index)
+                replacement = self._launch(worker.index)
                 workers = list(self._workers)
                 workers[position] = replacement
                 self._workers = workers  # swapped whole: `ring` reads it from other threads
+                self._when_ready(replacement)
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

@@ -83,7 +83,7 @@ class DemoServer:
             if self.process.poll() is not None:
                 raise AssertionError(f"surgiai run --demo exited:\n{self.output()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

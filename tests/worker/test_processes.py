@@ -88,6 +88,8 @@ class TestWorkerProcesses:
     ) -> None:
         service, token = demo
         assert len(children(service.process.pid)) == 2
+        ready = httpx.get(service.url + "/readyz").json()
+        assert ready["checks"]["workers"] == "ok"
         workers = httpx.get(
             service.url + "/api/v1/agents", headers={"Authorization": f"Bearer {token}"}
         ).json()["workers"]
@@ -98,6 +100,9 @@ class TestWorkerProcesses:
 
         socket = open_socket(service.url.replace("http", "ws") + "/api/v1/ws", token)
         with socket:
+            # The workers learn over their links that a dashboard listens (a dashboard that
+            # connects refetches after `hello`, which covers what happened meanwhile).
+            time.sleep(0.5)
             wamid = write(service, "919800000001", "What is the price of the 5 mm trocar?")
             # Built and published by a worker process, relayed by the web process.
             events = receive_until(
