@@ -57,9 +57,10 @@ QUESTIONS = [
 ]
 
 
-# The rate this 2-core machine sustains within the latency target, where the other modes are
-# measured too (at the target rate the embedded process is saturated; see README).
-SUSTAINED_RATE = 40
+# A rate this project's 2-core machine sustains within the latency target (see `machine` in the
+# output and the README: the machine's speed has varied twofold between sessions), where the
+# other modes are measured too.
+SUSTAINED_RATE = 25
 
 
 def run() -> dict[str, Any]:

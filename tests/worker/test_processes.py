@@ -104,18 +104,22 @@ class TestWorkerProcesses:
             # connects refetches after `hello`, which covers what happened meanwhile).
             time.sleep(0.5)
             wamid = write(service, "919800000001", "What is the price of the 5 mm trocar?")
-            # Built and published by a worker process, relayed by the web process.
+            # Built and published by a worker process, relayed by the web process (the demo's
+            # simulated doctors write meanwhile: only this doctor's events count).
             events = receive_until(
                 socket,
                 lambda m: (
                     m.get("type") == "message.updated"
+                    and m["data"].get("wa_id") == "919800000001"
                     and m["data"].get("direction") == "out"
                     and m["data"].get("status") in {"sent", "delivered", "read"}
                 ),
                 timeout=30,
             )
         inbound = [
-            e for e in events if e.get("type") == "message.created" and e["data"]["wamid"] == wamid
+            e
+            for e in events
+            if e.get("type") == "message.created" and e["data"].get("wamid") == wamid
         ]
         assert inbound, events
         [reply] = wait_for(lambda: replies(service, token, "919800000001"))
