@@ -273,7 +273,9 @@ def _load(
             ).raise_for_status()
         cpu_after = {"simulator": _cpu(simulator.process.pid), **_app_cpu(app.process.pid)}
         load_cpu = _own_cpu() - load_before
-        deadline = time.monotonic() + (90 if kill == "kill" else 30)
+        # What a killed worker had claimed is re-driven by the sweepers once the claim is two
+        # minutes old (a live but slow worker must not be doubled): wait for that too.
+        deadline = time.monotonic() + (180 if kill in ("kill", "kill_worker") else 30)
         replies: dict[str, list[float]] = {}
         while time.monotonic() < deadline:
             accepted = control.get("/control/outbound", params={"phone_number_id": PNID})
@@ -286,6 +288,7 @@ def _load(
             time.sleep(1)
     if killer is not None:
         killer.cancel()
+        killer.join()  # a restart still under way must finish, or nobody would stop it
     for server in restarted:
         server.stop()
     latencies = sorted(
