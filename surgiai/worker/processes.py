@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 STOP_GRACE_SECONDS = 30.0
 # A worker imports the package and trains the intent model before it says it is ready.
 READY_WITHIN_SECONDS = 60.0
+READY_SLICE_SECONDS = 0.5
 SUPERVISE_INTERVAL_SECONDS = 0.5
 RESTART_MIN_SECONDS = 1.0
 RESTART_MAX_SECONDS = 30.0
@@ -133,8 +134,18 @@ class WorkerProcesses:
         return _Worker(index, process, ParentLink(ours), time.monotonic())
 
     def _when_ready(self, worker: _Worker) -> None:
-        if worker.link.wait_ready(READY_WITHIN_SECONDS):
-            worker.ready = True
+        deadline = time.monotonic() + READY_WITHIN_SECONDS
+        # In slices, so that a stop or the worker's death ends the wait.
+        while (
+            not self._stopping.is_set()
+            and worker.process.poll() is None
+            and time.monotonic() < deadline
+        ):
+            if worker.link.wait_ready(READY_SLICE_SECONDS):
+                worker.ready = True
+                break
+            self._stopping.wait(0.05)  # end-of-file comes back at once: do not spin
+        if worker.ready:
             log.info("worker.process.started", worker=worker.index, pid=worker.process.pid)
         else:
             # It died while starting (the supervisor starts another) or is slow: either way
