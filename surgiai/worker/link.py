@@ -43,6 +43,7 @@ class ParentLink:
     from any thread; `read_lines` from the event loop that watches the socket."""
 
     def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(False)  # only `wait_ready` waits, with a timeout of its own
         self._sock = sock
         self._buffer = bytearray()
         self._lock = threading.Lock()
@@ -104,7 +105,6 @@ class ParentLink:
 
     def read_lines(self) -> list[bytes] | None:
         """The complete lines the worker has sent so far; None once it has closed its end."""
-        self._sock.setblocking(False)
         lines = self._take_lines()
         # Bounded, so that one busy worker cannot hold the event loop; the rest is read the
         # next time the loop finds the socket readable.

@@ -4,8 +4,6 @@ signed webhooks back, as a newcomer would see it."""
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ import httpx
 import pytest
 
 from surgiai.demo import DEMO_NUMBERS
-from tests.services import Service, base_env
+from tests.services import Service, base_env, wait_for
 
 DOCTOR = "919811122233"
 PNID = DEMO_NUMBERS[0].phone_number_id
@@ -21,16 +19,6 @@ PNID = DEMO_NUMBERS[0].phone_number_id
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 )
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,9 @@ import pytest
 
 from surgiai.demo import DEMO_NUMBERS
 from tests.realtime.conftest import open_socket, receive_until
-from tests.services import Service, base_env
+from tests.services import Service, base_env, wait_for
 
 PNID = DEMO_NUMBERS[0].phone_number_id
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def children(pid: int) -> set[int]:
