@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -85,8 +86,34 @@ def start_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     yield start
     for process in started:
+        workers = children(process.pid)  # `surgiai run`'s worker processes
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        # None may outlive its test: it would go on working on a database the next test uses.
+        deadline = time.monotonic() + 10
+        while (alive := [pid for pid in workers if running(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+
+
+def children(pid: int) -> set[int]:
+    """Child processes of `pid`, whichever of its threads started them."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -22,7 +22,8 @@ PNG = base64.b64decode(
 
 
 @pytest.fixture
-def demo(start_service: Any, tmp_path: Path, database_url: str) -> tuple[Service, dict[str, str]]:
+def demo(database_url: str, tmp_path: Path, start_service: Any) -> tuple[Service, dict[str, str]]:
+    # `database_url` first: its teardown (emptying PostgreSQL) runs after the service stopped.
     env = base_env(tmp_path, database_url)
     env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
     service: Service = start_service("run", env, ["--demo"])

@@ -14,29 +14,16 @@ import httpx
 import pytest
 
 from surgiai.demo import DEMO_NUMBERS
+from tests import services
 from tests.realtime.conftest import open_socket, receive_until
-from tests.services import Service, base_env, wait_for
+from tests.services import Service, base_env, running, wait_for
 
 PNID = DEMO_NUMBERS[0].phone_number_id
 
 
 def children(pid: int) -> set[int]:
-    """Live child processes of `pid`, whichever of its threads started them."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found.update(int(child) for child in (task / "children").read_text().split())
-        except FileNotFoundError:
-            continue
-    return {child for child in found if alive(child)}
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    """Live child processes of `pid`."""
+    return {child for child in services.children(pid) if running(child)}
 
 
 @pytest.fixture
@@ -139,4 +126,4 @@ class TestWorkerProcesses:
         assert workers
         service.process.send_signal(signal.SIGKILL)
         service.process.wait()
-        wait_for(lambda: not any(alive(pid) for pid in workers), timeout=30)
+        wait_for(lambda: not any(running(pid) for pid in workers), timeout=30)
