@@ -202,17 +202,20 @@ class MasterAgent:
             enqueue(session, PROCESS_TASK, conversation_id, delay=wait)
             return None
         ids = [message.id for message in pending]
+        conversation = newest.conversation
+        text = "\n".join(message.text for message in pending if message.text)
+        admin = admin_command_service.recognise(session, conversation.doctor.wa_id, text, now=now)
+        if admin is None:
+            # Read and classified before the claim, the transaction's first write: on SQLite
+            # the write lock is held from there to the commit, so only for the claim.
+            context = self.build_context(session, conversation, pending)
+            disabled = agent_service.disabled_recently(session)
         token = uuid.uuid4().hex
         if not inbound.claim(ids, token, now):
             session.rollback()  # another worker has them
             return None
-        conversation = newest.conversation
-        text = "\n".join(message.text for message in pending if message.text)
-        admin = admin_command_service.recognise(session, conversation.doctor.wa_id, text, now=now)
         if admin is not None:
             return self._answer_admin(session, conversation, pending, token, admin, started)
-        context = self.build_context(session, conversation, pending)
-        disabled = agent_service.disabled_recently(session)
         session.commit()
 
         typing = threading.Timer(TYPING_AFTER_SECONDS, self._show_typing, (conversation_id,))

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 log = structlog.get_logger(__name__)
@@ -42,10 +43,23 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
             _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
 
         def begin(connection: Connection) -> None:
-            connection.connection.dbapi_connection.begin_immediate()  # type: ignore[union-attr]
+            connection.connection.dbapi_connection.begin_lazily()  # type: ignore[union-attr]
+
+        def before_cursor_execute(
+            connection: Connection,
+            _cursor: Any,
+            statement: str,
+            _parameters: Any,
+            context: ExecutionContext | None,
+            _executemany: bool,
+        ) -> None:
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection.wants_write_lock and _writes(statement, context):  # type: ignore[union-attr]
+                dbapi_connection.begin_immediate()  # type: ignore[union-attr]
 
         event.listen(engine, "connect", set_pragmas)
         event.listen(engine, "begin", begin)
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -115,17 +129,26 @@ def _write_lock(path: str) -> WriteLock:
 
 
 class SerializedConnection(sqlite3.Connection):
-    """Every transaction takes SQLite's write lock up front (BEGIN IMMEDIATE): a deferred
-    transaction that reads, then writes, fails outright when another writer committed in
-    between, since busy_timeout cannot help a lock upgrade.
+    """A transaction takes SQLite's write lock at its first write (BEGIN IMMEDIATE), not at its
+    first statement: the reads before it run each on its own, on the newest committed data,
+    as on PostgreSQL (READ COMMITTED), and do not keep writers waiting. From the first write to
+    the commit, the transaction is alone. (A deferred transaction that reads, then writes, would
+    fail outright when another writer committed in between: busy_timeout cannot help a lock
+    upgrade; so reads never open one.) A `SELECT ... FOR UPDATE` counts as a write.
 
     Writers queue for it on a `WriteLock` first. Left to SQLite, waiting writers poll with
     sleeps of up to 100 ms, and a busy worker pool stalls on them."""
 
     write_lock: WriteLock
     _holding = False
+    # A transaction has begun (for SQLAlchemy) and has not written yet.
+    wants_write_lock = False
+
+    def begin_lazily(self) -> None:
+        self.wants_write_lock = True
 
     def begin_immediate(self) -> None:
+        self.wants_write_lock = False
         if not self.write_lock.acquire(LOCK_TIMEOUT_SECONDS):
             raise sqlite3.OperationalError(
                 "database is locked: another transaction of this process held it for 30 s"
@@ -138,12 +161,14 @@ class SerializedConnection(sqlite3.Connection):
             raise
 
     def commit(self) -> None:
+        self.wants_write_lock = False
         try:
             super().commit()
         finally:
             self._release()
 
     def rollback(self) -> None:
+        self.wants_write_lock = False
         try:
             super().rollback()
         finally:
@@ -153,6 +178,15 @@ class SerializedConnection(sqlite3.Connection):
         if self._holding:
             self._holding = False
             self.write_lock.release()
+
+
+def _writes(statement: str, context: ExecutionContext | None) -> bool:
+    """Whether a statement needs the write lock: anything but a plain SELECT (SAVEPOINT, DDL
+    and PRAGMA included), and a SELECT ... FOR UPDATE, whose lock SQLite has no syntax for."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    compiled = context.compiled if context is not None else None
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:

@@ -23,34 +23,25 @@ STALE_PENDING_AFTER = timedelta(minutes=1)
 
 
 CLAIM_BATCH = 100
-# Deliveries applied per transaction: few enough that the write lock (SQLite) is not held long.
-COMMIT_EVERY = 20
 STALE_PROCESSING_AFTER = timedelta(minutes=2)
 
 
 @task(PROCESS_TASK)
 def process_pending(session: Session) -> None:
-    """Process stored webhook deliveries, oldest first, each in its own savepoint so one bad
+    """Process stored webhook deliveries, oldest first, each in its own transaction so one bad
     event cannot hold back the others. Re-running is harmless: wamids are unique and statuses
     only move forward.
 
-    The claim is committed first; then events are applied in groups of `COMMIT_EVERY`, one
-    transaction per group (a burst of deliveries costs one commit, and the several statuses
-    of one message make one real-time event). A worker that dies mid-group leaves its claims
-    to the sweeper, which hands them to another worker."""
+    The claim is committed first. Each event is then applied and marked processed in one
+    transaction, whose reads (the number, the message a status is about) come before its first
+    write: on SQLite the write lock is held only from there to the commit. A worker that dies
+    mid-way leaves its claims to the sweeper, which hands them to another worker."""
     events = ExternalEventRepository(session)
     claimed = events.claim_pending(CLAIM_BATCH, utcnow())
     session.commit()
     numbers: dict[str, WhatsAppNumber | None] = {}
-    for start in range(0, len(claimed), COMMIT_EVERY):
-        processed: dict[EventState, list[int]] = {}
-        for event in claimed[start : start + COMMIT_EVERY]:
-            outcome = _process(session, event, numbers)
-            if outcome is not None:
-                processed.setdefault(outcome, []).append(event.id)
-        now = utcnow()
-        for state, ids in processed.items():
-            events.finish(ids, state, now)
+    for event in claimed:
+        _process(session, event, numbers)
         session.commit()
     if len(claimed) == CLAIM_BATCH:
         enqueue(session, PROCESS_TASK)  # more are waiting
@@ -58,22 +49,25 @@ def process_pending(session: Session) -> None:
 
 def _process(
     session: Session, event: ClaimedEvent, numbers: dict[str, WhatsAppNumber | None]
-) -> EventState | None:
-    """Apply one delivery. Returns its state when it went through (processed), or None when
-    its outcome, with a reason, has been recorded already."""
+) -> None:
+    """Apply one delivery and record its outcome; the caller commits. A delivery that fails
+    is rolled back and recorded with its reason (retried later unless malformed or out of
+    attempts)."""
     events = ExternalEventRepository(session)
     try:
-        with session.begin_nested():
-            parsed = parse_webhook(json.loads(event.body))
-            outcome = apply_cloud_webhook(session, parsed, numbers)
+        parsed = parse_webhook(json.loads(event.body))
+        outcome = apply_cloud_webhook(session, parsed, numbers)
+        session.flush()
     except MalformedWebhook as error:
+        session.rollback()
         events.record_outcome(event.id, EventState.failed, str(error), None)
-        return None
+        return
     except Exception as error:
+        session.rollback()
         log.exception("external_events.process.failed", event_id=event.id)
         state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
         events.record_outcome(event.id, state, f"{type(error).__name__}: {error}", None)
-        return None
+        return
     if outcome.unknown_phone_number_ids and not (
         outcome.messages_stored or outcome.statuses_applied
     ):
@@ -85,8 +79,8 @@ def _process(
             f"No registered WhatsApp number has phone number id {ids}.",
             utcnow(),
         )
-        return None
-    return EventState.processed
+        return
+    events.finish([event.id], EventState.processed, utcnow())
 
 
 @sweeper("external_events.pending")

@@ -1,16 +1,20 @@
-"""The SQLite write lock: writers of one process queue on it, and a holder that keeps it too
-long is named, with where it is stuck."""
+"""The SQLite write lock: writers of one process queue on it, a transaction takes it at its first
+write, and a holder that keeps it too long is named, with where it is stuck."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, column, select, table, text
+from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
 from surgiai.db import engine as engine_module
-from surgiai.db.engine import WriteLock
+from surgiai.db.engine import WriteLock, make_engine
 
 
 def hold_until(lock: WriteLock, release: threading.Event) -> threading.Thread:
@@ -63,3 +67,63 @@ class TestWriteLock:
         assert report["holder"] == "slow-holder"
         assert report["held_seconds"] >= 0.1
         assert "release.wait" in report["holder_stack"]
+
+
+class TestLockTakenAtFirstWrite:
+    """A transaction takes the write lock at its first write: one that has only read keeps
+    no writer waiting, and a write after another writer's commit does not fail."""
+
+    @pytest.fixture
+    def engine(self, tmp_path: Path) -> Iterator[Engine]:
+        engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+            connection.execute(text("INSERT INTO notes (body) VALUES ('first')"))
+        yield engine
+        engine.dispose()
+
+    @staticmethod
+    def write_elsewhere(engine: Engine, body: str) -> bool:
+        """Insert and commit from another thread; whether it finished within a second."""
+
+        def write() -> None:
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO notes (body) VALUES (:body)"), {"body": body})
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        thread.join(1)
+        return not thread.is_alive()
+
+    def test_a_transaction_that_only_read_keeps_no_writer_waiting(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 1
+            assert self.write_elsewhere(engine, "second")
+            # Each read sees what is committed (as PostgreSQL's READ COMMITTED does).
+            assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2
+
+    def test_from_its_first_write_a_transaction_is_alone(self, engine: Engine) -> None:
+        session = Session(engine)
+        session.execute(text("SELECT count(*) FROM notes"))
+        session.execute(text("UPDATE notes SET body = 'edited' WHERE id = 1"))
+        assert not self.write_elsewhere(engine, "waits")
+        session.commit()
+        time.sleep(0.5)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2
+
+    def test_a_write_after_another_writers_commit_goes_through(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT body FROM notes WHERE id = 1"))
+            assert self.write_elsewhere(engine, "second")
+            connection.execute(text("UPDATE notes SET body = 'edited' WHERE id = 1"))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT body FROM notes WHERE id = 1")).scalar() == (
+                "edited"
+            )
+
+    def test_select_for_update_takes_the_lock(self, engine: Engine) -> None:
+        notes = table("notes", column("id"), column("body"))
+        with engine.begin() as connection:
+            connection.execute(select(notes.c.body).where(notes.c.id == 1).with_for_update())
+            assert not self.write_elsewhere(engine, "waits")
