@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
 import structlog
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from surgiai.channels.cloud.payloads import MalformedWebhook, parse_webhook
 from surgiai.conversations.flows import apply_cloud_webhook
-from surgiai.external_events.ingest import PROCESS_TASK
+from surgiai.external_events.ingest import PROCESS_TASK, only_statuses
 from surgiai.external_events.models import EventState
 from surgiai.external_events.repository import ClaimedEvent, ExternalEventRepository
 from surgiai.kit.time import utcnow
@@ -23,64 +24,97 @@ STALE_PENDING_AFTER = timedelta(minutes=1)
 
 
 CLAIM_BATCH = 100
+# Receipts applied per transaction: each is a read and a one-row update, so a group costs one
+# commit and holds the write lock (SQLite) briefly.
+RECEIPTS_PER_COMMIT = 20
 STALE_PROCESSING_AFTER = timedelta(minutes=2)
 
 
 @task(PROCESS_TASK)
 def process_pending(session: Session) -> None:
-    """Process stored webhook deliveries, oldest first, each in its own transaction so one bad
-    event cannot hold back the others. Re-running is harmless: wamids are unique and statuses
-    only move forward.
+    """Process stored webhook deliveries, oldest first. Re-running is harmless: wamids are
+    unique and statuses only move forward.
 
-    The claim is committed first. Each event is then applied and marked processed in one
-    transaction, whose reads (the number, the message a status is about) come before its first
-    write: on SQLite the write lock is held only from there to the commit. A worker that dies
-    mid-way leaves its claims to the sweeper, which hands them to another worker."""
+    The claim is committed first. A delivery carrying a doctor's message (or anything but
+    receipts) is then applied and marked processed in its own transaction, whose reads (the
+    number, the doctor) come before its first write: on SQLite the write lock is held only
+    from there to the commit. Receipts go in groups of `RECEIPTS_PER_COMMIT`, one transaction
+    each; if one of a group fails, the group is rolled back and each is applied on its own, so
+    one bad delivery cannot hold back the others. A worker that dies mid-way leaves its claims
+    to the sweeper, which hands them to another worker."""
     events = ExternalEventRepository(session)
     claimed = events.claim_pending(CLAIM_BATCH, utcnow())
     session.commit()
     numbers: dict[str, WhatsAppNumber | None] = {}
-    for event in claimed:
-        _process(session, event, numbers)
-        session.commit()
+    for group in _groups(claimed):
+        if len(group) > 1:
+            try:
+                _apply(session, group, numbers)
+                session.commit()
+                continue
+            except Exception:
+                session.rollback()  # found again below, on its own
+        for event in group:
+            try:
+                _apply(session, [event], numbers)
+            except Exception as error:
+                session.rollback()
+                log.exception("external_events.process.failed", event_id=event.id)
+                state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
+                events.record_outcome(event.id, state, f"{type(error).__name__}: {error}", None)
+            session.commit()
     if len(claimed) == CLAIM_BATCH:
         enqueue(session, PROCESS_TASK)  # more are waiting
 
 
-def _process(
-    session: Session, event: ClaimedEvent, numbers: dict[str, WhatsAppNumber | None]
+def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
+    """Runs of receipt-only deliveries, up to `RECEIPTS_PER_COMMIT`; any other delivery alone."""
+    receipts: list[ClaimedEvent] = []
+    for event in claimed:
+        if only_statuses(event.body) and len(receipts) < RECEIPTS_PER_COMMIT:
+            receipts.append(event)
+            continue
+        if receipts:
+            yield receipts
+            receipts = []
+        if only_statuses(event.body):
+            receipts.append(event)
+        else:
+            yield [event]
+    if receipts:
+        yield receipts
+
+
+def _apply(
+    session: Session, group: list[ClaimedEvent], numbers: dict[str, WhatsAppNumber | None]
 ) -> None:
-    """Apply one delivery and record its outcome; the caller commits. A delivery that fails
-    is rolled back and recorded with its reason (retried later unless malformed or out of
-    attempts)."""
+    """Apply deliveries and record their outcomes (processed, malformed, unrouted); the caller
+    commits. Raises, with the transaction to be rolled back, when one fails unexpectedly."""
     events = ExternalEventRepository(session)
-    try:
-        parsed = parse_webhook(json.loads(event.body))
+    processed: list[int] = []
+    for event in group:
+        try:
+            parsed = parse_webhook(json.loads(event.body))
+        except MalformedWebhook as error:
+            events.record_outcome(event.id, EventState.failed, str(error), None)
+            continue
         outcome = apply_cloud_webhook(session, parsed, numbers)
-        session.flush()
-    except MalformedWebhook as error:
-        session.rollback()
-        events.record_outcome(event.id, EventState.failed, str(error), None)
-        return
-    except Exception as error:
-        session.rollback()
-        log.exception("external_events.process.failed", event_id=event.id)
-        state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
-        events.record_outcome(event.id, state, f"{type(error).__name__}: {error}", None)
-        return
-    if outcome.unknown_phone_number_ids and not (
-        outcome.messages_stored or outcome.statuses_applied
-    ):
-        ids = ", ".join(sorted(outcome.unknown_phone_number_ids))
-        log.warning("external_events.unrouted", phone_number_ids=ids)
-        events.record_outcome(
-            event.id,
-            EventState.unrouted,
-            f"No registered WhatsApp number has phone number id {ids}.",
-            utcnow(),
-        )
-        return
-    events.finish([event.id], EventState.processed, utcnow())
+        if outcome.unknown_phone_number_ids and not (
+            outcome.messages_stored or outcome.statuses_applied
+        ):
+            ids = ", ".join(sorted(outcome.unknown_phone_number_ids))
+            log.warning("external_events.unrouted", phone_number_ids=ids)
+            events.record_outcome(
+                event.id,
+                EventState.unrouted,
+                f"No registered WhatsApp number has phone number id {ids}.",
+                utcnow(),
+            )
+            continue
+        processed.append(event.id)
+    if processed:
+        events.finish(processed, EventState.processed, utcnow())
+    session.flush()
 
 
 @sweeper("external_events.pending")

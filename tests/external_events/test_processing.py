@@ -1,0 +1,128 @@
+"""Stored deliveries are applied receipts in groups, anything else alone; one that fails
+loses nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import select
+
+from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
+from surgiai.conversations.service import MessageService
+from surgiai.db.engine import session_scope
+from surgiai.external_events.ingest import PROCESS_TASK, SOURCE_CLOUD
+from surgiai.external_events.models import EventState, ExternalEvent
+from surgiai.kit.time import utcnow
+from surgiai.runtime import Runtime
+from tests.conftest import drain
+from tests.fixtures import create_number, status_value, text_message_value, webhook_body
+
+DOCTOR = "919876543210"
+
+
+def store(runtime: Runtime, *bodies: bytes) -> list[int]:
+    """Deliveries as the webhook receiver stores them; returns their ids."""
+    with session_scope(runtime.session_factory) as session:
+        events = [
+            ExternalEvent(
+                source=SOURCE_CLOUD,
+                external_id=hashlib.sha256(body).hexdigest(),
+                body=body,
+                received_at=utcnow(),
+            )
+            for body in bodies
+        ]
+        session.add_all(events)
+        session.flush()
+        return [event.id for event in events]
+
+
+def outcomes(runtime: Runtime, ids: list[int]) -> list[tuple[EventState, str | None]]:
+    with session_scope(runtime.session_factory) as session:
+        rows = {
+            event.id: (event.state, event.error)
+            for event in session.scalars(select(ExternalEvent).where(ExternalEvent.id.in_(ids)))
+        }
+    return [rows[event_id] for event_id in ids]
+
+
+def statuses(runtime: Runtime) -> dict[str, str]:
+    with session_scope(runtime.session_factory) as session:
+        rows = session.execute(
+            select(Message.wamid, Message.status).where(Message.direction == Direction.outbound)
+        ).all()
+    return {str(wamid): status.value for wamid, status in rows}
+
+
+@pytest.fixture
+def replies(runtime: Runtime) -> list[str]:
+    """Three replies WhatsApp accepted, waiting for their receipts."""
+    create_number(runtime)
+    store(runtime, webhook_body(text_message_value("wamid.in0", "Hello", wa_id=DOCTOR)))
+    runtime.queue.send(PROCESS_TASK)
+    drain(runtime.queue)
+    wamids = [f"wamid.out{index}" for index in range(3)]
+    with session_scope(runtime.session_factory) as session:
+        conversation_id = session.scalars(select(Message.conversation_id)).one()
+        for wamid in wamids:
+            session.add(
+                Message(
+                    conversation_id=conversation_id,
+                    direction=Direction.outbound,
+                    wamid=wamid,
+                    type="text",
+                    text="Here is the price list",
+                    status=MessageState.accepted,
+                    sender_kind=SenderKind.admin,
+                    created_at=utcnow(),
+                )
+            )
+    return wamids
+
+
+def test_a_receipt_that_fails_is_retried_later_and_the_others_of_its_group_apply(
+    runtime: Runtime, replies: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_status = MessageService.apply_status
+
+    def failing_for_one(self: MessageService, session: object, update: object) -> object:
+        if getattr(update, "wamid", None) == replies[1]:
+            raise RuntimeError("disk full")
+        return apply_status(self, session, update)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MessageService, "apply_status", failing_for_one)
+    malformed = json.dumps({"object": "whatsapp_business_account", "entry": "x", "statuses": 1})
+    ids = store(
+        runtime,
+        *(webhook_body(status_value(wamid, "delivered", wa_id=DOCTOR)) for wamid in replies),
+        malformed.encode(),
+        webhook_body(text_message_value("wamid.in1", "Price of clips?", wa_id=DOCTOR)),
+    )
+    runtime.queue.send(PROCESS_TASK)
+    drain(runtime.queue)
+
+    assert statuses(runtime) == {
+        replies[0]: "delivered",
+        replies[1]: "accepted",
+        replies[2]: "delivered",
+    }
+    states = outcomes(runtime, ids)
+    assert [state for state, _ in states] == [
+        EventState.processed,
+        EventState.pending,  # tried again later, up to the limit
+        EventState.processed,
+        EventState.failed,
+        EventState.processed,
+    ]
+    assert states[1][1] == "RuntimeError: disk full"
+    assert states[3][1]  # the reason is kept for the admins
+    with session_scope(runtime.session_factory) as session:
+        assert session.scalar(select(Message.id).where(Message.wamid == "wamid.in1"))
+
+    monkeypatch.setattr(MessageService, "apply_status", apply_status)
+    runtime.queue.send(PROCESS_TASK)
+    drain(runtime.queue)
+    assert statuses(runtime)[replies[1]] == "delivered"
+    assert outcomes(runtime, ids[1:2]) == [(EventState.processed, None)]
