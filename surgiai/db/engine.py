@@ -36,7 +36,7 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
             pool_size=20,
             max_overflow=20,
         )
-        write_lock = _write_lock(make_url(url).database or "")
+        write_lock = write_lock_for(make_url(url).database or "")
 
         def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.write_lock = write_lock
@@ -119,8 +119,9 @@ _write_locks: dict[str, WriteLock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _write_lock(path: str) -> WriteLock:
-    """One lock per database file for the whole process, shared by all its engines."""
+def write_lock_for(path: str) -> WriteLock:
+    """One lock per database file for the whole process, shared by all its engines (and by
+    the task queue's own SQLite file)."""
     key = os.path.realpath(path) if path else ""
     with _write_locks_guard:
         if key not in _write_locks:

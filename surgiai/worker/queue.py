@@ -6,8 +6,10 @@ commits; a rollback drops them (the Polar way), so a task never sees state that 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from huey.storage import SqliteStorage
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from surgiai.db.engine import session_scope
+from surgiai.db.engine import LOCK_TIMEOUT_SECONDS, session_scope, write_lock_for
 from surgiai.db.transactions import current_transaction, made_within, rollback_boundary
 from surgiai.worker.registry import TASKS, TaskSpec
 
@@ -109,12 +111,31 @@ class TaskQueue:
 
 class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
     """WAL with synchronous=NORMAL: queued work survives a killed process without an fsync per
-    enqueue. What must never be lost is a database row anyway; the sweepers re-drive it."""
+    enqueue. What must never be lost is a database row anyway; the sweepers re-drive it.
+
+    Writes (enqueue, dequeue, the schedule) queue for the file on a `WriteLock` shared by every
+    process using it (`surgiai run` and its worker processes): left to SQLite, a writer that
+    finds the file busy sleeps 1 to 100 ms between tries, and a busy queue stalls on that."""
 
     def _create_connection(self) -> Any:
         connection = super()._create_connection()
         connection.execute("pragma synchronous=1")
         return connection
+
+    @contextmanager
+    def db(self, commit: bool = False, close: bool = False) -> Iterator[Any]:
+        if not commit:
+            with super().db(commit=False, close=close) as cursor:
+                yield cursor
+            return
+        lock = write_lock_for(self.filename)
+        if not lock.acquire(LOCK_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("the task queue's database stayed locked for 30 s")
+        try:
+            with super().db(commit=True, close=close) as cursor:
+                yield cursor
+        finally:
+            lock.release()
 
 
 class _SqliteHuey(Huey):  # type: ignore[misc]

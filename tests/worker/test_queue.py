@@ -197,3 +197,41 @@ def test_settings_choose_redis_when_redis_url_is_set(
     finally:
         task_queue.activate(None)
         runtime.close()
+
+
+class TestSqliteQueueAcrossProcesses:
+    def test_a_write_waits_for_another_processs_lock_and_goes_ahead_when_it_ends(
+        self, tmp_path: Path, database_url: str
+    ) -> None:
+        """Processes sharing the queue file queue on one file lock, not on SQLite's busy
+        handler (which sleeps up to 100 ms between tries)."""
+        runtime = Runtime.from_settings(make_settings(tmp_path, database_url))
+        try:
+            filename = runtime.queue.huey.storage.filename
+            holder = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys, time\n"
+                    "from surgiai.db.engine import write_lock_for\n"
+                    "lock = write_lock_for(sys.argv[1])\n"
+                    "assert lock.acquire(5)\n"
+                    "print('held', flush=True)\n"
+                    "time.sleep(0.6)\n"
+                    "lock.release()\n",
+                    filename,
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            started = time.monotonic()
+            runtime.queue.huey.storage.enqueue(b"job")
+            waited = time.monotonic() - started
+            assert holder.wait(10) == 0
+            assert 0.4 <= waited < 5
+            assert runtime.queue.huey.storage.queue_size() == 1
+        finally:
+            runtime.queue.huey.flush()
+            task_queue.activate(None)
+            runtime.close()
