@@ -226,11 +226,14 @@ class MasterAgent:
         finally:
             typing.cancel()
 
+        actions_seconds = self.apply(session, conversation, newest, context, decision)
+        # The claim is checked last, so that the actions' reads come before the transaction's
+        # first write (on SQLite the write lock is held from there to the commit). A claim
+        # lost meanwhile (a sweeper judged this worker dead) undoes them all.
         if not inbound.finish(ids, token):
             session.rollback()
             log.warning("agents.burst.lost_claim", conversation_id=conversation_id)
             return None
-        actions_seconds = self.apply(session, conversation, newest, context, decision)
         session.flush()
         agents_seconds = sum(run.seconds for run in decision.runs)
         overhead = time.perf_counter() - started - agents_seconds - actions_seconds

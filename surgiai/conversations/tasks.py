@@ -60,10 +60,16 @@ LOST_QUEUED_AFTER = timedelta(minutes=1)
 @task(SEND_TASK)
 def send_message(session: Session, message_id: int) -> None:
     messages = MessageRepository(session)
+    # What sending needs is read before the claim, the transaction's first write: on SQLite
+    # the write lock is held from the claim to the commit, so not for these reads.
+    message = messages.get(message_id)
+    if message is None or message.status != MessageState.queued:
+        return
+    conversation = message.conversation
+    _ = conversation.number, conversation.doctor
     if not messages.claim_for_sending(message_id, utcnow()):
         return  # sent, failed, not due yet, or another worker has it
-    message = messages.get(message_id)
-    assert message is not None
+    session.refresh(message, ["status", "claimed_at", "attempts"])  # as the claim left them
     _deliver(session, message)
 
 

@@ -49,17 +49,18 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
             connection: Connection,
             _cursor: Any,
             statement: str,
-            _parameters: Any,
+            parameters: Any,
             context: ExecutionContext | None,
             _executemany: bool,
-        ) -> None:
+        ) -> tuple[str, Any]:
             dbapi_connection = connection.connection.dbapi_connection
-            if dbapi_connection.wants_write_lock and _writes(statement, context):  # type: ignore[union-attr]
-                dbapi_connection.begin_immediate()  # type: ignore[union-attr]
+            if not dbapi_connection.wants_write_lock:  # type: ignore[union-attr]
+                return statement, parameters
+            return dbapi_connection.before_first_write(statement, parameters, context)  # type: ignore[union-attr,no-any-return]
 
         event.listen(engine, "connect", set_pragmas)
         event.listen(engine, "begin", begin)
-        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+        event.listen(engine, "before_cursor_execute", before_cursor_execute, retval=True)
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -137,6 +138,9 @@ class SerializedConnection(sqlite3.Connection):
     fail outright when another writer committed in between: busy_timeout cannot help a lock
     upgrade; so reads never open one.) A `SELECT ... FOR UPDATE` counts as a write.
 
+    Savepoints opened before the first write are set at it, in order (a SAVEPOINT would open a
+    deferred transaction); one released or rolled back before it had nothing to undo.
+
     Writers queue for it on a `WriteLock` first. Left to SQLite, waiting writers poll with
     sleeps of up to 100 ms, and a busy worker pool stalls on them."""
 
@@ -144,9 +148,30 @@ class SerializedConnection(sqlite3.Connection):
     _holding = False
     # A transaction has begun (for SQLAlchemy) and has not written yet.
     wants_write_lock = False
+    # Savepoints opened since, not yet set.
+    _savepoints: list[str] | None = None
 
     def begin_lazily(self) -> None:
         self.wants_write_lock = True
+        self._savepoints = []
+
+    def before_first_write(
+        self, statement: str, parameters: Any, context: ExecutionContext | None
+    ) -> tuple[str, Any]:
+        """The statement to run in place of `statement` while the transaction has not written."""
+        words = statement.split()
+        savepoints = self._savepoints if self._savepoints is not None else []
+        if words[0].upper() == "SAVEPOINT":
+            savepoints.append(words[1])
+            return _NOTHING, ()
+        if words[0].upper() in ("RELEASE", "ROLLBACK") and words[-1] in savepoints:
+            del savepoints[savepoints.index(words[-1]) :]
+            return _NOTHING, ()
+        if _writes(statement, context):
+            self.begin_immediate()
+            for name in savepoints:
+                self.execute(f"SAVEPOINT {name}")
+        return statement, parameters
 
     def begin_immediate(self) -> None:
         self.wants_write_lock = False
@@ -176,14 +201,19 @@ class SerializedConnection(sqlite3.Connection):
             self._release()
 
     def _release(self) -> None:
+        self._savepoints = None
         if self._holding:
             self._holding = False
             self.write_lock.release()
 
 
+# Run in place of a savepoint statement that has nothing to do yet: no rows, no lock.
+_NOTHING = "SELECT 1 WHERE 0"
+
+
 def _writes(statement: str, context: ExecutionContext | None) -> bool:
-    """Whether a statement needs the write lock: anything but a plain SELECT (SAVEPOINT, DDL
-    and PRAGMA included), and a SELECT ... FOR UPDATE, whose lock SQLite has no syntax for."""
+    """Whether a statement needs the write lock: anything but a plain SELECT (DDL and PRAGMA
+    included), and a SELECT ... FOR UPDATE, whose lock SQLite has no syntax for."""
     if statement.lstrip()[:6].upper() != "SELECT":
         return True
     compiled = context.compiled if context is not None else None

@@ -127,3 +127,37 @@ class TestLockTakenAtFirstWrite:
         with engine.begin() as connection:
             connection.execute(select(notes.c.body).where(notes.c.id == 1).with_for_update())
             assert not self.write_elsewhere(engine, "waits")
+
+    def test_a_savepoint_before_the_first_write_takes_no_lock_until_it_writes(
+        self, engine: Engine
+    ) -> None:
+        with Session(engine) as session:
+            with session.begin_nested():
+                session.execute(text("SELECT count(*) FROM notes"))
+            assert self.write_elsewhere(engine, "second")
+            savepoint = session.begin_nested()
+            session.execute(text("UPDATE notes SET body = 'undone' WHERE id = 1"))
+            assert not self.write_elsewhere(engine, "waits")
+            savepoint.rollback()
+            with session.begin_nested():
+                session.execute(text("UPDATE notes SET body = 'kept' WHERE id = 2"))
+            session.commit()
+        time.sleep(0.5)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, body FROM notes ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, "first"), (2, "kept"), (3, "waits")]
+
+    def test_nested_savepoints_opened_before_the_first_write_are_set_at_it(
+        self, engine: Engine
+    ) -> None:
+        with Session(engine) as session:
+            outer = session.begin_nested()
+            session.execute(text("SELECT body FROM notes"))
+            with session.begin_nested():
+                session.execute(text("UPDATE notes SET body = 'inner' WHERE id = 1"))
+            outer.rollback()  # undoes what the inner one wrote
+            session.execute(text("INSERT INTO notes (body) VALUES ('after')"))
+            session.commit()
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT body FROM notes ORDER BY id")).all()
+        assert [row[0] for row in rows] == ["first", "after"]
