@@ -65,7 +65,7 @@ class AuthService:
 
         user = UserRepository(session).get_by_email(email)
         # Only reads so far: end the transaction before the deliberately slow hash, so that
-        # (on SQLite, where every transaction holds the write lock) nobody waits for it.
+        # no transaction (on SQLite, once it writes, the write lock) is held across it.
         session.commit()
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.is_active:

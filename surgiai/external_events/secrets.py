@@ -22,9 +22,10 @@ MIN_RELOAD_SECONDS = 1.0
 
 
 class AppSecrets:
-    """Verified on the event loop, which must never wait for the database: on SQLite every
-    transaction holds the write lock, and a request thread holding it may itself be waiting
-    for the loop. Loads run in a worker thread; concurrent ones share the first."""
+    """Verified on the event loop, which must never wait for the database: on SQLite a
+    transaction that has written holds the write lock, and a request thread holding it may
+    itself be waiting for the loop. Loads run in a worker thread; concurrent ones share the
+    first."""
 
     def __init__(self, settings: Settings, session_factory: sessionmaker[Session]) -> None:
         self._settings = settings

@@ -16,8 +16,9 @@ class SqlRateLimiter:
     (PostgreSQL locks the row; SQLite holds the write lock of BEGIN IMMEDIATE), so every process
     and thread sharing the database shares one exact pace.
 
-    On SQLite, call `reserve` outside any transaction of your own on the same file: with
-    `make_engine`, an open transaction holds the write lock, and the reservation would wait for it.
+    On SQLite, call `reserve` outside any transaction of your own on the same file that has
+    written: with `make_engine`, such a transaction holds the write lock, and the reservation
+    would wait for it.
     """
 
     def __init__(self, engine: Engine, *, clock: Clock = time.time) -> None:
