@@ -149,7 +149,7 @@ class SerializedConnection(sqlite3.Connection):
     # A transaction has begun (for SQLAlchemy) and has not written yet.
     wants_write_lock = False
     # Savepoints opened since, not yet set.
-    _savepoints: list[str] | None = None
+    _savepoints: list[str]
 
     def begin_lazily(self) -> None:
         self.wants_write_lock = True
@@ -160,7 +160,7 @@ class SerializedConnection(sqlite3.Connection):
     ) -> tuple[str, Any]:
         """The statement to run in place of `statement` while the transaction has not written."""
         words = statement.split()
-        savepoints = self._savepoints if self._savepoints is not None else []
+        savepoints = self._savepoints
         if words[0].upper() == "SAVEPOINT":
             savepoints.append(words[1])
             return _NOTHING, ()
@@ -201,7 +201,7 @@ class SerializedConnection(sqlite3.Connection):
             self._release()
 
     def _release(self) -> None:
-        self._savepoints = None
+        self._savepoints = []
         if self._holding:
             self._holding = False
             self.write_lock.release()
