@@ -71,16 +71,16 @@ def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
     """Runs of receipt-only deliveries, up to `RECEIPTS_PER_COMMIT`; any other delivery alone."""
     receipts: list[ClaimedEvent] = []
     for event in claimed:
-        if only_statuses(event.body) and len(receipts) < RECEIPTS_PER_COMMIT:
-            receipts.append(event)
+        if not only_statuses(event.body):
+            if receipts:
+                yield receipts
+                receipts = []
+            yield [event]
             continue
-        if receipts:
+        receipts.append(event)
+        if len(receipts) == RECEIPTS_PER_COMMIT:
             yield receipts
             receipts = []
-        if only_statuses(event.body):
-            receipts.append(event)
-        else:
-            yield [event]
     if receipts:
         yield receipts
 
