@@ -24,7 +24,6 @@ from surgiai.auth.endpoints import router as auth_router
 from surgiai.conversations.endpoints import router as messages_router
 from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
-from surgiai.db.engine import make_engine
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
 from surgiai.errors import SurgiAIError
@@ -78,13 +77,8 @@ def _requests(method: str, route: str, status: int) -> Any:
 def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
     """The whole HTTP application. `demo` mounts the WhatsApp Cloud API simulator at
     `/simulator`, registers two simulated numbers and lets simulated doctors write."""
-    inbox_engine = (
-        make_engine(runtime.settings.resolved_database_url, sqlite_synchronous="FULL")
-        if runtime.settings.is_sqlite
-        else runtime.engine
-    )
     ingest = IngestWriter(
-        inbox_engine, runtime.queue, status_batch_seconds=runtime.settings.status_batch_seconds
+        runtime.engine, runtime.queue, status_batch_seconds=runtime.settings.status_batch_seconds
     )
     app_secrets = AppSecrets(runtime.settings, runtime.session_factory)
 
@@ -105,8 +99,6 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
                 await simulator_app.state.simulator.stop()
             await runtime.broker.stop()
             ingest.stop()
-            if inbox_engine is not runtime.engine:
-                inbox_engine.dispose()
 
     app = FastAPI(
         title="SurgiAI",

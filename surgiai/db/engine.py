@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 log = structlog.get_logger(__name__)
 
 
-def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORMAL") -> Engine:
-    """`sqlite_synchronous`: NORMAL survives a killed process; FULL also a power loss, at an
-    fsync per commit (the webhook inbox, whose 200 tells Meta it may forget the event)."""
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """On SQLite a commit survives a killed process (WAL, synchronous=NORMAL); what must also
+    survive a power loss calls `sync_to_disk` after its commit."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -40,7 +40,7 @@ def make_engine(url: str, *, echo: bool = False, sqlite_synchronous: str = "NORM
 
         def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.write_lock = write_lock
-            _sqlite_pragmas(dbapi_connection, sqlite_synchronous)
+            _sqlite_pragmas(dbapi_connection)
 
         def begin(connection: Connection) -> None:
             connection.connection.dbapi_connection.begin_lazily()  # type: ignore[union-attr]
@@ -220,12 +220,32 @@ def _writes(statement: str, context: ExecutionContext | None) -> bool:
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, synchronous: str) -> None:
+def sync_to_disk(engine: Engine) -> None:
+    """Make every transaction committed so far survive a power loss.
+
+    On SQLite this is an fsync of the write-ahead log, after the commit and outside the write
+    lock, where synchronous=FULL would fsync inside it and keep every other writer waiting.
+    Frames already copied into the database by a checkpoint were synced by it (a checkpoint
+    syncs the database before the log can be reused); with no log file left, every commit is
+    in the synced database. PostgreSQL's commit is durable already."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return
+    try:
+        wal = os.open(engine.url.database + "-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(wal)
+    finally:
+        os.close(wal)
+
+
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
     # Transactions are begun explicitly (SerializedConnection), not by pysqlite on its own.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA synchronous={synchronous}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_SECONDS * 1000)}")
     cursor.close()

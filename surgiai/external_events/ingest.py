@@ -1,8 +1,9 @@
 """The webhook inbox writer: one thread stores verified deliveries in small groups.
 
-Each request waits until its delivery is committed (so a 200 means "stored"), but requests
-arriving together share one transaction: on SQLite a commit per request makes writers queue on
-the database lock and the tail latency explode (ARCHITECTURE §5).
+Each request waits until its delivery is committed and on disk (a 200 tells Meta it may forget
+the event), but requests arriving together share one transaction: on SQLite a commit per request
+makes writers queue on the database lock and the tail latency explode (ARCHITECTURE §5). The
+group is synced to disk after its commit, so other writers do not wait for the disk either.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine
 
+from surgiai.db.engine import sync_to_disk
 from surgiai.external_events.repository import insert_ignoring_duplicates
 from surgiai.kit.time import utcnow
 from surgiai.worker.queue import TaskQueue
@@ -121,6 +123,7 @@ class IngestWriter:
         try:
             with self._engine.begin() as connection:
                 insert_ignoring_duplicates(connection, list(rows.values()))
+            sync_to_disk(self._engine)
         except Exception as exc:  # every waiting request must hear about it
             log.exception("external_events.store.failed", deliveries=len(group))
             error = exc
