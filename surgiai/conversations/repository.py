@@ -39,7 +39,7 @@ from surgiai.conversations.models import (
 )
 from surgiai.conversations.schemas import LastMessage
 from surgiai.db.base import UTCDateTime
-from surgiai.db.upsert import insert_ignore_conflict
+from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
 from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
@@ -67,7 +67,7 @@ class ConversationRepository:
         if conversation is not None:
             return conversation
         now = utcnow()
-        insert_ignore_conflict(
+        conversation = insert_returning_new(
             self.session,
             Conversation,
             {
@@ -79,7 +79,8 @@ class ConversationRepository:
             },
             ["doctor_id", "number_id"],
         )
-        conversation = self.find(doctor_id, number.id)
+        if conversation is None:  # another worker created it in between
+            conversation = self.find(doctor_id, number.id)
         assert conversation is not None
         return conversation
 
@@ -146,9 +147,10 @@ class MessageRepository:
         self.session.flush()
         return message
 
-    def insert_inbound_once(self, values: dict[str, object]) -> bool:
-        """Insert an inbound message unless its wamid is already stored."""
-        return insert_ignore_conflict(self.session, Message, values, ["wamid"])
+    def insert_inbound_once(self, values: dict[str, object]) -> Message | None:
+        """Insert an inbound message unless its wamid is already stored: the new message, or
+        None for one stored before."""
+        return insert_returning_new(self.session, Message, values, ["wamid"])
 
     def list_for_doctor(
         self, wa_id: str, *, direction: Direction | None, limit: int, before_id: int | None

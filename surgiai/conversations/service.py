@@ -386,9 +386,8 @@ class MessageService:
         doctor = doctor_service.get_or_create(session, inbound.from_wa_id, inbound.profile_name)
         doctor_service.mark_reachable(doctor)
         conversation = ConversationRepository(session).get_or_create(doctor.id, number)
-        messages = MessageRepository(session)
         now = utcnow()
-        inserted = messages.insert_inbound_once(
+        message = MessageRepository(session).insert_inbound_once(
             {
                 "conversation_id": conversation.id,
                 "direction": Direction.inbound,
@@ -403,13 +402,11 @@ class MessageService:
                 "created_at": now,
             }
         )
-        if not inserted:
+        if message is None:
             return None
         # A message (not a status) from the doctor opens or refreshes the 24 h window.
         if conversation.last_inbound_at is None or inbound.timestamp > conversation.last_inbound_at:
             conversation.last_inbound_at = inbound.timestamp
-        message = messages.get_by_wamid(inbound.wamid)
-        assert message is not None
         # The inbox sorts on arrival, which only moves forward.
         conversation.last_message_at = max(conversation.last_message_at or now, now)
         conversation.last_message_id = max(conversation.last_message_id or 0, message.id)

@@ -4,7 +4,7 @@ duplicate deliveries harmless."""
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from surgiai.db.base import Base
 
+Row = TypeVar("Row", bound=Base)
+
 # One statement per (dialect, table, key), built once: these run for every inbound message,
 # and building an INSERT (and its cache key) on each call cost more than executing it.
-_statements: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_statements: dict[tuple[object, ...], Any] = {}
 _statements_lock = threading.Lock()
 
 
@@ -37,6 +39,26 @@ def insert_ignore_conflict(
             _statements.setdefault(key, statement)
     result = session.connection().execute(statement, values)
     return bool(result.rowcount)
+
+
+def insert_returning_new(
+    session: Session, model: type[Row], values: dict[str, Any], index_elements: list[str]
+) -> Row | None:
+    """Insert one row unless its unique key exists. Returns the new row, loaded into the
+    session by the INSERT itself (RETURNING: no second statement to read it back), or None
+    when the key existed."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, model.__tablename__, tuple(index_elements), "returning")
+    statement = _statements.get(key)
+    if statement is None:
+        statement = (
+            conflict_insert(dialect)(model)
+            .on_conflict_do_nothing(index_elements=index_elements)
+            .returning(model)
+        )
+        with _statements_lock:
+            _statements.setdefault(key, statement)
+    return cast(Row | None, session.scalars(statement, values).one_or_none())
 
 
 def conflict_insert(dialect: str) -> Any:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from surgiai.db.upsert import insert_ignore_conflict
+from surgiai.db.upsert import insert_returning_new
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
 
@@ -18,16 +18,21 @@ class DoctorRepository:
     def get_by_wa_id(self, wa_id: str) -> Doctor | None:
         return self.session.scalar(_BY_WA_ID, {"wa_id": wa_id})
 
-    def get_or_create(self, wa_id: str) -> Doctor:
-        """Safe under concurrency: two workers meeting a new doctor create one row."""
+    def get_or_create(self, wa_id: str, profile_name: str | None = None) -> Doctor:
+        """Safe under concurrency: two workers meeting a new doctor create one row.
+        `profile_name` is given to a new doctor only."""
         doctor = self.get_by_wa_id(wa_id)
         if doctor is not None:
             return doctor
         now = utcnow()
-        insert_ignore_conflict(
-            self.session, Doctor, {"wa_id": wa_id, "created_at": now, "updated_at": now}, ["wa_id"]
+        doctor = insert_returning_new(
+            self.session,
+            Doctor,
+            {"wa_id": wa_id, "profile_name": profile_name, "created_at": now, "updated_at": now},
+            ["wa_id"],
         )
-        doctor = self.get_by_wa_id(wa_id)
+        if doctor is None:  # another worker created it in between
+            doctor = self.get_by_wa_id(wa_id)
         assert doctor is not None
         return doctor
 

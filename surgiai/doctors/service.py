@@ -16,9 +16,10 @@ class DoctorService:
     def get_or_create(
         self, session: Session, wa_id: str, profile_name: str | None = None
     ) -> Doctor:
-        doctor = DoctorRepository(session).get_or_create(wa_id)
+        profile_name = profile_name[:200] if profile_name else None
+        doctor = DoctorRepository(session).get_or_create(wa_id, profile_name)
         if profile_name and doctor.profile_name != profile_name:
-            doctor.profile_name = profile_name[:200]
+            doctor.profile_name = profile_name
         return doctor
 
     def get_by_wa_id(self, session: Session, wa_id: str) -> Doctor | None:
@@ -37,8 +38,9 @@ class DoctorService:
 
     def mark_reachable(self, doctor: Doctor) -> None:
         """A doctor who writes to us can evidently receive messages again."""
-        doctor.unreachable_reason = None
-        doctor.unreachable_at = None
+        if doctor.unreachable_reason is not None or doctor.unreachable_at is not None:
+            doctor.unreachable_reason = None
+            doctor.unreachable_at = None
 
 
 doctor_service = DoctorService()
