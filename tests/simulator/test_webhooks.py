@@ -321,6 +321,7 @@ class RealReceiver:
         self.delays = delays
         self.bodies: list[bytes] = []
         self.signatures: list[str] = []
+        self.content_types: list[str] = []
         app = FastAPI()
 
         @app.get("/hook")
@@ -333,6 +334,7 @@ class RealReceiver:
                 await asyncio.sleep(self.delays.pop(0))
             self.bodies.append(await request.body())
             self.signatures.append(request.headers["x-hub-signature-256"])
+            self.content_types.append(request.headers["content-type"])
             return PlainTextResponse("ok", status_code=self.codes.pop(0) if self.codes else 200)
 
         with socket.socket() as probe:
@@ -405,3 +407,40 @@ class TestRealServer:
         ]
         assert real_receiver.bodies[0] == real_receiver.bodies[-1]
         assert real_receiver.signatures[-1] == expected_signature(real_receiver.bodies[-1])
+        assert set(real_receiver.content_types) == {"application/json"}
+        (handshake,) = [a for a in sim.webhooks.attempts if a.kind == "verify"]
+        assert handshake.ok
+
+    async def test_an_unreachable_callback_is_recorded_and_retried(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        app = create_simulator_app(
+            SimulatorConfig(time_compression=1000, verify_callbacks=False, seed=1),
+            clock=ManualClock(),
+        )
+        sim = app.state.simulator
+        await sim.start()
+        try:
+            sim.upsert_number(
+                PNID,
+                NumberUpsert(
+                    waba_id=WABA,
+                    app_secret=APP_SECRET,
+                    webhook_url=f"http://127.0.0.1:{closed_port}/hook",
+                ),
+            )
+            request = InboundRequest.model_validate(
+                {"phone_number_id": PNID, "from": DOCTOR, "type": "text", "text": {"body": "Hi"}}
+            )
+            sim.inject_inbound(request, None)
+            for _ in range(200):
+                if len(sim.webhooks.attempts) >= 2:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await sim.stop()
+        attempts = list(sim.webhooks.attempts)[:2]
+        assert [a.attempt for a in attempts] == [1, 2]
+        assert all(a.status_code is None and not a.ok for a in attempts)
+        assert all(a.error and "Connect" in a.error for a in attempts)
