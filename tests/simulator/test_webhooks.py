@@ -17,7 +17,13 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from surgiai.simulator import ManualClock, SimulatorConfig, create_simulator_app, sign_body
+from surgiai.simulator import (
+    ManualClock,
+    Simulator,
+    SimulatorConfig,
+    create_simulator_app,
+    sign_body,
+)
 from surgiai.simulator.schemas import InboundRequest, NumberUpsert
 from surgiai.simulator.webhooks import Change, build_payload, serialize_payload
 from tests.simulator.harness import (
@@ -367,24 +373,27 @@ def real_receiver() -> Iterator[RealReceiver]:
         yield receiver
 
 
+async def simulator_delivering_to(url: str, **config: Any) -> Simulator:
+    """A started simulator (timers 1000x faster) whose number's webhooks go to `url` over the
+    network."""
+    app = create_simulator_app(
+        SimulatorConfig(time_compression=1000, seed=1, **config), clock=ManualClock()
+    )
+    sim: Simulator = app.state.simulator
+    await sim.start()
+    sim.upsert_number(
+        PNID,
+        NumberUpsert(
+            waba_id=WABA, app_secret=APP_SECRET, webhook_url=url, verify_token=VERIFY_TOKEN
+        ),
+    )
+    return sim
+
+
 class TestRealServer:
     async def test_retries_and_timeouts_over_the_network(self, real_receiver: RealReceiver) -> None:
-        app = create_simulator_app(
-            SimulatorConfig(time_compression=1000, webhook_timeout_seconds=0.3, seed=1),
-            clock=ManualClock(),
-        )
-        sim = app.state.simulator
-        await sim.start()
+        sim = await simulator_delivering_to(real_receiver.url, webhook_timeout_seconds=0.3)
         try:
-            sim.upsert_number(
-                PNID,
-                NumberUpsert(
-                    waba_id=WABA,
-                    app_secret=APP_SECRET,
-                    webhook_url=real_receiver.url,
-                    verify_token=VERIFY_TOKEN,
-                ),
-            )
             request = InboundRequest.model_validate(
                 {
                     "phone_number_id": PNID,
@@ -415,21 +424,10 @@ class TestRealServer:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             closed_port = probe.getsockname()[1]
-        app = create_simulator_app(
-            SimulatorConfig(time_compression=1000, verify_callbacks=False, seed=1),
-            clock=ManualClock(),
+        sim = await simulator_delivering_to(
+            f"http://127.0.0.1:{closed_port}/hook", verify_callbacks=False
         )
-        sim = app.state.simulator
-        await sim.start()
         try:
-            sim.upsert_number(
-                PNID,
-                NumberUpsert(
-                    waba_id=WABA,
-                    app_secret=APP_SECRET,
-                    webhook_url=f"http://127.0.0.1:{closed_port}/hook",
-                ),
-            )
             request = InboundRequest.model_validate(
                 {"phone_number_id": PNID, "from": DOCTOR, "type": "text", "text": {"body": "Hi"}}
             )
