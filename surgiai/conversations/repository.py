@@ -123,9 +123,6 @@ class MessageRepository:
     def get(self, message_id: int) -> Message | None:
         return self.session.get(Message, message_id)
 
-    def get_by_wamid(self, wamid: str) -> Message | None:
-        return self.session.scalar(_MESSAGE_BY_WAMID, {"wamid": wamid})
-
     def status_by_wamid(self, wamid: str) -> tuple[int, MessageState] | None:
         row = self.session.execute(_STATUS_BY_WAMID, {"wamid": wamid}).first()
         return None if row is None else (row.id, row.status)
@@ -554,11 +551,6 @@ _CONVERSATION_OF = (
         Conversation.number_id == bindparam("number_id"),
     )
     .options(lazyload(Conversation.doctor), lazyload(Conversation.number))
-)
-_MESSAGE_BY_WAMID = (
-    select(Message)
-    .where(Message.wamid == bindparam("wamid"))
-    .options(lazyload(Message.conversation))
 )
 _STATUS_BY_WAMID = select(Message.id, Message.status).where(Message.wamid == bindparam("wamid"))
 _DOCTOR_IN_HUMAN_MODE = select(

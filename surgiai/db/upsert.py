@@ -14,8 +14,9 @@ from surgiai.db.base import Base
 
 Row = TypeVar("Row", bound=Base)
 
-# One statement per (dialect, table, key), built once: these run for every inbound message,
-# and building an INSERT (and its cache key) on each call cost more than executing it.
+# One statement per (dialect, table, key, RETURNING or not), built once: these run for every
+# inbound message, and building an INSERT (and its cache key) on each call cost more than
+# executing it.
 _statements: dict[tuple[object, ...], Any] = {}
 _statements_lock = threading.Lock()
 
@@ -27,16 +28,7 @@ def insert_ignore_conflict(
 
     A Core insert on the session's connection: pending ORM changes are not flushed first, and
     column defaults apply as for any insert."""
-    dialect = session.get_bind().dialect.name
-    key = (dialect, model.__tablename__, tuple(index_elements))
-    statement = _statements.get(key)
-    if statement is None:
-        table = cast(Table, model.__table__)
-        statement = conflict_insert(dialect)(table).on_conflict_do_nothing(
-            index_elements=index_elements
-        )
-        with _statements_lock:
-            _statements.setdefault(key, statement)
+    statement = _statement(session, model, index_elements, returning=False)
     result = session.connection().execute(statement, values)
     return bool(result.rowcount)
 
@@ -47,20 +39,27 @@ def insert_returning_new(
     """Insert one row unless its unique key exists. Returns the new row, loaded into the
     session by the INSERT itself (RETURNING: no second statement to read it back), or None
     when the key existed."""
+    statement = _statement(session, model, index_elements, returning=True)
+    return cast(Row | None, session.scalars(statement, values).one_or_none())
+
+
+def _statement(
+    session: Session, model: type[Base], index_elements: list[str], *, returning: bool
+) -> Any:
     dialect = session.get_bind().dialect.name
-    key = (dialect, model.__tablename__, tuple(index_elements), "returning")
+    key = (dialect, model.__tablename__, tuple(index_elements), returning)
     statement = _statements.get(key)
     if statement is None:
         table = cast(Table, model.__table__)
-        # A Core INSERT read as ORM rows: half the CPU of an ORM-enabled INSERT ... RETURNING.
-        statement = select(model).from_statement(
-            conflict_insert(dialect)(table)
-            .on_conflict_do_nothing(index_elements=index_elements)
-            .returning(*table.c)
+        statement = conflict_insert(dialect)(table).on_conflict_do_nothing(
+            index_elements=index_elements
         )
+        if returning:
+            # A Core INSERT read as ORM rows: half the CPU of an ORM-enabled INSERT ... RETURNING.
+            statement = select(model).from_statement(statement.returning(*table.c))
         with _statements_lock:
-            _statements.setdefault(key, statement)
-    return cast(Row | None, session.scalars(statement, values).one_or_none())
+            statement = _statements.setdefault(key, statement)
+    return statement
 
 
 def conflict_insert(dialect: str) -> Any:
