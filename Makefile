@@ -41,8 +41,9 @@ run: install
 	$(BIN)/surgiai run --demo
 
 lint: install
-	$(BIN)/ruff check surgiai tests benchmarks
-	$(BIN)/ruff format --check surgiai tests benchmarks
+	$(BIN)/ruff check surgiai tests benchmarks tools
+	$(BIN)/ruff format --check surgiai tests benchmarks tools
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy surgiai

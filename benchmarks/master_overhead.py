@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from surgiai.agents.master import MasterAgent
 from surgiai.agents.registry import default_registry
+from surgiai.all_tasks import task_registry
 from surgiai.channels.base import InboundMessage
 from surgiai.config import Settings
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
@@ -30,7 +31,6 @@ from surgiai.logging import configure_logging
 from surgiai.numbers.schemas import NumberCreate
 from surgiai.numbers.service import number_service
 from surgiai.runtime import Runtime
-from surgiai.worker import queue as task_queue
 
 DOCTORS = 2_000
 HISTORY = 20
@@ -44,11 +44,13 @@ def run() -> dict[str, Any]:
             secret_key=SecretStr("bench-secret-key-0123456789"),
             graph_api_base="http://127.0.0.1:9",
         )
-        runtime = Runtime.from_settings(settings)
+        runtime = Runtime(settings, task_registry())
         upgrade(runtime.engine)
         try:
             conversation_ids = _seed(runtime)
-            master = MasterAgent(default_registry(), settings=settings)
+            master = MasterAgent(
+                default_registry(), settings=settings, sessions=runtime.session_factory
+            )
             overheads, totals, agents, actions = [], [], [], []
             for conversation_id in conversation_ids:
                 started = time.perf_counter()
@@ -62,7 +64,6 @@ def run() -> dict[str, Any]:
                 agents.append(sum(r.seconds for r in answered.decision.runs))
         finally:
             runtime.queue.huey.flush()
-            task_queue.activate(None)
             runtime.close()
 
     def stats(values: list[float]) -> dict[str, float]:

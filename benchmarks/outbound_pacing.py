@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from benchmarks.harness import Server, base_env, free_port, python
+from surgiai.all_tasks import task_registry
 from surgiai.config import Settings
 from surgiai.conversations.models import Message, MessageState, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
@@ -31,7 +32,6 @@ from surgiai.db.migrate import upgrade
 from surgiai.numbers.schemas import NumberCreate
 from surgiai.numbers.service import number_service
 from surgiai.runtime import Runtime
-from surgiai.worker import queue as task_queue
 
 MESSAGES = 10_000
 CAP = 80
@@ -143,7 +143,7 @@ def _measure(
         database_url=database_url,
         redis_url=REDIS if database_url else None,
     )
-    runtime = Runtime.from_settings(settings)
+    runtime = Runtime(settings, task_registry())
     upgrade(runtime.engine)
     number_ids = _queue_messages(runtime)
 
@@ -174,7 +174,6 @@ def _measure(
     finally:
         for worker in workers:
             worker.stop()
-        task_queue.activate(None)
     with session_scope(runtime.session_factory) as session:
         outcomes = dict(
             session.execute(select(Message.status, func.count()).group_by(Message.status)).all()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from surgiai.all_tasks import task_registry
 from surgiai.audit.models import AuditEvent
 from surgiai.audit.service import audit_service
 from surgiai.config import Settings
@@ -22,7 +23,7 @@ TASKS = 2_000
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(data_dir=Path(directory), secret_key="bench-secret-key")  # type: ignore[arg-type]
-        runtime = Runtime.from_settings(settings)
+        runtime = Runtime(settings, task_registry())
         upgrade(runtime.engine)
         started = time.perf_counter()
         for index in range(TASKS):

@@ -17,10 +17,11 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram
 from starlette.types import Message, Receive, Scope, Send
 
-from surgiai.agents.command_endpoints import router as commands_router
 from surgiai.agents.endpoints import router as agents_router
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
+from surgiai.channels.registry import CLOUD_KIND, provider
+from surgiai.commands.endpoints import router as commands_router
 from surgiai.conversations.endpoints import router as messages_router
 from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
@@ -30,18 +31,18 @@ from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
 from surgiai.external_events.ingest import IngestWriter
-from surgiai.external_events.receiver import PATH as WEBHOOK_PATH
-from surgiai.external_events.receiver import CloudWebhookReceiver
+from surgiai.external_events.receiver import CLOUD_PATH as WEBHOOK_PATH
+from surgiai.external_events.receiver import WebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.media.endpoints import router as media_router
 from surgiai.notifications.endpoints import router as notifications_router
 from surgiai.numbers.endpoints import router as numbers_router
-from surgiai.realtime.endpoints import router as realtime_router
 from surgiai.runtime import Runtime
 from surgiai.stats.endpoints import router as stats_router
 from surgiai.templates.endpoints import router as templates_router
 from surgiai.web import mount_dashboard
+from surgiai.web.live import router as realtime_router
 from surgiai.workspace.endpoints import router as workspace_router
 
 log = structlog.get_logger(__name__)
@@ -133,14 +134,14 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         app.mount(MOUNT_PATH, simulator_app)
     mount_dashboard(app)
     _install_error_handlers(app)
-    return Edge(app, CloudWebhookReceiver(app_secrets, ingest))
+    return Edge(app, WebhookReceiver(provider(CLOUD_KIND).webhooks, app_secrets, ingest))
 
 
 class Edge:
     """The outermost ASGI layer: a correlation id and metrics for every request, and the
     webhook receiver ahead of the framework (see `external_events.receiver`)."""
 
-    def __init__(self, app: FastAPI, webhook: CloudWebhookReceiver) -> None:
+    def __init__(self, app: FastAPI, webhook: WebhookReceiver) -> None:
         self.app = app
         self.webhook = webhook
 

@@ -40,11 +40,12 @@ def load_settings(**overrides: Any) -> Settings:
 
 def prepare(settings: Settings) -> Any:
     """Build the runtime, apply pending migrations and make sure an owner exists."""
+    from surgiai.all_tasks import task_registry
     from surgiai.db.engine import session_scope
     from surgiai.db.migrate import upgrade
     from surgiai.runtime import Runtime
 
-    runtime = Runtime.from_settings(settings)
+    runtime = Runtime(settings, task_registry())
     upgrade(runtime.engine)
     from surgiai.auth.service import user_service
 
@@ -105,11 +106,12 @@ def _start_workers(runtime: Any) -> Callable[[], None]:
             count=settings.worker_processes,
             threads=settings.worker_threads,
             broker=runtime.broker,
+            doorbell=runtime.queue.doorbell,
         )
         processes.start()
         runtime.workers_ready = processes.ready
         return processes.stop
-    from surgiai.agents.heartbeat import Heartbeat
+    from surgiai.worker.heartbeat import Heartbeat
 
     consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
     consumer.start()
@@ -151,20 +153,25 @@ def worker(
 ) -> None:
     """Consume tasks from the queue (Redis in distributed mode)."""
     settings = load_settings()
-    from surgiai.agents.heartbeat import Heartbeat
+    from surgiai.agents.master import MASTER
+    from surgiai.all_tasks import task_registry
     from surgiai.runtime import Runtime
+    from surgiai.worker.heartbeat import Heartbeat
 
-    link = _link_to_web_process(link_fd) if link_fd is not None else None
+    # The link starts reading (and ringing) only after the runtime below exists.
+    link = (
+        _link_to_web_process(link_fd, lambda: runtime.queue.doorbell.ring_here())
+        if link_fd is not None
+        else None
+    )
     broker = None
     if link is not None and not settings.redis_url:
         from surgiai.realtime.broker import WorkerRelayBroker
 
         broker = WorkerRelayBroker(link)
-    runtime = Runtime.from_settings(settings, broker=broker)
-    from surgiai.agents.master import current_master
-
+    runtime = Runtime(settings, task_registry(), broker=broker)
     # Train the intent model now rather than while the first doctor waits for a reply.
-    current_master(runtime.settings)
+    runtime.get(MASTER)
     consumer = runtime.queue.consumer(
         workers=threads or settings.worker_threads, periodic=periodic, embedded=False
     )
@@ -184,13 +191,12 @@ def worker(
         runtime.close()
 
 
-def _link_to_web_process(fd: int) -> Any:
+def _link_to_web_process(fd: int, wake_a_worker: Callable[[], None]) -> Any:
     """A worker of `surgiai run`: woken when the web process queues work; stops (gracefully,
     as on Ctrl-C) when the web process is gone."""
     import os
 
     from surgiai.worker.link import ChildLink
-    from surgiai.worker.queue import wake_a_worker
 
     return ChildLink.from_fd(
         fd,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from surgiai.kit.chaos import parse_chaos
+from surgiai.kit.time import zone
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
     # to this long, or for the next doctor's message, to be applied together, so that doctors'
     # messages never queue behind them. 0: apply each at once.
     status_batch_seconds: Annotated[float, Field(ge=0, le=10)] = 0.5
-    # Fault injection for tests and benchmarks (agents/chaos.py); never set in production.
+    # Fault injection for tests and benchmarks (kit/chaos.py); never set in production.
     chaos: str | None = None
 
     @field_validator("database_url")
@@ -97,16 +99,12 @@ class Settings(BaseSettings):
     @field_validator("chaos")
     @classmethod
     def _check_chaos(cls, value: str | None) -> str | None:
-        from surgiai.agents.chaos import parse_chaos
-
         parse_chaos(value)
         return value or None
 
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        from surgiai.kit.time import zone
-
         zone(value)
         return value
 
@@ -153,8 +151,3 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

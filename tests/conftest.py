@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from surgiai.all_models import metadata
+from surgiai.all_tasks import task_registry
 from surgiai.app import create_app
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine
 from surgiai.db.migrate import upgrade
-from surgiai.db.models import metadata
 from surgiai.runtime import Runtime
-from surgiai.worker import queue as task_queue
 from surgiai.worker.queue import TaskQueue
 
 pytest_plugins = ["tests.services"]
@@ -129,11 +129,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url)
 
 
+def make_runtime(settings: Settings, **options: object) -> Runtime:
+    """A runtime with every task of every domain, as the entry points build it."""
+    return Runtime(settings, task_registry(), **options)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = Runtime.from_settings(settings)
+    runtime = make_runtime(settings)
     yield runtime
-    task_queue.activate(None)
     runtime.close()
 
 

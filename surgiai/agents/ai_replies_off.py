@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from surgiai.agents.admin_commands import admin_command_service
-from surgiai.agents.commands import parse_command
-from surgiai.agents.intents import Intent, classify
+from surgiai.agents.intents import classify
+from surgiai.agents.language import Intent
 from surgiai.agents.service import agent_service
+from surgiai.commands.grammar import parse_command
+from surgiai.commands.service import admin_command_service
 from surgiai.conversations.models import Message
 
 CONSENT = frozenset({Intent.opt_out, Intent.opt_in})

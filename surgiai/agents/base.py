@@ -11,7 +11,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
 
-from surgiai.agents.intents import Classification, Intent
+from surgiai.agents.intents import Classification
+from surgiai.agents.language import Intent
 
 # --- Actions -------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from itertools import pairwise
 
-from surgiai.agents.intents import Intent, words
+from surgiai.agents.language import Intent, words
 
 # The model never predicts `admin_command`: it depends on who sends the text, not on the text.
 MODEL_INTENTS: tuple[Intent, ...] = tuple(

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from surgiai.agents.circuit import CircuitBreakers, CircuitState
-from surgiai.agents.models import AgentRun, HealthState, RunOutcome
+from surgiai.agents.models import RunOutcome
 from surgiai.agents.registry import AgentRegistry
+from surgiai.agents.repository import RunStatsRepository, RunTally
 
 SHORT_WINDOW = timedelta(minutes=5)
 LONG_WINDOW = timedelta(hours=1)
@@ -38,9 +38,6 @@ SLOW_FRACTION_OF_TIMEOUT = 0.8
 # made within one cool-down of the breakers the Master Agent builds, that worker's circuit is
 # still open.
 CIRCUIT_COOL_DOWN = timedelta(seconds=CircuitBreakers().cool_down_seconds)
-
-RAN = (RunOutcome.ok, RunOutcome.error, RunOutcome.timeout)
-FAILED = (RunOutcome.error, RunOutcome.timeout)
 
 
 class AgentState(StrEnum):
@@ -165,101 +162,6 @@ def assess(
 
 def _instead(standby: str | None) -> str:
     return f" (its standby {standby} answers instead)" if standby else ""
-
-
-# --- Queries -------------------------------------------------------------------------------------
-
-
-@dataclass
-class RunTally:
-    """One agent's runs within the long window."""
-
-    ran_long: int = 0
-    failed_long: int = 0
-    ran_short: int = 0
-    failed_short: int = 0
-    latest_at: datetime | None = None
-    latest_outcome: RunOutcome | None = None
-    last_failure_at: datetime | None = None
-
-
-class RunStatsRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def tallies(
-        self, names: Sequence[str], *, since_long: datetime, since_short: datetime
-    ) -> dict[str, RunTally]:
-        statement = (
-            select(
-                AgentRun.agent,
-                AgentRun.outcome,
-                func.count(),
-                func.sum(case((AgentRun.started_at >= since_short, 1), else_=0)),
-                func.max(AgentRun.started_at),
-            )
-            .where(AgentRun.agent.in_(names), AgentRun.started_at >= since_long)
-            .group_by(AgentRun.agent, AgentRun.outcome)
-        )
-        tallies: dict[str, RunTally] = {}
-        for agent, outcome, count, count_short, latest in self.session.execute(statement):
-            tally = tallies.setdefault(agent, RunTally())
-            if outcome in RAN:
-                tally.ran_long += count
-                tally.ran_short += int(count_short or 0)
-            if outcome in FAILED:
-                tally.failed_long += count
-                tally.failed_short += int(count_short or 0)
-                if tally.last_failure_at is None or latest > tally.last_failure_at:
-                    tally.last_failure_at = latest
-            if tally.latest_at is None or latest > tally.latest_at:
-                tally.latest_at, tally.latest_outcome = latest, outcome
-        return tallies
-
-    def recent_durations(
-        self, agent: str, *, since: datetime, limit: int
-    ) -> list[tuple[datetime, float]]:
-        """(started_at, duration_ms) of its latest runs that ran, newest first."""
-        rows = self.session.execute(
-            select(AgentRun.started_at, AgentRun.duration_ms)
-            .where(
-                AgentRun.agent == agent,
-                AgentRun.started_at >= since,
-                AgentRun.outcome.in_(RAN),
-            )
-            .order_by(AgentRun.started_at.desc())
-            .limit(limit)
-        )
-        return [(started_at, duration) for started_at, duration in rows]
-
-    def failure_text(self, agent: str, *, at_or_after: datetime) -> str | None:
-        return self.session.scalars(
-            select(AgentRun.error)
-            .where(
-                AgentRun.agent == agent,
-                AgentRun.started_at >= at_or_after,
-                AgentRun.outcome.in_(FAILED),
-            )
-            .order_by(AgentRun.started_at.desc())
-            .limit(1)
-        ).first()
-
-
-class HealthStateRepository:
-    """What the Health Monitoring agent last saw, per subject."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def all(self) -> dict[str, HealthState]:
-        return {row.subject: row for row in self.session.scalars(select(HealthState))}
-
-    def add(self, state: HealthState) -> None:
-        self.session.add(state)
-
-    def forget(self, subjects: Sequence[str]) -> None:
-        if subjects:
-            self.session.execute(delete(HealthState).where(HealthState.subject.in_(subjects)))
 
 
 def agent_health(

@@ -10,36 +10,12 @@ naive Bayes model of `surgiai.agents.classifier`, whose low-confidence guesses b
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from surgiai.agents.classifier import IntentModel, default_model
+from surgiai.agents.language import Intent, words
 from surgiai.conversations.human_request import asks_for_human
-
-if TYPE_CHECKING:
-    from surgiai.agents.classifier import IntentModel
-
-
-class Intent(StrEnum):
-    greeting = "greeting"
-    # Products and prices: "price of 5mm trocar?", "do you have titanium clips".
-    product_question = "product_question"
-    # Placing, changing or tracking an order.
-    order = "order"
-    # CME courses, webinars, certificates, registration and dates.
-    course = "course"
-    # Discounts, deals, coupons.
-    offer = "offer"
-    # Damaged or wrong items, late delivery, bad experience, refunds.
-    complaint = "complaint"
-    human_request = "human_request"
-    opt_out = "opt_out"
-    opt_in = "opt_in"
-    # Set only by the Master Agent, when a registered admin phone sends text that parses as a
-    # command (`surgiai.agents.commands`); `classify` never returns it.
-    admin_command = "admin_command"
-    other = "other"
 
 
 @dataclass(frozen=True)
@@ -60,24 +36,7 @@ class Classification:
 # removes more misroutes than it loses correct routes (about a quarter of all misroutes go).
 CONFIDENCE_THRESHOLD = 0.45
 
-# --- Normalization ------------------------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans({"'": None, "\u2019": None, "\u2018": None, "`": None})
-# Indic vowel signs and viramas are combining marks, which `\w` leaves out: without them
-# "नमस्ते" would fall apart into fragments. The dandas (U+0964, U+0965) are punctuation.
-_WORD = re.compile(r"(?:[^\W_]|[\u0900-\u0963\u0966-\u0d7f])+")
-# "hiiii", "plsss": three or more of a letter become two, so elongations share features.
-_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _CLAUSE_BREAK = re.compile(r"[.!?,;:\n]+")
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words (letters and digits), apostrophes dropped ("don't" is "dont"), the rupee
-    sign as "rs", emoji and punctuation ignored."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    folded = _ELONGATION.sub(r"\1\1", folded.replace("\u20b9", " rs "))
-    return _WORD.findall(folded)
-
 
 # --- Rules ---------------------------------------------------------------------------------------
 
@@ -196,10 +155,6 @@ def classify(text: str, *, model: IntentModel | None = None) -> Classification:
     if intent is not None:
         return Classification(intent, 1.0, "rule")
     if model is None:
-        # The model module builds on this one (the intents, `words`), so it is loaded here,
-        # on first use, rather than imported at the top.
-        from surgiai.agents.classifier import default_model
-
         model = default_model()
     scores = model.predict(text)
     best = max(scores, key=scores.__getitem__)

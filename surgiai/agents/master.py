@@ -29,57 +29,40 @@ from typing import cast
 import structlog
 from prometheus_client import Histogram
 from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from surgiai.agents import metrics
-from surgiai.agents.admin_commands import (
-    ADMIN_COMMANDS_AGENT,
-    AdminMessage,
-    admin_command_service,
-)
+from surgiai.agents.actions import apply_action
 from surgiai.agents.ai_replies_off import handled_without_ai_replies
 from surgiai.agents.base import (
     Action,
-    AddTags,
-    AdjustScore,
     Agent,
     AgentContext,
     DoctorView,
     HandOff,
     MessageView,
-    NotifyTeam,
-    Reply,
     Schedule,
-    SendTemplate,
-    SetMarketingPreference,
 )
-from surgiai.agents.chaos import Chaos, parse_chaos
 from surgiai.agents.circuit import CircuitBreakers
 from surgiai.agents.classifier import default_model
-from surgiai.agents.intents import Intent, classify
+from surgiai.agents.intents import classify
+from surgiai.agents.language import Intent
 from surgiai.agents.models import AgentRun, RunOutcome
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
 from surgiai.agents.repository import InboundRepository
 from surgiai.agents.scheduled import scheduled_action_service
 from surgiai.agents.service import agent_service
+from surgiai.commands.service import ADMIN_COMMANDS_AGENT, AdminMessage, admin_command_service
 from surgiai.config import Settings
-from surgiai.conversations.drafts import AiReply, draft_service
 from surgiai.conversations.inbox import inbox_service
-from surgiai.conversations.models import (
-    Conversation,
-    ConversationMode,
-    Draft,
-    Message,
-    SenderKind,
-)
-from surgiai.conversations.service import OutboundRequest, message_service
+from surgiai.conversations.models import Conversation, ConversationMode, Message
 from surgiai.conversations.window import window_open
-from surgiai.doctors.models import Doctor
-from surgiai.doctors.service import doctor_service
+from surgiai.db.engine import session_scope
+from surgiai.db.outbox import enqueue
 from surgiai.errors import SurgiAIError
+from surgiai.kit.chaos import Chaos, parse_chaos
 from surgiai.kit.time import utcnow
-from surgiai.notifications.service import notification_service
-from surgiai.worker.queue import enqueue
+from surgiai.runtime import PerProcess, Runtime
 from surgiai.workspace.service import workspace_service
 
 log = structlog.get_logger(__name__)
@@ -149,36 +132,42 @@ class Decision:
     failure: RunResult | None = None
 
 
+def queue_inbound(session: Session, settings: Settings, message: Message) -> None:
+    """A doctor's new message waits for the Master Agent. With AI replies off in the workspace
+    settings, only consent and users' commands do; the rest waits for the team."""
+    if not settings.agents_enabled or message.type not in ANSWERABLE_TYPES:
+        return
+    workspace = workspace_service.current(session, settings)
+    if not workspace.ai_replies_enabled and not handled_without_ai_replies(session, message):
+        return
+    message.agent_state = "pending"
+    delay = settle_seconds(message.text, workspace.burst_seconds)
+    enqueue(session, PROCESS_TASK, message.conversation_id, delay=delay or None)
+
+
 class MasterAgent:
+    """One per process (`MASTER`): its circuit breakers and thread pool are shared by every
+    conversation the process answers."""
+
     def __init__(
         self,
         registry: AgentRegistry,
         *,
         settings: Settings,
+        sessions: sessionmaker[Session],
         breakers: CircuitBreakers | None = None,
         chaos: Chaos | None = None,
         max_threads: int = 32,
     ) -> None:
+        """`sessions`: for what happens beside a burst's own transaction (the typing
+        indicator shown while agents think)."""
         self.registry = registry
         self.settings = settings
+        self.sessions = sessions
         self.breakers = breakers or CircuitBreakers()
         self.chaos = chaos or Chaos(parse_chaos(settings.chaos))
         self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="agent")
         default_model()  # trained now, not on the first doctor's message
-
-    # --- Queueing -------------------------------------------------------------------------
-
-    def queue_inbound(self, session: Session, message: Message) -> None:
-        """A doctor's new message waits for the Master Agent. With AI replies off in the
-        workspace settings, only consent and users' commands do; the rest waits for the team."""
-        if not self.settings.agents_enabled or message.type not in ANSWERABLE_TYPES:
-            return
-        workspace = workspace_service.current(session, self.settings)
-        if not workspace.ai_replies_enabled and not handled_without_ai_replies(session, message):
-            return
-        message.agent_state = "pending"
-        delay = settle_seconds(message.text, workspace.burst_seconds)
-        enqueue(session, PROCESS_TASK, message.conversation_id, delay=delay or None)
 
     # --- Processing -----------------------------------------------------------------------
 
@@ -364,11 +353,8 @@ class MasterAgent:
         return list(agent.handle(context))
 
     def _show_typing(self, conversation_id: int) -> None:
-        from surgiai.db.engine import session_scope
-        from surgiai.runtime import current_runtime
-
         try:
-            with session_scope(current_runtime().session_factory) as session:
+            with session_scope(self.sessions) as session:
                 conversation = session.get(Conversation, conversation_id)
                 if conversation is not None and conversation.mode is not ConversationMode.human:
                     inbox_service.typing(session, conversation, active=True, agent="master")
@@ -457,69 +443,6 @@ class MasterAgent:
         apply_action(session, conversation, newest, agent, action)
 
 
-def apply_action(
-    session: Session,
-    conversation: Conversation,
-    newest: Message | None,
-    agent: str,
-    action: Action,
-) -> Message | Draft | None:
-    """Carry out one agent action through the domain services (the one send path for
-    messages). `newest`: the doctor's message being answered, which a reply quotes. Returns
-    the message queued or the draft held for approval, when the action sends one."""
-    doctor = conversation.doctor
-    if isinstance(action, Reply):
-        return draft_service.deliver_ai_reply(
-            session,
-            conversation,
-            AiReply(
-                agent=agent,
-                type=action.type,
-                payload=dict(action.payload),
-                context_wamid=newest.wamid if newest is not None else None,
-                needs_approval_because=action.needs_approval_because,
-            ),
-        )
-    elif isinstance(action, SendTemplate):
-        payload: dict[str, object] = {
-            "name": action.name,
-            "language": {"code": action.language},
-        }
-        if action.components:
-            payload["components"] = [dict(component) for component in action.components]
-        return message_service.queue_outbound(
-            session,
-            OutboundRequest(
-                to=doctor.wa_id,
-                type="template",
-                payload=payload,
-                sender_kind=SenderKind.ai,
-                sender_agent=agent,
-                number_id=conversation.number_id,
-                template_category=action.category,
-            ),
-        )
-    elif isinstance(action, AddTags):
-        inbox_service.add_tags(session, doctor.id, list(action.tags))
-    elif isinstance(action, AdjustScore):
-        doctor.lead_score = Doctor.lead_score + action.delta
-    elif isinstance(action, HandOff):
-        inbox_service.hand_over(session, conversation, reason=action.reason)
-    elif isinstance(action, SetMarketingPreference):
-        doctor_service.set_marketing_preference(doctor, opted_out=action.opted_out)
-    elif isinstance(action, NotifyTeam):
-        notification_service.notify(
-            session,
-            "agent.notice",
-            action.title,
-            body=action.body,
-            conversation_id=conversation.id,
-        )
-    elif isinstance(action, Schedule):
-        raise TypeError("a scheduled action cannot schedule another")
-    return None
-
-
 HANDOFF = "human_handoff"
 _INSERT_RUN = insert(cast(Table, AgentRun.__table__))
 
@@ -584,20 +507,10 @@ def _view(message: Message) -> MessageView:
     )
 
 
-_master: MasterAgent | None = None
-_master_lock = threading.Lock()
+def _make_master(runtime: Runtime) -> MasterAgent:
+    return MasterAgent(
+        default_registry(), settings=runtime.settings, sessions=runtime.session_factory
+    )
 
 
-def current_master(settings: Settings) -> MasterAgent:
-    """One Master Agent per process: its circuit breakers and thread pool are shared."""
-    global _master
-    with _master_lock:
-        if _master is None or _master.settings is not settings:
-            _master = MasterAgent(default_registry(), settings=settings)
-        return _master
-
-
-def reset_master() -> None:
-    global _master
-    with _master_lock:
-        _master = None
+MASTER = PerProcess("agents.master", _make_master)

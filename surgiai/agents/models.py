@@ -77,65 +77,6 @@ class CrashReport(Base):
     stack_trace: Mapped[str] = mapped_column(Text)
 
 
-class WorkerHeartbeat(Base):
-    """A worker process says it is alive; one that stops beating is shown as down."""
-
-    __tablename__ = "worker_heartbeat"
-
-    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
-    threads: Mapped[int] = mapped_column(default=0)
-    embedded: Mapped[bool] = mapped_column(default=False)
-
-
-class HealthState(Base):
-    """The last state the Health Monitoring agent saw for one subject (`agent:greeting`,
-    `number:3`): it alerts when that state changes, never again while it persists."""
-
-    __tablename__ = "health_state"
-
-    subject: Mapped[str] = mapped_column(String(80), primary_key=True)
-    # healthy, degraded, down or disabled.
-    state: Mapped[str] = mapped_column(String(16))
-    # What exactly is wrong, as a stable key ("quality:RED", "paused"): a number whose quality
-    # drops from YELLOW to RED stays degraded, yet is news.
-    condition: Mapped[str] = mapped_column(String(64))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class PendingCommandState(StrEnum):
-    pending = "pending"
-    confirmed = "confirmed"
-    cancelled = "cancelled"
-    # A newer irreversible command from the same user replaced it before any answer.
-    superseded = "superseded"
-    # Answered YES or NO too late: it was not carried out.
-    expired = "expired"
-
-
-class PendingCommand(Base):
-    """An irreversible admin command (a pause) waiting for its user's YES or NO: it is carried
-    out only if the answer comes before `expires_at`."""
-
-    __tablename__ = "pending_command"
-    __table_args__ = (Index("ix_pending_command_user_state", "user_id", "state"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    # The parsed `Command`, as `surgiai.agents.commands` spells it.
-    action: Mapped[str] = mapped_column(String(16))
-    target_kind: Mapped[str | None] = mapped_column(String(16), default=None)
-    target: Mapped[str | None] = mapped_column(String(200), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column()
-    state: Mapped[PendingCommandState] = mapped_column(
-        Enum(PendingCommandState, native_enum=False, length=16),
-        default=PendingCommandState.pending,
-    )
-    answered_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
 class ScheduledState(StrEnum):
     waiting = "waiting"
     sent = "sent"

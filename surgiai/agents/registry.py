@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from surgiai.agents.base import Agent
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent
 from surgiai.agents.handoff.agent import HumanHandoffAgent
-from surgiai.agents.intents import Intent
+from surgiai.agents.language import Intent
 from surgiai.agents.opt_out.agent import OptOutAgent, OptOutBasicAgent
 
 MASTER_AGENT = "master"

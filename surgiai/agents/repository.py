@@ -1,16 +1,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.agents.base import MessageView
+from surgiai.agents.models import (
+    AgentRun,
+    AgentSetting,
+    CrashReport,
+    RunOutcome,
+    ScheduledAction,
+    ScheduledState,
+)
 from surgiai.conversations.models import Direction, Message
+from surgiai.db.upsert import insert_ignore_conflict
 from surgiai.doctors.models import DoctorTag
 
+RAN = (RunOutcome.ok, RunOutcome.error, RunOutcome.timeout)
+FAILED = (RunOutcome.error, RunOutcome.timeout)
 PENDING = "pending"
 PROCESSING = "processing"
 DONE = "done"
@@ -139,3 +151,144 @@ _HISTORY = (
     .limit(bindparam("limit"))
 )
 _TAGS = select(DoctorTag.tag).where(DoctorTag.doctor_id == bindparam("doctor_id"))
+
+
+@dataclass
+class RunTally:
+    """One agent's runs within the long window."""
+
+    ran_long: int = 0
+    failed_long: int = 0
+    ran_short: int = 0
+    failed_short: int = 0
+    latest_at: datetime | None = None
+    latest_outcome: RunOutcome | None = None
+    last_failure_at: datetime | None = None
+
+
+class RunStatsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def tallies(
+        self, names: Sequence[str], *, since_long: datetime, since_short: datetime
+    ) -> dict[str, RunTally]:
+        statement = (
+            select(
+                AgentRun.agent,
+                AgentRun.outcome,
+                func.count(),
+                func.sum(case((AgentRun.started_at >= since_short, 1), else_=0)),
+                func.max(AgentRun.started_at),
+            )
+            .where(AgentRun.agent.in_(names), AgentRun.started_at >= since_long)
+            .group_by(AgentRun.agent, AgentRun.outcome)
+        )
+        tallies: dict[str, RunTally] = {}
+        for agent, outcome, count, count_short, latest in self.session.execute(statement):
+            tally = tallies.setdefault(agent, RunTally())
+            if outcome in RAN:
+                tally.ran_long += count
+                tally.ran_short += int(count_short or 0)
+            if outcome in FAILED:
+                tally.failed_long += count
+                tally.failed_short += int(count_short or 0)
+                if tally.last_failure_at is None or latest > tally.last_failure_at:
+                    tally.last_failure_at = latest
+            if tally.latest_at is None or latest > tally.latest_at:
+                tally.latest_at, tally.latest_outcome = latest, outcome
+        return tallies
+
+    def recent_durations(
+        self, agent: str, *, since: datetime, limit: int
+    ) -> list[tuple[datetime, float]]:
+        """(started_at, duration_ms) of its latest runs that ran, newest first."""
+        rows = self.session.execute(
+            select(AgentRun.started_at, AgentRun.duration_ms)
+            .where(
+                AgentRun.agent == agent,
+                AgentRun.started_at >= since,
+                AgentRun.outcome.in_(RAN),
+            )
+            .order_by(AgentRun.started_at.desc())
+            .limit(limit)
+        )
+        return [(started_at, duration) for started_at, duration in rows]
+
+    def failure_text(self, agent: str, *, at_or_after: datetime) -> str | None:
+        return self.session.scalars(
+            select(AgentRun.error)
+            .where(
+                AgentRun.agent == agent,
+                AgentRun.started_at >= at_or_after,
+                AgentRun.outcome.in_(FAILED),
+            )
+            .order_by(AgentRun.started_at.desc())
+            .limit(1)
+        ).first()
+
+
+class ScheduledActionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, scheduled: ScheduledAction) -> ScheduledAction:
+        self.session.add(scheduled)
+        self.session.flush()
+        return scheduled
+
+    def get_for_update(self, scheduled_id: int) -> ScheduledAction | None:
+        return self.session.get(ScheduledAction, scheduled_id, with_for_update=True)
+
+    def doctor_replied(self, scheduled: ScheduledAction) -> bool:
+        """Whether the doctor wrote since the follow-up was scheduled."""
+        newer = exists().where(
+            Message.conversation_id == scheduled.conversation_id,
+            Message.direction == Direction.inbound,
+            Message.id > (scheduled.after_message_id or 0),
+        )
+        return bool(self.session.scalar(select(newer)))
+
+    def overdue(self, due_before: datetime, limit: int) -> list[int]:
+        return list(
+            self.session.scalars(
+                select(ScheduledAction.id)
+                .where(
+                    ScheduledAction.state == ScheduledState.waiting,
+                    ScheduledAction.due_at < due_before,
+                )
+                .order_by(ScheduledAction.due_at)
+                .limit(limit)
+            )
+        )
+
+
+class AgentSettingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def disabled_names(self) -> set[str]:
+        return set(self.session.scalars(select(AgentSetting.agent).where(AgentSetting.disabled)))
+
+    def get_or_create_for_update(self, name: str) -> AgentSetting:
+        # Two admins switching the same agent for the first time must not collide on its key.
+        insert_ignore_conflict(self.session, AgentSetting, {"agent": name}, ["agent"])
+        setting = self.session.get(AgentSetting, name, populate_existing=True, with_for_update=True)
+        assert setting is not None
+        return setting
+
+
+class CrashReportRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, report: CrashReport) -> CrashReport:
+        self.session.add(report)
+        self.session.flush()
+        return report
+
+    def page(self, *, limit: int, before_id: int | None) -> Sequence[CrashReport]:
+        statement = select(CrashReport).order_by(CrashReport.id.desc()).limit(limit)
+        if before_id is not None:
+            statement = statement.where(CrashReport.id < before_id)
+        return self.session.scalars(statement).all()

@@ -11,26 +11,24 @@ follow-up is sent once whatever crashes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from surgiai.agents.actions import apply_action
 from surgiai.agents.base import Reply, Schedule, SendTemplate
 from surgiai.agents.models import ScheduledAction, ScheduledState
-from surgiai.conversations.models import Conversation, Direction, Draft, Message
+from surgiai.agents.repository import ScheduledActionRepository
+from surgiai.conversations.models import Conversation, Draft, Message
+from surgiai.db.outbox import enqueue
 from surgiai.errors import SurgiAIError
 from surgiai.kit.time import utcnow
-from surgiai.worker.queue import enqueue
-from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
 
 RUN_TASK = "agents.run_scheduled"
-# A follow-up whose task was lost is picked up by the sweeper this long after it was due.
-LOST_AFTER = timedelta(minutes=2)
 
 
 def encode(action: Reply | SendTemplate) -> dict[str, object]:
@@ -83,8 +81,7 @@ class ScheduledActionService:
             after_message_id=newest.id,
             unless_doctor_replies=action.unless_doctor_replies,
         )
-        session.add(scheduled)
-        session.flush()
+        ScheduledActionRepository(session).add(scheduled)
         enqueue(session, RUN_TASK, scheduled.id, delay=action.after.total_seconds())
         log.info(
             "agents.scheduled",
@@ -96,9 +93,7 @@ class ScheduledActionService:
 
     def run(self, session: Session, scheduled_id: int) -> ScheduledState | None:
         """Carry out one follow-up if it is due and still waiting; returns its new state."""
-        from surgiai.agents.master import apply_action
-
-        scheduled = session.get(ScheduledAction, scheduled_id, with_for_update=True)
+        scheduled = ScheduledActionRepository(session).get_for_update(scheduled_id)
         now = utcnow()
         if scheduled is None or scheduled.state is not ScheduledState.waiting:
             return None
@@ -108,7 +103,9 @@ class ScheduledActionService:
             return None
         conversation = session.get(Conversation, scheduled.conversation_id)
         assert conversation is not None  # the row cascades with its conversation
-        if scheduled.unless_doctor_replies and self._doctor_replied(session, scheduled):
+        if scheduled.unless_doctor_replies and ScheduledActionRepository(session).doctor_replied(
+            scheduled
+        ):
             return self._settle(scheduled, ScheduledState.cancelled, "The doctor wrote first.")
         try:
             with session.begin_nested():
@@ -127,14 +124,6 @@ class ScheduledActionService:
         scheduled.message_id = result.id
         return self._settle(scheduled, ScheduledState.sent, None)
 
-    def _doctor_replied(self, session: Session, scheduled: ScheduledAction) -> bool:
-        newer = exists().where(
-            Message.conversation_id == scheduled.conversation_id,
-            Message.direction == Direction.inbound,
-            Message.id > (scheduled.after_message_id or 0),
-        )
-        return bool(session.scalar(select(newer)))
-
     def _settle(
         self, scheduled: ScheduledAction, state: ScheduledState, outcome: str | None
     ) -> ScheduledState:
@@ -150,32 +139,8 @@ class ScheduledActionService:
         )
         return state
 
-    def overdue(self, session: Session, due_before: Any, limit: int) -> list[int]:
-        return list(
-            session.scalars(
-                select(ScheduledAction.id)
-                .where(
-                    ScheduledAction.state == ScheduledState.waiting,
-                    ScheduledAction.due_at < due_before,
-                )
-                .order_by(ScheduledAction.due_at)
-                .limit(limit)
-            )
-        )
+    def overdue(self, session: Session, due_before: datetime, limit: int) -> list[int]:
+        return ScheduledActionRepository(session).overdue(due_before, limit)
 
 
 scheduled_action_service = ScheduledActionService()
-
-
-@task(RUN_TASK)
-def run_scheduled_action(session: Session, scheduled_id: int) -> None:
-    scheduled_action_service.run(session, scheduled_id)
-
-
-@sweeper("agents.scheduled")
-def redrive_scheduled(session: Session) -> int:
-    """Follow-ups whose task was lost (a restart of the embedded queue, a dead worker)."""
-    ids = scheduled_action_service.overdue(session, utcnow() - LOST_AFTER, limit=500)
-    for scheduled_id in ids:
-        enqueue(session, RUN_TASK, scheduled_id)
-    return len(ids)

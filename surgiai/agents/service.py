@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surgiai.agents.health import AgentHealth, agent_health
-from surgiai.agents.heartbeat import worker_statuses
 from surgiai.agents.models import AgentSetting, CrashReport
 from surgiai.agents.registry import HEALTH_MONITOR_AGENT, MASTER_AGENT, default_registry
+from surgiai.agents.repository import AgentSettingRepository, CrashReportRepository
 from surgiai.agents.schemas import (
     AgentRead,
     AgentSettingRead,
@@ -24,10 +23,11 @@ from surgiai.agents.schemas import (
 )
 from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
-from surgiai.db.upsert import insert_ignore_conflict
+from surgiai.db.outbox import publish
 from surgiai.errors import NotFound
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
-from surgiai.realtime.events import Event, publish_after_commit
+from surgiai.worker.heartbeat import worker_statuses
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +44,7 @@ class AgentService:
         return {*default_registry().names(), MASTER_AGENT, HEALTH_MONITOR_AGENT}
 
     def disabled(self, session: Session) -> set[str]:
-        return set(session.scalars(select(AgentSetting.agent).where(AgentSetting.disabled)))
+        return AgentSettingRepository(session).disabled_names()
 
     def disabled_recently(self, session: Session) -> frozenset[str]:
         """`disabled`, read at most once a second: the Master Agent asks for every message.
@@ -69,10 +69,7 @@ class AgentService:
     ) -> AgentSetting:
         if name not in self.known_names():
             raise NotFound(f"No agent named {name}.")
-        # Two admins switching the same agent for the first time must not collide on its key.
-        insert_ignore_conflict(session, AgentSetting, {"agent": name}, ["agent"])
-        setting = session.get(AgentSetting, name, populate_existing=True, with_for_update=True)
-        assert setting is not None
+        setting = AgentSettingRepository(session).get_or_create_for_update(name)
         setting.disabled = disabled
         self._disabled_cache = None
         setting.changed_at = utcnow()
@@ -89,7 +86,7 @@ class AgentService:
             details={"reason": reason} if reason else None,
         )
         log.info(action, agent=name, user_id=user.id)
-        publish_after_commit(
+        publish(
             session,
             ("agent.updated", name),
             lambda: Event("agent.updated", setting_read(setting).model_dump(mode="json")),
@@ -118,8 +115,7 @@ class AgentService:
             error=(str(error) or error_class.__name__)[:2000],
             stack_trace="".join(traceback.format_exception(error)),
         )
-        session.add(report)
-        session.flush()
+        CrashReportRepository(session).add(report)
         # The error text may quote a doctor's message: it stays in the report, out of the logs.
         log.error(
             "agents.crash_report.filed",
@@ -129,7 +125,7 @@ class AgentService:
             message_id=message_id,
             conversation_id=conversation_id,
         )
-        publish_after_commit(
+        publish(
             session,
             ("crash_report.created", report.id),
             lambda: Event(
@@ -142,10 +138,7 @@ class AgentService:
     def crash_reports(
         self, session: Session, *, limit: int, before_id: int | None
     ) -> Sequence[CrashReport]:
-        statement = select(CrashReport).order_by(CrashReport.id.desc()).limit(limit)
-        if before_id is not None:
-            statement = statement.where(CrashReport.id < before_id)
-        return session.scalars(statement).all()
+        return CrashReportRepository(session).page(limit=limit, before_id=before_id)
 
     # --- Health -------------------------------------------------------------------------------
 

@@ -1,31 +1,39 @@
-"""The Master Agent's task, and the sweeper that re-drives messages a dead worker held."""
+"""The Master Agent's tasks: answering a conversation, carrying out a follow-up that came due,
+and the sweepers that re-drive what a dead worker held."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from surgiai.agents.master import PROCESS_TASK, current_master
+from surgiai.agents.master import MASTER, PROCESS_TASK
 from surgiai.agents.repository import InboundRepository
+from surgiai.agents.scheduled import RUN_TASK, scheduled_action_service
+from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
-from surgiai.runtime import current_runtime
-from surgiai.worker.queue import enqueue
+from surgiai.runtime import TaskContext
 from surgiai.worker.registry import sweeper, task
 
 # A burst takes seconds at most (agents time out in a few); a claim this old lost its worker.
 STUCK_AFTER = timedelta(minutes=2)
 # Longer than any burst wait: a message still pending this long lost its task.
 LOST_AFTER = timedelta(minutes=2)
+# A follow-up whose task was lost is picked up by the sweeper this long after it was due.
+LOST_FOLLOW_UP_AFTER = timedelta(minutes=2)
 
 
 @task(PROCESS_TASK)
-def process_conversation(session: Session, conversation_id: int) -> None:
-    current_master(current_runtime().settings).process(session, conversation_id)
+def process_conversation(context: TaskContext, conversation_id: int) -> None:
+    context.runtime.get(MASTER).process(context.session, conversation_id)
+
+
+@task(RUN_TASK)
+def run_scheduled_action(context: TaskContext, scheduled_id: int) -> None:
+    scheduled_action_service.run(context.session, scheduled_id)
 
 
 @sweeper("agents.inbound")
-def redrive_inbound(session: Session) -> int:
+def redrive_inbound(context: TaskContext) -> int:
+    session = context.session
     now = utcnow()
     inbound = InboundRepository(session)
     conversations: set[int] = set()
@@ -36,3 +44,13 @@ def redrive_inbound(session: Session) -> int:
     for conversation_id in conversations:
         enqueue(session, PROCESS_TASK, conversation_id)
     return len(conversations)
+
+
+@sweeper("agents.scheduled")
+def redrive_scheduled(context: TaskContext) -> int:
+    """Follow-ups whose task was lost (a restart of the embedded queue, a dead worker)."""
+    session = context.session
+    ids = scheduled_action_service.overdue(session, utcnow() - LOST_FOLLOW_UP_AFTER, limit=500)
+    for scheduled_id in ids:
+        enqueue(session, RUN_TASK, scheduled_id)
+    return len(ids)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from surgiai.audit.models import AuditEvent
 from surgiai.audit.repository import AuditRepository
+from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
-from surgiai.worker.queue import enqueue
 
 RECORD_TASK = "audit.record"
 

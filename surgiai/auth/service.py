@@ -63,10 +63,9 @@ class AuthService:
             failures, settings, email, client.ip, now, "Too many failed logins. Try again later."
         )
 
+        # Only reads before the deliberately slow hash: on SQLite a transaction takes the write
+        # lock at its first write, so nobody waits for the hash (PostgreSQL's reads lock nothing).
         user = UserRepository(session).get_by_email(email)
-        # Only reads so far: end the transaction before the deliberately slow hash, so that
-        # no transaction (on SQLite, once it writes, the write lock) is held across it.
-        session.commit()
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.is_active:
             failures.add(email, client.ip)

@@ -1,19 +1,26 @@
-"""Channel-neutral message types and the `ChannelAdapter` protocol.
+"""Channel-neutral message types, errors and the `ChannelAdapter` protocol.
 
-Every provider (`cloud`, later `web`) turns its vendor JSON into these types on the way in and
-accepts an `OutboundMessage` on the way out. The outbound `payload` is the Cloud API shape of the
-type object (`{"body": ...}` for text); it is the lingua franca other providers translate from.
+**The canonical message shape.** Inside SurgiAI a message is in the WhatsApp Cloud API's own JSON
+shape, stated once here: an outbound `payload` is the Cloud API's type object (`{"body": ...}`
+for `type="text"`, `{"name", "language", "components"}` for a template), an inbound message's
+stored `raw` is the Cloud API's message object, and templates keep the Cloud API's components.
+`surgiai.channels.validation` checks that shape against WhatsApp's limits. Every provider
+(`cloud`, later `web`, the WhatsApp Web bridge) translates to and from it inside its own package,
+so the domains never see another shape and never a vendor's error codes: they act on an
+`ErrorReaction` and keep the vendor's code only to show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from surgiai.errors import BadRequest
 
 
 class _Frozen(BaseModel):
@@ -107,12 +114,90 @@ class InboundType(StrEnum):
     unsupported = "unsupported"
 
 
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class ErrorReaction(StrEnum):
+    """What an error means for the sender, whatever the channel said."""
+
+    # Retry the same request with backoff (a bounded number of times).
+    retry_transient = "retry_transient"
+    # Rate limits (app, account or number throughput): back off and slow the sender down.
+    throttled = "throttled"
+    # Too many messages to this one recipient: delay only them, keep sending to others.
+    retry_later_pair = "retry_later_pair"
+    # The 24 h customer-service window is closed: only an approved template may be sent.
+    template_required = "template_required"
+    # The number or account is restricted: stop sending on it and alert admins.
+    pause_number = "pause_number"
+    # The doctor cannot receive WhatsApp messages from us.
+    recipient_unreachable = "recipient_unreachable"
+    # Marketing to this doctor is capped for now: not sent, nothing to change.
+    marketing_capped = "marketing_capped"
+    # The doctor stopped marketing messages: record it, send them no more.
+    marketing_opted_out = "marketing_opted_out"
+    # The number's credentials expired or were revoked: reconnect the number.
+    auth_failed = "auth_failed"
+    # Permissions, registration or template setup must be fixed by an admin.
+    config = "config"
+    # Our request was wrong: fix the code or the content; retrying cannot help.
+    bug = "bug"
+    # Not sent and not worth resending.
+    drop = "drop"
+    # An error the channel's table does not know: terminal until a human looks.
+    unknown = "unknown"
+
+
+RETRYABLE_REACTIONS = frozenset(
+    {ErrorReaction.retry_transient, ErrorReaction.throttled, ErrorReaction.retry_later_pair}
+)
+# The number must stop sending until an admin resumes it.
+PAUSING_REACTIONS = frozenset({ErrorReaction.pause_number, ErrorReaction.auth_failed})
+
+
 class ErrorDetail(_Frozen):
+    """An error the channel reported, synchronously or in a status webhook. `code`, `title`
+    and `details` are the vendor's, for display; `reaction` and `reason` are what it means."""
+
     code: int | None = None
     title: str | None = None
     message: str | None = None
     details: str | None = None
     href: str | None = None
+    reaction: ErrorReaction = ErrorReaction.unknown
+    # One sentence an admin understands.
+    reason: str = "The channel reported an error."
+
+
+class ChannelError(Exception):
+    """Everything an adapter raises: the channel refused the call or could not be reached."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    @property
+    def error(self) -> ErrorDetail:
+        """What the domain records and acts on."""
+        raise NotImplementedError
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying the same call again may succeed."""
+        raise NotImplementedError
+
+    def retry_delay(self, retries_done: int) -> float | None:
+        """Seconds to wait before the next attempt of a send, or None when the error is
+        terminal or its retries are used up. Callers add jitter."""
+        raise NotImplementedError
+
+
+class UnreadableWebhook(BadRequest):
+    """A webhook body that is not what the channel sends."""
+
+    @property
+    def public_name(self) -> str:
+        return "BadRequest"
 
 
 class MediaRef(_Frozen):
@@ -401,6 +486,42 @@ class InboundEvents(_Frozen):
 
 
 # ---------------------------------------------------------------------------------------------
+# What adapters report
+
+
+class DownloadedMedia(_Frozen):
+    data: bytes
+    mime_type: str
+
+
+class NumberHealthReport(_Frozen):
+    """A number's health as the channel reports it; None where it says nothing."""
+
+    status: str | None = None
+    quality_rating: str | None = None
+    verified_name: str | None = None
+    messaging_tier: str | None = None
+    # The channel's throughput level (Cloud API: STANDARD, HIGH, COEXISTENCE).
+    throughput_level: str | None = None
+
+
+class TemplateInfo(_Frozen):
+    """One message template of an account, as the channel lists it (components in the
+    canonical shape)."""
+
+    name: str
+    language: str
+    status: str
+    category: str | None = None
+    parameter_format: str = "POSITIONAL"
+    components: list[dict[str, Any]] = Field(default_factory=list)
+    template_id: str | None = None
+    rejected_reason: str | None = None
+    # None: the listing said nothing about quality (keep what a quality webhook told us).
+    quality: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
 # The adapter protocol
 
 
@@ -433,8 +554,9 @@ class ChannelConfig(BaseModel):
 
 @runtime_checkable
 class ChannelAdapter(Protocol):
-    """One provider's edge. `sender_id` is the business number's id on that provider (Cloud:
-    the `phone_number_id`)."""
+    """One provider's edge for one account. `sender_id` is the business number's id on that
+    provider (Cloud: the `phone_number_id`); `account_id` its business account (Cloud: the
+    WABA). Every call raises `ChannelError` when the channel refuses or cannot be reached."""
 
     @property
     def kind(self) -> str: ...
@@ -447,8 +569,48 @@ class ChannelAdapter(Protocol):
 
     async def show_typing(self, sender_id: str, message_id: str) -> None: ...
 
-    def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> bool: ...
+    async def upload_media(self, sender_id: str, data: bytes, mime_type: str, filename: str) -> str:
+        """The channel's media id for the uploaded file."""
+        ...
 
-    def parse_inbound(self, body: Mapping[str, Any]) -> InboundEvents: ...
+    async def download_media(self, sender_id: str, media_id: str) -> DownloadedMedia: ...
+
+    async def number_health(self, sender_id: str) -> NumberHealthReport: ...
+
+    async def list_templates(self, account_id: str) -> list[TemplateInfo]:
+        """Every template of the account; raises rather than return part of the list."""
+        ...
 
     async def aclose(self) -> None: ...
+
+
+class InboundWebhooks(Protocol):
+    """How one provider's webhooks come in: authenticated before anything is stored, then read
+    into neutral events by a task."""
+
+    # The `external_events.source` its deliveries are stored under.
+    source: str
+    max_body_bytes: int
+    # The header carrying the signature, as the provider writes it (matched ignoring case).
+    signature_header: str
+
+    def signature_valid(self, raw_body: bytes, signature: str, secrets: Sequence[str]) -> bool:
+        """Whether `signature` signs the exact `raw_body` under one of `secrets`."""
+        ...
+
+    def check_envelope(self, raw_body: bytes) -> None:
+        """Raise `UnreadableWebhook` for a signed body that is not this provider's webhook."""
+        ...
+
+    def only_receipts(self, raw_body: bytes) -> bool:
+        """Whether a delivery carries delivery receipts and nothing else (decided without
+        parsing it: it is asked of every delivery as it arrives)."""
+        ...
+
+    def subscription_challenge(self, params: Mapping[str, str], verify_token: str) -> str | None:
+        """The answer to the provider's subscription handshake; None refuses it (403)."""
+        ...
+
+    def parse(self, body: Mapping[str, Any]) -> InboundEvents:
+        """Everything one stored delivery carried. Raises `UnreadableWebhook`."""
+        ...

@@ -1,22 +1,52 @@
-"""Channel kind → adapter factory. Call sites ask for a kind, never for a vendor class.
+"""Channel kind → provider. Call sites ask for a kind (a number's `channel`), never for a vendor
+class: this module is the only one outside a provider's package that names it.
 
-The WhatsApp Web bridge joins as `"web"` when it exists.
+Adding a provider: create `channels/<provider>/`, add its `ChannelProvider` below. The WhatsApp
+Web bridge joins as `"web"`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from surgiai.channels.base import ChannelAdapter, ChannelConfig
-from surgiai.channels.cloud.adapter import CLOUD_KIND, CloudChannelAdapter
+from surgiai.channels.base import (
+    ChannelAdapter,
+    ChannelCapabilities,
+    ChannelConfig,
+    InboundWebhooks,
+    OutboundMessage,
+)
+from surgiai.channels.cloud import adapter as cloud
 from surgiai.errors import BadRequest
+
+# Meta's WhatsApp Cloud API.
+CLOUD_KIND = cloud.CLOUD_KIND
 
 AdapterFactory = Callable[[ChannelConfig, httpx.AsyncClient | None], ChannelAdapter]
 
-ADAPTER_FACTORIES: Mapping[str, AdapterFactory] = {
-    CLOUD_KIND: CloudChannelAdapter.from_config,
+
+@dataclass(frozen=True)
+class ChannelProvider:
+    kind: str
+    capabilities: ChannelCapabilities
+    make_adapter: AdapterFactory
+    webhooks: InboundWebhooks
+    # The exact request a send would make, for previews.
+    request_body: Callable[[OutboundMessage], dict[str, Any]]
+
+
+PROVIDERS: Mapping[str, ChannelProvider] = {
+    cloud.CLOUD_KIND: ChannelProvider(
+        kind=cloud.CLOUD_KIND,
+        capabilities=cloud.CLOUD_CAPABILITIES,
+        make_adapter=cloud.CloudChannelAdapter.from_config,
+        webhooks=cloud.CloudWebhooks(),
+        request_body=cloud.request_body,
+    ),
 }
 
 
@@ -25,15 +55,32 @@ class UnknownChannelKind(BadRequest):
 
 
 def channel_kinds() -> frozenset[str]:
-    return frozenset(ADAPTER_FACTORIES)
+    return frozenset(PROVIDERS)
 
 
-def create_adapter(
-    config: ChannelConfig, *, http_client: httpx.AsyncClient | None = None
-) -> ChannelAdapter:
-    """Build the adapter for `config.kind`, sharing the process-wide `http_client` if given."""
-    factory = ADAPTER_FACTORIES.get(config.kind)
-    if factory is None:
-        known = ", ".join(sorted(ADAPTER_FACTORIES))
-        raise UnknownChannelKind(f"unknown channel kind {config.kind!r} (known: {known})")
-    return factory(config, http_client)
+def provider(kind: str) -> ChannelProvider:
+    found = PROVIDERS.get(kind)
+    if found is None:
+        known = ", ".join(sorted(PROVIDERS))
+        raise UnknownChannelKind(f"unknown channel kind {kind!r} (known: {known})")
+    return found
+
+
+def provider_for_source(source: str) -> ChannelProvider:
+    """The provider whose webhooks are stored under `source` (`external_events.source`)."""
+    for candidate in PROVIDERS.values():
+        if candidate.webhooks.source == source:
+            return candidate
+    raise UnknownChannelKind(f"no channel receives webhooks as {source!r}")
+
+
+class ChannelRegistry:
+    """The adapters of one process, sharing its HTTP connection pool."""
+
+    def __init__(self, http_client: Callable[[], httpx.AsyncClient] | None = None) -> None:
+        self._http_client = http_client
+
+    def adapter(self, config: ChannelConfig) -> ChannelAdapter:
+        """The adapter for `config.kind` with these credentials."""
+        shared = self._http_client() if self._http_client is not None else None
+        return provider(config.kind).make_adapter(config, shared)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
 from surgiai.channels.base import OutboundMessage
-from surgiai.channels.cloud.validation import validate_outbound
+from surgiai.channels.validation import validate_outbound
 from surgiai.conversations import events
 from surgiai.conversations.models import (
     Conversation,

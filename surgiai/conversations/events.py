@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, object_session
 from surgiai.auth.models import User
 from surgiai.conversations.models import Conversation, Draft, Message
 from surgiai.conversations.schemas import LastMessage
+from surgiai.db.outbox import publish
 from surgiai.doctors.models import DoctorTag
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
-from surgiai.realtime.events import Event, publish_after_commit
 
 
 def _session_of(row: object) -> Session:
@@ -58,7 +59,7 @@ def message_changed(message: Message, *, created: bool = False) -> None:
         data: dict[str, Any] = message_read(message, names).model_dump(mode="json")
         return Event(event_type, data)
 
-    publish_after_commit(session, (event_type, message.id), build)
+    publish(session, (event_type, message.id), build)
 
 
 def message_changed_by_id(session: Session, message_id: int) -> None:
@@ -73,7 +74,7 @@ def message_changed_by_id(session: Session, message_id: int) -> None:
         names = user_names(session, {message.sender_user_id})
         return Event("message.updated", message_read(message, names).model_dump(mode="json"))
 
-    publish_after_commit(session, ("message.updated", message_id), build)
+    publish(session, ("message.updated", message_id), build)
 
 
 def conversation_changed(conversation: Conversation, latest: Message | None = None) -> None:
@@ -101,7 +102,7 @@ def conversation_changed(conversation: Conversation, latest: Message | None = No
         )
         return Event("conversation.updated", view.model_dump(mode="json"))
 
-    publish_after_commit(session, ("conversation.updated", conversation.id), build)
+    publish(session, ("conversation.updated", conversation.id), build)
 
 
 def draft_changed(draft: Draft, *, created: bool = False) -> None:
@@ -119,7 +120,7 @@ def draft_changed(draft: Draft, *, created: bool = False) -> None:
         )
         return Event(event_type, view.model_dump(mode="json"))
 
-    publish_after_commit(session, (event_type, draft.id), build)
+    publish(session, (event_type, draft.id), build)
 
 
 def publish_event(
@@ -127,4 +128,4 @@ def publish_event(
 ) -> None:
     """An event whose data is already built."""
     data = view.model_dump(mode="json")
-    publish_after_commit(session, key, lambda: Event(event_type, data))
+    publish(session, key, lambda: Event(event_type, data))

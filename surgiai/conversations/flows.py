@@ -1,120 +1,20 @@
-"""Apply one parsed WhatsApp webhook across domains: numbers, doctors, conversations,
-templates."""
+"""Operations on numbers that depend on their conversations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import structlog
 from sqlalchemy.orm import Session
 
-from surgiai.agents.master import current_master
-from surgiai.channels.base import (
-    AccountUpdateEvent,
-    InboundEvents,
-    PhoneQualityEvent,
-    TemplateQualityEvent,
-    TemplateStatusEvent,
-    UserPreferenceEvent,
-)
-from surgiai.conversations.inbox import inbox_service
-from surgiai.conversations.service import message_service
-from surgiai.doctors.service import doctor_service
-from surgiai.numbers.models import WhatsAppNumber
-from surgiai.numbers.repository import NumberRepository
+from surgiai.conversations.repository import ConversationRepository
+from surgiai.errors import Conflict
 from surgiai.numbers.service import number_service
-from surgiai.runtime import current_runtime
-from surgiai.templates.service import template_service
-
-log = structlog.get_logger(__name__)
 
 
-@dataclass
-class WebhookOutcome:
-    messages_stored: int = 0
-    statuses_applied: int = 0
-    unknown_phone_number_ids: set[str] = field(default_factory=set)
-
-
-def apply_cloud_webhook(
-    session: Session,
-    events: InboundEvents,
-    by_pnid: dict[str, WhatsAppNumber | None] | None = None,
-) -> WebhookOutcome:
-    """`by_pnid`: numbers already looked up by phone number id, kept across the deliveries
-    of one processing run."""
-    outcome = WebhookOutcome()
-    numbers = NumberRepository(session)
-    if by_pnid is None:
-        by_pnid = {}
-
-    def number_for(phone_number_id: str) -> WhatsAppNumber | None:
-        if phone_number_id not in by_pnid:
-            by_pnid[phone_number_id] = numbers.get_by_phone_number_id(phone_number_id)
-        found = by_pnid[phone_number_id]
-        if found is None:
-            outcome.unknown_phone_number_ids.add(phone_number_id)
-        return found
-
-    for inbound in events.messages:
-        number = number_for(inbound.phone_number_id)
-        if number is None:
-            continue
-        message = message_service.record_inbound(session, number, inbound)
-        if message is not None:
-            outcome.messages_stored += 1
-            inbox_service.switch_to_human_if_asked(session, message)
-            current_master(current_runtime().settings).queue_inbound(session, message)
-    for update in events.statuses:
-        if (
-            number_for(update.phone_number_id) is not None
-            and message_service.apply_status(session, update) is not None
-        ):
-            outcome.statuses_applied += 1
-    for error_event in events.errors:
-        number = number_for(error_event.phone_number_id or "")
-        if number is not None:
-            number_service.apply_send_error(
-                number, error_event.error.code, error_event.error.details
-            )
-    for event in events.management:
-        _apply_management(session, event, numbers)
-    for unknown in events.unknown:
-        log.info("webhooks.unhandled", field=unknown.field, reason=unknown.reason)
-    return outcome
-
-
-def _apply_management(
-    session: Session,
-    event: object,
-    numbers: NumberRepository,
-) -> None:
-    if isinstance(event, UserPreferenceEvent):
-        if not event.wa_id or event.category != "marketing_messages":
-            return
-        doctor = doctor_service.get_or_create(session, event.wa_id)
-        if event.value == "stop":
-            doctor_service.set_marketing_preference(doctor, opted_out=True)
-        elif event.value in {"resume", "signup"}:
-            doctor_service.set_marketing_preference(doctor, opted_out=False)
-    elif isinstance(event, PhoneQualityEvent):
-        for number in numbers.list_for_waba(event.waba_id or ""):
-            if _same_phone(number.display_phone_number, event.display_phone_number):
-                number_service.apply_quality_event(number, event)
-    elif isinstance(event, AccountUpdateEvent):
-        for number in numbers.list_for_waba(event.waba_id or ""):
-            if event.phone_number is None or _same_phone(
-                number.display_phone_number, event.phone_number
-            ):
-                number_service.apply_account_event(number, event)
-    elif isinstance(event, TemplateStatusEvent):
-        template_service.apply_status_event(session, event)
-    elif isinstance(event, TemplateQualityEvent):
-        template_service.apply_quality_event(session, event)
-    else:
-        log.info("webhooks.management", kind=type(event).__name__)
-
-
-def _same_phone(ours: str, theirs: str | None) -> bool:
-    digits = "".join(ch for ch in ours if ch.isdigit())
-    return theirs is not None and digits == "".join(ch for ch in theirs if ch.isdigit())
+def delete_number(session: Session, number_id: int) -> None:
+    """Delete a number nobody has talked to yet; one with conversations is kept for their
+    history (an admin disables it instead)."""
+    number = number_service.get(session, number_id)
+    if ConversationRepository(session).exists_for_number(number.id):
+        raise Conflict(
+            "This number has conversations; disable it instead so their history is kept."
+        )
+    number_service.delete(session, number.id)

@@ -41,11 +41,11 @@ from surgiai.conversations.schemas import (
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.conversations.views import conversation_read, message_read, note_read
 from surgiai.conversations.window import window_open
+from surgiai.db.outbox import enqueue, publish_now
 from surgiai.errors import BadRequest, NotFound
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 from surgiai.notifications.service import notification_service
-from surgiai.realtime.events import Event, publish_now
-from surgiai.worker.queue import enqueue
 
 log = structlog.get_logger(__name__)
 
@@ -333,7 +333,8 @@ class InboxService:
             else {"kind": "ai", "agent": agent}
         )
         publish_now(
-            Event("typing", {"conversation_id": conversation.id, "actor": actor, "active": active})
+            session,
+            Event("typing", {"conversation_id": conversation.id, "actor": actor, "active": active}),
         )
         if not active:
             return

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from surgiai.channels.base import OutboundMessage
-from surgiai.channels.cloud.client import build_send_body
-from surgiai.channels.cloud.validation import (
+from surgiai.channels.registry import provider
+from surgiai.channels.validation import (
     MAX_BUTTON_BODY,
     MAX_BUTTON_TITLE,
     MAX_CAPTION,
@@ -49,13 +49,17 @@ def build_preview(session: Session, plan: OutboundPlan) -> Preview:
         marketing_opted_out=bool(doctor and doctor.marketing_opted_out),
         unreachable_reason=doctor.unreachable_reason if doctor else None,
         mode=conversation.mode.value if conversation else None,
-        request=build_send_body(
-            OutboundMessage(
-                to=plan.wa_id,
-                type=request.type,
-                payload=plan.payload,
-                context_message_id=request.context_message_id,
+        request=(
+            provider(plan.number.channel.value).request_body(
+                OutboundMessage(
+                    to=plan.wa_id,
+                    type=request.type,
+                    payload=plan.payload,
+                    context_message_id=request.context_message_id,
+                )
             )
+            if plan.number is not None
+            else None
         ),
     )
 

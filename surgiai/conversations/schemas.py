@@ -237,10 +237,11 @@ class Preview(BaseModel):
     marketing_opted_out: bool
     unreachable_reason: str | None
     mode: ModeName | None
-    # The exact JSON body that will be POSTed to the Cloud API's /messages, except for
-    # `biz_opaque_callback_data` (it carries the message's id once created) and a stored
-    # file's media id (uploaded to the sending number at send time: "pending-upload").
-    request: dict[str, Any]
+    # The exact request the sending number's channel will make (Cloud API: the JSON body of
+    # POST /messages), except for `biz_opaque_callback_data` (it carries the message's id once
+    # created) and a stored file's media id (uploaded at send time: "pending-upload"); None
+    # while no number can send it.
+    request: dict[str, Any] | None
 
 
 class TypingCreate(BaseModel):

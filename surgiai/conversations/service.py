@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from surgiai.channels.base import (
     ErrorDetail,
+    ErrorReaction,
     InboundMessage,
     MessageStatus,
     OutboundMessage,
     StatusUpdate,
     status_advances,
 )
-from surgiai.channels.cloud.errors import ErrorReaction, classify, plain_reason
-from surgiai.channels.cloud.validation import validate_outbound
+from surgiai.channels.validation import validate_outbound
 from surgiai.conversations import events
 from surgiai.conversations.formatting import template_parameters
 from surgiai.conversations.models import (
@@ -37,7 +37,12 @@ from surgiai.conversations.repository import (
     ConversationRepository,
     MessageRepository,
 )
-from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW, window_open
+from surgiai.conversations.window import (
+    CUSTOMER_SERVICE_WINDOW,
+    WINDOW_CLOSED_REASON,
+    window_open,
+)
+from surgiai.db.outbox import enqueue
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.service import doctor_service
 from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, SurgiAIError
@@ -47,7 +52,6 @@ from surgiai.media.service import media_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.service import number_service
 from surgiai.templates.service import template_service
-from surgiai.worker.queue import enqueue
 
 # Attempts to apply one status while other workers keep changing the same message.
 STATUS_RACE_RETRIES = 5
@@ -238,12 +242,7 @@ class MessageService:
         if plan.window_open and conversation.last_inbound_at is not None:
             plan.window_closes_at = conversation.last_inbound_at + CUSTOMER_SERVICE_WINDOW
         if request.type != "template" and not plan.window_open:
-            plan.problems.append(
-                TemplateRequired(
-                    "More than 24 hours have passed since this doctor last wrote on this number "
-                    "(or they never have): only an approved template can be sent."
-                )
-            )
+            plan.problems.append(TemplateRequired(WINDOW_CLOSED_REASON))
         if is_automatic(request.sender_kind, request.sender_user_id, request.sender_agent):
             if conversations.doctor_in_human_mode(doctor.id):
                 plan.problems.append(
@@ -364,14 +363,13 @@ class MessageService:
         message.next_attempt_at = None
         events.message_changed(message)
 
-    def react_to_error(self, message: Message, code: int | None, details: str | None) -> None:
+    def react_to_error(self, message: Message, error: ErrorDetail) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""
         conversation = message.conversation
-        reaction = classify(code)
-        number_service.apply_send_error(conversation.number, code, details)
-        if reaction is ErrorReaction.recipient_unreachable:
-            doctor_service.mark_unreachable(conversation.doctor, plain_reason(code, details))
-        elif reaction is ErrorReaction.marketing_suppressed and code == 131050:
+        number_service.apply_channel_error(conversation.number, error)
+        if error.reaction is ErrorReaction.recipient_unreachable:
+            doctor_service.mark_unreachable(conversation.doctor, error.reason)
+        elif error.reaction is ErrorReaction.marketing_opted_out:
             doctor_service.set_marketing_preference(conversation.doctor, opted_out=True)
 
     # --- Inbound ------------------------------------------------------------------------------
@@ -453,9 +451,9 @@ class MessageService:
         message.status = MessageState.failed
         message.timestamp = update.timestamp
         error = update.errors[0] if update.errors else ErrorDetail()
-        self.mark_failed(message, error.code, error.title, plain_reason(error.code, error.details))
+        self.mark_failed(message, error.code, error.title, error.reason)
         message.failed_at = update.timestamp
-        self.react_to_error(message, error.code, error.details)
+        self.react_to_error(message, error)
         events.message_changed(message)
         return message_id
 

@@ -10,14 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from surgiai.channels.base import OutboundMessage
-from surgiai.channels.cloud.client import CloudApiClient
-from surgiai.channels.cloud.errors import (
-    GraphApiError,
-    GraphTransportError,
-    plain_reason,
-    retry_delay,
-)
+from surgiai.channels.base import ChannelAdapter, ChannelError, OutboundMessage
 from surgiai.conversations import events
 from surgiai.conversations.inbox import MARK_READ_TASK, TAKEOVER_CANCEL_REASON, TYPING_TASK
 from surgiai.conversations.models import Message, MessageState
@@ -34,14 +27,13 @@ from surgiai.conversations.service import (
     message_service,
     with_media_id,
 )
-from surgiai.conversations.window import window_open
-from surgiai.kit import aio
+from surgiai.conversations.window import WINDOW_CLOSED_REASON, window_open
+from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
-from surgiai.numbers.graph import cloud_client
+from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.service import number_service
-from surgiai.runtime import Runtime, current_runtime
-from surgiai.worker.queue import enqueue
+from surgiai.runtime import TaskContext
 from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
@@ -58,7 +50,8 @@ LOST_QUEUED_AFTER = timedelta(minutes=1)
 
 
 @task(SEND_TASK)
-def send_message(session: Session, message_id: int) -> None:
+def send_message(context: TaskContext, message_id: int) -> None:
+    session = context.session
     messages = MessageRepository(session)
     # What sending needs is read before the claim, the transaction's first write: on SQLite
     # the write lock is held from the claim to the commit, so not for these reads.
@@ -70,11 +63,11 @@ def send_message(session: Session, message_id: int) -> None:
     if not messages.claim_for_sending(message_id, utcnow()):
         return  # sent, failed, not due yet, or another worker has it
     session.refresh(message, ["status", "claimed_at", "attempts"])  # as the claim left them
-    _deliver(session, message)
+    _deliver(context, message)
 
 
-def _deliver(session: Session, message: Message) -> None:
-    runtime = current_runtime()
+def _deliver(context: TaskContext, message: Message) -> None:
+    session, runtime = context.session, context.runtime
     conversation = message.conversation
     number = conversation.number
     doctor = conversation.doctor
@@ -83,7 +76,7 @@ def _deliver(session: Session, message: Message) -> None:
         message_service.mark_failed(message, None, "Number unavailable", reason)
         return
     if doctor.unreachable_reason:
-        message_service.mark_failed(message, 131026, "Undeliverable", doctor.unreachable_reason)
+        message_service.mark_failed(message, None, "Undeliverable", doctor.unreachable_reason)
         return
     if is_automatic(
         message.sender_kind, message.sender_user_id, message.sender_agent
@@ -92,7 +85,7 @@ def _deliver(session: Session, message: Message) -> None:
         message_service.cancel(message, TAKEOVER_CANCEL_REASON)
         return
     if message.type != "template" and not window_open(conversation, utcnow()):
-        message_service.mark_failed(message, 131047, "Re-engagement message", plain_reason(131047))
+        message_service.mark_failed(message, None, "Window closed", WINDOW_CLOSED_REASON)
         return
     pair_wait = ConversationRepository(session).reserve_pair_slot(
         conversation.id, now=time.time(), interval=PAIR_INTERVAL_SECONDS, burst=PAIR_BURST
@@ -113,15 +106,15 @@ def _deliver(session: Session, message: Message) -> None:
         # Spread the returns so a backlog does not come back as one herd.
         _reschedule(session, message, -wait * random.uniform(1.0, 2.0), pacing=True)  # noqa: S311
         return
-    client = cloud_client(number, runtime.settings)
+    adapter = adapter_for(number, runtime)
     try:
         payload = message.payload
         if message.media_file_id is not None and "media_file_id" in payload:
-            payload = with_media_id(payload, _media_id_on(session, message, client, runtime))
+            payload = with_media_id(payload, _media_id_on(context, message, adapter))
         if wait > 0:
             time.sleep(wait)
-        result = aio.run(
-            client.send(
+        result = runtime.io.run(
+            adapter.send(
                 number.phone_number_id,
                 OutboundMessage(
                     to=doctor.wa_id,
@@ -132,12 +125,10 @@ def _deliver(session: Session, message: Message) -> None:
                 ),
             )
         )
-    except GraphApiError as error:
-        _handle_send_error(session, message, error.code, error.title, error.details)
-        return
-    except GraphTransportError as error:
-        log.warning("conversations.send.transport_error", message_id=message.id, error=str(error))
-        _handle_send_error(session, message, None, "WhatsApp unreachable", str(error))
+    except ChannelError as error:
+        if error.error.code is None:
+            log.warning("conversations.send.unreachable", message_id=message.id, error=str(error))
+        _handle_send_error(session, message, error)
         return
     if mark_accepted(session, message.id, result.wamid):
         # Core UPDATE: show the row as stored without loading it again.
@@ -146,10 +137,9 @@ def _deliver(session: Session, message: Message) -> None:
         events.message_changed(message)
 
 
-def _media_id_on(
-    session: Session, message: Message, client: CloudApiClient, runtime: Runtime
-) -> str:
+def _media_id_on(context: TaskContext, message: Message, adapter: ChannelAdapter) -> str:
     """Our stored file's media id on the sending number, uploading it first when needed."""
+    session, runtime = context.session, context.runtime
     assert message.media_file_id is not None
     number = message.conversation.number
     media_id = media_service.fresh_upload(session, message.media_file_id, number.id)
@@ -160,31 +150,30 @@ def _media_id_on(
     session.commit()
     data = media_service.path(runtime.settings.data_dir / "media", media).read_bytes()
     filename = media.filename or media.sha256[:12]
-    media_id = aio.run(client.upload_media(number.phone_number_id, data, media.mime_type, filename))
+    media_id = runtime.io.run(
+        adapter.upload_media(number.phone_number_id, data, media.mime_type, filename)
+    )
     media_service.record_upload(session, media.id, number.id, media_id)
     session.commit()
     return media_id
 
 
-def _handle_send_error(
-    session: Session, message: Message, code: int | None, title: str | None, details: str | None
-) -> None:
+def _handle_send_error(session: Session, message: Message, failure: ChannelError) -> None:
     session.refresh(message)
     if message.wamid is not None:
         return  # a status webhook proved WhatsApp accepted it after all
-    retries_done = message.attempts - 1
-    delay = min(2.0 * 2**retries_done, 60.0) if code is None else retry_delay(code, retries_done)
-    reason = plain_reason(code, details) if code is not None else f"WhatsApp unreachable: {details}"
+    error = failure.error
+    delay = failure.retry_delay(message.attempts - 1)
     if delay is not None and message.attempts < MAX_SEND_ATTEMPTS:
-        message.error_code = code
-        message.error_reason = reason[:500]
-        log.info("conversations.send.retry", message_id=message.id, code=code, delay=delay)
+        message.error_code = error.code
+        message.error_reason = error.reason[:500]
+        log.info("conversations.send.retry", message_id=message.id, code=error.code, delay=delay)
         _reschedule(session, message, delay * random.uniform(1.0, 1.25))  # noqa: S311
         return
-    log.warning("conversations.send.failed", message_id=message.id, code=code)
-    message_service.mark_failed(message, code, title, reason)
-    if code is not None:
-        message_service.react_to_error(message, code, details)
+    log.warning("conversations.send.failed", message_id=message.id, code=error.code)
+    message_service.mark_failed(message, error.code, error.title, error.reason)
+    if error.code is not None:
+        message_service.react_to_error(message, error)
 
 
 def _reschedule(session: Session, message: Message, delay: float, *, pacing: bool = False) -> None:
@@ -199,39 +188,43 @@ def _reschedule(session: Session, message: Message, delay: float, *, pacing: boo
 
 
 @task(MARK_READ_TASK, retries=3, retry_delay=10)
-def mark_read(session: Session, message_id: int) -> None:
+def mark_read(context: TaskContext, message_id: int) -> None:
     """Blue ticks on the doctor's phone for this message and every earlier one."""
-    _receipt(session, message_id, typing=False)
+    _receipt(context, message_id, typing=False)
 
 
 @task(TYPING_TASK)
-def send_typing(session: Session, message_id: int) -> None:
+def send_typing(context: TaskContext, message_id: int) -> None:
     """WhatsApp's "typing…" under the doctor's message (it also marks it read). Not retried:
     a typing indicator that comes late is worse than none."""
-    _receipt(session, message_id, typing=True)
+    _receipt(context, message_id, typing=True)
 
 
-def _receipt(session: Session, message_id: int, *, typing: bool) -> None:
+def _receipt(context: TaskContext, message_id: int, *, typing: bool) -> None:
+    session = context.session
     message = MessageRepository(session).get(message_id)
     if message is None or message.wamid is None:
         return
     number = message.conversation.number
     if not number_service.can_send(number):
         return
-    client = cloud_client(number, current_runtime().settings)
-    wamid = message.wamid
+    adapter = adapter_for(number, context.runtime)
+    wamid, sender_id = message.wamid, number.phone_number_id
     session.commit()
-    call = client.typing_indicator if typing else client.mark_read
+    call = adapter.show_typing if typing else adapter.mark_read
     try:
-        aio.run(call(number.phone_number_id, wamid))
-    except GraphApiError as error:
-        # An old or unknown message id (error 100) will not succeed on a retry either.
-        log.info("conversations.receipt.refused", message_id=message_id, code=error.code)
+        context.runtime.io.run(call(sender_id, wamid))
+    except ChannelError as error:
+        if error.error.code is None:
+            raise  # no answer: the task's own retries
+        # An old or unknown message id will not succeed on a retry either.
+        log.info("conversations.receipt.refused", message_id=message_id, code=error.error.code)
 
 
 @task(DOWNLOAD_MEDIA_TASK, retries=3, retry_delay=10)
-def download_media(session: Session, message_id: int) -> None:
+def download_media(context: TaskContext, message_id: int) -> None:
     """Keep a doctor's media: WhatsApp's media ids expire after 7 days, URLs after 5 minutes."""
+    session, runtime = context.session, context.runtime
     message = MessageRepository(session).get(message_id)
     if message is None or message.media_file_id is not None:
         return
@@ -239,38 +232,36 @@ def download_media(session: Session, message_id: int) -> None:
     media_id = body.get("id") if isinstance(body, dict) else None
     if not media_id:
         return
-    runtime = current_runtime()
     number = message.conversation.number
-    client = cloud_client(number, runtime.settings)
+    adapter = adapter_for(number, runtime)
+    sender_id = number.phone_number_id
     session.commit()
-
-    async def fetch() -> tuple[bytes, str]:
-        info = await client.get_media(media_id, phone_number_id=number.phone_number_id)
-        return await client.download_media(info.url), info.mime_type or "application/octet-stream"
-
     try:
-        data, mime_type = aio.run(fetch())
-    except GraphApiError as error:
-        log.warning("conversations.media.unavailable", message_id=message_id, code=error.code)
+        downloaded = runtime.io.run(adapter.download_media(sender_id, media_id))
+    except ChannelError as error:
+        if error.error.code is None:
+            raise  # no answer: the task's own retries
+        log.warning("conversations.media.unavailable", message_id=message_id, code=error.error.code)
         return
     media = media_service.store(
         session,
         runtime.settings.data_dir / "media",
-        data,
-        mime_type=mime_type,
+        downloaded.data,
+        mime_type=downloaded.mime_type,
         filename=body.get("filename") if isinstance(body, dict) else None,
     )
     message.media_file_id = media.id
 
 
 @sweeper("conversations.outbound")
-def redrive_outbound(session: Session) -> int:
+def redrive_outbound(context: TaskContext) -> int:
     """Re-queue sends whose worker died mid-flight, and queued sends whose task was lost.
 
     A message that WhatsApp accepted has a wamid (from the response, or adopted from a status
     webhook's callback data), and the claim only takes messages without one: it is never sent
     twice.
     """
+    session = context.session
     now = utcnow()
     messages = MessageRepository(session)
     count = 0

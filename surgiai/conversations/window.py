@@ -13,3 +13,9 @@ CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 def window_open(conversation: Conversation, now: datetime) -> bool:
     last = conversation.last_inbound_at
     return last is not None and now - last < CUSTOMER_SERVICE_WINDOW
+
+
+WINDOW_CLOSED_REASON = (
+    "More than 24 hours have passed since this doctor last wrote on this number (or they never "
+    "have): only an approved template can be sent."
+)

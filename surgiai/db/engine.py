@@ -251,10 +251,6 @@ def _sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-
-
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on error (the boundary owns the commit)."""

@@ -32,6 +32,10 @@ class DoctorService:
         doctor.marketing_opted_out_at = utcnow() if opted_out else None
         log.info("doctors.marketing_preference", doctor_id=doctor.id, opted_out=opted_out)
 
+    def adjust_score(self, doctor: Doctor, delta: int) -> None:
+        """Move the lead score by `delta`, in SQL: two workers scoring one doctor both count."""
+        doctor.lead_score = Doctor.lead_score + delta
+
     def mark_unreachable(self, doctor: Doctor, reason: str) -> None:
         doctor.unreachable_reason = reason[:300]
         doctor.unreachable_at = utcnow()

@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine
 
+from surgiai.channels.base import InboundWebhooks
 from surgiai.db.engine import sync_to_disk
 from surgiai.external_events.repository import insert_ignoring_duplicates
 from surgiai.kit.time import utcnow
@@ -27,7 +28,6 @@ from surgiai.worker.queue import TaskQueue
 log = structlog.get_logger(__name__)
 
 PROCESS_TASK = "external_events.process"
-SOURCE_CLOUD = "whatsapp_cloud"
 MAX_GROUP = 256
 
 
@@ -35,19 +35,14 @@ MAX_GROUP = 256
 class _Delivery:
     source: str
     body: bytes
+    # Delivery receipts and nothing else: their processing may wait a little.
+    only_receipts: bool
     done: asyncio.Future[None]
     loop: asyncio.AbstractEventLoop
     external_id: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.external_id = hashlib.sha256(self.body).hexdigest()
-
-
-def only_statuses(body: bytes) -> bool:
-    """A Cloud API delivery that carries delivery receipts and nothing else. A key is looked
-    for as JSON writes it (`"statuses":`): inside a doctor's text a quote is escaped (`\\"`),
-    so text can never pass for one."""
-    return b'"statuses":' in body and b'"messages":' not in body
 
 
 class IngestWriter:
@@ -78,11 +73,14 @@ class IngestWriter:
             self._inbox.put(None)
             thread.join(timeout=10)
 
-    async def store(self, source: str, body: bytes) -> None:
-        """Return once `body` is durably stored (or was already)."""
+    async def store(self, webhooks: InboundWebhooks, body: bytes) -> None:
+        """Return once `body`, a verified webhook of `webhooks`' provider, is durably stored
+        (or was already)."""
         self.start()
         loop = asyncio.get_running_loop()
-        delivery = _Delivery(source, body, loop.create_future(), loop)
+        delivery = _Delivery(
+            webhooks.source, body, webhooks.only_receipts(body), loop.create_future(), loop
+        )
         self._inbox.put(delivery)
         await delivery.done
 
@@ -143,9 +141,7 @@ class IngestWriter:
     def _request_processing(self, group: list[_Delivery]) -> None:
         """Process now, unless the group holds only receipts: those wait for the next run
         (a doctor's message triggers one at once), or a delayed one queued for them."""
-        if self._status_batch_seconds <= 0 or not all(
-            delivery.source == SOURCE_CLOUD and only_statuses(delivery.body) for delivery in group
-        ):
+        if self._status_batch_seconds <= 0 or not all(delivery.only_receipts for delivery in group):
             self._task_queue.send(PROCESS_TASK)
             return
         now = time.monotonic()

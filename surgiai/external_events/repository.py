@@ -15,6 +15,7 @@ from surgiai.external_events.models import EventState, ExternalEvent
 @dataclass(frozen=True)
 class ClaimedEvent:
     id: int
+    source: str
     body: bytes
     attempts: int
 
@@ -28,7 +29,7 @@ class ExternalEventRepository:
         their bodies; only one worker gets each."""
         rows = self.session.connection().execute(_CLAIM, {"limit": limit, "when": now})
         return sorted(
-            (ClaimedEvent(row.id, bytes(row.body), row.attempts) for row in rows),
+            (ClaimedEvent(row.id, row.source, bytes(row.body), row.attempts) for row in rows),
             key=lambda event: event.id,
         )
 
@@ -116,7 +117,7 @@ _CLAIM = (
         claimed_at=bindparam("when"),
         attempts=_TABLE.c.attempts + 1,
     )
-    .returning(_TABLE.c.id, _TABLE.c.body, _TABLE.c.attempts)
+    .returning(_TABLE.c.id, _TABLE.c.source, _TABLE.c.body, _TABLE.c.attempts)
 )
 _FINISH = (
     update(_TABLE)

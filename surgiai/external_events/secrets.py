@@ -7,12 +7,11 @@ import threading
 import time
 
 import anyio.to_thread
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from surgiai.channels.cloud.signature import verify_signature
+from surgiai.channels.base import InboundWebhooks
 from surgiai.config import Settings
-from surgiai.numbers.models import WhatsAppNumber
+from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.service import number_service
 
 CACHE_SECONDS = 30.0
@@ -34,10 +33,12 @@ class AppSecrets:
         self._secrets: tuple[str, ...] = ()
         self._loaded_at = float("-inf")
 
-    async def verify(self, body: bytes, header: str) -> bool:
-        if verify_signature(body, header, await self._get(max_age=CACHE_SECONDS)):
+    async def verify(self, webhooks: InboundWebhooks, body: bytes, signature: str) -> bool:
+        """Whether `signature` signs `body` under any secret we hold, as `webhooks` checks."""
+        if webhooks.signature_valid(body, signature, await self._get(max_age=CACHE_SECONDS)):
             return True
-        return verify_signature(body, header, await self._get(max_age=MIN_RELOAD_SECONDS))
+        secrets = await self._get(max_age=MIN_RELOAD_SECONDS)
+        return webhooks.signature_valid(body, signature, secrets)
 
     async def _get(self, *, max_age: float) -> tuple[str, ...]:
         if time.monotonic() - self._loaded_at <= max_age:
@@ -57,10 +58,7 @@ class AppSecrets:
             secrets.append(self._settings.meta_app_secret.get_secret_value())
         key = self._settings.resolved_secret_key()
         with self._session_factory() as session:
-            numbers = session.scalars(
-                select(WhatsAppNumber).where(WhatsAppNumber.app_secret_encrypted.is_not(None))
-            ).all()
-            for number in numbers:
+            for number in NumberRepository(session).with_app_secret():
                 secret = number_service.app_secret(number, key)
                 if secret and secret not in secrets:
                     secrets.append(secret)

@@ -7,14 +7,17 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.orm import Session
 
-from surgiai.channels.cloud.payloads import MalformedWebhook, parse_webhook
-from surgiai.conversations.flows import apply_cloud_webhook
-from surgiai.external_events.ingest import PROCESS_TASK, only_statuses
+from surgiai.channels.base import UnreadableWebhook
+from surgiai.channels.registry import UnknownChannelKind, provider_for_source
+from surgiai.config import Settings
+from surgiai.db.outbox import enqueue
+from surgiai.external_events.flows import apply_inbound
+from surgiai.external_events.ingest import PROCESS_TASK
 from surgiai.external_events.models import EventState
 from surgiai.external_events.repository import ClaimedEvent, ExternalEventRepository
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
-from surgiai.worker.queue import enqueue
+from surgiai.runtime import TaskContext
 from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
@@ -31,7 +34,7 @@ STALE_PROCESSING_AFTER = timedelta(minutes=2)
 
 
 @task(PROCESS_TASK)
-def process_pending(session: Session) -> None:
+def process_pending(context: TaskContext) -> None:
     """Process stored webhook deliveries, oldest first. Re-running is harmless: wamids are
     unique and statuses only move forward.
 
@@ -42,6 +45,7 @@ def process_pending(session: Session) -> None:
     each; if one of a group fails, the group is rolled back and each is applied on its own, so
     one bad delivery cannot hold back the others. A worker that dies mid-way leaves its claims
     to the sweeper, which hands them to another worker."""
+    session, settings = context.session, context.settings
     events = ExternalEventRepository(session)
     claimed = events.claim_pending(CLAIM_BATCH, utcnow())
     session.commit()
@@ -49,14 +53,14 @@ def process_pending(session: Session) -> None:
     for group in _groups(claimed):
         if len(group) > 1:
             try:
-                _apply(session, group, numbers)
+                _apply(session, settings, group, numbers)
                 session.commit()
                 continue
             except Exception:
                 session.rollback()  # found again below, on its own
         for event in group:
             try:
-                _apply(session, [event], numbers)
+                _apply(session, settings, [event], numbers)
             except Exception as error:
                 session.rollback()
                 log.exception("external_events.process.failed", event_id=event.id)
@@ -71,7 +75,7 @@ def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
     """Runs of receipt-only deliveries, up to `RECEIPTS_PER_COMMIT`; any other delivery alone."""
     receipts: list[ClaimedEvent] = []
     for event in claimed:
-        if not only_statuses(event.body):
+        if not _only_receipts(event):
             if receipts:
                 yield receipts
                 receipts = []
@@ -85,8 +89,18 @@ def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
         yield receipts
 
 
+def _only_receipts(event: ClaimedEvent) -> bool:
+    try:
+        return provider_for_source(event.source).webhooks.only_receipts(event.body)
+    except UnknownChannelKind:
+        return False
+
+
 def _apply(
-    session: Session, group: list[ClaimedEvent], numbers: dict[str, WhatsAppNumber | None]
+    session: Session,
+    settings: Settings,
+    group: list[ClaimedEvent],
+    numbers: dict[str, WhatsAppNumber | None],
 ) -> None:
     """Apply deliveries and record their outcomes (processed, malformed, unrouted); the caller
     commits. Raises, with the transaction to be rolled back, when one fails unexpectedly."""
@@ -94,11 +108,11 @@ def _apply(
     processed: list[int] = []
     for event in group:
         try:
-            parsed = parse_webhook(json.loads(event.body))
-        except MalformedWebhook as error:
-            events.record_outcome(event.id, EventState.failed, str(error), None)
+            parsed = provider_for_source(event.source).webhooks.parse(json.loads(event.body))
+        except (UnreadableWebhook, UnknownChannelKind) as error:
+            events.record_outcome(event.id, EventState.failed, error.detail, None)
             continue
-        outcome = apply_cloud_webhook(session, parsed, numbers)
+        outcome = apply_inbound(session, settings, parsed, numbers)
         if outcome.unknown_phone_number_ids and not (
             outcome.messages_stored or outcome.statuses_applied
         ):
@@ -118,9 +132,10 @@ def _apply(
 
 
 @sweeper("external_events.pending")
-def redrive_pending(session: Session) -> int:
+def redrive_pending(context: TaskContext) -> int:
     """Claims of a worker that died go back to pending, and pending events nobody picked up
     (their task was lost) get a worker."""
+    session = context.session
     now = utcnow()
     events = ExternalEventRepository(session)
     released = events.release_stale(now - STALE_PROCESSING_AFTER)

@@ -1,5 +1,5 @@
-"""Async network I/O from synchronous code (task threads): one event loop thread per process,
-with one shared HTTP connection pool living on it."""
+"""Async network I/O from synchronous code (task threads): one event-loop thread, started on
+first use, with one HTTP connection pool living on it. The runtime owns one per process."""
 
 from __future__ import annotations
 
@@ -12,35 +12,48 @@ import httpx
 
 T = TypeVar("T")
 
-_lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
-_http: httpx.AsyncClient | None = None
 
+class IoLoop:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._http: httpx.AsyncClient | None = None
 
-def _ensure_loop() -> asyncio.AbstractEventLoop:
-    global _loop
-    with _lock:
-        if _loop is None or _loop.is_closed():
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="surgiai-io", daemon=True)
-            thread.start()
-            _loop = loop
-        return _loop
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        """Run `coroutine` on the I/O loop and wait for its result."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure_loop())
+        return future.result(timeout)
 
+    def http_client(self) -> httpx.AsyncClient:
+        """The shared async HTTP pool (to be used only on the I/O loop)."""
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.AsyncClient(
+                    timeout=httpx.Timeout(15.0, connect=5.0),
+                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                )
+            return self._http
 
-def run(coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    """Run `coroutine` on the I/O loop and wait for its result."""
-    future = asyncio.run_coroutine_threadsafe(coroutine, _ensure_loop())
-    return future.result(timeout)
+    def close(self) -> None:
+        """Close the pool and stop the loop's thread."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+            thread, self._thread = self._thread, None
+            http, self._http = self._http, None
+        if loop is None or thread is None:
+            return
+        if http is not None:
+            asyncio.run_coroutine_threadsafe(http.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
-
-def http_client() -> httpx.AsyncClient:
-    """The process-wide async HTTP pool (to be used only on the I/O loop)."""
-    global _http
-    with _lock:
-        if _http is None:
-            _http = httpx.AsyncClient(
-                timeout=httpx.Timeout(15.0, connect=5.0),
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            )
-        return _http
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="surgiai-io", daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop

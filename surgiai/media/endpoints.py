@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.channels.cloud.validation import validate_upload
+from surgiai.channels.validation import validate_upload
 from surgiai.dependencies import DbSession, SettingsDep
 from surgiai.errors import PayloadTooLarge
 from surgiai.media.schemas import MediaFileRead

@@ -8,11 +8,12 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surgiai.db.outbox import publish
 from surgiai.errors import NotFound
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 from surgiai.notifications.models import Notification
 from surgiai.notifications.schemas import NotificationRead
-from surgiai.realtime.events import Event, publish_after_commit
 
 log = structlog.get_logger(__name__)
 
@@ -33,7 +34,7 @@ class NotificationService:
         session.add(notification)
         session.flush()
         log.info("notifications.created", kind=kind, notification_id=notification.id)
-        publish_after_commit(
+        publish(
             session,
             ("notification.created", notification.id),
             lambda: Event(

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from surgiai.conversations.models import Conversation, Direction, Message, MessageState
 from surgiai.numbers.models import WhatsAppNumber
 
 
@@ -28,6 +26,12 @@ class NumberRepository:
             select(WhatsAppNumber).where(WhatsAppNumber.waba_id == waba_id)
         ).all()
 
+    def with_app_secret(self) -> Sequence[WhatsAppNumber]:
+        """Numbers that carry an app secret of their own (for webhook signatures)."""
+        return self.session.scalars(
+            select(WhatsAppNumber).where(WhatsAppNumber.app_secret_encrypted.is_not(None))
+        ).all()
+
     def add(self, number: WhatsAppNumber) -> WhatsAppNumber:
         self.session.add(number)
         self.session.flush()
@@ -36,21 +40,6 @@ class NumberRepository:
     def delete(self, number: WhatsAppNumber) -> None:
         self.session.delete(number)
         self.session.flush()
-
-    def outbound_counts_since(self, since: datetime) -> dict[int, tuple[int, int]]:
-        """Per number: (outbound messages handed to WhatsApp, of which failed) since `since`."""
-        failed = case((Message.status == MessageState.failed, 1), else_=0)
-        rows = self.session.execute(
-            select(Conversation.number_id, func.count(), func.coalesce(func.sum(failed), 0))
-            .join(Message, Message.conversation_id == Conversation.id)
-            .where(
-                Message.direction == Direction.outbound,
-                Message.created_at >= since,
-                Message.status.not_in([MessageState.queued, MessageState.sending]),
-            )
-            .group_by(Conversation.number_id)
-        ).all()
-        return {number_id: (int(total), int(failures)) for number_id, total, failures in rows}
 
 
 # Built once: looked up for every webhook delivery.

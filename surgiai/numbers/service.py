@@ -1,40 +1,36 @@
-"""WhatsApp numbers: credentials, live health, pausing and choosing which number sends."""
+"""WhatsApp numbers: credentials, live health, pausing and choosing which number sends.
+
+Every change to a number is pushed to open dashboards (`number.updated`, carrying its id: the
+dashboard reads the number again, with its traffic, from the API)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from surgiai.channels.base import AccountUpdateEvent, PhoneQualityEvent
-from surgiai.channels.cloud.errors import ErrorReaction, classify, plain_reason
-from surgiai.conversations.repository import ConversationRepository
+from surgiai.channels.base import (
+    PAUSING_REACTIONS,
+    AccountUpdateEvent,
+    ErrorDetail,
+    NumberHealthReport,
+    PhoneQualityEvent,
+)
+from surgiai.db.outbox import enqueue, publish
 from surgiai.errors import Conflict, NotFound
 from surgiai.kit.crypto import SecretBox, hint
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
-
-# Imported for its listener: every committed change to a number is pushed to dashboards.
-from surgiai.numbers import events as _number_events  # noqa: F401
 from surgiai.numbers.models import ChannelKind, WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.schemas import NumberCreate, NumberHealth, NumberRead, NumberUpdate
-from surgiai.worker.queue import enqueue
 
 log = structlog.get_logger(__name__)
 
 REFRESH_TASK = "numbers.refresh_health"
-HEALTH_FIELDS = (
-    "display_phone_number",
-    "verified_name",
-    "quality_rating",
-    "status",
-    "throughput",
-    "whatsapp_business_manager_messaging_limit",
-)
+UPDATED_EVENT = "number.updated"
 THROUGHPUT_BY_LEVEL = {"STANDARD": 80, "HIGH": 1000, "COEXISTENCE": 20}
 # Statuses in which Meta will not send for the number.
 BLOCKED_STATUSES = frozenset(
@@ -77,6 +73,7 @@ class NumberService:
                 default_mode=data.default_mode,
             )
         )
+        changed(number)
         enqueue(session, REFRESH_TASK, number.id)
         return number
 
@@ -119,15 +116,13 @@ class NumberService:
             number.paused_at = None
         if data.access_token is not None or data.paused is False:
             enqueue(session, REFRESH_TASK, number.id)
+        changed(number)
         return number
 
     def delete(self, session: Session, number_id: int) -> None:
-        number = self.get(session, number_id)
-        if ConversationRepository(session).exists_for_number(number.id):
-            raise Conflict(
-                "This number has conversations; disable it instead so their history is kept."
-            )
-        NumberRepository(session).delete(number)
+        """Remove a number that has never been used (`conversations.flows.delete_number`
+        refuses one with conversations)."""
+        NumberRepository(session).delete(self.get(session, number_id))
 
     def request_refresh(self, session: Session, number_id: int) -> WhatsAppNumber:
         number = self.get(session, number_id)
@@ -136,9 +131,11 @@ class NumberService:
 
     # --- Reading ------------------------------------------------------------------------------
 
-    def read(self, session: Session, numbers: Sequence[WhatsAppNumber]) -> list[NumberRead]:
-        counts = NumberRepository(session).outbound_counts_since(utcnow() - timedelta(hours=1))
-        return [self._to_read(number, counts.get(number.id, (0, 0))) for number in numbers]
+    def read(
+        self, numbers: Sequence[WhatsAppNumber], traffic: Mapping[int, tuple[int, int]]
+    ) -> list[NumberRead]:
+        """`traffic`: per number id, the (sent, failed) messages of the last hour."""
+        return [self._to_read(number, traffic.get(number.id, (0, 0))) for number in numbers]
 
     def _to_read(self, number: WhatsAppNumber, counts: tuple[int, int]) -> NumberRead:
         sent, failed = counts
@@ -199,28 +196,26 @@ class NumberService:
     def can_send(number: WhatsAppNumber) -> bool:
         return number.enabled and not number.paused and number.status not in BLOCKED_STATUSES
 
-    def apply_phone_fields(self, number: WhatsAppNumber, fields: dict[str, Any]) -> None:
-        """Apply `GET /{phone-number-id}?fields=…` to the health record."""
-        if status := fields.get("status"):
-            number.status = str(status)
-        if quality := fields.get("quality_rating"):
-            number.quality_rating = str(quality)
-        if verified_name := fields.get("verified_name"):
-            number.verified_name = str(verified_name)
-        tier = fields.get("whatsapp_business_manager_messaging_limit") or fields.get(
-            "messaging_limit_tier"
-        )
-        if tier:
-            number.messaging_tier = str(tier)
-        throughput = fields.get("throughput")
-        if isinstance(throughput, dict) and throughput.get("level"):
-            self._set_throughput_level(number, str(throughput["level"]))
+    def apply_health_report(self, number: WhatsAppNumber, report: NumberHealthReport) -> None:
+        """Apply what the channel says of the number's health."""
+        if report.status:
+            number.status = report.status
+        if report.quality_rating:
+            number.quality_rating = report.quality_rating
+        if report.verified_name:
+            number.verified_name = report.verified_name
+        if report.messaging_tier:
+            number.messaging_tier = report.messaging_tier
+        if report.throughput_level:
+            self._set_throughput_level(number, report.throughput_level)
         number.health_checked_at = utcnow()
         number.health_check_error = None
+        changed(number)
 
     def record_check_failure(self, number: WhatsAppNumber, reason: str) -> None:
         number.health_checked_at = utcnow()
         number.health_check_error = reason[:500]
+        changed(number)
 
     def _set_throughput_level(self, number: WhatsAppNumber, level: str) -> None:
         previous = THROUGHPUT_BY_LEVEL.get(number.throughput_level)
@@ -229,16 +224,14 @@ class NumberService:
         if level in THROUGHPUT_BY_LEVEL and number.throughput_mps in (previous, None):
             number.throughput_mps = THROUGHPUT_BY_LEVEL[level]
 
-    def apply_send_error(
-        self, number: WhatsAppNumber, code: int | None, details: str | None
-    ) -> None:
-        """Record a send error; pause the number when the error says it must stop sending."""
-        reason = plain_reason(code, details)
-        number.last_error_code = code
-        number.last_error_reason = reason[:500]
+    def apply_channel_error(self, number: WhatsAppNumber, error: ErrorDetail) -> None:
+        """Record an error of the channel; pause the number when it says it must stop sending."""
+        number.last_error_code = error.code
+        number.last_error_reason = error.reason[:500]
         number.last_error_at = utcnow()
-        if classify(code) in (ErrorReaction.pause_number, ErrorReaction.auth_failed):
-            self.pause(number, f"Error {code}: {reason}")
+        if error.reaction in PAUSING_REACTIONS:
+            self.pause(number, f"Error {error.code}: {error.reason}")
+        changed(number)
 
     def pause(self, number: WhatsAppNumber, reason: str) -> None:
         if not number.paused:
@@ -246,6 +239,7 @@ class NumberService:
         number.paused = True
         number.paused_reason = reason[:500]
         number.paused_at = utcnow()
+        changed(number)
 
     def apply_quality_event(self, number: WhatsAppNumber, event: PhoneQualityEvent) -> None:
         if event.event == "THROUGHPUT_UPGRADE":
@@ -257,6 +251,7 @@ class NumberService:
             number.quality_rating = "RED" if event.event == "DOWNGRADE" else "YELLOW"
         elif event.event in {"UNFLAGGED", "UPGRADE"}:
             number.quality_rating = "GREEN"
+        changed(number)
 
     def apply_account_event(self, number: WhatsAppNumber, event: AccountUpdateEvent) -> None:
         ban_state = event.ban_info.waba_ban_state if event.ban_info else None
@@ -274,6 +269,7 @@ class NumberService:
                 r.restriction_type or "restriction" for r in event.restrictions
             )
             self.pause(number, f"Meta restricted this account ({kind or 'policy violation'}).")
+        changed(number)
 
     def _resume(self, number: WhatsAppNumber) -> None:
         number.paused = False
@@ -295,3 +291,11 @@ class NumberService:
 
 
 number_service = NumberService()
+
+
+def changed(number: WhatsAppNumber) -> None:
+    """Tell open dashboards once the change to `number` commits."""
+    session = object_session(number)
+    if session is None:
+        return  # not stored (yet): there is nothing to show
+    publish(session, (UPDATED_EVENT, number.id), lambda: Event(UPDATED_EVENT, {"id": number.id}))

@@ -30,7 +30,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from surgiai.config import Settings
-from surgiai.realtime.events import Event
+from surgiai.kit.events import Event
 from surgiai.worker.link import LAGGED
 
 if TYPE_CHECKING:

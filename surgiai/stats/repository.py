@@ -119,3 +119,19 @@ def _per_day(
     bounds: DayBounds, day: Callable[[int, datetime, datetime], DaySelect]
 ) -> CompoundSelect[*tuple[Any, ...]]:
     return union_all(*(day(index, starts, ends) for index, (starts, ends) in enumerate(bounds)))
+
+
+def outbound_counts_by_number(session: Session, since: datetime) -> dict[int, tuple[int, int]]:
+    """Per number: (outbound messages handed to WhatsApp, of which failed) since `since`."""
+    failed = case((Message.status == MessageState.failed, 1), else_=0)
+    rows = session.execute(
+        select(Conversation.number_id, func.count(), func.coalesce(func.sum(failed), 0))
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(
+            Message.direction == Direction.outbound,
+            Message.created_at >= since,
+            Message.status.not_in([MessageState.queued, MessageState.sending]),
+        )
+        .group_by(Conversation.number_id)
+    ).all()
+    return {number_id: (int(total), int(failures)) for number_id, total, failures in rows}

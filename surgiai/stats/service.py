@@ -1,14 +1,18 @@
-"""Traffic and leads over the last days, for the overview's trend."""
+"""Traffic and leads over the last days, for the overview's trend, and each number's traffic
+over the last hour, for its card."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from surgiai.kit.time import utcnow, zone
+from surgiai.numbers.models import WhatsAppNumber
+from surgiai.numbers.schemas import NumberRead
 from surgiai.numbers.service import number_service
-from surgiai.stats.repository import MessageCounts, StatsRepository
+from surgiai.stats.repository import MessageCounts, StatsRepository, outbound_counts_by_number
 from surgiai.stats.schemas import TrafficCounts, TrafficDay, TrafficStats
 
 
@@ -54,6 +58,11 @@ class StatsService:
                 }
             ),
         )
+
+    def numbers(self, session: Session, numbers: Sequence[WhatsAppNumber]) -> list[NumberRead]:
+        """Numbers with their health and last hour's traffic, as the dashboard shows them."""
+        traffic = outbound_counts_by_number(session, utcnow() - timedelta(hours=1))
+        return number_service.read(numbers, traffic)
 
 
 def _day(day: date, counts: MessageCounts, new_doctors: int) -> TrafficDay:

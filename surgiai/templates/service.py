@@ -1,5 +1,6 @@
-"""Our copy of each WhatsApp Business Account's message templates: applying a full sync from
-the Graph API, applying status and quality webhooks, queueing syncs, and reading templates.
+"""Our copy of each WhatsApp Business Account's message templates: applying a full sync listed
+by the number's channel, applying status and quality webhooks, queueing syncs, and reading
+templates.
 
 A sync mirrors WhatsApp's list: templates it returns are created or updated, and templates it no
 longer returns are kept with status DELETED (not removed), because messages already sent with
@@ -17,7 +18,8 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from surgiai.channels.base import TemplateQualityEvent, TemplateStatusEvent
+from surgiai.channels.base import TemplateInfo, TemplateQualityEvent, TemplateStatusEvent
+from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
@@ -25,7 +27,6 @@ from surgiai.numbers.service import number_service
 from surgiai.templates.models import DELETED_STATUS, MessageTemplate, TemplateSync
 from surgiai.templates.repository import TemplateRepository
 from surgiai.templates.schemas import TemplatePage, TemplateRead, TemplateSyncRead
-from surgiai.worker.queue import enqueue
 
 log = structlog.get_logger(__name__)
 
@@ -47,8 +48,6 @@ class SyncCounts:
     unchanged: int
     # Templates WhatsApp no longer lists, now marked DELETED.
     deleted: int
-    # Entries without a name or a language, which we cannot key.
-    skipped: int
 
 
 class TemplateService:
@@ -131,13 +130,13 @@ class TemplateService:
         self,
         session: Session,
         waba_id: str,
-        templates: Sequence[Mapping[str, Any]],
+        templates: Sequence[TemplateInfo],
         *,
         fetched_at: datetime | None = None,
     ) -> SyncCounts:
-        """Mirror WhatsApp's complete template list for `waba_id` (`GET /{waba}/message_templates`,
-        every page). `fetched_at` is when the reading began (default: now); a status webhook
-        newer than that is not overwritten by the older list."""
+        """Mirror WhatsApp's complete template list for `waba_id` (every page of it).
+        `fetched_at` is when the reading began (default: now); a status webhook newer than that
+        is not overwritten by the older list."""
         repository = TemplateRepository(session)
         now = utcnow()
         # Webhook times are whole seconds: an event in the same second as the reading counts
@@ -145,12 +144,9 @@ class TemplateService:
         listed_at = (fetched_at or now).replace(microsecond=0)
         existing = {(t.name, t.language): t for t in repository.for_waba(waba_id)}
         seen: set[tuple[str, str]] = set()
-        created = updated = unchanged = skipped = 0
-        for item in templates:
-            values = _graph_values(waba_id, item)
-            if values is None:
-                skipped += 1
-                continue
+        created = updated = unchanged = 0
+        for info in templates:
+            values = _values(waba_id, info)
             key = (values["name"], values["language"])
             seen.add(key)
             template = existing.get(key)
@@ -183,7 +179,7 @@ class TemplateService:
         state.template_count = len(seen)
         state.last_error = None
         state.last_error_at = None
-        return SyncCounts(created, updated, unchanged, deleted, skipped)
+        return SyncCounts(created, updated, unchanged, deleted)
 
     # --- Webhooks -----------------------------------------------------------------------------
 
@@ -302,39 +298,23 @@ def _assign(template: MessageTemplate, values: Mapping[str, Any], now: datetime)
     return changed
 
 
-def _graph_values(waba_id: str, item: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Our columns from one entry of Graph's template list; None without name or language."""
-    name = _text(item.get("name"))
-    language = _text(item.get("language"))
-    if name is None or language is None:
-        return None
-    components = item.get("components")
+def _values(waba_id: str, info: TemplateInfo) -> dict[str, Any]:
+    """Our columns from one listed template."""
     values: dict[str, Any] = {
         "waba_id": waba_id,
-        "name": name[:512],
-        "language": language[:32],
-        "status": (_text(item.get("status")) or "UNKNOWN").upper()[:32],
-        "category": _upper(item.get("category"), 32),
-        # WhatsApp's default when a template was created without one.
-        "parameter_format": _upper(item.get("parameter_format"), 16) or "POSITIONAL",
-        "components": (
-            [c for c in components if isinstance(c, dict)] if isinstance(components, list) else []
-        ),
-        "template_id": _text(item.get("id")),
-        "rejected_reason": _graph_rejected_reason(item.get("rejected_reason")),
+        "name": info.name[:512],
+        "language": info.language[:32],
+        "status": info.status[:32],
+        "category": info.category[:32] if info.category else None,
+        "parameter_format": info.parameter_format[:16],
+        "components": info.components,
+        "template_id": info.template_id,
+        "rejected_reason": info.rejected_reason[:1000] if info.rejected_reason else None,
     }
-    quality = item.get("quality_score")
-    score = quality.get("score") if isinstance(quality, Mapping) else quality
-    if _text(score) is not None:
+    if info.quality is not None:
         # Absent from the answer says nothing: keep what a quality webhook told us.
-        values["quality"] = _upper(score, 16)
+        values["quality"] = info.quality[:16]
     return values
-
-
-def _graph_rejected_reason(value: Any) -> str | None:
-    """Graph says `NONE` for templates that were not rejected."""
-    reason = _text(value)
-    return None if reason is None or reason.upper() == "NONE" else reason[:1000]
 
 
 def _rejection(event: TemplateStatusEvent) -> str | None:
@@ -352,11 +332,6 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, list, bool)):
         return None
     return str(value) or None
-
-
-def _upper(value: Any, length: int) -> str | None:
-    text = _text(value)
-    return text.upper()[:length] if text is not None else None
 
 
 template_service = TemplateService()

@@ -1,19 +1,17 @@
-"""Template syncs from the Graph API: on request, for unknown templates named by webhooks, and
-every hour for every WABA we hold an enabled number of."""
+"""Template syncs through the number's channel: on request, for unknown templates named by
+webhooks, and every hour for every WABA we hold an enabled number of."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 import structlog
-from sqlalchemy.orm import Session
 
-from surgiai.channels.cloud.errors import CloudApiError, GraphApiError
-from surgiai.kit import aio
+from surgiai.channels.base import ChannelError
 from surgiai.kit.time import utcnow
-from surgiai.numbers.graph import cloud_client
+from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.repository import NumberRepository
-from surgiai.runtime import current_runtime
+from surgiai.runtime import TaskContext
 from surgiai.templates.service import SYNC_TASK, template_service
 from surgiai.worker.registry import every_n_minutes, periodic, task
 
@@ -27,9 +25,10 @@ SYNC_RETRY_DELAYS = (5.0, 60.0)
 
 
 @task(SYNC_TASK)
-def sync_templates(session: Session, number_id: int, attempt: int = 1) -> None:
+def sync_templates(context: TaskContext, number_id: int, attempt: int = 1) -> None:
     """Read every template of the number's WABA and mirror the list. Failures are recorded on
     the WABA's sync record (shown by the templates API) and logged; they never raise."""
+    session = context.session
     number = NumberRepository(session).get(number_id)
     if number is None:
         log.info("templates.sync.number_gone", number_id=number_id)
@@ -37,18 +36,20 @@ def sync_templates(session: Session, number_id: int, attempt: int = 1) -> None:
     waba_id = number.waba_id
     started_at = utcnow()
     template_service.sync_started(session, waba_id, started_at)
-    client = cloud_client(number, current_runtime().settings)
+    adapter = adapter_for(number, context.runtime)
     session.commit()  # no transaction (on SQLite, the write lock) is held across the calls
     try:
-        templates = aio.run(client.list_templates(waba_id), timeout=SYNC_TIMEOUT_SECONDS)
-    except (CloudApiError, TimeoutError) as error:
+        templates = context.runtime.io.run(
+            adapter.list_templates(waba_id), timeout=SYNC_TIMEOUT_SECONDS
+        )
+    except (ChannelError, TimeoutError) as error:
         template_service.sync_failed(session, waba_id, _failure_reason(error))
-        retryable = error.retryable if isinstance(error, CloudApiError) else True
+        retryable = error.retryable if isinstance(error, ChannelError) else True
         log.warning(
             "templates.sync.failed",
             waba_id=waba_id,
             number_id=number_id,
-            code=error.code if isinstance(error, GraphApiError) else None,
+            code=error.error.code if isinstance(error, ChannelError) else None,
             error_type=type(error).__name__,
             attempt=attempt,
         )
@@ -61,19 +62,18 @@ def sync_templates(session: Session, number_id: int, attempt: int = 1) -> None:
     log.info("templates.sync.done", waba_id=waba_id, number_id=number_id, **asdict(counts))
 
 
-def _failure_reason(error: CloudApiError | TimeoutError) -> str:
+def _failure_reason(error: ChannelError | TimeoutError) -> str:
     """What the team sees on the sync record."""
-    if isinstance(error, GraphApiError):
-        if error.code is None:
-            return str(error)
-        return f"Error {error.code}: {error.plain_reason}"
-    if isinstance(error, CloudApiError):
-        return f"WhatsApp could not be reached: {error}"
+    if isinstance(error, ChannelError):
+        detail = error.error
+        if detail.code is None:
+            return f"WhatsApp could not be reached: {error}"
+        return f"Error {detail.code}: {detail.reason}"
     return f"WhatsApp did not list the templates within {SYNC_TIMEOUT_SECONDS:.0f} s."
 
 
 @periodic("templates.sync_all", every_n_minutes(60))
-def sync_all(session: Session) -> None:
+def sync_all(context: TaskContext) -> None:
     """One sync per WABA, so webhooks we missed (or never subscribed to) cannot leave our copy
     stale for long."""
-    template_service.request_syncs(session, None)
+    template_service.request_syncs(context.session, None)

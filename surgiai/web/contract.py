@@ -16,10 +16,10 @@ from surgiai.auth.roles import ROLE_PERMISSIONS, Permission, Role
 
 
 def openapi_spec() -> dict[str, Any]:
+    from surgiai.all_tasks import task_registry
     from surgiai.app import create_app
     from surgiai.config import Settings
     from surgiai.runtime import Runtime
-    from surgiai.worker import queue as task_queue
 
     with tempfile.TemporaryDirectory(prefix="surgiai-openapi-") as data_dir:
         # Every value is given, so neither SURGIAI_* variables nor an .env file can leak in.
@@ -29,11 +29,10 @@ def openapi_spec() -> dict[str, Any]:
             redis_url=None,
             secret_key=SecretStr("openapi-dump-only"),
         )
-        runtime = Runtime.from_settings(settings)
+        runtime = Runtime(settings, task_registry())
         try:
             spec: dict[str, Any] = create_app(runtime).app.openapi()
         finally:
-            task_queue.activate(None)
             runtime.close()
     return spec
 

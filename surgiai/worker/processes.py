@@ -24,8 +24,8 @@ import structlog
 
 from surgiai.config import Settings
 from surgiai.realtime.broker import Broker, InProcessBroker
-from surgiai.worker import queue as task_queue
 from surgiai.worker.link import ParentLink
+from surgiai.worker.queue import Doorbell
 
 log = structlog.get_logger(__name__)
 
@@ -52,11 +52,21 @@ class _Worker:
 
 
 class WorkerProcesses:
-    def __init__(self, settings: Settings, *, count: int, threads: int, broker: Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        count: int,
+        threads: int,
+        broker: Broker,
+        doorbell: Doorbell,
+    ) -> None:
+        """`doorbell`: the web process's; each of its rings wakes the workers too."""
         self.settings = settings
         self.count = count
         self.threads = threads
         self.broker = broker
+        self.doorbell = doorbell
         self._workers: list[_Worker] = []
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -66,7 +76,7 @@ class WorkerProcesses:
         """Start the workers; `ready` says when they all take tasks. Meanwhile webhooks are
         stored and acknowledged as usual, and their work waits in the queue."""
         self._workers = [self._launch(index) for index in range(self.count)]
-        task_queue.ring_elsewhere(self.ring)
+        self.doorbell.ring_elsewhere(self.ring)
         self._supervisor = threading.Thread(
             target=self._supervise, name="worker-supervisor", daemon=True
         )
@@ -84,7 +94,7 @@ class WorkerProcesses:
     def stop(self, grace_seconds: float = STOP_GRACE_SECONDS) -> None:
         """Let every worker finish the tasks it is running, then end it."""
         self._stopping.set()
-        task_queue.stop_ringing_elsewhere(self.ring)
+        self.doorbell.stop_ringing_elsewhere(self.ring)
         if self._supervisor is not None:
             self._supervisor.join()
         for worker in self._workers:

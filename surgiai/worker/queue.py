@@ -1,7 +1,8 @@
-"""The task queue: Huey on SQLite (embedded) or Redis (distributed), plus enqueue-after-commit.
+"""The task queue: Huey on SQLite (embedded) or Redis (distributed).
 
-Jobs enqueued while a database session is open are held on the session and sent only once it
-commits; a rollback drops them (the Polar way), so a task never sees state that does not exist.
+Work is queued through a session's outbox (`surgiai.db.outbox.enqueue`), which hands it here only
+once the transaction commits; `send` is for work that follows no transaction of its own (a
+stored webhook, a retry scheduled by the queue itself).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,49 +19,51 @@ from huey import RedisHuey
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer, Worker
 from huey.storage import SqliteStorage
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from surgiai.db.engine import LOCK_TIMEOUT_SECONDS, session_scope, write_lock_for
-from surgiai.db.transactions import current_transaction, made_within, rollback_boundary
-from surgiai.worker.registry import TASKS, TaskSpec
+from surgiai.db.engine import LOCK_TIMEOUT_SECONDS, write_lock_for
+from surgiai.db.outbox import Job
+from surgiai.worker.registry import TaskRegistry, TaskSpec
 
 log = structlog.get_logger(__name__)
 
-PENDING_JOBS_KEY = "surgiai.pending_jobs"
+# Runs one task: opens its unit of work, calls the function, commits (the runtime's).
+TaskRunner = Callable[[TaskSpec, tuple[Any, ...], dict[str, Any]], None]
 
 
 class TaskQueue:
-    def __init__(self, huey: Huey, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, huey: Huey, tasks: TaskRegistry, runner: TaskRunner) -> None:
         self.huey = huey
-        self.session_factory = session_factory
-        self._wrappers: dict[str, TaskWrapper] = {}
-        for spec in TASKS.values():
-            self._wrappers[spec.name] = self._bind(spec)
+        self.tasks = tasks
+        self._runner = runner
+        self._wrappers: dict[str, TaskWrapper] = {
+            spec.name: self._bind(spec) for spec in tasks.tasks.values()
+        }
+
+    @property
+    def doorbell(self) -> Doorbell:
+        doorbell: Doorbell = self.huey.doorbell
+        return doorbell
 
     @classmethod
-    def sqlite(cls, path: Path, session_factory: sessionmaker[Session]) -> TaskQueue:
+    def sqlite(cls, path: Path, tasks: TaskRegistry, runner: TaskRunner) -> TaskQueue:
         huey = _SqliteHuey(name="surgiai", filename=str(path), results=False, utc=True)
-        return cls(huey, session_factory)
+        return cls(huey, tasks, runner)
 
     @classmethod
     def redis(
-        cls, url: str, session_factory: sessionmaker[Session], *, name: str = "surgiai"
+        cls, url: str, tasks: TaskRegistry, runner: TaskRunner, *, name: str = "surgiai"
     ) -> TaskQueue:
-        huey = RedisHuey(name=name, url=url, results=False, utc=True)
-        return cls(huey, session_factory)
+        huey = _RedisHuey(name=name, url=url, results=False, utc=True)
+        return cls(huey, tasks, runner)
 
     def _bind(self, spec: TaskSpec) -> TaskWrapper:
-        session_factory = self.session_factory
+        runner = self._runner
 
         def run(correlation_id: str | None, *args: Any, **kwargs: Any) -> None:
-            with (
-                structlog.contextvars.bound_contextvars(
-                    correlation_id=correlation_id, task=spec.name
-                ),
-                session_scope(session_factory) as session,
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=correlation_id, task=spec.name
             ):
-                spec.function(session, *args, **kwargs)
+                runner(spec, args, kwargs)
 
         def run_periodic() -> None:
             run(None)
@@ -75,14 +77,22 @@ class TaskQueue:
             run
         )
 
+    def check(self, job: Job) -> None:
+        """Refuse at once a job for a task this queue does not know."""
+        self.tasks.spec(job.name)
+
     def send(self, name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> None:
-        """Send now, outside any transaction. Prefer `enqueue(session, ...)`."""
-        wrapper = self._wrappers[name]
+        """Queue now, outside any transaction. Work that follows a change goes through the
+        session's outbox instead (`surgiai.db.outbox.enqueue`)."""
+        wrapper = self._wrappers[self.tasks.spec(name).name]
         correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
         if delay:
             wrapper.schedule(args=(correlation_id, *args), kwargs=kwargs, delay=delay)
         else:
             wrapper(correlation_id, *args, **kwargs)
+
+    def send_job(self, job: Job) -> None:
+        self.send(job.name, *job.args, delay=job.delay, **job.kwargs)
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
@@ -138,22 +148,11 @@ class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
             lock.release()
 
 
-class _SqliteHuey(Huey):  # type: ignore[misc]
-    storage_class = _SqliteStorage
-
-    def enqueue(self, task: Any) -> Any:
-        # Every way work enters the queue in this process (a send, a retry, the scheduler
-        # releasing a delayed task) wakes an idle worker at once.
-        result = super().enqueue(task)
-        _doorbell.ring()
-        return result
-
-
-class _Doorbell:
-    """Wakes one idle worker of this process when this process enqueues a task, so work made
-    here (a stored webhook, a queued reply) starts at once instead of at the next poll. The
-    web process of `surgiai run` also rings its worker processes (`ring_elsewhere`); work
-    enqueued by other processes is otherwise found by polling (at most `max_delay` late)."""
+class Doorbell:
+    """Wakes one idle worker of this process when this process queues a task, so work made here
+    (a stored webhook, a queued reply) starts at once instead of at the next poll. The web
+    process of `surgiai run` also rings its worker processes (`ring_elsewhere`); work queued
+    by other processes is otherwise found by polling (at most `max_delay` late)."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
@@ -166,6 +165,8 @@ class _Doorbell:
             ring()
 
     def ring_elsewhere(self, ring: Callable[[], None]) -> None:
+        """Call `ring` too whenever this process queues a task (wakes another process's
+        workers)."""
         self._elsewhere.append(ring)
 
     def stop_ringing_elsewhere(self, ring: Callable[[], None]) -> None:
@@ -173,6 +174,7 @@ class _Doorbell:
             self._elsewhere.remove(ring)
 
     def ring_here(self) -> None:
+        """Wake one idle worker thread of this process."""
         with self._condition:
             # Bounded: rings while every worker was busy need not each be a wake-up later.
             self._rung = min(self._rung + 1, 64)
@@ -185,21 +187,28 @@ class _Doorbell:
             self._rung = max(0, self._rung - 1)
 
 
-_doorbell = _Doorbell()
+class _SqliteHuey(Huey):  # type: ignore[misc]
+    storage_class = _SqliteStorage
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.doorbell = Doorbell()
+
+    def enqueue(self, task: Any) -> Any:
+        # Every way work enters the queue in this process (a send, a retry, the scheduler
+        # releasing a delayed task) wakes an idle worker at once.
+        result = super().enqueue(task)
+        self.doorbell.ring()
+        return result
 
 
-def ring_elsewhere(ring: Callable[[], None]) -> None:
-    """Call `ring` too whenever this process queues a task (wakes another process's workers)."""
-    _doorbell.ring_elsewhere(ring)
+class _RedisHuey(RedisHuey):  # type: ignore[misc]
+    """Distributed: workers find work by polling Redis; the doorbell only wakes them early when
+    another process's link says so."""
 
-
-def stop_ringing_elsewhere(ring: Callable[[], None]) -> None:
-    _doorbell.stop_ringing_elsewhere(ring)
-
-
-def wake_a_worker() -> None:
-    """Wake one idle worker thread of this process: another process queued work for it."""
-    _doorbell.ring_here()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.doorbell = Doorbell()
 
 
 class _Worker(Worker):  # type: ignore[misc]
@@ -211,7 +220,7 @@ class _Worker(Worker):  # type: ignore[misc]
         if self.stop_flag.is_set():
             return
         self.delay = min(self.delay, self.max_delay)
-        _doorbell.wait(self.delay)
+        self.huey.doorbell.wait(self.delay)
         self.delay *= self.backoff
 
 
@@ -224,69 +233,3 @@ class EmbeddedConsumer(_Consumer):
 
     def _set_signal_handlers(self) -> None:
         return None
-
-
-_active_queue: TaskQueue | None = None
-_active_lock = threading.Lock()
-
-
-def activate(queue: TaskQueue | None) -> None:
-    global _active_queue
-    with _active_lock:
-        _active_queue = queue
-
-
-def active_queue() -> TaskQueue:
-    if _active_queue is None:
-        raise RuntimeError("no task queue is active in this process")
-    return _active_queue
-
-
-@dataclass(frozen=True)
-class _PendingJob:
-    name: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    delay: float | None
-    # The savepoint (or transaction) it was enqueued in: rolling that back drops the job.
-    transaction: SessionTransaction | None
-
-
-def enqueue(
-    session: Session, name: str, *args: Any, delay: float | None = None, **kwargs: Any
-) -> None:
-    """Queue a task to be sent after `session` commits (and never if it rolls back)."""
-    if name not in TASKS:
-        raise KeyError(f"unknown task {name!r}")
-    job = _PendingJob(name, args, kwargs, delay, current_transaction(session))
-    session.info.setdefault(PENDING_JOBS_KEY, []).append(job)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_pending_jobs(session: Session) -> None:
-    if session.in_nested_transaction():
-        # SQLAlchemy fires after_commit when a savepoint is released too; the rows are
-        # not visible to a worker until the outermost transaction commits.
-        return
-    jobs = session.info.pop(PENDING_JOBS_KEY, [])
-    if not jobs:
-        return
-    queue = active_queue()
-    for job in jobs:
-        try:
-            queue.send(job.name, *job.args, delay=job.delay, **job.kwargs)
-        except Exception:
-            # The committed rows are the source of truth; the sweeper re-drives their work.
-            log.exception("worker.enqueue.failed", task=job.name)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_jobs(session: Session, previous_transaction: SessionTransaction) -> None:
-    boundary = rollback_boundary(previous_transaction)
-    if boundary is None:
-        session.info.pop(PENDING_JOBS_KEY, None)
-        return
-    jobs: list[_PendingJob] = session.info.get(PENDING_JOBS_KEY, [])
-    session.info[PENDING_JOBS_KEY] = [
-        job for job in jobs if not made_within(job.transaction, boundary)
-    ]

@@ -1,58 +1,71 @@
-"""Task and sweeper registry, filled at import time by each domain's `tasks.py`.
+"""How tasks are declared, and the registry they are collected into.
 
-Tasks are declared once here and bound to whichever Huey backend the process runs (SQLite in
-embedded mode, Redis in distributed mode), so the same task code serves both.
+A domain declares its tasks in its own `tasks.py` with `@task`, `@periodic` and `@sweeper`,
+which only mark the function; nothing is registered at import time. The entry points build one
+`TaskRegistry` from the modules listed in `surgiai.all_tasks` and give it to the runtime, which
+binds it to whichever Huey backend the process runs (SQLite embedded, Redis distributed), so the
+same task code serves both.
+
+A task function receives a `TaskContext` (its session, which the runner commits when it
+returns, and the process's runtime) and its own arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from surgiai.runtime import TaskContext
 
 P = ParamSpec("P")
-TaskFunction = Callable[Concatenate[Session, P], None]
-Sweeper = Callable[[Session], int]
+F = TypeVar("F", bound=Callable[..., Any])
+TaskFunction = Callable[Concatenate["TaskContext", P], None]
+SweeperFunction = Callable[["TaskContext"], int]
+
+_SPEC_ATTRIBUTE = "__surgiai_task__"
 
 
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
     function: Callable[..., None]
-    retries: int
-    retry_delay: int
+    retries: int = 0
+    retry_delay: int = 0
     # For periodic tasks: called with the UTC minute; True means "run now".
     schedule: Callable[[datetime], bool] | None = None
 
 
-TASKS: dict[str, TaskSpec] = {}
-SWEEPERS: dict[str, Sweeper] = {}
+@dataclass(frozen=True)
+class SweeperSpec:
+    """A re-drive function: it finds rows stuck in flight and re-queues their work. It runs
+    every minute on the periodic worker, in its own savepoint, and returns how many rows it
+    re-drove."""
+
+    name: str
+    function: SweeperFunction
 
 
-def task(
-    name: str, *, retries: int = 0, retry_delay: int = 0
-) -> Callable[[TaskFunction[P]], TaskFunction[P]]:
-    """Declare a task. Its function receives a session; the task runner commits it."""
-
-    def decorator(function: TaskFunction[P]) -> TaskFunction[P]:
-        if name in TASKS:
-            raise ValueError(f"task {name!r} is declared twice")
-        TASKS[name] = TaskSpec(name, function, retries, retry_delay)
-        return function
-
-    return decorator
+def task(name: str, *, retries: int = 0, retry_delay: int = 0) -> Callable[[F], F]:
+    """Declare a task. Its function receives a `TaskContext`; the runner commits its session."""
+    return _mark(lambda function: TaskSpec(name, function, retries, retry_delay))
 
 
-def periodic(
-    name: str, schedule: Callable[[datetime], bool]
-) -> Callable[[Callable[[Session], None]], Callable[[Session], None]]:
-    def decorator(function: Callable[[Session], None]) -> Callable[[Session], None]:
-        if name in TASKS:
-            raise ValueError(f"task {name!r} is declared twice")
-        TASKS[name] = TaskSpec(name, function, 0, 0, schedule)
+def periodic(name: str, schedule: Callable[[datetime], bool]) -> Callable[[F], F]:
+    """Declare a task the periodic worker runs whenever `schedule(minute)` says so."""
+    return _mark(lambda function: TaskSpec(name, function, schedule=schedule))
+
+
+def sweeper(name: str) -> Callable[[F], F]:
+    return _mark(lambda function: SweeperSpec(name, function))
+
+
+def _mark(spec: Callable[[Any], TaskSpec | SweeperSpec]) -> Callable[[F], F]:
+    def decorator(function: F) -> F:
+        setattr(function, _SPEC_ATTRIBUTE, spec(function))
         return function
 
     return decorator
@@ -69,34 +82,39 @@ def every_n_minutes(n: int) -> Callable[[datetime], bool]:
     return schedule
 
 
-def sweeper(name: str) -> Callable[[Sweeper], Sweeper]:
-    """Register a re-drive function: it finds rows stuck in flight and re-queues their work.
+class TaskRegistry:
+    """Every task and sweeper a process knows, by name."""
 
-    It runs every minute on the periodic worker, in its own transaction, and returns how many
-    rows it re-drove.
-    """
+    def __init__(self, specs: Iterable[TaskSpec | SweeperSpec]) -> None:
+        self.tasks: dict[str, TaskSpec] = {}
+        self.sweepers: dict[str, SweeperSpec] = {}
+        for spec in specs:
+            table: Mapping[str, object] = (
+                self.tasks if isinstance(spec, TaskSpec) else self.sweepers
+            )
+            if spec.name in table:
+                raise ValueError(f"{spec.name!r} is declared twice")
+            if isinstance(spec, TaskSpec):
+                self.tasks[spec.name] = spec
+            else:
+                self.sweepers[spec.name] = spec
 
-    def decorator(function: Sweeper) -> Sweeper:
-        if name in SWEEPERS:
-            raise ValueError(f"sweeper {name!r} is registered twice")
-        SWEEPERS[name] = function
-        return function
+    @classmethod
+    def from_modules(cls, *modules: ModuleType) -> TaskRegistry:
+        """Everything declared (not merely imported) in `modules`."""
+        specs: list[TaskSpec | SweeperSpec] = []
+        for module in modules:
+            for value in vars(module).values():
+                spec = getattr(value, _SPEC_ATTRIBUTE, None)
+                if spec is not None and getattr(value, "__module__", None) == module.__name__:
+                    specs.append(spec)
+        return cls(specs)
 
-    return decorator
+    def __contains__(self, name: str) -> bool:
+        return name in self.tasks
 
-
-def load_all_tasks() -> None:
-    """Import every module that declares tasks, so a worker knows all of them."""
-    import surgiai.agents.monitor
-    import surgiai.agents.scheduled
-    import surgiai.agents.tasks
-    import surgiai.audit.tasks
-    import surgiai.auth.tasks
-    import surgiai.conversations.tasks
-    import surgiai.external_events.tasks
-    import surgiai.numbers.tasks
-    import surgiai.templates.tasks
-    import surgiai.worker.sweeper  # noqa: F401
-
-
-__all__: list[Any] = ["SWEEPERS", "TASKS", "load_all_tasks", "periodic", "sweeper", "task"]
+    def spec(self, name: str) -> TaskSpec:
+        try:
+            return self.tasks[name]
+        except KeyError:
+            raise KeyError(f"unknown task {name!r}") from None

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import structlog
-from sqlalchemy.orm import Session
 
-from surgiai.worker.registry import SWEEPERS, every_minute, periodic
+from surgiai.runtime import TaskContext
+from surgiai.worker.registry import every_minute, periodic
 
 log = structlog.get_logger(__name__)
 
 
-def sweep(session: Session) -> dict[str, int]:
+def sweep(context: TaskContext) -> dict[str, int]:
     """Run every registered sweeper, each isolated so one failure does not stop the others."""
     redriven: dict[str, int] = {}
-    for name, function in SWEEPERS.items():
+    for name, spec in context.runtime.tasks.sweepers.items():
         try:
-            with session.begin_nested():
-                redriven[name] = function(session)
+            with context.session.begin_nested():
+                redriven[name] = spec.function(context)
         except Exception:
             log.exception("worker.sweeper.failed", sweeper=name)
             continue
@@ -26,5 +26,5 @@ def sweep(session: Session) -> dict[str, int]:
 
 
 @periodic("worker.sweep", every_minute)
-def sweep_task(session: Session) -> None:
-    sweep(session)
+def sweep_task(context: TaskContext) -> None:
+    sweep(context)

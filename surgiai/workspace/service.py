@@ -6,8 +6,8 @@ install behaves as configured. The first save stores all of them.
 
 Code on hot paths reads them with `current`, which the Master Agent calls for every message: an
 in-process cache answers without a query. A change saved in this process clears it once it
-commits; other processes (distributed mode) load again when their copy is `CACHE_TTL_SECONDS`
-old, so a change reaches every worker within that time.
+commits (a reaction of the session's outbox); other processes (distributed mode) load again
+when their copy is `CACHE_TTL_SECONDS` old, so a change reaches every worker within that time.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import event as orm_event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
 from surgiai.config import Settings
+from surgiai.db.outbox import on_commit, publish
 from surgiai.errors import Unprocessable
+from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 from surgiai.numbers.repository import NumberRepository
-from surgiai.realtime.events import Event, publish_after_commit
 from surgiai.templates.models import MessageTemplate
 from surgiai.templates.service import template_service
 from surgiai.workspace.models import SINGLE_ROW_ID, WorkspaceSettings
@@ -39,8 +39,6 @@ log = structlog.get_logger(__name__)
 
 CACHE_TTL_SECONDS = 3.0
 UPDATED_EVENT = "settings.updated"
-# Set on a session that changed the settings: its commit clears this process's cache.
-_CHANGED_KEY = "surgiai.workspace_settings_changed"
 # Headers a send can fill without a parameter of its own (a media header needs one).
 _PLAIN_HEADERS = frozenset({None, "TEXT"})
 
@@ -175,7 +173,7 @@ class WorkspaceService:
         row.updated_at = utcnow()
         row.updated_by_user_id = user.id
         session.flush()
-        session.info[_CHANGED_KEY] = True
+        on_commit(session, UPDATED_EVENT, self.invalidate)
 
         audit_service.record(
             session,
@@ -193,7 +191,7 @@ class WorkspaceService:
         )
         log.info("workspace.settings.updated", fields=sorted(changes), user_id=user.id)
         after = _read(WorkspaceValues.from_row(row), settings, user.name)
-        publish_after_commit(
+        publish(
             session,
             (UPDATED_EVENT, SINGLE_ROW_ID),
             lambda: Event(UPDATED_EVENT, after.model_dump(mode="json")),
@@ -260,11 +258,3 @@ def _read(
 
 
 workspace_service = WorkspaceService()
-
-
-@orm_event.listens_for(Session, "after_transaction_end")
-def _forget_after_a_change(session: Session, transaction: SessionTransaction) -> None:
-    # After the outermost transaction only: a savepoint's end is not the change committing. A
-    # rolled-back change clears the cache too, which costs one query and is never wrong.
-    if transaction.parent is None and session.info.pop(_CHANGED_KEY, False):
-        workspace_service.invalidate()

@@ -16,7 +16,7 @@ from surgiai.agents.service import agent_service
 from surgiai.audit.models import AuditEvent
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
-from surgiai.realtime.events import Event, publish_now
+from surgiai.kit.events import Event
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import create_user, login
@@ -218,7 +218,7 @@ class TestLiveEvents:
                 report = agent_service.file_crash_report(
                     session, agent="greeting", message_id=None, conversation_id=None, error=error
                 )
-        publish_now(Event("test.sentinel", {}))
+        runtime.broker.publish(Event("test.sentinel", {}))
         events = {event.type: event.data for event in collector.until("test.sentinel")}
         assert events["agent.updated"]["name"] == "greeting"
         assert events["agent.updated"]["disabled"] is True

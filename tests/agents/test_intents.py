@@ -11,7 +11,8 @@ import pytest
 
 from surgiai.agents import classifier
 from surgiai.agents.classifier import MODEL_INTENTS, IntentModel, default_model, training_examples
-from surgiai.agents.intents import CONFIDENCE_THRESHOLD, Classification, Intent, classify, words
+from surgiai.agents.intents import CONFIDENCE_THRESHOLD, Classification, classify
+from surgiai.agents.language import Intent, words
 
 # Written separately from data/intents.jsonl, in other words: the training data is never
 # shown these. Keyword rules are exercised here too, with wording the training data lacks.

@@ -13,11 +13,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, update
 
-from surgiai.agents import master as master_module
 from surgiai.agents.base import AgentConfig
-from surgiai.agents.chaos import Chaos, parse_chaos
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent, GreetingConfig
-from surgiai.agents.master import MasterAgent
+from surgiai.agents.master import MASTER, MasterAgent
 from surgiai.agents.models import AgentRun, CrashReport
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
 from surgiai.agents.service import agent_service
@@ -33,8 +31,9 @@ from surgiai.conversations.models import (
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.external_events.tasks import process_pending
+from surgiai.kit.chaos import Chaos, parse_chaos
 from surgiai.kit.time import utcnow
-from surgiai.runtime import Runtime
+from surgiai.runtime import Runtime, TaskContext
 from tests.conftest import drain
 from tests.fixtures import (
     GRAPH,
@@ -72,16 +71,14 @@ def graph() -> Iterator[respx.MockRouter]:
         yield router
 
 
-@pytest.fixture(autouse=True)
-def fresh_master() -> Iterator[None]:
-    master_module.reset_master()
-    yield
-    master_module.reset_master()
-
-
 def use_master(runtime: Runtime, registry: AgentRegistry, chaos: str | None = None) -> MasterAgent:
-    master = MasterAgent(registry, settings=runtime.settings, chaos=Chaos(parse_chaos(chaos)))
-    master_module._master = master
+    master = MasterAgent(
+        registry,
+        settings=runtime.settings,
+        sessions=runtime.session_factory,
+        chaos=Chaos(parse_chaos(chaos)),
+    )
+    runtime.provide(MASTER, master)
     return master
 
 
@@ -96,7 +93,7 @@ def doctor_writes(
 def store_without_answering(runtime: Runtime) -> None:
     """Store what the webhooks brought, and lose the Master Agent's queued task."""
     with session_scope(runtime.session_factory) as session:
-        process_pending(session)
+        process_pending(TaskContext(session, runtime))
     runtime.queue.huey.flush()
 
 
@@ -308,7 +305,7 @@ class TestExactlyOnce:
         drain(runtime.queue)
         with session_scope(runtime.session_factory) as session:
             conversation_id = session.scalars(select(Conversation.id)).one()
-            master_module.current_master(runtime.settings).process(session, conversation_id)
+            runtime.get(MASTER).process(session, conversation_id)
         drain(runtime.queue)
 
         assert len(replies(runtime)) == 1
@@ -334,10 +331,10 @@ class TestExactlyOnce:
         assert replies(runtime) == []
 
         with session_scope(runtime.session_factory) as session:
-            assert redrive_inbound(session) == 1
+            assert redrive_inbound(TaskContext(session, runtime)) == 1
         drain(runtime.queue)
         with session_scope(runtime.session_factory) as session:
-            assert redrive_inbound(session) == 0
+            assert redrive_inbound(TaskContext(session, runtime)) == 0
         drain(runtime.queue)
 
         assert [agent for agent, _, _ in replies(runtime)] == ["greeting"]
@@ -364,7 +361,7 @@ class TestExactlyOnce:
                     .values(agent_claimed_at=utcnow() - timedelta(minutes=5))
                 )
             with session_scope(runtime.session_factory) as other:
-                redrive_inbound(other)
+                redrive_inbound(TaskContext(other, runtime))
             drain(runtime.queue)
             return original(context, disabled)
 

@@ -13,18 +13,17 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, update
 
-from surgiai.agents import master as master_module
 from surgiai.agents.base import Action, AgentContext, Reply, Schedule, SendTemplate
 from surgiai.agents.greeting.agent import GreetingAgent
-from surgiai.agents.master import MasterAgent
+from surgiai.agents.master import MASTER, MasterAgent
 from surgiai.agents.models import ScheduledAction, ScheduledState
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
-from surgiai.agents.scheduled import redrive_scheduled
+from surgiai.agents.tasks import redrive_scheduled
 from surgiai.conversations.models import Conversation, ConversationMode
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
-from surgiai.runtime import Runtime
+from surgiai.runtime import Runtime, TaskContext
 from tests.agents.test_master import DOCTOR, SEND_URL, doctor_writes, replies
 from tests.conftest import drain
 from tests.fixtures import create_number, graph_accepted, run_scheduled
@@ -67,12 +66,15 @@ def following_up(runtime: Runtime) -> Iterator[FollowingUpGreeting]:
     registrations = [Registration(agent, standby=base.get("greeting").standby)] + [  # type: ignore[union-attr]
         r for r in base.registrations() if r.name != "greeting"
     ]
-    master_module.reset_master()
-    master_module._master = MasterAgent(
-        AgentRegistry(registrations, base.routes, base.side_effects), settings=runtime.settings
+    runtime.provide(
+        MASTER,
+        MasterAgent(
+            AgentRegistry(registrations, base.routes, base.side_effects),
+            settings=runtime.settings,
+            sessions=runtime.session_factory,
+        ),
     )
     yield agent
-    master_module.reset_master()
 
 
 def scheduled(runtime: Runtime) -> list[tuple[ScheduledState, str | None]]:
@@ -200,7 +202,7 @@ class TestFollowUps:
             session.execute(update(ScheduledAction).values(due_at=utcnow() - timedelta(minutes=5)))
 
         with session_scope(runtime.session_factory) as session:
-            assert redrive_scheduled(session) == 1
+            assert redrive_scheduled(TaskContext(session, runtime)) == 1
         drain(runtime.queue)
 
         assert follow_ups_sent(runtime) == [FOLLOW_UP]

@@ -19,7 +19,7 @@ from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
-from surgiai.runtime import Runtime
+from surgiai.runtime import Runtime, TaskContext
 from surgiai.worker.sweeper import sweep
 from tests.conftest import drain
 from tests.fixtures import (
@@ -432,12 +432,12 @@ class TestCrashRedrive:
                 .values(status="sending", claimed_at=utcnow() - timedelta(minutes=5), attempts=1)
             )
         with session_scope(runtime.session_factory) as session:
-            assert sweep(session)["conversations.outbound"] == 1
+            assert sweep(TaskContext(session, runtime))["conversations.outbound"] == 1
         drain(runtime.queue)
         assert route.call_count == 1
         assert get_message(client, admin, queued["id"])["wamid"] == "wamid.r"
         with session_scope(runtime.session_factory) as session:
-            assert sweep(session)["conversations.outbound"] == 0
+            assert sweep(TaskContext(session, runtime))["conversations.outbound"] == 0
 
     def test_a_send_killed_after_whatsapp_accepted_it_is_never_sent_twice(
         self,
@@ -463,7 +463,7 @@ class TestCrashRedrive:
         # Its status webhook carries our id back.
         deliver_status(client, runtime, "wamid.k", "sent", callback=f"surgiai:{queued['id']}")
         with session_scope(runtime.session_factory) as session:
-            assert sweep(session)["conversations.outbound"] == 0
+            assert sweep(TaskContext(session, runtime))["conversations.outbound"] == 0
         drain(runtime.queue)
         assert route.call_count == 0
         message = get_message(client, admin, queued["id"])
@@ -489,7 +489,7 @@ class TestCrashRedrive:
                 .where(Message.id == queued["id"])
                 .values(created_at=utcnow() - timedelta(minutes=3))
             )
-            sweep(session)
+            sweep(TaskContext(session, runtime))
         drain(runtime.queue)
         drain(runtime.queue)
         assert route.call_count == 1

@@ -4,9 +4,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from surgiai.all_models import metadata
 from surgiai.db.engine import make_engine
 from surgiai.db.migrate import include_name, upgrade
-from surgiai.db.models import metadata
 
 
 class TestMigrations:

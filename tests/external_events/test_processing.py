@@ -12,7 +12,7 @@ from sqlalchemy import select
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.conversations.service import MessageService
 from surgiai.db.engine import session_scope
-from surgiai.external_events.ingest import PROCESS_TASK, SOURCE_CLOUD
+from surgiai.external_events.ingest import PROCESS_TASK
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime
@@ -27,7 +27,7 @@ def store(runtime: Runtime, *bodies: bytes) -> list[int]:
     with session_scope(runtime.session_factory) as session:
         events = [
             ExternalEvent(
-                source=SOURCE_CLOUD,
+                source="whatsapp_cloud",
                 external_id=hashlib.sha256(body).hexdigest(),
                 body=body,
                 received_at=utcnow(),

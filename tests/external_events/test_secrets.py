@@ -8,6 +8,7 @@ import threading
 
 from sqlalchemy import text
 
+from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.runtime import Runtime
 from tests.fixtures import APP_SECRET, create_number, sign
@@ -43,7 +44,9 @@ def test_a_reload_waits_in_a_thread_while_the_loop_keeps_serving(runtime: Runtim
                 ticks += 1
 
         ticking = asyncio.create_task(ticker())
-        verifying = asyncio.create_task(secrets.verify(body, signature))
+        verifying = asyncio.create_task(
+            secrets.verify(provider(CLOUD_KIND).webhooks, body, signature)
+        )
         await asyncio.sleep(0.3)
         ticks_while_waiting = ticks
         release.set()

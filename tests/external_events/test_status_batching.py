@@ -11,10 +11,10 @@ import respx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from surgiai.channels.cloud.webhooks import only_statuses
 from surgiai.config import Settings
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.db.engine import session_scope
-from surgiai.external_events.ingest import only_statuses
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime

@@ -18,8 +18,8 @@ import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
 from surgiai.app import create_app
+from surgiai.kit.events import Event
 from surgiai.realtime.broker import Broker, Subscription, SubscriptionLagged
-from surgiai.realtime.events import Event
 from surgiai.runtime import Runtime
 from tests.fixtures import PASSWORD, create_user
 from tests.services import free_port
@@ -55,6 +55,7 @@ class Collector:
     """A subscriber on the broker's loop that copies every event into a thread-safe queue."""
 
     def __init__(self, loop_thread: LoopThread, broker: Broker, max_queued: int = 1000) -> None:
+        self.broker = broker
         self.received: queue.Queue[Event | BaseException] = queue.Queue()
 
         async def subscribe() -> tuple[Subscription, asyncio.Task[None]]:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from structlog.testing import capture_logs
 
+from surgiai.kit.events import Event
 from surgiai.realtime import broker as broker_module
 from surgiai.realtime.broker import (
     InProcessBroker,
@@ -20,7 +21,6 @@ from surgiai.realtime.broker import (
     SubscriptionLagged,
     make_broker,
 )
-from surgiai.realtime.events import Event
 from tests.conftest import make_settings
 from tests.realtime.conftest import Collector, LoopThread
 from tests.services import free_port

@@ -17,11 +17,11 @@ from surgiai.auth.roles import Role
 from surgiai.auth.service import ClientInfo, auth_service
 from surgiai.config import Settings
 from surgiai.db.engine import session_scope
-from surgiai.realtime.broker import RedisBroker
-from surgiai.realtime.events import Event, activate_broker, publish_after_commit
+from surgiai.db.outbox import publish
+from surgiai.kit.events import Event
+from surgiai.realtime.broker import Broker, RedisBroker
 from surgiai.runtime import Runtime
-from surgiai.worker import queue as task_queue
-from tests.conftest import make_settings
+from tests.conftest import make_runtime, make_settings
 from tests.fixtures import PASSWORD, create_user
 from tests.realtime.conftest import open_socket, receive, receive_until, serving
 from tests.services import Service, base_env
@@ -40,13 +40,13 @@ def runtimes(redis_settings: Settings) -> Iterator[list[Runtime]]:
     for runtime in built:
         runtime.queue.huey.flush()
         runtime.close()
-    task_queue.activate(None)
-    activate_broker(None)
 
 
-def build(runtimes: list[Runtime], settings: Settings) -> Runtime:
+def build(runtimes: list[Runtime], settings: Settings, broker: Broker | None = None) -> Runtime:
     # A queue of its own: other test runs may share this Redis database.
-    runtime = Runtime.from_settings(settings, queue_name=f"surgiai-test-{uuid.uuid4().hex[:8]}")
+    runtime = make_runtime(
+        settings, queue_name=f"surgiai-test-{uuid.uuid4().hex[:8]}", broker=broker
+    )
     runtimes.append(runtime)
     return runtime
 
@@ -56,7 +56,7 @@ def commit_with_event(runtime: Runtime, marker: str, by: str) -> None:
     with session_scope(runtime.session_factory) as session:
         user = User(email=f"{by}-{marker}@example.com", name=by, role=Role.agent, password_hash="x")
         session.add(user)
-        publish_after_commit(
+        publish(
             session,
             ("test.changed", by),
             lambda: Event("test.changed", {"marker": marker, "by": by, "user_id": user.id}),
@@ -90,6 +90,8 @@ class TestTwoApiInstances:
         create_user(api_a)
         marker = uuid.uuid4().hex
         worker = RedisBroker(redis_settings.redis_url or "", channel=api_a.broker.channel)
+        # A worker process: its own runtime, publishing through its own broker.
+        in_worker = build(runtimes, redis_settings, broker=worker)
         with (
             serving(api_a) as server_a,
             serving(api_b) as server_b,
@@ -101,12 +103,10 @@ class TestTwoApiInstances:
             ):
                 for ws in (on_a, on_b):
                     assert receive(ws)["type"] == "hello"
-                # Both instances live in this test process: each publishes through its own
+                # Both live in this test process: each publishes through its own runtime's
                 # broker, as it would in a process of its own.
-                activate_broker(api_a.broker)
                 commit_with_event(api_a, marker, "api_a")
-                activate_broker(worker)
-                in_a_worker_thread(commit_with_event, api_a, marker, "worker")
+                in_a_worker_thread(commit_with_event, in_worker, marker, "worker")
                 worker.publish(Event("test.sentinel", {"marker": marker}))
                 for ws in (on_a, on_b):
                     assert events_marked(ws, marker) == [
@@ -114,7 +114,6 @@ class TestTwoApiInstances:
                         ("test.changed", "worker"),
                         ("test.sentinel", ""),
                     ]
-        worker.close()
 
 
 class TestSeparateProcesses:

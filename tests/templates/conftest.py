@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from surgiai.auth.roles import Role
+from surgiai.channels.cloud.templates import template_info
 from surgiai.db.engine import session_scope
 from surgiai.runtime import Runtime
 from surgiai.templates.service import SyncCounts, template_service
@@ -31,10 +32,12 @@ def headers_for(client: TestClient, runtime: Runtime) -> Callable[[Role], Header
 
 @pytest.fixture
 def seed(runtime: Runtime) -> Callable[..., SyncCounts]:
-    """Apply a sync of `templates` (Graph's shape) to a WABA, as the sync task does."""
+    """Apply a sync of `templates` (Graph's shape, read as the Cloud adapter reads it) to a
+    WABA, as the sync task does."""
 
     def apply(templates: list[dict[str, Any]], *, waba_id: str = WABA_ID) -> SyncCounts:
+        listed = [info for item in templates if (info := template_info(item)) is not None]
         with session_scope(runtime.session_factory) as session:
-            return template_service.apply_sync(session, waba_id, templates)
+            return template_service.apply_sync(session, waba_id, listed)
 
     return apply

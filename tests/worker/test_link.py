@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from surgiai.kit.events import Event
 from surgiai.realtime.broker import InProcessBroker, SubscriptionLagged, WorkerRelayBroker
-from surgiai.realtime.events import Event
 from surgiai.worker import link as link_module
 from surgiai.worker.link import READY, ChildLink, ParentLink
 

@@ -9,18 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from huey import RedisHuey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surgiai.all_tasks import task_registry
 from surgiai.audit.models import AuditEvent
 from surgiai.audit.service import audit_service
 from surgiai.config import Settings
 from surgiai.db.engine import session_scope
-from surgiai.runtime import Runtime
-from surgiai.worker import queue as task_queue
-from surgiai.worker.registry import SWEEPERS, TASKS
+from surgiai.db.outbox import enqueue
+from surgiai.runtime import Runtime, TaskContext
+from surgiai.worker.registry import SweeperSpec, TaskRegistry
 from surgiai.worker.sweeper import sweep
-from tests.conftest import drain, make_settings
+from tests.conftest import drain, make_runtime, make_settings
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -31,11 +33,10 @@ def queue_runtime(
     if request.param == "redis":
         extra["redis_url"] = request.getfixturevalue("redis_url")
     settings = make_settings(tmp_path, database_url, **extra)
-    runtime = Runtime.from_settings(settings, queue_name=f"surgiai-test-{uuid.uuid4().hex[:8]}")
+    runtime = make_runtime(settings, queue_name=f"surgiai-test-{uuid.uuid4().hex[:8]}")
     runtime.queue.huey.flush()
     yield runtime
     runtime.queue.huey.flush()
-    task_queue.activate(None)
     runtime.close()
 
 
@@ -102,6 +103,22 @@ class TestEnqueueAfterCommit:
         session.close()
         assert queue_runtime.queue.pending() == 1
 
+    def test_an_unknown_task_is_refused_before_anything_commits(
+        self, queue_runtime: Runtime
+    ) -> None:
+        with (
+            pytest.raises(KeyError, match=r"unknown task 'test\.nowhere'"),
+            session_scope(queue_runtime.session_factory) as session,
+        ):
+            audit_service.record(session, "test.refused")
+            enqueue(session, "test.nowhere")
+        assert queue_runtime.queue.pending() == 0
+        assert audit_actions(queue_runtime) == []
+
+    def test_a_session_without_an_outbox_cannot_queue_work(self, queue_runtime: Runtime) -> None:
+        with Session(queue_runtime.engine) as session, pytest.raises(RuntimeError, match="outbox"):
+            audit_service.record(session, "test.nowhere")
+
     def test_a_rerun_task_records_the_event_once(self, queue_runtime: Runtime) -> None:
         with session_scope(queue_runtime.session_factory) as session:
             audit_service.record(session, "test.once")
@@ -132,7 +149,7 @@ class TestSeparateWorkerProcess:
         self, tmp_path: Path, database_url: str, redis_url: str
     ) -> None:
         settings = make_settings(tmp_path, database_url, redis_url=redis_url)
-        runtime = Runtime.from_settings(settings)
+        runtime = make_runtime(settings)
         runtime.queue.huey.flush()
         env = {
             **os.environ,
@@ -155,47 +172,61 @@ class TestSeparateWorkerProcess:
             worker.terminate()
             worker.wait(timeout=20)
             runtime.queue.huey.flush()
-            task_queue.activate(None)
             runtime.close()
 
 
 class TestSweeper:
-    def test_sweepers_run_isolated_and_report_counts(self, runtime: Runtime) -> None:
-        def redrive_two(session: Session) -> int:
-            audit_service.record(session, "test.redriven")
+    def test_sweepers_run_isolated_and_report_counts(self, settings: Settings) -> None:
+        def redrive_two(context: TaskContext) -> int:
+            audit_service.record(context.session, "test.redriven")
             return 2
 
-        def broken(session: Session) -> int:
+        def broken(context: TaskContext) -> int:
             raise RuntimeError("sweeper bug")
 
-        SWEEPERS["test.broken"] = broken
-        SWEEPERS["test.redrive"] = redrive_two
+        everything = task_registry()
+        tasks = TaskRegistry(
+            [
+                *everything.tasks.values(),
+                SweeperSpec("test.broken", broken),
+                SweeperSpec("test.redrive", redrive_two),
+            ]
+        )
+        runtime = Runtime(settings, tasks)
         try:
             with session_scope(runtime.session_factory) as session:
-                counts = sweep(session)
+                counts = sweep(TaskContext(session, runtime))
+            assert counts["test.redrive"] == 2
+            assert "test.broken" not in counts
+            drain(runtime.queue)
+            assert audit_actions(runtime) == ["test.redriven"]
         finally:
-            del SWEEPERS["test.broken"], SWEEPERS["test.redrive"]
-        assert counts["test.redrive"] == 2
-        assert "test.broken" not in counts
-        drain(runtime.queue)
-        assert audit_actions(runtime) == ["test.redriven"]
+            runtime.close()
 
-    def test_periodic_tasks_are_registered(self, runtime: Runtime) -> None:
-        assert TASKS["worker.sweep"].schedule is not None
-        assert TASKS["auth.purge_expired"].schedule is not None
+    def test_every_domain_registers_its_tasks_in_one_place(self, runtime: Runtime) -> None:
+        assert runtime.tasks.tasks["worker.sweep"].schedule is not None
+        assert runtime.tasks.tasks["auth.purge_expired"].schedule is not None
+        assert {"conversations.outbound", "agents.inbound", "external_events.pending"} <= set(
+            runtime.tasks.sweepers
+        )
         periodic_names = {task.name for task in runtime.queue.huey._registry.periodic_tasks}
         assert {"worker.sweep", "auth.purge_expired"} <= periodic_names
+
+    def test_a_task_declared_twice_is_refused(self) -> None:
+        everything = task_registry()
+        sweep_spec = everything.tasks["worker.sweep"]
+        with pytest.raises(ValueError, match=r"'worker\.sweep' is declared twice"):
+            TaskRegistry([sweep_spec, sweep_spec])
 
 
 def test_settings_choose_redis_when_redis_url_is_set(
     tmp_path: Path, database_url: str, redis_url: str
 ) -> None:
     settings: Settings = make_settings(tmp_path, database_url, redis_url=redis_url)
-    runtime = Runtime.from_settings(settings)
+    runtime = make_runtime(settings)
     try:
-        assert type(runtime.queue.huey).__name__ == "RedisHuey"
+        assert isinstance(runtime.queue.huey, RedisHuey)
     finally:
-        task_queue.activate(None)
         runtime.close()
 
 
@@ -205,7 +236,7 @@ class TestSqliteQueueAcrossProcesses:
     ) -> None:
         """Processes sharing the queue file queue on one file lock, not on SQLite's busy
         handler (which sleeps up to 100 ms between tries)."""
-        runtime = Runtime.from_settings(make_settings(tmp_path, database_url))
+        runtime = make_runtime(make_settings(tmp_path, database_url))
         try:
             filename = runtime.queue.huey.storage.filename
             holder = subprocess.Popen(
@@ -233,5 +264,4 @@ class TestSqliteQueueAcrossProcesses:
             assert runtime.queue.huey.storage.queue_size() == 1
         finally:
             runtime.queue.huey.flush()
-            task_queue.activate(None)
             runtime.close()

@@ -4,7 +4,6 @@ Signed webhooks in, the queue drained as a worker would. SQLite and PostgreSQL."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from surgiai.agents import master as master_module
-from surgiai.agents.monitor import MONITOR_TASK
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
 from surgiai.config import Settings
@@ -21,12 +18,12 @@ from surgiai.conversations.models import Conversation, Direction, Message
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
-from surgiai.runtime import Runtime
-from surgiai.worker.registry import TASKS
+from surgiai.monitoring.tasks import MONITOR_TASK
+from surgiai.runtime import Runtime, TaskContext
 from tests.agents.test_master import DOCTOR, doctor_writes, graph, replies
-from tests.agents.test_monitor import degrade_greeting, notifications, outbound
 from tests.conftest import drain, make_settings
 from tests.fixtures import create_number
+from tests.monitoring.test_service import degrade_greeting, notifications, outbound
 from tests.workspace.conftest import ENVIRONMENT, add_template
 
 __all__ = ["graph"]  # the Graph API mock, a fixture
@@ -37,13 +34,6 @@ ADMIN_PHONE = "919800000001"
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url, **ENVIRONMENT, agents_enabled=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_master() -> Iterator[None]:
-    master_module.reset_master()
-    yield
-    master_module.reset_master()
 
 
 @pytest.fixture
@@ -155,7 +145,7 @@ class TestHealthAlerts:
 
     def run_monitor(self, runtime: Runtime) -> None:
         with session_scope(runtime.session_factory) as session:
-            TASKS[MONITOR_TASK].function(session)
+            runtime.tasks.spec(MONITOR_TASK).function(TaskContext(session, runtime))
 
     def test_the_alert_template_comes_from_the_settings(
         self, client: TestClient, runtime: Runtime, admin: dict[str, str], admin_id: int

@@ -3,14 +3,13 @@ why, and the trail a change leaves (audit log, live event). SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from surgiai.auth.roles import Role
-from surgiai.realtime.broker import Broker
-from surgiai.realtime.events import Event, activate_broker
+from surgiai.kit.events import Event
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import create_number
@@ -217,22 +216,16 @@ class TestTrail:
         }
 
     def test_open_dashboards_are_told_once_the_change_commits(
-        self, client: TestClient, runtime: Runtime, owner: dict[str, str]
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        owner: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         published: list[Event] = []
-
-        class Recorder:
-            def may_have_listeners(self) -> bool:
-                return True
-
-            def publish(self, event: Event) -> None:
-                published.append(event)
-
-        activate_broker(cast(Broker, Recorder()))
-        try:
-            patch(client, owner, burst_seconds=500)  # refused: no event
-            saved = patch(client, owner, whatsapp_alerts_enabled=False).json()
-        finally:
-            activate_broker(runtime.broker)
+        monkeypatch.setattr(runtime.broker, "may_have_listeners", lambda: True)
+        monkeypatch.setattr(runtime.broker, "publish", published.append)
+        patch(client, owner, burst_seconds=500)  # refused: no event
+        saved = patch(client, owner, whatsapp_alerts_enabled=False).json()
 
         assert [(event.type, event.data) for event in published] == [("settings.updated", saved)]

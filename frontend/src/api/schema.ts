@@ -64,7 +64,8 @@ export interface paths {
         };
         /**
          * Verify Subscription
-         * @description Meta's verification handshake: echo the challenge for our verify token only.
+         * @description Meta's verification handshake: echo `hub.challenge` for `hub.mode=subscribe` and our
+         *     verify token only (the query parameters are declared for the API's description).
          */
         get: operations["verify_subscription_webhooks_whatsapp_get"];
         put?: never;
@@ -1555,7 +1556,7 @@ export interface components {
             /** Request */
             request: {
                 [key: string]: unknown;
-            };
+            } | null;
         };
         /** Problem */
         Problem: {

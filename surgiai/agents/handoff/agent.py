@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from surgiai.agents.base import Action, AgentConfig, AgentContext, HandOff
-from surgiai.agents.intents import Intent
+from surgiai.agents.language import Intent
 
 
 class HumanHandoffAgent:

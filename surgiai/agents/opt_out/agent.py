@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from surgiai.agents.base import Action, AgentConfig, AgentContext, Reply, SetMarketingPreference
-from surgiai.agents.intents import Intent
+from surgiai.agents.language import Intent
 
 OPTED_OUT = (
     "You will no longer receive offers or promotional messages from us. You can still write to "

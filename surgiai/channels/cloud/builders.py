@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
 from surgiai.channels.base import OutboundMessage
-from surgiai.channels.cloud.validation import (
+from surgiai.channels.validation import (
     OutboundValidationError,
     media_source_problems,
     validate_outbound,

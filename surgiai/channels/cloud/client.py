@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from surgiai.channels.base import OutboundMessage, SendResult
 from surgiai.channels.cloud.errors import GraphApiError, GraphTransportError
-from surgiai.channels.cloud.validation import validate_outbound, validate_upload
+from surgiai.channels.validation import validate_outbound, validate_upload
 from surgiai.kit.phone import mask_number as mask_phone
 
 log = structlog.get_logger(__name__)

@@ -1,51 +1,21 @@
 """Graph API errors and what to do about each code (CLOUD_API.md §2).
 
 Meta says to key behaviour on `code` (plus `error_data.details`), not on HTTP status, subcodes or
-titles. `classify` gives the reaction the send path applies; `plain_reason` gives the sentence an
-admin sees. The same codes arrive synchronously (HTTP error body) and asynchronously (failed
-status webhooks), so both paths use this one table.
+titles. `classify` gives the neutral `ErrorReaction` the domains act on; `plain_reason` gives the
+sentence an admin sees. The same codes arrive synchronously (HTTP error body) and asynchronously
+(failed status webhooks), so both paths use this one table. Outside this package a code is only
+ever displayed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import httpx
 
-
-class ErrorReaction(StrEnum):
-    # Retry the same request with backoff (bounded for 131000).
-    retry_transient = "retry_transient"
-    # Rate limits (app, WABA or number throughput): back off and slow the sender down.
-    throttled = "throttled"
-    # Pair rate limit: delay only this recipient (4^X s), keep sending to others.
-    retry_later_pair = "retry_later_pair"
-    # Outside the 24 h window: only an approved template may be sent.
-    template_required = "template_required"
-    # The number or account is restricted: stop sending on it and alert admins.
-    pause_number = "pause_number"
-    # The doctor cannot receive WhatsApp messages from us.
-    recipient_unreachable = "recipient_unreachable"
-    # Marketing to this doctor is capped (131049) or opted out (131050).
-    marketing_suppressed = "marketing_suppressed"
-    # The access token is expired or invalid: reconnect the number.
-    auth_failed = "auth_failed"
-    # Permissions, registration or template setup must be fixed by an admin.
-    config = "config"
-    # Our request was wrong: fix the code or the content; retrying cannot help.
-    bug = "bug"
-    # Not sent and not worth resending.
-    drop = "drop"
-    # A code this table does not know: terminal until a human looks.
-    unknown = "unknown"
-
-
-RETRYABLE_REACTIONS = frozenset(
-    {ErrorReaction.retry_transient, ErrorReaction.throttled, ErrorReaction.retry_later_pair}
-)
+from surgiai.channels.base import RETRYABLE_REACTIONS, ChannelError, ErrorDetail, ErrorReaction
 
 
 @dataclass(frozen=True)
@@ -216,12 +186,12 @@ _RULES: dict[int, _Rule] = {
         "spam. Campaigns on it are paused; check its quality rating.",
     ),
     131049: _Rule(
-        ErrorReaction.marketing_suppressed,
+        ErrorReaction.marketing_capped,
         "WhatsApp held back this marketing message to keep the doctor's inbox healthy (per-user "
         "marketing limit). Do not resend it for at least 24 hours.",
     ),
     131050: _Rule(
-        ErrorReaction.marketing_suppressed,
+        ErrorReaction.marketing_opted_out,
         "The doctor has stopped marketing messages from us. Marketing to them is suppressed.",
     ),
     131051: _Rule(
@@ -374,13 +344,43 @@ def plain_reason(code: int | None, details: str | None = None) -> str:
 # Exceptions
 
 
-class CloudApiError(Exception):
+def error_detail(
+    code: int | None,
+    *,
+    title: str | None = None,
+    message: str | None = None,
+    details: str | None = None,
+    href: str | None = None,
+) -> ErrorDetail:
+    """A Graph error as the domains see it: Meta's fields for display, our reaction and
+    sentence to act on."""
+    return ErrorDetail(
+        code=code,
+        title=title,
+        message=message,
+        details=details,
+        href=href,
+        reaction=classify(code),
+        reason=plain_reason(code, details),
+    )
+
+
+# Seconds before resending after no answer at all (or one that was no Graph error): doubling
+# from 2 s up to a minute.
+_TRANSPORT_FIRST_DELAY = 2.0
+_TRANSPORT_MAX_DELAY = 60.0
+
+
+class CloudApiError(ChannelError):
     """Base for everything the Graph client raises."""
 
     @property
     def retryable(self) -> bool:
         """Whether trying the same call again may succeed; subclasses decide."""
         return False
+
+    def retry_delay(self, retries_done: int) -> float | None:
+        return min(_TRANSPORT_FIRST_DELAY * 2.0**retries_done, _TRANSPORT_MAX_DELAY)
 
 
 class GraphTransportError(CloudApiError):
@@ -389,6 +389,15 @@ class GraphTransportError(CloudApiError):
     @property
     def retryable(self) -> bool:
         return True
+
+    @property
+    def error(self) -> ErrorDetail:
+        return ErrorDetail(
+            title="WhatsApp unreachable",
+            details=str(self),
+            reaction=ErrorReaction.retry_transient,
+            reason=f"WhatsApp unreachable: {self}",
+        )
 
 
 class GraphApiError(CloudApiError):
@@ -440,6 +449,29 @@ class GraphApiError(CloudApiError):
     @property
     def reaction(self) -> ErrorReaction:
         return classify(self.code)
+
+    @property
+    def error(self) -> ErrorDetail:
+        if self.code is None:
+            # Not a Graph answer (an HTML page from a proxy): as good as no answer.
+            return ErrorDetail(
+                title=self.title or "WhatsApp unreachable",
+                details=self.message,
+                reaction=ErrorReaction.retry_transient,
+                reason=f"WhatsApp unreachable: {self.details or self.message}",
+            )
+        return error_detail(
+            self.code,
+            title=self.title,
+            message=self.message,
+            details=self.details,
+            href=self.href,
+        )
+
+    def retry_delay(self, retries_done: int) -> float | None:
+        if self.code is None:
+            return super().retry_delay(retries_done)
+        return retry_delay(self.code, retries_done)
 
     @property
     def retryable(self) -> bool:

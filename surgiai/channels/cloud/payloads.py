@@ -45,11 +45,12 @@ from surgiai.channels.base import (
     TemplateQualityEvent,
     TemplateStatusEvent,
     UnknownChange,
+    UnreadableWebhook,
     UserPreferenceEvent,
     ValueErrorEvent,
 )
-from surgiai.channels.cloud.validation import MEDIA_TYPES
-from surgiai.errors import BadRequest
+from surgiai.channels.cloud.errors import error_detail
+from surgiai.channels.validation import MEDIA_TYPES
 from surgiai.kit.time import utcnow
 
 log = structlog.get_logger(__name__)
@@ -61,7 +62,7 @@ _KNOWN_TYPES = frozenset(t.value for t in InboundType)
 ParsedWebhook = InboundEvents
 
 
-class MalformedWebhook(BadRequest):
+class MalformedWebhook(UnreadableWebhook):
     """The body is not a WhatsApp Business Account webhook at all."""
 
 
@@ -137,8 +138,8 @@ def _errors(value: Any) -> list[ErrorDetail]:
 
 
 def _error(item: dict[str, Any]) -> ErrorDetail:
-    return ErrorDetail(
-        code=_int(item.get("code")),
+    return error_detail(
+        _int(item.get("code")),
         title=_str(item.get("title")),
         message=_str(item.get("message")),
         details=_str(_dict(item.get("error_data")).get("details")),

@@ -1,14 +1,27 @@
-"""Webhook endpoint helpers: the GET verification handshake and the POST signature check.
+"""Meta's webhooks: the subscription handshake, the signature and the envelope.
 
-The endpoint itself lives with the lead's routes; these keep it free of Meta's details.
+The endpoints themselves are SurgiAI's (`surgiai.external_events`); these keep Meta's details
+in this package.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
+import orjson
+
+from surgiai.channels.base import UnreadableWebhook
+from surgiai.channels.cloud.payloads import WEBHOOK_OBJECT
 from surgiai.channels.cloud.signature import SIGNATURE_HEADER, verify_signature
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "check_envelope",
+    "only_statuses",
+    "subscription_challenge",
+    "verify_signature",
+]
 
 
 def subscription_challenge(params: Mapping[str, str], verify_token: str) -> str | None:
@@ -24,15 +37,18 @@ def subscription_challenge(params: Mapping[str, str], verify_token: str) -> str 
     return challenge
 
 
-def signature_header(headers: Mapping[str, str]) -> str | None:
-    """`X-Hub-Signature-256`, whatever the case of the header name."""
-    value = headers.get(SIGNATURE_HEADER)
-    if value is not None:
-        return value
-    wanted = SIGNATURE_HEADER.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+def check_envelope(raw_body: bytes) -> None:
+    """Refuse a (signed) body that is not a WhatsApp Business Account webhook."""
+    try:
+        payload = orjson.loads(raw_body)
+    except orjson.JSONDecodeError as error:
+        raise UnreadableWebhook(f"The body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict) or payload.get("object") != WEBHOOK_OBJECT:
+        raise UnreadableWebhook(f'Not a WhatsApp webhook: "object" must be "{WEBHOOK_OBJECT}".')
 
 
-def verify_request(raw_body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bool:
-    """True when the request's signature matches its exact raw body under any app secret."""
-    return verify_signature(raw_body, signature_header(headers), secrets)
+def only_statuses(body: bytes) -> bool:
+    """A delivery that carries delivery receipts and nothing else. A key is looked for as JSON
+    writes it (`"statuses":`): inside a doctor's text a quote is escaped (`\\"`), so text can
+    never pass for one."""
+    return b'"statuses":' in body and b'"messages":' not in body

@@ -3,8 +3,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from surgiai.all_models import metadata
 from surgiai.db.migrate import include_name
-from surgiai.db.models import metadata
 
 config = context.config
 

@@ -4,7 +4,7 @@ import pytest
 
 from surgiai.channels.cloud import builders
 from surgiai.channels.cloud.builders import ListRow, ListSection, MediaHeader, ReplyButton
-from surgiai.channels.cloud.validation import OutboundValidationError
+from surgiai.channels.validation import OutboundValidationError
 
 TO = "+919812345678"
 

@@ -26,7 +26,7 @@ from surgiai.channels.cloud.builders import (
 )
 from surgiai.channels.cloud.client import CloudApiClient, MediaInfo, build_send_body
 from surgiai.channels.cloud.errors import ErrorReaction, GraphApiError, GraphTransportError
-from surgiai.channels.cloud.validation import OutboundValidationError
+from surgiai.channels.validation import OutboundValidationError
 
 pytestmark = pytest.mark.anyio
 

@@ -9,6 +9,7 @@ import pytest
 
 from surgiai.channels.base import (
     AccountUpdateEvent,
+    ErrorReaction,
     InboundMessage,
     InboundType,
     PhoneQualityEvent,
@@ -362,7 +363,11 @@ class TestStatuses:
         assert error.href == "/documentation/business-messaging/whatsapp/support/error-codes"
 
     def test_failed_outside_window(self) -> None:
-        assert only_status("status_failed_window").errors[0].code == 131047
+        error = only_status("status_failed_window").errors[0]
+        assert error.code == 131047
+        # What the domains act on and show, without knowing Meta's codes.
+        assert error.reaction is ErrorReaction.template_required
+        assert "24 hours" in error.reason
 
     def test_callback_data_is_echoed(self) -> None:
         status = only_status("status_with_tracker")

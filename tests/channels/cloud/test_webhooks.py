@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from surgiai.channels.base import UnreadableWebhook
+from surgiai.channels.cloud.adapter import CloudWebhooks
 from surgiai.channels.cloud.signature import sign
-from surgiai.channels.cloud.webhooks import (
-    signature_header,
-    subscription_challenge,
-    verify_request,
-)
+from surgiai.channels.cloud.webhooks import check_envelope, subscription_challenge
 from tests.channels.cloud.recorded import raw
 
 TOKEN = "verify-me-please"
@@ -36,13 +34,37 @@ class TestSubscriptionChallenge:
         assert subscription_challenge(params, "") is None
 
 
-class TestVerifyRequest:
-    def test_header_name_is_case_insensitive(self) -> None:
-        body = raw("status_read")
-        value = sign(body, "s3cret")
-        assert signature_header({"x-hub-signature-256": value}) == value
-        assert verify_request(body, {"X-HUB-SIGNATURE-256": value}, ["s3cret"])
+class TestEnvelope:
+    def test_a_whatsapp_business_account_webhook_passes(self) -> None:
+        check_envelope(raw("status_read"))
 
-    def test_legacy_sha1_header_is_ignored(self) -> None:
-        body = raw("status_read")
-        assert not verify_request(body, {"X-Hub-Signature": "sha1=abc"}, ["s3cret"])
+    @pytest.mark.parametrize(
+        ("body", "reason"),
+        [
+            (b"not json", "not valid JSON"),
+            (b"[1, 2]", "Not a WhatsApp webhook"),
+            (b'{"object": "page", "entry": []}', "Not a WhatsApp webhook"),
+        ],
+    )
+    def test_anything_else_is_refused_with_a_reason(self, body: bytes, reason: str) -> None:
+        with pytest.raises(UnreadableWebhook, match=reason):
+            check_envelope(body)
+
+
+class TestCloudWebhooks:
+    """The provider's side of `POST /webhooks/whatsapp`, as the receiver uses it."""
+
+    def test_any_configured_secret_signs(self) -> None:
+        webhooks = CloudWebhooks()
+        body = raw("non_ascii_text")
+        secrets = ["rotated-out", "s3cret"]
+        assert webhooks.signature_valid(body, sign(body, "s3cret"), secrets)
+        assert webhooks.signature_valid(body, sign(body, "rotated-out"), secrets)
+        assert not webhooks.signature_valid(body, sign(body, "nope"), secrets)
+        assert not webhooks.signature_valid(body, "sha1=abc", secrets)
+
+    def test_names_its_header_and_limits_as_meta_does(self) -> None:
+        webhooks = CloudWebhooks()
+        assert webhooks.signature_header.lower() == "x-hub-signature-256"
+        assert webhooks.max_body_bytes == 3 * 1024 * 1024
+        assert webhooks.source == "whatsapp_cloud"

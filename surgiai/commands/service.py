@@ -1,7 +1,7 @@
 """Admin commands: the team steering SurgiAI in words, from their registered WhatsApp phones
 (through the Master Agent) or from the dashboard (`POST /api/v1/commands`).
 
-Both channels parse with the one grammar (`surgiai.agents.commands`) and go through
+Both channels parse with the one grammar (`surgiai.commands.grammar`) and go through
 `AdminCommandService.execute`, so the permissions, the confirmation and the answers are the
 same. Who may do what follows the roles: `status` and `help` need `read`, pausing and resuming
 agents `manage_settings` (the same switch as `POST /api/v1/agents/{name}/disable`, audit-logged).
@@ -21,10 +21,15 @@ from enum import StrEnum
 from typing import cast
 
 import structlog
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from surgiai.agents.commands import (
+from surgiai.agents.health import AgentState
+from surgiai.agents.registry import default_registry
+from surgiai.agents.service import agent_service
+from surgiai.auth.models import User
+from surgiai.auth.repository import UserRepository
+from surgiai.auth.roles import Permission, has_permission
+from surgiai.commands.grammar import (
     USAGE,
     Command,
     CommandAction,
@@ -32,19 +37,15 @@ from surgiai.agents.commands import (
     describe,
     parse_command,
 )
-from surgiai.agents.health import AgentState
-from surgiai.agents.heartbeat import worker_statuses
-from surgiai.agents.models import PendingCommand, PendingCommandState
-from surgiai.agents.monitor import observe_number
-from surgiai.agents.registry import default_registry
-from surgiai.agents.service import agent_service
-from surgiai.auth.models import User
-from surgiai.auth.roles import Permission, has_permission
+from surgiai.commands.models import PendingCommand, PendingCommandState
+from surgiai.commands.repository import PendingCommandRepository
 from surgiai.conversations.models import Conversation, Message, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.errors import NotFound, SurgiAIError
 from surgiai.kit.time import utcnow
+from surgiai.monitoring.service import observe_number
 from surgiai.numbers.repository import NumberRepository
+from surgiai.worker.heartbeat import worker_statuses
 
 log = structlog.get_logger(__name__)
 
@@ -101,10 +102,10 @@ class AdminCommandService:
     def user_for_phone(self, session: Session, wa_id: str) -> User | None:
         # The API stores phones as digits; comparing digits also matches one written with a
         # "+" or spaces some other way. In Python: few users have a phone.
-        users = session.scalars(
-            select(User).where(User.is_active.is_(True), User.phone.is_not(None)).order_by(User.id)
-        ).all()
-        return next((user for user in users if _digits(user.phone) == wa_id), None)
+        users = UserRepository(session).list_with_phone()
+        return next(
+            (user for user in users if user.is_active and _digits(user.phone) == wa_id), None
+        )
 
     # --- Executing ------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class AdminCommandService:
             return CommandResult(CommandStatus.refused, describe(command))
         if command.irreversible and not confirmed:
             self._supersede(session, user, now)
-            session.add(
+            PendingCommandRepository(session).add(
                 PendingCommand(
                     user_id=user.id,
                     action=command.action,
@@ -220,42 +221,18 @@ class AdminCommandService:
 
     def _open_question(self, session: Session, user: User, now: datetime) -> PendingCommand | None:
         """The user's latest unanswered proposal, even one expired within the grace period."""
-        return session.scalars(
-            select(PendingCommand)
-            .where(
-                PendingCommand.user_id == user.id,
-                PendingCommand.state == PendingCommandState.pending,
-                PendingCommand.expires_at > now - LATE_ANSWER_GRACE,
-            )
-            .order_by(PendingCommand.id.desc())
-            .limit(1)
-        ).first()
+        return PendingCommandRepository(session).latest_open(
+            user.id, expiring_after=now - LATE_ANSWER_GRACE
+        )
 
     def _answer(
         self, session: Session, pending: PendingCommand, state: PendingCommandState, now: datetime
     ) -> bool:
         """Close the question; False if a concurrent answer (the other channel) closed it."""
-        result = session.execute(
-            update(PendingCommand)
-            .where(
-                PendingCommand.id == pending.id,
-                PendingCommand.state == PendingCommandState.pending,
-            )
-            .values(state=state, answered_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return PendingCommandRepository(session).answer(pending.id, state, now)
 
     def _supersede(self, session: Session, user: User, now: datetime) -> None:
-        session.execute(
-            update(PendingCommand)
-            .where(
-                PendingCommand.user_id == user.id,
-                PendingCommand.state == PendingCommandState.pending,
-            )
-            .values(state=PendingCommandState.superseded, answered_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        PendingCommandRepository(session).supersede_open(user.id, now)
 
     # --- Status ---------------------------------------------------------------------------
 
@@ -298,7 +275,7 @@ class AdminCommandService:
             session, admin.user, admin.command, confirmed=False, channel="WhatsApp"
         )
         log.info(
-            "agents.admin_command",
+            "commands.executed",
             user_id=admin.user.id,
             action=admin.command.action,
             target=admin.command.target,
@@ -320,7 +297,7 @@ class AdminCommandService:
                 )
         except SurgiAIError as error:
             # The command stands; only its answer is lost (a person holds this conversation).
-            log.info("agents.admin_command.reply_refused", error=error.public_name)
+            log.info("commands.reply_refused", error=error.public_name)
         return result
 
 

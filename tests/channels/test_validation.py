@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from surgiai.channels.base import OutboundMessage
-from surgiai.channels.cloud.validation import (
+from surgiai.channels.validation import (
     OutboundValidationError,
     outbound_problems,
     validate_outbound,

@@ -33,8 +33,8 @@ from surgiai.auth.roles import Permission, Role, has_permission
 from surgiai.auth.service import auth_service
 from surgiai.db.engine import session_scope
 from surgiai.errors import NotAuthenticated
+from surgiai.kit.events import Event
 from surgiai.realtime.broker import Subscription, SubscriptionLagged
-from surgiai.realtime.events import Event
 from surgiai.runtime import Runtime
 
 log = structlog.get_logger(__name__)

@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, update
 
-from surgiai.agents import master as master_module
-from surgiai.agents.commands import USAGE
 from surgiai.agents.intents import classify
-from surgiai.agents.models import AgentRun, PendingCommand, PendingCommandState
+from surgiai.agents.models import AgentRun
 from surgiai.agents.registry import default_registry
 from surgiai.agents.service import agent_service
 from surgiai.audit.models import AuditEvent
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
+from surgiai.commands.grammar import USAGE
+from surgiai.commands.models import PendingCommand, PendingCommandState
 from surgiai.config import Settings
 from surgiai.conversations.models import Conversation, Direction, Message
 from surgiai.db.engine import session_scope
@@ -52,13 +52,6 @@ PROMPT = "Pause agent greeting? Reply YES to confirm or NO to cancel."
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # Answer one-word messages ("yes", "status") at once instead of waiting for more.
     return make_settings(tmp_path, database_url, agents_enabled=True, agent_burst_seconds=0)
-
-
-@pytest.fixture(autouse=True)
-def fresh_master() -> Iterator[None]:
-    master_module.reset_master()
-    yield
-    master_module.reset_master()
 
 
 @pytest.fixture

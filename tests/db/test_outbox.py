@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,18 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
+from surgiai.audit.models import AuditEvent
+from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
-from surgiai.realtime.events import (
-    Event,
-    activate_broker,
-    active_broker,
-    publish_after_commit,
-    publish_now,
-)
+from surgiai.db.outbox import Job, enqueue, on_commit, publish, publish_now
+from surgiai.kit.events import Event
 from surgiai.runtime import Runtime
-from tests.realtime.conftest import Collector, LoopThread
+from tests.conftest import drain
+from tests.realtime.conftest import Collector, LoopThread, loop_thread
+
+__all__ = ["loop_thread"]  # the fixture, from the real-time tests
 
 SENTINEL = "test.sentinel"
 
@@ -38,7 +36,7 @@ def collector(runtime: Runtime, loop_thread: LoopThread) -> Iterator[Collector]:
 
 def published(collector: Collector) -> list[tuple[str, dict[str, Any]]]:
     """Everything published so far: a sentinel published now arrives after all of it."""
-    publish_now(Event(SENTINEL, {}))
+    collector.broker.publish(Event(SENTINEL, {}))
     return [(event.type, event.data) for event in collector.until(SENTINEL)]
 
 
@@ -68,7 +66,7 @@ class TestPublishAfterCommit:
         session = runtime.session_factory()
         try:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.changed", "asha"), user_event(asha))
             session.flush()
             assert published(collector) == []
             session.commit()
@@ -83,10 +81,10 @@ class TestPublishAfterCommit:
         with session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
             ravi = add_user(session, "ravi@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha, version=1))
-            publish_after_commit(session, ("user.changed", "ravi"), user_event(ravi))
+            publish(session, ("user.changed", "asha"), user_event(asha, version=1))
+            publish(session, ("user.changed", "ravi"), user_event(ravi))
             asha.name = "Dr. Asha"
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha, version=2))
+            publish(session, ("user.changed", "asha"), user_event(asha, version=2))
         assert published(collector) == [
             ("user.changed", {"id": asha.id, "name": "Dr. Asha", "version": 2}),
             ("user.changed", {"id": ravi.id, "name": "ravi"}),
@@ -97,7 +95,7 @@ class TestPublishAfterCommit:
     ) -> None:
         with session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.changed", "asha"), user_event(asha))
             asha.name = "renamed after registering"
         assert published(collector) == [
             ("user.changed", {"id": asha.id, "name": "renamed after registering"})
@@ -106,7 +104,7 @@ class TestPublishAfterCommit:
     def test_a_rollback_publishes_nothing(self, runtime: Runtime, collector: Collector) -> None:
         with pytest.raises(Abort), session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.changed", "asha"), user_event(asha))
             session.flush()
             raise Abort
         assert published(collector) == []
@@ -118,7 +116,7 @@ class TestPublishAfterCommit:
         with session_scope(runtime.session_factory) as session:
             with session.begin_nested():
                 asha = add_user(session, "asha@example.com")
-                publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+                publish(session, ("user.changed", "asha"), user_event(asha))
             assert published(collector) == []
         assert published(collector) == [("user.changed", {"id": asha.id, "name": "asha"})]
 
@@ -127,13 +125,11 @@ class TestPublishAfterCommit:
     ) -> None:
         with session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha, step="before"))
+            publish(session, ("user.changed", "asha"), user_event(asha, step="before"))
             with pytest.raises(Abort), session.begin_nested():
                 ravi = add_user(session, "ravi@example.com")
-                publish_after_commit(session, ("user.changed", "ravi"), user_event(ravi))
-                publish_after_commit(
-                    session, ("user.changed", "asha"), user_event(asha, step="inside")
-                )
+                publish(session, ("user.changed", "ravi"), user_event(ravi))
+                publish(session, ("user.changed", "asha"), user_event(asha, step="inside"))
                 raise Abort
         assert published(collector) == [
             ("user.changed", {"id": asha.id, "name": "asha", "step": "before"})
@@ -146,11 +142,11 @@ class TestPublishAfterCommit:
         """The get-or-create pattern: a duplicate insert fails in a savepoint, work goes on."""
         with session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.changed", "asha"), user_event(asha))
             session.flush()
             with pytest.raises(IntegrityError), session.begin_nested():
                 duplicate = add_user(session, "asha@example.com")
-                publish_after_commit(session, ("user.changed", "duplicate"), user_event(duplicate))
+                publish(session, ("user.changed", "duplicate"), user_event(duplicate))
                 session.flush()
         assert published(collector) == [("user.changed", {"id": asha.id, "name": "asha"})]
 
@@ -162,11 +158,11 @@ class TestPublishAfterCommit:
 
         with capture_logs() as logs, session_scope(runtime.session_factory) as session:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.broken", "asha"), broken)
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.broken", "asha"), broken)
+            publish(session, ("user.changed", "asha"), user_event(asha))
         assert published(collector) == [("user.changed", {"id": asha.id, "name": "asha"})]
         assert user_emails(runtime) == ["asha@example.com"]
-        failures = [entry for entry in logs if entry["event"] == "realtime.build.failed"]
+        failures = [entry for entry in logs if entry["event"] == "outbox.event.build_failed"]
         assert [entry["event_key"] for entry in failures] == ["user.broken:asha"]
         assert failures[0]["log_level"] == "error"
 
@@ -176,7 +172,7 @@ class TestPublishAfterCommit:
         session = runtime.session_factory()
         try:
             asha = add_user(session, "asha@example.com")
-            publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
+            publish(session, ("user.changed", "asha"), user_event(asha))
             session.close()
             add_user(session, "ravi@example.com")
             session.commit()
@@ -194,7 +190,7 @@ class TestPublishAfterCommit:
         def on_flush(session: Session, _context: object, _instances: object) -> None:
             for row in session.new:
                 if isinstance(row, User):
-                    publish_after_commit(session, ("user.changed", row.email), user_event(row))
+                    publish(session, ("user.changed", row.email), user_event(row))
 
         session = runtime.session_factory()
         orm_event.listen(session, "before_flush", on_flush)
@@ -204,20 +200,6 @@ class TestPublishAfterCommit:
         finally:
             session.close()
         assert published(collector) == [("user.changed", {"id": asha.id, "name": "asha"})]
-
-    def test_without_an_active_broker_events_are_dropped_and_the_commit_stands(
-        self, runtime: Runtime, collector: Collector
-    ) -> None:
-        activate_broker(None)
-        try:
-            with session_scope(runtime.session_factory) as session:
-                asha = add_user(session, "asha@example.com")
-                publish_after_commit(session, ("user.changed", "asha"), user_event(asha))
-            publish_now(Event("typing", {"conversation_id": 1}))
-        finally:
-            activate_broker(runtime.broker)
-        assert published(collector) == []
-        assert user_emails(runtime) == ["asha@example.com"]
 
     def test_with_nobody_subscribed_builders_do_not_run_and_the_commit_stands(
         self, runtime: Runtime, loop_thread: LoopThread
@@ -232,12 +214,12 @@ class TestPublishAfterCommit:
         try:
             with session_scope(runtime.session_factory) as session:
                 add_user(session, "asha@example.com")
-                publish_after_commit(session, ("user.changed", "asha"), build)
+                publish(session, ("user.changed", "asha"), build)
             # Someone subscribes: the next change is built and reaches them.
             collector = Collector(loop_thread, runtime.broker)
             with session_scope(runtime.session_factory) as session:
                 ravi = add_user(session, "ravi@example.com")
-                publish_after_commit(session, ("user.changed", "ravi"), user_event(ravi))
+                publish(session, ("user.changed", "ravi"), user_event(ravi))
             assert published(collector) == [("user.changed", {"id": ravi.id, "name": "ravi"})]
         finally:
             loop_thread.run(runtime.broker.stop())
@@ -249,45 +231,73 @@ class TestPublishNow:
     def test_reaches_subscribers_without_any_transaction(
         self, runtime: Runtime, collector: Collector
     ) -> None:
-        publish_now(Event("typing", {"conversation_id": 7, "active": True}))
+        with runtime.session_factory() as session:
+            publish_now(session, Event("typing", {"conversation_id": 7, "active": True}))
         assert published(collector) == [("typing", {"conversation_id": 7, "active": True})]
 
 
-class TestActiveBroker:
-    def test_is_the_runtimes_broker_and_refuses_when_there_is_none(self, runtime: Runtime) -> None:
-        assert active_broker() is runtime.broker
-        activate_broker(None)
-        try:
-            with pytest.raises(RuntimeError, match="no real-time broker"):
-                active_broker()
-        finally:
-            activate_broker(runtime.broker)
+class TestOrder:
+    def test_after_the_commit_reactions_run_then_jobs_are_queued_then_events_published(
+        self, runtime: Runtime, collector: Collector
+    ) -> None:
+        """Whatever the order of registering: the process reacts first (a cache cleared before
+        anything can read it again), work starts next, dashboards hear last."""
+        seen: list[str] = []
+        queued = runtime.queue.pending
 
+        def react() -> None:
+            seen.append(f"reaction (jobs queued: {queued()})")
 
-class TestEventJson:
-    def test_datetimes_carry_their_offset_and_prices_stay_exact(self) -> None:
-        event = Event(
-            "order.updated",
-            {
-                "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-                "stored_naive": datetime(2026, 1, 2, 3, 4, 5),
-                "local": datetime(2026, 1, 2, 8, 34, 5, tzinfo=timezone(timedelta(hours=5.5))),
-                "price": Decimal("4500.10"),
-            },
-        )
-        assert event.to_json() == (
-            '{"type":"order.updated","data":{"at":"2026-01-02T03:04:05+00:00",'
-            '"stored_naive":"2026-01-02T03:04:05+00:00","local":"2026-01-02T08:34:05+05:30",'
-            '"price":"4500.10"}}'
-        )
+        with session_scope(runtime.session_factory) as session:
+            asha = add_user(session, "asha@example.com")
+            publish(session, ("user.changed", "asha"), user_event(asha))
+            enqueue(session, "audit.record", {"action": "test.ordered"})
+            on_commit(session, "test.cache", react)
+            seen.append(f"registered (jobs queued: {queued()})")
+        seen.append(f"published {published(collector)[0][0]} (jobs queued: {queued()})")
+        assert seen == [
+            "registered (jobs queued: 0)",
+            "reaction (jobs queued: 0)",
+            "published user.changed (jobs queued: 1)",
+        ]
 
-    def test_from_json_reads_what_to_json_wrote_and_refuses_anything_else(self) -> None:
-        event = Event("message.created", {"id": 3, "text": "₹4,500 per box"})
-        assert Event.from_json(event.to_json()) == event
-        for text in ("not json", "[1, 2]", '{"type": 1, "data": {}}', '{"type": "x"}'):
-            with pytest.raises(ValueError):
-                Event.from_json(text)
+    def test_a_reaction_runs_once_per_key_and_never_after_a_rollback(
+        self, runtime: Runtime
+    ) -> None:
+        runs: list[str] = []
+        with session_scope(runtime.session_factory) as session:
+            on_commit(session, "cache", lambda: runs.append("first"))
+            on_commit(session, "cache", lambda: runs.append("latest"))
+            with pytest.raises(Abort), session.begin_nested():
+                on_commit(session, "other", lambda: runs.append("rolled back"))
+                raise Abort
+        with pytest.raises(Abort), session_scope(runtime.session_factory) as session:
+            on_commit(session, "cache", lambda: runs.append("transaction rolled back"))
+            raise Abort
+        assert runs == ["latest"]
 
-    def test_a_value_json_cannot_carry_is_refused(self) -> None:
-        with pytest.raises(TypeError):
-            Event("bad", {"value": object()}).to_json()
+    def test_a_rolled_back_savepoint_takes_back_its_jobs(self, runtime: Runtime) -> None:
+        with session_scope(runtime.session_factory) as session:
+            audit_service.record(session, "test.kept")  # a job: the audit entry is a task
+            with pytest.raises(Abort), session.begin_nested():
+                audit_service.record(session, "test.taken_back")
+                raise Abort
+        assert drain(runtime.queue) == 1
+        with session_scope(runtime.session_factory) as session:
+            actions = list(session.scalars(select(AuditEvent.action)))
+        assert actions == ["test.kept"]
+
+    def test_a_job_the_queue_refuses_after_the_commit_is_logged_and_the_commit_stands(
+        self, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def unreachable(job: Job) -> None:
+            raise ConnectionError("queue down")
+
+        monkeypatch.setattr(runtime.queue, "send_job", unreachable)
+        with capture_logs() as logs, session_scope(runtime.session_factory) as session:
+            add_user(session, "asha@example.com")
+            enqueue(session, "audit.record", {"action": "test.lost"})
+        assert user_emails(runtime) == ["asha@example.com"]
+        assert [entry["task"] for entry in logs if entry["event"] == "outbox.job.send_failed"] == [
+            "audit.record"
+        ]

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from surgiai.agents.models import HealthState, RunOutcome
-from surgiai.agents.monitor import MONITOR_TASK, Alert, AlertChannel, health_monitor
+from surgiai.agents.models import RunOutcome
 from surgiai.agents.service import agent_service
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission, Role
@@ -25,11 +24,13 @@ from surgiai.conversations.models import (
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
+from surgiai.monitoring.models import HealthState
+from surgiai.monitoring.service import Alert, AlertChannel, health_monitor
+from surgiai.monitoring.tasks import MONITOR_TASK
 from surgiai.notifications.models import Notification
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.service import number_service
-from surgiai.runtime import Runtime
-from surgiai.worker.registry import TASKS
+from surgiai.runtime import Runtime, TaskContext
 from tests.agents.test_health import seed_runs
 from tests.fixtures import create_number, create_user
 
@@ -254,7 +255,7 @@ class TestWhatsAppAlerts:
             assert len(run_monitor(runtime, now)) == 1
         assert outbound(runtime) == []
         assert {
-            "event": "agents.health_monitor.whatsapp_skipped",
+            "event": "monitoring.whatsapp_skipped",
             "user_id": admin_id,
             "why": "window_closed_and_no_alert_template",
             "log_level": "info",
@@ -273,8 +274,7 @@ class TestWhatsAppAlerts:
             run_monitor(runtime, now)
         assert outbound(runtime) == []
         assert any(
-            log["event"] == "agents.health_monitor.whatsapp_refused"
-            and log["error"] == "HumanTakeover"
+            log["event"] == "monitoring.whatsapp_refused" and log["error"] == "HumanTakeover"
             for log in logs
         )
         assert [kind for kind, _, _ in notifications(runtime)] == ["health.degraded"]
@@ -282,17 +282,17 @@ class TestWhatsAppAlerts:
 
 class TestPeriodicTask:
     def test_runs_every_minute_unless_disabled(self, runtime: Runtime) -> None:
-        spec = TASKS[MONITOR_TASK]
+        spec = runtime.tasks.spec(MONITOR_TASK)
         assert spec.schedule is not None and spec.schedule(utcnow())
         user = create_user(runtime, email="admin@example.com", role=Role.admin)
         with session_scope(runtime.session_factory) as session:
             agent_service.disable(session, "health_monitor", user, "too noisy")
         with session_scope(runtime.session_factory) as session:
-            spec.function(session)
+            spec.function(TaskContext(session, runtime))
         with session_scope(runtime.session_factory) as session:
             assert session.scalars(select(HealthState)).all() == []
             agent_service.enable(session, "health_monitor", user)
         with session_scope(runtime.session_factory) as session:
-            spec.function(session)
+            spec.function(TaskContext(session, runtime))
         with session_scope(runtime.session_factory) as session:
             assert session.get(HealthState, "agent:greeting") is not None

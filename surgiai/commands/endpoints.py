@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from surgiai.agents.admin_commands import CommandStatus, admin_command_service
 from surgiai.auth.dependencies import CurrentUser
+from surgiai.commands.service import CommandStatus, admin_command_service
 from surgiai.dependencies import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])

@@ -18,10 +18,11 @@ from websockets.sync.client import ClientConnection, connect
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
-from surgiai.realtime import endpoints
+from surgiai.db.outbox import publish
+from surgiai.kit.events import Event
 from surgiai.realtime.broker import InProcessBroker
-from surgiai.realtime.events import Event, publish_after_commit, publish_now
 from surgiai.runtime import Runtime
+from surgiai.web import live as endpoints
 from tests.fixtures import create_user
 from tests.realtime.conftest import LiveServer, open_socket, receive, receive_until
 
@@ -131,7 +132,7 @@ class TestEvents:
                         email="ravi@example.com", name="Ravi", role=Role.agent, password_hash="x"
                     )
                     session.add(user)
-                    publish_after_commit(
+                    publish(
                         session,
                         ("user.created", "ravi"),
                         lambda: Event(
@@ -166,7 +167,7 @@ class TestEvents:
             assert receive_until(ws, lambda message: message["type"] == "pong") == [
                 {"type": "pong"}
             ]
-            publish_now(Event("typing", {"conversation_id": 1, "active": True}))
+            live.runtime.broker.publish(Event("typing", {"conversation_id": 1, "active": True}))
             assert receive_until(ws, lambda message: message["type"] == "typing")[-1] == {
                 "type": "typing",
                 "data": {"conversation_id": 1, "active": True},

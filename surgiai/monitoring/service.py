@@ -19,9 +19,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy.orm import Session
 
-from surgiai.agents.health import AgentState, HealthStateRepository
-from surgiai.agents.heartbeat import forget_silent_workers
-from surgiai.agents.models import HealthState
+from surgiai.agents.health import AgentState
 from surgiai.agents.registry import HEALTH_MONITOR_AGENT
 from surgiai.agents.service import agent_service
 from surgiai.auth.models import User
@@ -35,17 +33,15 @@ from surgiai.doctors.service import doctor_service
 from surgiai.errors import SurgiAIError
 from surgiai.kit.phone import to_wa_id
 from surgiai.kit.time import utcnow
+from surgiai.monitoring.models import HealthState
+from surgiai.monitoring.repository import HealthStateRepository
 from surgiai.notifications.service import notification_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.service import BLOCKED_STATUSES, number_service
-from surgiai.runtime import current_runtime
-from surgiai.worker.registry import every_minute, periodic
-from surgiai.workspace.service import workspace_service
 
 log = structlog.get_logger(__name__)
 
-MONITOR_TASK = "agents.health_monitor"
 DEGRADED_KIND = "health.degraded"
 RECOVERED_KIND = "health.recovered"
 UNHEALTHY = frozenset({AgentState.degraded, AgentState.down})
@@ -211,7 +207,7 @@ class HealthMonitor:
     def raise_alert(
         self, session: Session, alert: Alert, channel: AlertChannel, now: datetime
     ) -> None:
-        log.warning("agents.health_monitor.alert", subject=alert.subject, kind=alert.kind)
+        log.warning("monitoring.alert", subject=alert.subject, kind=alert.kind)
         notification_service.notify(session, alert.kind, alert.title, body=alert.body)
         if not channel.whatsapp:
             return
@@ -233,7 +229,7 @@ class HealthMonitor:
         try:
             wa_id = to_wa_id(user.phone)
         except SurgiAIError:
-            log.warning("agents.health_monitor.whatsapp_skipped", user_id=user.id, why="bad_phone")
+            log.warning("monitoring.whatsapp_skipped", user_id=user.id, why="bad_phone")
             return
         number_id = self.open_window_number(session, wa_id, now)
         if number_id is not None:
@@ -261,7 +257,7 @@ class HealthMonitor:
             )
         else:
             log.info(
-                "agents.health_monitor.whatsapp_skipped",
+                "monitoring.whatsapp_skipped",
                 user_id=user.id,
                 why="window_closed_and_no_alert_template",
             )
@@ -271,7 +267,7 @@ class HealthMonitor:
                 message_service.queue_outbound(session, request)
         except SurgiAIError as error:
             log.warning(
-                "agents.health_monitor.whatsapp_refused",
+                "monitoring.whatsapp_refused",
                 user_id=user.id,
                 error=error.public_name,
                 detail=error.detail,
@@ -290,20 +286,3 @@ class HealthMonitor:
 
 
 health_monitor = HealthMonitor()
-
-
-@periodic(MONITOR_TASK, every_minute)
-def run_health_monitor(session: Session) -> None:
-    if HEALTH_MONITOR_AGENT in agent_service.disabled(session):
-        log.info("agents.health_monitor.disabled")
-        return
-    workspace = workspace_service.current(session, current_runtime().settings)
-    forget_silent_workers(session, utcnow())
-    health_monitor.run(
-        session,
-        AlertChannel(
-            workspace.alert_template,
-            workspace.alert_template_language,
-            whatsapp=workspace.whatsapp_alerts_enabled,
-        ),
-    )

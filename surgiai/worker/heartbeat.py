@@ -10,18 +10,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from surgiai.agents.models import WorkerHeartbeat
 from surgiai.db.engine import session_scope
-from surgiai.db.upsert import conflict_insert
 from surgiai.kit.time import utcnow
+from surgiai.worker.repository import HeartbeatRepository
 
 log = structlog.get_logger(__name__)
 
@@ -69,31 +66,19 @@ class Heartbeat:
             self._thread.join(timeout=self.interval_seconds)
         try:
             with session_scope(self.session_factory) as session:
-                session.execute(
-                    delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == self.worker_id)
-                )
+                HeartbeatRepository(session).remove(self.worker_id)
         except Exception:
-            log.exception("agents.heartbeat.remove_failed", worker_id=self.worker_id)
+            log.exception("worker.heartbeat.remove_failed", worker_id=self.worker_id)
 
     def beat(self) -> None:
-        now = utcnow()
         values = {
-            "worker_id": self.worker_id,
             "started_at": self.started_at,
-            "last_beat_at": now,
+            "last_beat_at": utcnow(),
             "threads": self.threads,
             "embedded": self.embedded,
         }
         with session_scope(self.session_factory) as session:
-            insert = conflict_insert(session.get_bind().dialect.name)
-            session.execute(
-                insert(WorkerHeartbeat)
-                .values(**values)
-                .on_conflict_do_update(
-                    index_elements=["worker_id"],
-                    set_={key: value for key, value in values.items() if key != "worker_id"},
-                )
-            )
+            HeartbeatRepository(session).beat(self.worker_id, values)
 
     def _beat_safely(self) -> None:
         # A database hiccup must not kill the thread: the next beat may well succeed, and a
@@ -101,7 +86,7 @@ class Heartbeat:
         try:
             self.beat()
         except Exception:
-            log.exception("agents.heartbeat.failed", worker_id=self.worker_id)
+            log.exception("worker.heartbeat.failed", worker_id=self.worker_id)
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_seconds):
@@ -119,9 +104,6 @@ class WorkerStatus:
 
 
 def worker_statuses(session: Session, now: datetime) -> list[WorkerStatus]:
-    rows: Sequence[WorkerHeartbeat] = session.scalars(
-        select(WorkerHeartbeat).order_by(WorkerHeartbeat.worker_id)
-    ).all()
     return [
         WorkerStatus(
             worker_id=row.worker_id,
@@ -131,12 +113,9 @@ def worker_statuses(session: Session, now: datetime) -> list[WorkerStatus]:
             threads=row.threads,
             embedded=row.embedded,
         )
-        for row in rows
+        for row in HeartbeatRepository(session).all()
     ]
 
 
 def forget_silent_workers(session: Session, now: datetime) -> int:
-    result = session.execute(
-        delete(WorkerHeartbeat).where(WorkerHeartbeat.last_beat_at < now - FORGET_AFTER)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return HeartbeatRepository(session).forget_silent_since(now - FORGET_AFTER)

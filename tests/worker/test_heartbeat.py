@@ -9,12 +9,12 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from surgiai.agents.heartbeat import Heartbeat, forget_silent_workers, this_worker_id
-from surgiai.agents.models import WorkerHeartbeat
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime
+from surgiai.worker.heartbeat import Heartbeat, forget_silent_workers, this_worker_id
+from surgiai.worker.models import WorkerHeartbeat
 from tests.fixtures import create_user, login
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from surgiai.agents.commands import Command, agent_key, describe, parse_command
+from surgiai.commands.grammar import Command, agent_key, describe, parse_command
 
 KNOWN_AGENTS = ("greeting", "opt_out", "smart_reply", "human_handoff")
 
