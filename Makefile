@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Pinned, hashed dependencies, written by `make lock` from pyproject.toml: runtime.txt (the
+# runtime set), dev.txt (runtime and dev: what `make install` installs), build.txt (pip and
+# setuptools, from build.in).
+LOCKS := requirements/build.txt requirements/runtime.txt requirements/dev.txt
 
 # The dashboard (frontend/) is built into the Python package, which serves it at `/`.
 FRONTEND := frontend
@@ -20,10 +24,13 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 install: $(STAMP) $(WEB_BUILD)
 
-$(STAMP): pyproject.toml requirements.lock
+# Every package comes from the lock files, hash-checked and as a wheel; then the project itself,
+# editable (which pip cannot hash-check), with the locked setuptools rather than a downloaded one.
+$(STAMP): pyproject.toml $(LOCKS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --only-binary :all: -r requirements/build.txt
+	$(BIN)/pip install --quiet --require-hashes --only-binary :all: -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 $(NODE_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
@@ -70,11 +77,24 @@ test: lint typecheck frontend-check api-client-check pytest
 bench: install
 	$(BIN)/python -m benchmarks
 
-# Re-pin every dependency after changing pyproject.toml.
+# Re-pin every dependency after changing pyproject.toml (or requirements/build.in), with uv's
+# `pip compile` (uv from PyPI, $(UV_VERSION)): a universal resolution for Python 3.11 on any
+# platform, with the hashes of every file of each pinned release. Versions already in the lock
+# files are kept; only new or changed requirements are resolved afresh. To upgrade some:
+# `make lock LOCK_UPGRADE='--upgrade-package NAME'` (or `--upgrade` for all).
+UV_VERSION := 0.13.9
+LOCK_VENV := /tmp/surgiai-lock
+LOCK_FLAGS := --no-config --quiet --universal --python-version 3.11 --generate-hashes \
+	$(LOCK_UPGRADE)
+LOCK_NOTE := \# Written by `make lock` (uv $(UV_VERSION)) from pyproject.toml and build.in
 lock:
-	rm -rf /tmp/surgiai-lock && $(PYTHON) -m venv /tmp/surgiai-lock
-	/tmp/surgiai-lock/bin/pip install --quiet '.[dev]'
-	/tmp/surgiai-lock/bin/pip freeze --exclude surgiai > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) pyproject.toml -o requirements/runtime.txt
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) pyproject.toml --extra dev \
+		-c requirements/runtime.txt -o requirements/dev.txt
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) requirements/build.in -o requirements/build.txt
+	sed -i '1i $(LOCK_NOTE)' $(LOCKS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(FRONTEND)/node_modules surgiai/web/static

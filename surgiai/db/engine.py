@@ -74,36 +74,113 @@ SLOW_LOCK_WAIT_SECONDS = 5.0
 class WriteLock:
     """Who may write to one SQLite file: threads of this process queue on a Python lock, and
     processes sharing the file (`surgiai api` beside `surgiai worker`s) on an OS file lock.
-    Both wake the next waiter at once, where SQLite's own busy handler polls with sleeps."""
+    Both wake the next waiter at once, where SQLite's own busy handler polls with sleeps.
+
+    The file lock has no timeout of its own: while another process holds it, a helper thread
+    blocks on it for the waiter, which waits for the helper no longer than its timeout. A
+    helper left waiting lets go of the lock as soon as it gets it, unless the next writer of
+    this process has taken over its wait (so there is never more than one per file)."""
 
     def __init__(self, database: str) -> None:
         self._threads = threading.Lock()
         self._file: int | None = None
         if database and database != ":memory:":
             self._file = os.open(database + "-writelock", os.O_RDWR | os.O_CREAT, 0o600)
+        # The helper thread blocked on the file lock, if any, and what it does when it gets
+        # it: hand it to the writer waiting for it (`_file_wanted`), or let go of it.
+        self._file_state = threading.Lock()
+        self._file_helper: threading.Thread | None = None
+        self._file_wanted = False
+        self._file_granted = threading.Event()
+        self._file_error: BaseException | None = None
 
     holder: threading.Thread | None = None
     held_since = 0.0
 
     def acquire(self, timeout: float) -> bool:
+        """Take both locks within `timeout` seconds; False, holding neither, if not."""
+        deadline = time.monotonic() + timeout
         if not self._threads.acquire(timeout=min(timeout, SLOW_LOCK_WAIT_SECONDS)):
             self._report_slow_holder()
             if not self._threads.acquire(timeout=max(0.0, timeout - SLOW_LOCK_WAIT_SECONDS)):
                 return False
         self.holder, self.held_since = threading.current_thread(), time.monotonic()
-        if self._file is not None:
-            try:
-                fcntl.flock(self._file, fcntl.LOCK_EX)
-            except BaseException:
+        if self._file is None:
+            return True
+        locked = False
+        try:
+            locked = self._lock_file(self._file, deadline)
+        finally:
+            if not locked:
+                self.holder = None
                 self._threads.release()
-                raise
-        return True
+        return locked
 
     def release(self) -> None:
         self.holder = None
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
         self._threads.release()
+
+    def _lock_file(self, file: int, deadline: float) -> bool:
+        """The file lock, taken at once when no other process holds it; else waited for until
+        `deadline`, naming the process that holds it once the wait grows slow. Only the holder
+        of the thread lock calls this."""
+        with self._file_state:
+            helper = self._file_helper
+            self._file_wanted = helper is not None
+        if helper is None:
+            if _try_flock(file):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self._file_wanted = True
+            self._file_helper = helper = threading.Thread(
+                target=self._wait_for_file, args=(file,), name="sqlite-file-lock", daemon=True
+            )
+            try:
+                helper.start()
+            except BaseException:
+                self._file_helper, self._file_wanted = None, False
+                raise
+        started = time.monotonic()
+        report_at = started + SLOW_LOCK_WAIT_SECONDS
+        try:
+            granted = self._file_granted.wait(max(0.0, min(deadline, report_at) - started))
+            if not granted and report_at < deadline:
+                self._report_slow_file_holder(file, waited=time.monotonic() - started)
+                self._file_granted.wait(max(0.0, deadline - time.monotonic()))
+        except BaseException:
+            if self._end_file_wait():
+                fcntl.flock(file, fcntl.LOCK_UN)
+            raise
+        return self._end_file_wait()
+
+    def _end_file_wait(self) -> bool:
+        """Whether the helper got the file lock for this writer; if it has not yet, it will
+        let go of it when it does."""
+        with self._file_state:
+            granted = self._file_granted.is_set()
+            self._file_granted.clear()
+            self._file_wanted = False
+            error, self._file_error = self._file_error, None
+        if error is not None:
+            raise error
+        return granted
+
+    def _wait_for_file(self, file: int) -> None:
+        error: BaseException | None = None
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX)
+        except BaseException as failure:
+            error = failure
+        with self._file_state:
+            self._file_helper = None
+            if self._file_wanted:
+                self._file_error = error
+                self._file_granted.set()
+            elif error is None:
+                fcntl.flock(file, fcntl.LOCK_UN)
 
     def _report_slow_holder(self) -> None:
         holder = self.holder
@@ -114,6 +191,43 @@ class WriteLock:
             held_seconds=round(time.monotonic() - self.held_since, 1),
             holder_stack="".join(traceback.format_stack(frame)) if frame is not None else None,
         )
+
+    @staticmethod
+    def _report_slow_file_holder(file: int, waited: float) -> None:
+        # Another process's stack is out of reach: its pid says which one to look at.
+        pid = _flock_holder(file)
+        log.warning(
+            "sqlite.write_lock.slow",
+            holder=f"process {pid}" if pid is not None else "another process",
+            holder_pid=pid,
+            waited_seconds=round(waited, 1),
+            holder_stack=None,
+        )
+
+
+def _try_flock(file: int) -> bool:
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _flock_holder(file: int) -> int | None:
+    """The pid of the process holding the flock on `file`, from Linux's /proc/locks (None
+    elsewhere, or when it has just let go). Its lines read `1: FLOCK  ADVISORY  WRITE 4242
+    fe:00:2147249 0 EOF`, device in hex and inode; a waiter's has `->` after the number."""
+    stat = os.fstat(file)
+    inode = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        with open("/proc/locks") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 _write_locks: dict[str, WriteLock] = {}
@@ -177,7 +291,7 @@ class SerializedConnection(sqlite3.Connection):
         self.wants_write_lock = False
         if not self.write_lock.acquire(LOCK_TIMEOUT_SECONDS):
             raise sqlite3.OperationalError(
-                "database is locked: another transaction of this process held it for 30 s"
+                "database is locked: another transaction held the write lock for 30 s"
             )
         self._holding = True
         try:

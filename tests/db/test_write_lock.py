@@ -1,8 +1,11 @@
 """The SQLite write lock: writers of one process queue on it, a transaction takes it at its first
-write, and a holder that keeps it too long is named, with where it is stuck."""
+write, and a holder that keeps it too long is named, with where it is stuck. Processes sharing
+the file queue on a file lock, with the same timeout."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -67,6 +70,139 @@ class TestWriteLock:
         assert report["holder"] == "slow-holder"
         assert report["held_seconds"] >= 0.1
         assert "release.wait" in report["holder_stack"]
+
+
+# Another process with its own WriteLock on the file, taking and letting go of it on command.
+OTHER_PROCESS = """
+import sys
+from surgiai.db.engine import WriteLock
+lock = WriteLock(sys.argv[1])
+for line in sys.stdin:
+    command, _, timeout = line.partition(" ")
+    if command == "acquire":
+        print(lock.acquire(float(timeout)), flush=True)
+    else:
+        lock.release()
+        print("released", flush=True)
+"""
+
+
+class OtherProcess:
+    def __init__(self, database: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", OTHER_PROCESS, str(database)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.pid = self.process.pid
+
+    def ask(self, command: str) -> str:
+        """Send a command and wait for its answer."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        finally:
+            self.process.kill()
+
+
+class TestFileLockAcrossProcesses:
+    """A process that keeps the file lock keeps the others' writers out only until their
+    timeout, as a thread keeping the thread lock does."""
+
+    @pytest.fixture
+    def database(self, tmp_path: Path) -> Path:
+        return tmp_path / "surgiai.db"
+
+    @pytest.fixture
+    def other(self, database: Path) -> Iterator[OtherProcess]:
+        other = OtherProcess(database)
+        yield other
+        other.close()
+
+    def test_a_waiter_gives_up_after_the_timeout_and_gets_it_once_let_go(
+        self, database: Path, other: OtherProcess
+    ) -> None:
+        lock = WriteLock(str(database))
+        assert other.ask("acquire 5") == "True"
+
+        started = time.monotonic()
+        assert not lock.acquire(timeout=0.3)
+        assert 0.3 <= time.monotonic() - started < 1.5
+
+        # Waiting again, now until the other process lets go.
+        result: list[bool] = []
+        waiter = threading.Thread(target=lambda: result.append(lock.acquire(timeout=10)))
+        waiter.start()
+        assert other.ask("release") == "released"
+        waiter.join(10)
+        assert result == [True]
+        # Held here: the other process waits for it in vain.
+        assert other.ask("acquire 0.2") == "False"
+        lock.release()
+        assert other.ask("acquire 5") == "True"
+
+    def test_a_waiter_that_gave_up_keeps_no_process_out(
+        self, database: Path, other: OtherProcess
+    ) -> None:
+        lock = WriteLock(str(database))
+        assert other.ask("acquire 5") == "True"
+        assert not lock.acquire(timeout=0.1)
+        # The wait given up here ends as soon as the lock is let go: the other process takes
+        # it again, and this one after it.
+        assert other.ask("release") == "released"
+        assert other.ask("acquire 5") == "True"
+        assert other.ask("release") == "released"
+        assert lock.acquire(timeout=5)
+        lock.release()
+
+    def test_the_thread_lock_is_let_go_with_the_file_lock(
+        self, database: Path, other: OtherProcess
+    ) -> None:
+        lock = WriteLock(str(database))
+        assert other.ask("acquire 5") == "True"
+        assert not lock.acquire(timeout=0.1)
+        # Another thread of this process is not kept out by the first one's attempt.
+        result: list[bool] = []
+        thread = threading.Thread(target=lambda: result.append(lock.acquire(timeout=0.1)))
+        thread.start()
+        thread.join(10)
+        assert result == [False]
+        assert other.ask("release") == "released"
+        assert lock.acquire(timeout=5)
+        lock.release()
+
+    def test_a_slow_holder_is_reported_with_its_pid(
+        self, database: Path, other: OtherProcess, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(engine_module, "SLOW_LOCK_WAIT_SECONDS", 0.1)
+        lock = WriteLock(str(database))
+        assert other.ask("acquire 5") == "True"
+        with capture_logs() as logs:
+            assert not lock.acquire(timeout=0.5)
+        [report] = [entry for entry in logs if entry["event"] == "sqlite.write_lock.slow"]
+        assert report["holder"] == f"process {other.pid}"
+        assert report["holder_pid"] == other.pid
+        assert report["waited_seconds"] >= 0.1
+
+    def test_a_free_file_lock_is_taken_at_once(
+        self, database: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def no_waiting(*_args: object) -> None:
+            raise AssertionError("waited for a free file lock")
+
+        monkeypatch.setattr(WriteLock, "_wait_for_file", no_waiting)
+        lock = WriteLock(str(database))
+        for _ in range(3):
+            assert lock.acquire(timeout=1)
+            lock.release()
 
 
 class TestLockTakenAtFirstWrite:
