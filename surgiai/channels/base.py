@@ -526,17 +526,15 @@ class TemplateInfo(_Frozen):
 
 
 class ChannelCapabilities(_Frozen):
+    """What a provider can do; the send path refuses, or skips, what it cannot."""
+
     kind: str
+    # Message types it can send (`template` among them or not).
     outbound_types: frozenset[str]
-    templates: bool
     read_receipts: bool
     typing_indicator: bool
-    media_upload: bool
     # Free-form messages need an open 24 h customer-service window.
     service_window: bool
-    max_text_length: int
-    max_caption_length: int
-    max_reply_buttons: int
 
 
 class ChannelConfig(BaseModel):
@@ -548,8 +546,6 @@ class ChannelConfig(BaseModel):
     base_url: str
     api_version: str | None = None
     access_token: SecretStr
-    # Several secrets let a rotation overlap: any one of them may sign a webhook.
-    webhook_secrets: tuple[SecretStr, ...] = ()
 
 
 @runtime_checkable
@@ -560,8 +556,6 @@ class ChannelAdapter(Protocol):
 
     @property
     def kind(self) -> str: ...
-
-    def capabilities(self) -> ChannelCapabilities: ...
 
     async def send(self, sender_id: str, message: OutboundMessage) -> SendResult: ...
 

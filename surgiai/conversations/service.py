@@ -20,6 +20,7 @@ from surgiai.channels.base import (
     StatusUpdate,
     status_advances,
 )
+from surgiai.channels.registry import provider
 from surgiai.channels.validation import validate_outbound
 from surgiai.conversations import events
 from surgiai.conversations.formatting import template_parameters
@@ -233,13 +234,25 @@ class MessageService:
             plan.problems.extend(self._doctor_problems(doctor, plan.template_category))
             plan.problems.append(error)
             return plan
+        capabilities = provider(plan.number.channel.value).capabilities
+        if request.type not in capabilities.outbound_types:
+            plan.problems.append(
+                BadRequest(
+                    f"Number {plan.number.label} cannot send {request.type} messages: its "
+                    f"channel ({capabilities.kind}) does not support them."
+                )
+            )
         if request.type == "template":
             plan.problems.extend(self._template_problems(session, plan))
         plan.problems.extend(self._doctor_problems(doctor, plan.template_category))
         conversation = plan.conversation = conversations.get_or_create(doctor.id, plan.number)
         now = utcnow()
-        plan.window_open = window_open(conversation, now)
-        if plan.window_open and conversation.last_inbound_at is not None:
+        plan.window_open = not capabilities.service_window or window_open(conversation, now)
+        if (
+            capabilities.service_window
+            and plan.window_open
+            and conversation.last_inbound_at is not None
+        ):
             plan.window_closes_at = conversation.last_inbound_at + CUSTOMER_SERVICE_WINDOW
         if request.type != "template" and not plan.window_open:
             plan.problems.append(TemplateRequired(WINDOW_CLOSED_REASON))

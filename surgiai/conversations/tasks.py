@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from surgiai.channels.base import ChannelAdapter, ChannelError, OutboundMessage
+from surgiai.channels.registry import provider
 from surgiai.conversations import events
 from surgiai.conversations.inbox import MARK_READ_TASK, TAKEOVER_CANCEL_REASON, TYPING_TASK
 from surgiai.conversations.models import Message, MessageState
@@ -84,7 +85,12 @@ def _deliver(context: TaskContext, message: Message) -> None:
         # Queued before a person took the doctor over: it must not reach them now.
         message_service.cancel(message, TAKEOVER_CANCEL_REASON)
         return
-    if message.type != "template" and not window_open(conversation, utcnow()):
+    capabilities = provider(number.channel.value).capabilities
+    if (
+        message.type != "template"
+        and capabilities.service_window
+        and not window_open(conversation, utcnow())
+    ):
         message_service.mark_failed(message, None, "Window closed", WINDOW_CLOSED_REASON)
         return
     pair_wait = ConversationRepository(session).reserve_pair_slot(
@@ -206,7 +212,10 @@ def _receipt(context: TaskContext, message_id: int, *, typing: bool) -> None:
     if message is None or message.wamid is None:
         return
     number = message.conversation.number
-    if not number_service.can_send(number):
+    capabilities = provider(number.channel.value).capabilities
+    if not number_service.can_send(number) or not (
+        capabilities.typing_indicator if typing else capabilities.read_receipts
+    ):
         return
     adapter = adapter_for(number, context.runtime)
     wamid, sender_id = message.wamid, number.phone_number_id

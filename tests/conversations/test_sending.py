@@ -4,6 +4,7 @@ reactions and crash re-drive."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from surgiai.auth.roles import Role
+from surgiai.channels import registry
 from surgiai.conversations.models import Message, MessageState
 from surgiai.conversations.repository import MessageRepository
 from surgiai.db.engine import session_scope
@@ -224,6 +226,49 @@ class TestRulesBeforeSending:
             headers=admin,
         )
         assert response.status_code == 409
+
+    def test_what_the_numbers_channel_cannot_do_is_refused_or_skipped(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A channel without templates and without a 24 h window (as WhatsApp Web will be):
+        templates are refused before anything is stored, free-form text goes at any time."""
+        cloud = registry.provider("cloud")
+        limited = replace(
+            cloud,
+            capabilities=cloud.capabilities.model_copy(
+                update={
+                    "outbound_types": cloud.capabilities.outbound_types - {"template"},
+                    "service_window": False,
+                }
+            ),
+        )
+        monkeypatch.setitem(registry.PROVIDERS, "cloud", limited)  # type: ignore[index]
+        route = graph.post(SEND_URL).mock(
+            return_value=httpx.Response(200, json=graph_accepted("wamid.free"))
+        )
+        template = {"name": "course_reminder", "language": {"code": "en"}}
+        refused = client.post(
+            "/api/v1/messages",
+            json={"to": DOCTOR, "type": "template", "template": template},
+            headers=admin,
+        )
+        assert refused.status_code == 400
+        assert "cannot send template messages" in refused.json()["detail"]
+        # Never written to on this number: no window to wait for on such a channel.
+        sent = client.post(
+            "/api/v1/messages",
+            json={"to": DOCTOR, "type": "text", "text": {"body": "Namaste doctor"}},
+            headers=admin,
+        )
+        assert sent.status_code == 202, sent.text
+        drain(runtime.queue)
+        assert json.loads(route.calls.last.request.content)["text"]["body"] == "Namaste doctor"
 
     def test_templates_are_allowed_outside_the_window(
         self,

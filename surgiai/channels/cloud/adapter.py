@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import structlog
 
-from surgiai.channels import validation
 from surgiai.channels.base import (
     ChannelCapabilities,
     ChannelConfig,
@@ -55,14 +54,9 @@ CLOUD_CAPABILITIES = ChannelCapabilities(
             "contacts",
         }
     ),
-    templates=True,
     read_receipts=True,
     typing_indicator=True,
-    media_upload=True,
     service_window=True,
-    max_text_length=validation.MAX_TEXT_BODY,
-    max_caption_length=validation.MAX_CAPTION,
-    max_reply_buttons=validation.MAX_BUTTONS,
 )
 
 
@@ -86,9 +80,6 @@ class CloudChannelAdapter:
     @property
     def kind(self) -> str:
         return CLOUD_KIND
-
-    def capabilities(self) -> ChannelCapabilities:
-        return CLOUD_CAPABILITIES
 
     async def send(self, sender_id: str, message: OutboundMessage) -> SendResult:
         return await self._client.send(sender_id, message)

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 from surgiai.channels.base import ChannelAdapter, ChannelConfig, InboundType
 from surgiai.channels.cloud import builders
 from surgiai.channels.cloud.adapter import CloudChannelAdapter, CloudWebhooks
+from surgiai.channels.registry import provider
 from tests.channels.cloud.recorded import load
 
 BASE = "http://127.0.0.1:8000/simulator/graph"
@@ -30,13 +31,12 @@ class TestProtocol:
         assert isinstance(adapter, ChannelAdapter)
         assert adapter.kind == "cloud"
 
-    def test_capabilities(self, adapter: CloudChannelAdapter) -> None:
-        capabilities = adapter.capabilities()
+    def test_capabilities(self) -> None:
+        capabilities = provider("cloud").capabilities
         assert capabilities.kind == "cloud"
         assert {"text", "template", "interactive", "audio"} <= capabilities.outbound_types
-        assert capabilities.service_window and capabilities.templates
-        assert (capabilities.max_text_length, capabilities.max_caption_length) == (4096, 1024)
-        assert capabilities.max_reply_buttons == 3
+        assert capabilities.service_window
+        assert capabilities.read_receipts and capabilities.typing_indicator
 
 
 class TestInbound:
