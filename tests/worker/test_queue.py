@@ -21,6 +21,7 @@ from surgiai.worker import queue as task_queue
 from surgiai.worker.registry import SWEEPERS, TASKS
 from surgiai.worker.sweeper import sweep
 from tests.conftest import drain, make_settings
+from tests.services import wait_for
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -42,15 +43,6 @@ def queue_runtime(
 def audit_actions(runtime: Runtime) -> list[str]:
     with session_scope(runtime.session_factory) as session:
         return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-def wait_for(predicate: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 class TestEnqueueAfterCommit:
