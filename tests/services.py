@@ -9,9 +9,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FunctionType
 from typing import TypeVar
 
 import httpx
@@ -67,6 +69,17 @@ async def wait_until(
         if time.monotonic() >= deadline:
             raise AssertionError(_not_met(check, timeout, result, message))
         await asyncio.sleep(interval)
+
+
+def waiting_in(thread: threading.Thread, function: FunctionType) -> bool:
+    """Whether `thread` is running `function` right now (anywhere down its stack). Seen inside
+    a lock's `acquire` while the test knows who holds that lock, it proves the thread waits."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code is function.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _not_met(check: Callable[[], object], timeout: float, last: object, message: str | None) -> str:
