@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FunctionType
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
 import pytest
@@ -35,7 +35,7 @@ def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 def wait_for(
-    check: Callable[[], T],
+    check: Callable[[], T | None],
     timeout: float = 30.0,
     interval: float = 0.02,
     message: str | None = None,
@@ -54,7 +54,7 @@ def wait_for(
 
 
 async def wait_until(
-    check: Callable[[], T],
+    check: Callable[[], T | None],
     timeout: float = 30.0,
     interval: float = 0.02,
     message: str | None = None,
@@ -71,12 +71,13 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-def waiting_in(thread: threading.Thread, function: FunctionType) -> bool:
+def waiting_in(thread: threading.Thread, function: Callable[..., object]) -> bool:
     """Whether `thread` is running `function` right now (anywhere down its stack). Seen inside
     a lock's `acquire` while the test knows who holds that lock, it proves the thread waits."""
+    code = cast(FunctionType, function).__code__
     frame = sys._current_frames().get(thread.ident or -1)
     while frame is not None:
-        if frame.f_code is function.__code__:
+        if frame.f_code is code:
             return True
         frame = frame.f_back
     return False

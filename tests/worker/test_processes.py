@@ -126,10 +126,12 @@ class TestWorkerProcesses:
             write(service, doctor, "Do you have titanium ligation clips in stock?")
             for doctor in doctors
         ]
-        replaced = wait_for(
-            lambda: (now := children(service.process.pid)) - before and len(now) == 2 and now
-        )
-        assert victim not in replaced
+
+        def replaced() -> set[int] | None:
+            now = children(service.process.pid)
+            return now if now - before and len(now) == 2 else None
+
+        assert victim not in wait_for(replaced, message="the killed worker was not replaced")
         # A message's reply and its `done` mark are committed together, and no worker claims a
         # message that is done (a sweeper only hands on claims left `processing`): once all
         # are done, the replies there are now are all there will ever be.
