@@ -1,19 +1,25 @@
-"""Run SurgiAI as a real process on a free port, as an operator would."""
+"""Run SurgiAI as a real process on a free port, as an operator would; and `wait_for` /
+`wait_until`, the one way a test waits for something to happen."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from types import FunctionType
+from typing import TypeVar, cast
 
 import httpx
 import pytest
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -28,15 +34,61 @@ def base_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return env
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Poll a running service until `check` returns something truthy, and return it."""
+def wait_for(
+    check: Callable[[], T | None],
+    timeout: float = 30.0,
+    interval: float = 0.02,
+    message: str | None = None,
+) -> T:
+    """Call `check` until it returns something truthy, and return that. The timeout only bounds
+    a failing test: a passing one waits as long as the condition takes and no longer. An
+    exception from `check` (an AssertionError saying waiting is pointless) ends the wait."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         result = check()
         if result:
             return result
-        time.sleep(0.25)
-    raise AssertionError("condition not met in time")
+        if time.monotonic() >= deadline:
+            raise AssertionError(_not_met(check, timeout, result, message))
+        time.sleep(interval)
+
+
+async def wait_until(
+    check: Callable[[], T | None],
+    timeout: float = 30.0,
+    interval: float = 0.02,
+    message: str | None = None,
+) -> T:
+    """`wait_for` on an event loop: the loop runs other tasks between the calls of `check`
+    (which must not block it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(_not_met(check, timeout, result, message))
+        await asyncio.sleep(interval)
+
+
+def waiting_in(thread: threading.Thread, function: Callable[..., object]) -> bool:
+    """Whether `thread` is running `function` right now (anywhere down its stack). Seen inside
+    a lock's `acquire` while the test knows who holds that lock, it proves the thread waits."""
+    code = cast(FunctionType, function).__code__
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _not_met(check: Callable[[], object], timeout: float, last: object, message: str | None) -> str:
+    what = message or f"{getattr(check, '__qualname__', repr(check))} returned nothing truthy"
+    shown = repr(last)
+    if len(shown) > 500:
+        shown = shown[:500] + "..."
+    return f"{what} within {timeout:g} s (last result: {shown})"
 
 
 class Service:
@@ -52,16 +104,15 @@ class Service:
         return self.log.read_text(errors="replace")[-4000:]
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"service exited: {self.output()}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
+                return httpx.get(self.url + "/readyz", timeout=1).status_code == 200
             except httpx.TransportError:
-                time.sleep(0.2)
-        raise AssertionError("service did not answer /readyz")
+                return False
+
+        wait_for(ready, timeout, interval=0.2, message="the service did not answer /readyz")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +13,7 @@ from surgiai.agents import classifier
 from surgiai.agents.classifier import MODEL_INTENTS, IntentModel, default_model, training_examples
 from surgiai.agents.intents import CONFIDENCE_THRESHOLD, Classification, classify
 from surgiai.agents.language import Intent, words
+from tests.services import wait_for
 
 # Written separately from data/intents.jsonl, in other words: the training data is never
 # shown these. Keyword rules are exercised here too, with wording the training data lacks.
@@ -293,14 +294,16 @@ class TestModel:
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(classifier, "_default_model", None)
+        lock = ArrivalsLock()
+        monkeypatch.setattr(classifier, "_model_lock", lock)
         loads = 0
         load = classifier.training_examples
 
         def slow_counting_load() -> list[tuple[str, Intent]]:
             nonlocal loads
             loads += 1
-            # Long enough for every thread to arrive while the first one trains.
-            time.sleep(0.05)
+            # The first one trains until every thread of the pool has come for the model.
+            wait_for(lambda: lock.arrivals == 8, message="the threads did not all come")
             return load()
 
         monkeypatch.setattr(classifier, "training_examples", slow_counting_load)
@@ -308,6 +311,23 @@ class TestModel:
             models = list(pool.map(lambda _: default_model(), range(16)))
         assert loads == 1
         assert all(model is models[0] for model in models)
+
+
+class ArrivalsLock:
+    """A lock that counts the threads that have come for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counting = threading.Lock()
+        self.arrivals = 0
+
+    def __enter__(self) -> None:
+        with self._counting:
+            self.arrivals += 1
+        self._lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
 
 
 class TestTrainingData:

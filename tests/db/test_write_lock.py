@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
 from surgiai.db import engine as engine_module
-from surgiai.db.engine import WriteLock, make_engine
+from surgiai.db.engine import WriteLock, make_engine, write_lock_for
+from tests.services import wait_for, waiting_in
 
 
 def hold_until(lock: WriteLock, release: threading.Event) -> threading.Thread:
@@ -26,7 +27,7 @@ def hold_until(lock: WriteLock, release: threading.Event) -> threading.Thread:
     def holder() -> None:
         assert lock.acquire(timeout=1)
         taken.set()
-        release.wait(5)
+        release.wait(30)
         lock.release()
 
     thread = threading.Thread(target=holder, name="slow-holder", daemon=True)
@@ -35,13 +36,26 @@ def hold_until(lock: WriteLock, release: threading.Event) -> threading.Thread:
     return thread
 
 
+def set_when(condition: Callable[[], object], event: threading.Event) -> None:
+    """Set `event` from another thread once `condition` holds (while this one is blocked)."""
+
+    def watch() -> None:
+        wait_for(condition)
+        event.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class TestWriteLock:
     def test_a_waiter_gets_the_lock_when_the_holder_lets_go(self, tmp_path: Path) -> None:
         lock = WriteLock(str(tmp_path / "surgiai.db"))
         release = threading.Event()
         holder = hold_until(lock, release)
-        threading.Timer(0.2, release.set).start()
-        assert lock.acquire(timeout=5)
+        # The holder lets go once this thread is seen waiting for the lock.
+        waiter = threading.current_thread()
+        set_when(lambda: waiting_in(waiter, WriteLock.acquire), release)
+        assert lock.acquire(timeout=30)
+        assert release.is_set()
         lock.release()
         holder.join(5)
 
@@ -61,9 +75,10 @@ class TestWriteLock:
         lock = WriteLock(str(tmp_path / "surgiai.db"))
         release = threading.Event()
         holder = hold_until(lock, release)
-        threading.Timer(0.4, release.set).start()
         with capture_logs() as logs:
-            assert lock.acquire(timeout=5)
+            # The holder lets go once the waiter has reported it, however long that takes.
+            set_when(lambda: any(e["event"] == "sqlite.write_lock.slow" for e in logs), release)
+            assert lock.acquire(timeout=30)
         lock.release()
         holder.join(5)
         [report] = [entry for entry in logs if entry["event"] == "sqlite.write_lock.slow"]
@@ -135,7 +150,8 @@ class TestFileLockAcrossProcesses:
 
         started = time.monotonic()
         assert not lock.acquire(timeout=0.3)
-        assert 0.3 <= time.monotonic() - started < 1.5
+        # About its timeout: not at once, and far from forever (a loaded machine is slow).
+        assert 0.3 <= time.monotonic() - started < 5
 
         # Waiting again, now until the other process lets go.
         result: list[bool] = []
@@ -219,8 +235,8 @@ class TestLockTakenAtFirstWrite:
         engine.dispose()
 
     @staticmethod
-    def write_elsewhere(engine: Engine, body: str) -> bool:
-        """Insert and commit from another thread; whether it finished within a second."""
+    def write_elsewhere(engine: Engine, body: str) -> threading.Thread:
+        """Start inserting and committing from another thread."""
 
         def write() -> None:
             with engine.begin() as connection:
@@ -228,13 +244,33 @@ class TestLockTakenAtFirstWrite:
 
         thread = threading.Thread(target=write, daemon=True)
         thread.start()
-        thread.join(1)
-        return not thread.is_alive()
+        return thread
+
+    @staticmethod
+    def outcome(writer: threading.Thread, engine: Engine) -> str:
+        """How `writer` fares: "finished", or "waiting" once it is seen waiting for the write lock
+        that this thread's transaction holds (it cannot go on until that transaction ends)."""
+        lock = write_lock_for(engine.url.database or "")
+        here = threading.current_thread()
+
+        def settled() -> str | None:
+            if not writer.is_alive():
+                return "finished"
+            if lock.holder is here and waiting_in(writer, WriteLock.acquire):
+                return "waiting"
+            return None
+
+        return wait_for(settled, message="the other writer neither finished nor waited")
+
+    @staticmethod
+    def finished(writer: threading.Thread) -> None:
+        writer.join(30)
+        assert not writer.is_alive(), "the other writer did not go ahead"
 
     def test_a_transaction_that_only_read_keeps_no_writer_waiting(self, engine: Engine) -> None:
         with engine.begin() as connection:
             assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 1
-            assert self.write_elsewhere(engine, "second")
+            assert self.outcome(self.write_elsewhere(engine, "second"), engine) == "finished"
             # Each read sees what is committed (as PostgreSQL's READ COMMITTED does).
             assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2
 
@@ -242,16 +278,17 @@ class TestLockTakenAtFirstWrite:
         session = Session(engine)
         session.execute(text("SELECT count(*) FROM notes"))
         session.execute(text("UPDATE notes SET body = 'edited' WHERE id = 1"))
-        assert not self.write_elsewhere(engine, "waits")
+        writer = self.write_elsewhere(engine, "waits")
+        assert self.outcome(writer, engine) == "waiting"
         session.commit()
-        time.sleep(0.5)
+        self.finished(writer)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM notes")).scalar_one() == 2
 
     def test_a_write_after_another_writers_commit_goes_through(self, engine: Engine) -> None:
         with engine.begin() as connection:
             connection.execute(text("SELECT body FROM notes WHERE id = 1"))
-            assert self.write_elsewhere(engine, "second")
+            assert self.outcome(self.write_elsewhere(engine, "second"), engine) == "finished"
             connection.execute(text("UPDATE notes SET body = 'edited' WHERE id = 1"))
         with engine.connect() as connection:
             assert connection.execute(text("SELECT body FROM notes WHERE id = 1")).scalar() == (
@@ -262,7 +299,9 @@ class TestLockTakenAtFirstWrite:
         notes = table("notes", column("id"), column("body"))
         with engine.begin() as connection:
             connection.execute(select(notes.c.body).where(notes.c.id == 1).with_for_update())
-            assert not self.write_elsewhere(engine, "waits")
+            writer = self.write_elsewhere(engine, "waits")
+            assert self.outcome(writer, engine) == "waiting"
+        self.finished(writer)
 
     def test_a_savepoint_before_the_first_write_takes_no_lock_until_it_writes(
         self, engine: Engine
@@ -270,15 +309,16 @@ class TestLockTakenAtFirstWrite:
         with Session(engine) as session:
             with session.begin_nested():
                 session.execute(text("SELECT count(*) FROM notes"))
-            assert self.write_elsewhere(engine, "second")
+            assert self.outcome(self.write_elsewhere(engine, "second"), engine) == "finished"
             savepoint = session.begin_nested()
             session.execute(text("UPDATE notes SET body = 'undone' WHERE id = 1"))
-            assert not self.write_elsewhere(engine, "waits")
+            writer = self.write_elsewhere(engine, "waits")
+            assert self.outcome(writer, engine) == "waiting"
             savepoint.rollback()
             with session.begin_nested():
                 session.execute(text("UPDATE notes SET body = 'kept' WHERE id = 2"))
             session.commit()
-        time.sleep(0.5)
+        self.finished(writer)
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT id, body FROM notes ORDER BY id")).all()
         assert [tuple(row) for row in rows] == [(1, "first"), (2, "kept"), (3, "waits")]

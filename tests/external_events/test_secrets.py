@@ -5,13 +5,44 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Engine, event
 
 from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.runtime import Runtime
 from tests.fixtures import APP_SECRET, create_number, sign
+from tests.services import wait_until
+
+
+class SlowDatabase:
+    """Makes the query that loads the secrets wait until released, whoever runs it: a database
+    kept busy for as long as the test needs, where a real lock would hold it for an unknown
+    time (and a plain SELECT takes none on SQLite or PostgreSQL)."""
+
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+
+    def before_cursor_execute(self, *args: object) -> None:
+        statement = args[2]
+        if isinstance(statement, str) and "FROM whatsapp_number" in statement:
+            self.waiting.set()
+            # Bounded, so that a loop stuck in here fails the test instead of hanging it.
+            self.release.wait(10)
+
+
+@contextmanager
+def slow_database(engine: Engine) -> Iterator[SlowDatabase]:
+    slow = SlowDatabase()
+    event.listen(engine, "before_cursor_execute", slow.before_cursor_execute)
+    try:
+        yield slow
+    finally:
+        slow.release.set()
+        event.remove(engine, "before_cursor_execute", slow.before_cursor_execute)
 
 
 def test_a_reload_waits_in_a_thread_while_the_loop_keeps_serving(runtime: Runtime) -> None:
@@ -19,43 +50,17 @@ def test_a_reload_waits_in_a_thread_while_the_loop_keeps_serving(runtime: Runtim
     secrets = AppSecrets(runtime.settings, runtime.session_factory)
     body = b'{"object":"whatsapp_business_account","entry":[]}'
     signature = sign(body)["X-Hub-Signature-256"]
-    holding = threading.Event()
-    release = threading.Event()
 
-    def hold_the_database() -> None:
-        # A request mid-transaction: on SQLite it holds the write lock until it commits.
-        with runtime.session_factory() as session:
-            session.execute(text("UPDATE whatsapp_number SET label = label"))
-            holding.set()
-            release.wait(5)
-            session.commit()
-
-    holder = threading.Thread(target=hold_the_database)
-    holder.start()
-    assert holding.wait(5)
-
-    async def scenario() -> tuple[bool, int]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        ticking = asyncio.create_task(ticker())
+    async def scenario(database: SlowDatabase) -> bool:
         verifying = asyncio.create_task(
             secrets.verify(provider(CLOUD_KIND).webhooks, body, signature)
         )
-        await asyncio.sleep(0.3)
-        ticks_while_waiting = ticks
-        release.set()
-        verified = await verifying
-        ticking.cancel()
-        return verified, ticks_while_waiting
+        # The loop runs this coroutine until the load is seen waiting for the database, and
+        # the verification is still waiting with it: the loop never waited for the database.
+        await wait_until(database.waiting.is_set, message="the secrets were not loaded")
+        assert not verifying.done()
+        database.release.set()
+        return await verifying
 
-    verified, ticks_while_waiting = asyncio.run(scenario())
-    holder.join(5)
-    assert verified
-    # The loop went on running other work while the secrets waited for the database.
-    assert ticks_while_waiting >= 10
+    with slow_database(runtime.engine) as database:
+        assert asyncio.run(scenario(database))

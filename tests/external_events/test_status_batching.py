@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from surgiai.channels.cloud.webhooks import only_statuses
 from surgiai.config import Settings
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.db.engine import session_scope
+from surgiai.external_events import ingest
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime
@@ -34,6 +36,28 @@ DOCTOR = "919876543210"
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url, status_batch_seconds=0.5)
+
+
+class Clock:
+    """The monotonic clock the webhook writer times its receipt window with: it stands still
+    until advanced, so receipts posted one after another are always within one window."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """`time.monotonic` as the ingest module sees it, and only that module."""
+    clock = Clock()
+    monkeypatch.setattr(ingest, "time", SimpleNamespace(monotonic=clock))
+    return clock
 
 
 @pytest.fixture
@@ -104,13 +128,13 @@ def test_a_doctors_message_is_processed_at_once_and_takes_the_waiting_receipts_a
 
 
 def test_a_receipt_the_delayed_run_missed_is_not_lost(
-    runtime: Runtime, client: TestClient, outbound_wamid: str
+    runtime: Runtime, client: TestClient, outbound_wamid: str, clock: Clock
 ) -> None:
     post(client, webhook_body(status_value(outbound_wamid, "sent", wa_id=DOCTOR)))
     drain(runtime.queue)
     run_scheduled(runtime)
     # The window has passed: the next receipt queues a run of its own.
-    time.sleep(runtime.settings.status_batch_seconds)
+    clock.advance(runtime.settings.status_batch_seconds)
     post(client, webhook_body(status_value(outbound_wamid, "read", wa_id=DOCTOR)))
     drain(runtime.queue)
     assert run_scheduled(runtime) == 1

@@ -1,7 +1,8 @@
 """A worker process for the concurrency tests: it builds its own limiter (as a real worker
 would), waits at a barrier for its siblings, then runs threads that take slots of one key as
 fast as the limiter allows. For each slot it reports when the limiter scheduled it (the clock
-reading the limiter used plus the wait it returned) and when the thread, having slept, acted."""
+reading the limiter used plus the wait it returned), that wait, and when the thread, having
+slept, acted."""
 
 from __future__ import annotations
 
@@ -29,9 +30,15 @@ class Job:
     redis_prefix: str = ""
 
 
+@dataclass(frozen=True, order=True)
+class Grant:
+    scheduled: float  # when the slot is, by the limiter's clock
+    wait: float  # what `reserve` returned: 0.0 within the burst
+
+
 @dataclass
 class Report:
-    scheduled: list[float] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
     acted: list[float] = field(default_factory=list)
     refused: int = 0
     errors: list[str] = field(default_factory=list)
@@ -77,7 +84,7 @@ def run(job: Job, barrier: Any, results: Any) -> None:
                         report.refused += 1
                         time.sleep(-wait)
                         continue
-                    report.scheduled.append(clock.last + wait)
+                    report.grants.append(Grant(clock.last + wait, wait))
                     time.sleep(wait)
                     report.acted.append(time.time())
             except Exception:

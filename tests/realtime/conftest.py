@@ -22,7 +22,7 @@ from surgiai.kit.events import Event
 from surgiai.realtime.broker import Broker, Subscription, SubscriptionLagged
 from surgiai.runtime import Runtime
 from tests.fixtures import PASSWORD, create_user
-from tests.services import free_port
+from tests.services import free_port, wait_for
 
 T = TypeVar("T")
 
@@ -102,11 +102,12 @@ class LiveServer:
 
     def start(self) -> None:
         self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
+
+        def started() -> bool:
             assert self._thread.is_alive(), "uvicorn exited during startup"
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+            return self._server.started
+
+        wait_for(started, message="uvicorn did not start")
 
     def stop(self) -> None:
         self._server.should_exit = True

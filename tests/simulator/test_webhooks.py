@@ -26,6 +26,7 @@ from surgiai.simulator import (
 )
 from surgiai.simulator.schemas import InboundRequest, NumberUpsert
 from surgiai.simulator.webhooks import Change, build_payload, serialize_payload
+from tests.services import wait_for, wait_until
 from tests.simulator.harness import (
     APP_SECRET,
     DOCTOR,
@@ -140,9 +141,11 @@ class TestHandshake:
         h: Harness = await make_harness(retry_schedule=[1000.0, 1000.0])
         h.receiver.verify_token = "other"
         await h.inbound()
-        await asyncio.sleep(0.3)
+        # The first try ends by recording its event attempt; the retry is a real second away,
+        # and nothing here gives the loop a turn between the wait and the checks.
+        await wait_until(lambda: any(a.kind == "event" for a in h.sim.webhooks.attempts))
         assert h.receiver.posts == []
-        assert [a["kind"] for a in await deliveries(h)] == ["verify", "event"]
+        assert [a.kind for a in h.sim.webhooks.attempts] == ["verify", "event"]
         h.receiver.verify_token = VERIFY_TOKEN
         await h.drain()
         assert len(h.receiver.posts) == 1
@@ -217,9 +220,13 @@ class TestBatching:
 
     async def test_full_batch_is_sent_at_once(self, make_harness: HarnessFactory) -> None:
         h: Harness = await make_harness(batch_max_size=2, batch_window_seconds=100_000)
-        await h.inbound()
-        await h.inbound()
-        await asyncio.sleep(0.1)
+        await h.inbound(type="text", text={"body": "q0"})
+        await h.inbound(type="text", text={"body": "q1"})
+        # Long before the window (100 s of real time) ends, one post carries both messages:
+        # no other post can.
+        first = (await wait_until(lambda: h.receiver.posts))[0]
+        value = first.payload["entry"][0]["changes"][0]["value"]
+        assert [m["text"]["body"] for m in value["messages"]] == ["q0", "q1"]
         assert len(h.receiver.posts) == 1
 
 
@@ -356,11 +363,13 @@ class RealReceiver:
 
     def __enter__(self) -> RealReceiver:
         self.thread.start()
-        for _ in range(500):
-            if self.server.started:
-                return self
-            threading.Event().wait(0.01)
-        raise RuntimeError("receiver did not start")
+
+        def started() -> bool:
+            assert self.thread.is_alive(), "the receiver exited while starting"
+            return self.server.started
+
+        wait_for(started, message="the receiver did not start")
+        return self
 
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
@@ -432,10 +441,7 @@ class TestRealServer:
                 {"phone_number_id": PNID, "from": DOCTOR, "type": "text", "text": {"body": "Hi"}}
             )
             sim.inject_inbound(request, None)
-            for _ in range(200):
-                if len(sim.webhooks.attempts) >= 2:
-                    break
-                await asyncio.sleep(0.01)
+            await wait_until(lambda: len(sim.webhooks.attempts) >= 2)
         finally:
             await sim.stop()
         attempts = list(sim.webhooks.attempts)[:2]

@@ -3,14 +3,13 @@ API, as it would from Meta."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from surgiai.demo import DEMO_TEMPLATES
-from tests.services import Service, base_env
+from tests.services import Service, base_env, wait_for
 
 
 class TestDemo:
@@ -25,12 +24,14 @@ class TestDemo:
             json={"email": "owner@surgiai.local", "password": "demo password"},
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        deadline = time.monotonic() + 30
-        while True:
-            page = httpx.get(service.url + "/api/v1/templates", headers=headers).json()
-            if page["items"] or time.monotonic() > deadline:
-                break
-            time.sleep(0.25)
+
+        def synced() -> dict[str, Any] | None:
+            page: dict[str, Any] = httpx.get(
+                service.url + "/api/v1/templates", headers=headers
+            ).json()
+            return page if page["items"] else None
+
+        page = wait_for(synced, message="no template was synced")
         assert sorted(item["name"] for item in page["items"]) == sorted(
             template.name for template in DEMO_TEMPLATES
         )

@@ -5,7 +5,6 @@ to our `/webhooks/whatsapp`."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from surgiai.simulator import Simulator, SimulatorConfig, create_simulator_app
 from surgiai.simulator.schemas import NumberUpsert, TemplateRegistration
 from tests.conftest import drain, make_settings
 from tests.fixtures import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, WABA_ID, create_number
-from tests.services import free_port
+from tests.services import free_port, wait_for
 from tests.templates.graph import COURSE_REMINDER, ORDER_CONFIRMATION
 
 Headers = dict[str, str]
@@ -43,11 +42,12 @@ class ServedSimulator:
 
     def __enter__(self) -> Simulator:
         self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the simulator did not start")
-            time.sleep(0.01)
+
+        def started() -> bool:
+            assert self.thread.is_alive(), "the simulator exited while starting"
+            return self.server.started
+
+        wait_for(started, message="the simulator did not start")
         return self.sim
 
     def __exit__(self, *_: object) -> None:
@@ -219,7 +219,9 @@ class TestSimulatorWebhook:
             page = templates(client, agent, "?q=order_confirmation")
             return str(page["items"][0]["status"])
 
-        deadline = time.monotonic() + 15
-        while status() != "APPROVED":
-            assert time.monotonic() < deadline, "the status webhook was not applied"
-            time.sleep(0.1)
+        # Each look runs the queue in this process, beside the simulator's thread: not too often.
+        wait_for(
+            lambda: status() == "APPROVED",
+            interval=0.1,
+            message="the status webhook was not applied",
+        )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -25,19 +23,13 @@ from surgiai.runtime import Runtime
 from surgiai.web import live as endpoints
 from tests.fixtures import create_user
 from tests.realtime.conftest import LiveServer, open_socket, receive, receive_until
+from tests.services import wait_for
 
 
 def refused_status(url: str, **options: Any) -> int:
     with pytest.raises(InvalidStatus) as refused:
         connect(url, proxy=None, open_timeout=10, **options)
     return refused.value.response.status_code
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def open_connections() -> float:

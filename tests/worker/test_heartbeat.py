@@ -3,7 +3,6 @@ clean stop removes it. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -16,6 +15,7 @@ from surgiai.runtime import Runtime
 from surgiai.worker.heartbeat import Heartbeat, forget_silent_workers, this_worker_id
 from surgiai.worker.models import WorkerHeartbeat
 from tests.fixtures import create_user, login
+from tests.services import wait_for
 
 
 def rows(runtime: Runtime) -> dict[str, WorkerHeartbeat]:
@@ -34,11 +34,13 @@ class TestHeartbeat:
         try:
             first = rows(runtime)[this_worker_id()]
             assert (first.threads, first.embedded) == (4, True)
-            deadline = time.monotonic() + 10
-            while rows(runtime)[this_worker_id()].last_beat_at == first.last_beat_at:
-                assert time.monotonic() < deadline, "no second beat"
-                time.sleep(0.02)
-            assert rows(runtime)[this_worker_id()].started_at == first.started_at
+
+            def beaten_again() -> WorkerHeartbeat | None:
+                row = rows(runtime)[this_worker_id()]
+                return row if row.last_beat_at != first.last_beat_at else None
+
+            second = wait_for(beaten_again, message="no second beat")
+            assert second.started_at == first.started_at
         finally:
             heartbeat.stop()
         assert this_worker_id() not in rows(runtime)

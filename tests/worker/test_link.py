@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,14 +14,7 @@ from surgiai.kit.events import Event
 from surgiai.realtime.broker import InProcessBroker, SubscriptionLagged, WorkerRelayBroker
 from surgiai.worker import link as link_module
 from surgiai.worker.link import READY, ChildLink, ParentLink
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+from tests.services import wait_for
 
 
 class Ends:
@@ -87,10 +80,15 @@ class TestLink:
         ends.child.send_event(b'{"type":"last","data":{}}')
         ends.child.close()
         lines: list[bytes] = []
-        deadline = time.monotonic() + 5
-        while (batch := ends.parent.read_lines()) is not None:
+
+        def at_end_of_file() -> bool:
+            batch = ends.parent.read_lines()
+            if batch is None:
+                return True
             lines.extend(batch)
-            assert time.monotonic() < deadline
+            return False
+
+        wait_for(at_end_of_file)
         assert lines == [b'{"type":"last","data":{}}']
 
     def test_events_beyond_what_the_link_holds_are_dropped_and_reported(

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from surgiai.agents.repository import DONE
+from surgiai.conversations.models import Message
+from surgiai.db.engine import make_engine
 from surgiai.demo import DEMO_NUMBERS
 from tests import services
-from tests.realtime.conftest import open_socket, receive_until
+from tests.realtime.conftest import open_socket, receive, receive_until
 from tests.services import Service, base_env, running, wait_for
 
 PNID = DEMO_NUMBERS[0].phone_number_id
@@ -49,6 +53,14 @@ def write(service: Service, doctor: str, text: str) -> str:
     return str(response.json()["wamid"])
 
 
+def agent_states(engine: Engine, wamids: list[str]) -> list[str | None]:
+    """How far the Master Agent is with each inbound message, read from the database."""
+    query = select(Message.wamid, Message.agent_state).where(Message.wamid.in_(wamids))
+    with Session(engine) as session:
+        states = {wamid: state for wamid, state in session.execute(query)}
+    return [states.get(wamid) for wamid in wamids]
+
+
 def replies(service: Service, token: str, doctor: str) -> list[dict[str, Any]]:
     response = httpx.get(
         f"{service.url}/api/v1/messages?wa_id={doctor}&direction=out",
@@ -76,9 +88,10 @@ class TestWorkerProcesses:
 
         socket = open_socket(service.url.replace("http", "ws") + "/api/v1/ws", token)
         with socket:
-            # The workers learn over their links that a dashboard listens (a dashboard that
-            # connects refetches after `hello`, which covers what happened meanwhile).
-            time.sleep(0.5)
+            # The web process subscribed this dashboard before `hello`, telling every worker
+            # over its link that one listens; the ring for the message below comes after that
+            # on the same link. (A dashboard refetches after `hello` what happened before.)
+            assert receive(socket)["type"] == "hello"
             wamid = write(service, "919800000001", "What is the price of the 5 mm trocar?")
             # Built and published by a worker process, relayed by the web process (the demo's
             # simulated doctors write meanwhile: only this doctor's events count).
@@ -102,23 +115,35 @@ class TestWorkerProcesses:
         assert reply["context_wamid"] == wamid
 
     def test_a_killed_worker_is_replaced_and_every_doctor_is_answered_once(
-        self, demo: tuple[Service, str]
+        self, demo: tuple[Service, str], tmp_path: Path
     ) -> None:
         service, token = demo
         before = children(service.process.pid)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
         doctors = [f"91980000010{index}" for index in range(5)]
-        for doctor in doctors:
+        wamids = [
             write(service, doctor, "Do you have titanium ligation clips in stock?")
-        replaced = wait_for(
-            lambda: (now := children(service.process.pid)) - before and len(now) == 2 and now
-        )
-        assert victim not in replaced
-        for doctor in doctors:
-            assert len(wait_for(lambda d=doctor: replies(service, token, d))) == 1
-        time.sleep(1)  # a duplicate reply would have been sent by now
-        assert all(len(replies(service, token, doctor)) == 1 for doctor in doctors)
+            for doctor in doctors
+        ]
+
+        def replaced() -> set[int] | None:
+            now = children(service.process.pid)
+            return now if now - before and len(now) == 2 else None
+
+        assert victim not in wait_for(replaced, message="the killed worker was not replaced")
+        # A message's reply and its `done` mark are committed together, and no worker claims a
+        # message that is done (a sweeper only hands on claims left `processing`): once all
+        # are done, the replies there are now are all there will ever be.
+        engine = make_engine(f"sqlite:///{tmp_path / 'surgiai.db'}")
+        try:
+            wait_for(
+                lambda: agent_states(engine, wamids) == [DONE] * len(wamids),
+                message="not every doctor's message was answered",
+            )
+        finally:
+            engine.dispose()
+        assert [len(replies(service, token, doctor)) for doctor in doctors] == [1] * len(doctors)
 
     def test_workers_stop_when_the_web_process_is_killed(self, demo: tuple[Service, str]) -> None:
         service, _ = demo

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +17,13 @@ from surgiai.all_tasks import task_registry
 from surgiai.audit.models import AuditEvent
 from surgiai.audit.service import audit_service
 from surgiai.config import Settings
-from surgiai.db.engine import session_scope
+from surgiai.db.engine import WriteLock, session_scope
 from surgiai.db.outbox import enqueue
 from surgiai.runtime import Runtime, TaskContext
 from surgiai.worker.registry import SweeperSpec, TaskRegistry
 from surgiai.worker.sweeper import sweep
 from tests.conftest import drain, make_runtime, make_settings
+from tests.services import wait_for, waiting_in
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -43,15 +44,6 @@ def queue_runtime(
 def audit_actions(runtime: Runtime) -> list[str]:
     with session_scope(runtime.session_factory) as session:
         return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-def wait_for(predicate: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 class TestEnqueueAfterCommit:
@@ -238,30 +230,43 @@ class TestSqliteQueueAcrossProcesses:
         handler (which sleeps up to 100 ms between tries)."""
         runtime = make_runtime(make_settings(tmp_path, database_url))
         try:
-            filename = runtime.queue.huey.storage.filename
-            holder = subprocess.Popen(
+            storage = runtime.queue.huey.storage
+            # Holds the lock until its stdin has a line or closes (on leaving the `with`).
+            with subprocess.Popen(
                 [
                     sys.executable,
                     "-c",
-                    "import sys, time\n"
+                    "import sys\n"
                     "from surgiai.db.engine import write_lock_for\n"
                     "lock = write_lock_for(sys.argv[1])\n"
                     "assert lock.acquire(5)\n"
                     "print('held', flush=True)\n"
-                    "time.sleep(0.6)\n"
+                    "sys.stdin.readline()\n"
                     "lock.release()\n",
-                    filename,
+                    storage.filename,
                 ],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
-            )
-            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-            started = time.monotonic()
-            runtime.queue.huey.storage.enqueue(b"job")
-            waited = time.monotonic() - started
-            assert holder.wait(10) == 0
-            assert 0.4 <= waited < 5
-            assert runtime.queue.huey.storage.queue_size() == 1
+            ) as holder:
+                assert holder.stdin is not None and holder.stdout is not None
+                assert holder.stdout.readline().strip() == "held"
+                enqueuing = threading.Thread(target=storage.enqueue, args=(b"job",), daemon=True)
+                enqueuing.start()
+                # The write must be found waiting on the file lock (not in SQLite's busy
+                # handler), not finished: the other process holds the lock until told.
+                wait_for(
+                    lambda: not enqueuing.is_alive() or waiting_in(enqueuing, WriteLock.acquire),
+                    message="the enqueue neither finished nor waited for the write lock",
+                )
+                assert enqueuing.is_alive(), "the write did not wait for the other process"
+                assert storage.queue_size() == 0
+                holder.stdin.write("release\n")
+                holder.stdin.flush()
+                enqueuing.join(30)
+                assert not enqueuing.is_alive(), "the write did not go ahead once the lock was free"
+                assert holder.wait(10) == 0
+            assert storage.queue_size() == 1
         finally:
             runtime.queue.huey.flush()
             runtime.close()

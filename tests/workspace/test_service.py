@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, update
@@ -16,9 +17,10 @@ from surgiai.auth.models import User
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
 from surgiai.runtime import Runtime
+from surgiai.workspace import service as service_module
 from surgiai.workspace.models import WorkspaceSettings
 from surgiai.workspace.schemas import WorkspaceSettingsUpdate
-from surgiai.workspace.service import WorkspaceService, workspace_service
+from surgiai.workspace.service import CACHE_TTL_SECONDS, WorkspaceService, workspace_service
 from tests.fixtures import create_user
 
 
@@ -62,7 +64,28 @@ def owner(runtime: Runtime) -> User:
     return create_user(runtime)
 
 
-@pytest.mark.usefixtures("owner")
+class Clock:
+    """The monotonic clock the service's cache reads, standing still until advanced."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The service module's `time.monotonic`, and only that module's."""
+    clock = Clock()
+    monkeypatch.setattr(service_module, "time", SimpleNamespace(monotonic=clock))
+    return clock
+
+
+@pytest.mark.usefixtures("owner", "clock")
 class TestCurrent:
     def test_a_fresh_copy_is_read_without_a_query(
         self, runtime: Runtime, statements: Statements
@@ -88,14 +111,17 @@ class TestCurrent:
             raise RuntimeError("the request failed after the change")
         assert current_name(runtime) == "Acme Surgical"
 
-    def test_another_process_s_change_is_seen_once_the_copy_expires(self, runtime: Runtime) -> None:
-        service = WorkspaceService(ttl_seconds=0.2)
+    def test_another_process_s_change_is_seen_once_the_copy_expires(
+        self, runtime: Runtime, clock: Clock
+    ) -> None:
+        service = WorkspaceService()
         save(runtime, business_name="Rao Surgicals")
         assert current_name(runtime, service) == "Rao Surgicals"
 
         written_by_another_process(runtime.engine, business_name="Elsewhere Surgicals")
+        clock.advance(CACHE_TTL_SECONDS - 0.01)
         assert current_name(runtime, service) == "Rao Surgicals"
-        time.sleep(0.25)
+        clock.advance(0.02)
         assert current_name(runtime, service) == "Elsewhere Surgicals"
 
     def test_each_environment_has_its_own_copy(self, runtime: Runtime) -> None:
