@@ -1,4 +1,5 @@
-"""Run SurgiAI as a real process on a free port, as an operator would."""
+"""Run SurgiAI as a real process on a free port, as an operator would; serve the Cloud API
+simulator on a free port, as Meta's Graph API would be."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from surgiai.simulator import Simulator
 
 
 def free_port() -> int:
@@ -117,3 +123,27 @@ def running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+class ServedSimulator:
+    """The simulator app served by uvicorn on 127.0.0.1 in its own thread."""
+
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.sim: Simulator = app.state.simulator
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Simulator:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.01)
+        return self.sim
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
