@@ -1,5 +1,6 @@
-"""Run SurgiAI as a real process on a free port, as an operator would; and `wait_for` /
-`wait_until`, the one way a test waits for something to happen."""
+"""Run SurgiAI as a real process on a free port, as an operator would; serve the Cloud API
+simulator on a free port, as Meta's Graph API would be; and `wait_for` / `wait_until`, the one
+way a test waits for something to happen."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from typing import TypeVar, cast
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from surgiai.simulator import Simulator
 
 T = TypeVar("T")
 
@@ -168,3 +173,28 @@ def running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+class ServedSimulator:
+    """The simulator app served by uvicorn on 127.0.0.1 in its own thread."""
+
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.sim: Simulator = app.state.simulator
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Simulator:
+        self.thread.start()
+
+        def started() -> bool:
+            assert self.thread.is_alive(), "the simulator exited while starting"
+            return self.server.started
+
+        wait_for(started, message="the simulator did not start")
+        return self.sim
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

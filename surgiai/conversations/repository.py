@@ -85,10 +85,16 @@ class ConversationRepository:
         return conversation
 
     def for_doctor_recent_first(self, doctor_id: int) -> Sequence[Conversation]:
+        """The doctor's conversations, the number they last wrote to first: a message we
+        sent from another number (a failover, a campaign) does not move them there."""
         return self.session.scalars(
             select(Conversation)
             .where(Conversation.doctor_id == doctor_id)
-            .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+            .order_by(
+                Conversation.last_inbound_at.desc().nulls_last(),
+                Conversation.last_message_at.desc().nulls_last(),
+                Conversation.id.desc(),
+            )
         ).all()
 
     def reserve_pair_slot(

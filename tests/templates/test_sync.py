@@ -4,15 +4,12 @@ to our `/webhooks/whatsapp`."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from surgiai.auth.roles import Role
@@ -22,37 +19,12 @@ from surgiai.simulator import Simulator, SimulatorConfig, create_simulator_app
 from surgiai.simulator.schemas import NumberUpsert, TemplateRegistration
 from tests.conftest import drain, make_settings
 from tests.fixtures import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, WABA_ID, create_number
-from tests.services import free_port, wait_for
+from tests.services import ServedSimulator, free_port, wait_for
 from tests.templates.graph import COURSE_REMINDER, ORDER_CONFIRMATION
 
 Headers = dict[str, str]
 # More than one page of 100, the page size of a sync.
 FILLER_TEMPLATES = 110
-
-
-class ServedSimulator:
-    """The simulator app served by uvicorn on 127.0.0.1 in its own thread."""
-
-    def __init__(self, app: FastAPI, port: int) -> None:
-        self.sim: Simulator = app.state.simulator
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Simulator:
-        self.thread.start()
-
-        def started() -> bool:
-            assert self.thread.is_alive(), "the simulator exited while starting"
-            return self.server.started
-
-        wait_for(started, message="the simulator did not start")
-        return self.sim
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
