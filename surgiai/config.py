@@ -130,14 +130,6 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'surgiai.db').resolve()}"
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
-
-    @property
-    def embedded_queue(self) -> bool:
-        return self.redis_url is None
-
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
 

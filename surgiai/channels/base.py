@@ -33,7 +33,7 @@ class _Frozen(BaseModel):
 
 class OutboundMessage(_Frozen):
     """One message to send. `payload` is the type object, e.g. `{"body": "Hi"}` for
-    `type="text"`; the builders in `channels.cloud.builders` produce valid ones."""
+    `type="text"`; `channels.validation` checks it."""
 
     to: str
     type: str
@@ -229,10 +229,6 @@ class Reaction(_Frozen):
     message_id: str | None = None
     # None means the doctor removed their reaction.
     emoji: str | None = None
-
-    @property
-    def is_removal(self) -> bool:
-        return self.emoji is None
 
 
 class Location(_Frozen):

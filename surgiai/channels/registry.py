@@ -54,10 +54,6 @@ class UnknownChannelKind(BadRequest):
     pass
 
 
-def channel_kinds() -> frozenset[str]:
-    return frozenset(PROVIDERS)
-
-
 def provider(kind: str) -> ChannelProvider:
     found = PROVIDERS.get(kind)
     if found is None:

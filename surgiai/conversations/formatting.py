@@ -81,10 +81,6 @@ def fill_variables(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
     return _TEMPLATE_VARIABLE.sub(replace, text), missing
 
 
-def variable_names(text: str) -> list[str]:
-    return [match.group(1) for match in _TEMPLATE_VARIABLE.finditer(text)]
-
-
 def template_parameters(payload: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Parameters by component, keyed as the template names them: `{"body": {"1": "Dr Rao"}}`
     for positional, `{"body": {"name": "Dr Rao"}}` for named parameters."""

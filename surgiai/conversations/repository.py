@@ -538,14 +538,6 @@ class DraftRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def count_pending(self) -> int:
-        return int(
-            self.session.scalar(
-                select(func.count()).select_from(Draft).where(Draft.status == DraftStatus.pending)
-            )
-            or 0
-        )
-
 
 # Built once, like the statements above: looked up for every inbound message or status.
 # Lazy, not joined: whoever looks these up on the webhook path holds the doctor, the number and

@@ -240,10 +240,6 @@ class CloudApiClient:
         response = await self._request("GET", url, absolute=True)
         return response.content
 
-    async def delete_media(self, media_id: str, *, phone_number_id: str | None = None) -> None:
-        params = {"phone_number_id": phone_number_id} if phone_number_id else None
-        await self._request("DELETE", media_id, params=params)
-
     # -----------------------------------------------------------------------------------------
     # Phone numbers
 
@@ -255,23 +251,6 @@ class CloudApiClient:
             "GET", phone_number_id, params={"fields": ",".join(fields)} if fields else None
         )
         return _json(response)
-
-    async def list_phone_numbers(
-        self, waba_id: str, fields: Sequence[str] | None = None
-    ) -> list[dict[str, Any]]:
-        """Every number of a WhatsApp Business Account, following the paging cursors."""
-        params: dict[str, str] = {"fields": ",".join(fields)} if fields else {}
-        numbers: list[dict[str, Any]] = []
-        for _ in range(MAX_PAGES):
-            body = _json(await self._request("GET", f"{waba_id}/phone_numbers", params=params))
-            numbers.extend(item for item in body.get("data") or [] if isinstance(item, dict))
-            paging = body.get("paging")
-            paging = paging if isinstance(paging, dict) else {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
-                break
-            params = {**params, "after": str(after)}
-        return numbers
 
     # -----------------------------------------------------------------------------------------
     # Message templates

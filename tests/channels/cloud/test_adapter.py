@@ -7,9 +7,9 @@ import respx
 from pydantic import SecretStr
 
 from surgiai.channels.base import ChannelAdapter, ChannelConfig, InboundType
-from surgiai.channels.cloud import builders
 from surgiai.channels.cloud.adapter import CloudChannelAdapter, CloudWebhooks
 from surgiai.channels.registry import provider
+from tests.channels import builders
 from tests.channels.cloud.recorded import load
 
 BASE = "http://127.0.0.1:8000/simulator/graph"

@@ -1,8 +1,6 @@
-"""Build valid `OutboundMessage`s in the Cloud API shape (CLOUD_API.md §1.2-1.6).
-
-Each builder checks the limits (`validation.py`) and raises `OutboundValidationError` with every
-problem found, so a bad message never reaches the send queue.
-"""
+"""Tests' builders of valid `OutboundMessage`s in the canonical (Cloud API) shape (CLOUD_API.md
+§1.2-1.6). Each checks the limits (`surgiai.channels.validation`) and raises
+`OutboundValidationError` with every problem found."""
 
 from __future__ import annotations
 
