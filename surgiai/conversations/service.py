@@ -346,7 +346,8 @@ class MessageService:
         chosen = number_service.pick_sender(session, [c.number for c in recent])
         if chosen is None:
             raise ServiceUnavailable(
-                "No WhatsApp number can send right now (none registered, or all paused)."
+                "No WhatsApp number can send right now: none is registered, or each is paused, "
+                "disabled or blocked by WhatsApp."
             )
         return chosen
 

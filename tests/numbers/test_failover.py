@@ -581,7 +581,8 @@ class TestNoNumberCanSend:
             assert refused.status_code == 503
             assert refused.json() == {
                 "error": "ServiceUnavailable",
-                "detail": "No WhatsApp number can send right now (none registered, or all paused).",
+                "detail": "No WhatsApp number can send right now: none is registered, or each is "
+                "paused, disabled or blocked by WhatsApp.",
             }
         assert outbound_count(client, owner) == 0
 

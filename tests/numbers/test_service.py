@@ -431,5 +431,6 @@ class TestTheNumberAMessageLeavesFrom:
             queue_template(session)
         assert refused.value.status_code == 503
         assert refused.value.detail == (
-            "No WhatsApp number can send right now (none registered, or all paused)."
+            "No WhatsApp number can send right now: none is registered, or each is paused, "
+            "disabled or blocked by WhatsApp."
         )
