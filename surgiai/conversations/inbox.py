@@ -29,6 +29,8 @@ from surgiai.conversations.models import (
 from surgiai.conversations.preview import build_preview
 from surgiai.conversations.repository import HANDOFF_AGENT, ConversationFilters, InboxRepository
 from surgiai.conversations.schemas import (
+    AdminTyping,
+    AgentTyping,
     ConversationPage,
     ConversationRead,
     ConversationUpdate,
@@ -37,6 +39,7 @@ from surgiai.conversations.schemas import (
     NoteRead,
     Preview,
     ThreadMessageCreate,
+    TypingRead,
 )
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.conversations.views import conversation_read, message_read, note_read
@@ -328,14 +331,12 @@ class InboxService:
         """Someone is about to answer: other admins see it at once, and the doctor sees
         WhatsApp's "typing…" on their last message (when the window allows a reply)."""
         actor = (
-            {"kind": "admin", "user_id": user.id, "name": user.name}
+            AdminTyping(kind="admin", user_id=user.id, name=user.name)
             if user is not None
-            else {"kind": "ai", "agent": agent}
+            else AgentTyping(kind="ai", agent=agent)
         )
-        publish_now(
-            session,
-            Event("typing", {"conversation_id": conversation.id, "actor": actor, "active": active}),
-        )
+        view = TypingRead(conversation_id=conversation.id, actor=actor, active=active)
+        publish_now(session, Event("typing", view.model_dump(mode="json")))
         if not active:
             return
         now = utcnow()

@@ -249,6 +249,26 @@ class TypingCreate(BaseModel):
     active: bool = True
 
 
+class AdminTyping(BaseModel):
+    kind: Literal["admin"]
+    user_id: int
+    name: str
+
+
+class AgentTyping(BaseModel):
+    kind: Literal["ai"]
+    agent: str | None
+
+
+class TypingRead(BaseModel):
+    """Someone is about to answer in a conversation (the `typing` event): nothing is stored."""
+
+    conversation_id: int
+    actor: Annotated[AdminTyping | AgentTyping, Field(discriminator="kind")]
+    # False when they stopped without sending.
+    active: bool
+
+
 class DraftRead(BaseModel):
     id: int
     conversation_id: int

@@ -73,3 +73,10 @@ class NumberRead(BaseModel):
     default_mode: DefaultMode
     created_at: datetime
     health: NumberHealth
+
+
+class NumberChanged(BaseModel):
+    """The `number.updated` event names the number that changed: a dashboard reads it again
+    from the API, with its traffic (from `stats`, which `numbers` does not use)."""
+
+    id: int

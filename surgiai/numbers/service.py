@@ -25,7 +25,13 @@ from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import ChannelKind, WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
-from surgiai.numbers.schemas import NumberCreate, NumberHealth, NumberRead, NumberUpdate
+from surgiai.numbers.schemas import (
+    NumberChanged,
+    NumberCreate,
+    NumberHealth,
+    NumberRead,
+    NumberUpdate,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -298,4 +304,8 @@ def changed(number: WhatsAppNumber) -> None:
     session = object_session(number)
     if session is None:
         return  # not stored (yet): there is nothing to show
-    publish(session, (UPDATED_EVENT, number.id), lambda: Event(UPDATED_EVENT, {"id": number.id}))
+    publish(
+        session,
+        (UPDATED_EVENT, number.id),
+        lambda: Event(UPDATED_EVENT, NumberChanged(id=number.id).model_dump(mode="json")),
+    )

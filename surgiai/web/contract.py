@@ -1,6 +1,7 @@
 """Write what the dashboard's typed client is generated from, without a server:
-`python -m surgiai.web.contract DIR` writes DIR/openapi.json (the API) and DIR/roles.json (which
-role may do what, from `auth.roles`). `frontend/scripts/api-client.sh` runs it."""
+`python -m surgiai.web.contract DIR` writes DIR/openapi.json (the API), DIR/events.json (the
+real-time events, from `web.events`) and DIR/roles.json (which role may do what, from
+`auth.roles`). `frontend/scripts/api-client.sh` runs it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from surgiai.auth.roles import ROLE_PERMISSIONS, Permission, Role
+from surgiai.web.events import events_document
 
 
 def openapi_spec() -> dict[str, Any]:
@@ -45,7 +47,11 @@ def role_matrix() -> dict[str, list[str]]:
 
 def write(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, content in (("openapi.json", openapi_spec()), ("roles.json", role_matrix())):
+    for name, content in (
+        ("openapi.json", openapi_spec()),
+        ("events.json", events_document()),
+        ("roles.json", role_matrix()),
+    ):
         text = json.dumps(content, indent=2, ensure_ascii=False) + "\n"
         (directory / name).write_text(text, encoding="utf-8")
 

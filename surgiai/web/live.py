@@ -7,9 +7,10 @@ header (other clients) or the session cookie. Never from the query string, which
 access logs. A cookie is sent by the browser whatever page opens the socket, so with a cookie the
 `Origin` must be this host (cross-site WebSocket hijacking); behind a proxy, pass `Host` through.
 
-After `hello`, the server sends events; the client may send `{"type": "ping"}` (answered with
-`pong`) and nothing else matters. Close codes: 4401 the session ended (log in again), 1013 the
-client fell behind or events were lost (reconnect, then refetch), 1012 the server is stopping.
+After `hello`, the server sends events, each `{"type": ..., "data": {...}}` as catalogued in
+`web.events`; the client may send `{"type": "ping"}` (answered with `pong`) and nothing else
+matters. Close codes: 4401 the session ended (log in again), 1013 the client fell behind or
+events were lost (reconnect, then refetch), 1012 the server is stopping.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from surgiai.errors import NotAuthenticated
 from surgiai.kit.events import Event
 from surgiai.realtime.broker import Subscription, SubscriptionLagged
 from surgiai.runtime import Runtime
+from surgiai.web.events import Hello, HelloUser, Pong
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +54,8 @@ REFUSED = 1008  # before the handshake, the server answers HTTP 403 instead
 SERVER_STOPPING = 1012
 TRY_AGAIN_LATER = 1013
 SESSION_ENDED = 4401
+
+PONG = Event("pong", Pong().model_dump(mode="json")).to_json()
 
 CONNECTIONS = Gauge("surgiai_websocket_connections", "Open real-time WebSocket connections")
 
@@ -75,8 +79,8 @@ class Identity:
     role: Role
 
     def hello(self) -> Event:
-        user = {"id": self.id, "email": self.email, "name": self.name, "role": self.role.value}
-        return Event("hello", {"user": user})
+        user = HelloUser(id=self.id, email=self.email, name=self.name, role=self.role)
+        return Event("hello", Hello(user=user).model_dump(mode="json"))
 
 
 def credentials_of(websocket: WebSocket) -> Credentials | None:
@@ -214,7 +218,7 @@ async def _answer_client(websocket: WebSocket, send: Send) -> None:
             continue
         if isinstance(request, dict) and request.get("type") == "ping":
             with contextlib.suppress(WebSocketDisconnect):
-                await send('{"type":"pong"}')
+                await send(PONG)
 
 
 async def _watch_login(session_factory: sessionmaker[Session], token: str, user_id: int) -> int:

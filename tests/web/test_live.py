@@ -157,7 +157,7 @@ class TestEvents:
                 ws.send(junk)
             ws.send('{"type": "ping"}')
             assert receive_until(ws, lambda message: message["type"] == "pong") == [
-                {"type": "pong"}
+                {"type": "pong", "data": {}}
             ]
             live.runtime.broker.publish(Event("typing", {"conversation_id": 1, "active": True}))
             assert receive_until(ws, lambda message: message["type"] == "typing")[-1] == {

@@ -30,7 +30,7 @@ describe("crash_report.created", () => {
       pageParams: [null, 2],
     });
     const invalidate = vi.spyOn(queryClient, "invalidateQueries");
-    const event = { type: "crash_report.created", data: { ...report(3) } };
+    const event = { type: "crash_report.created", data: report(3) } as const;
 
     applyEvent(queryClient, event);
     applyEvent(queryClient, event);
@@ -44,7 +44,7 @@ describe("crash_report.created", () => {
 
   it("leaves a list nobody has loaded alone", () => {
     const queryClient = new QueryClient();
-    applyEvent(queryClient, { type: "crash_report.created", data: { ...report(3) } });
+    applyEvent(queryClient, { type: "crash_report.created", data: report(3) });
     expect(queryClient.getQueryData(CRASH_REPORTS_KEY)).toBeUndefined();
   });
 });

@@ -248,10 +248,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     if (!body) return;
     send.mutate(body, {
       onSuccess: (sent) => {
-        applyEvent(queryClient, {
-          type: "message.created",
-          data: sent as Message as unknown as Record<string, unknown>,
-        });
+        // Sent, not previewed: the answer is the message.
+        applyEvent(queryClient, { type: "message.created", data: sent as Message });
         setPreview(null);
         setText("");
         setValues({});

@@ -1,8 +1,8 @@
 import { QueryClient } from "@tanstack/react-query";
 import { screen } from "@testing-library/react";
-import type { Conversation, DraftPage, Message, Template } from "../api/client";
+import type { Conversation, Draft, DraftPage, Message, Template } from "../api/client";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
-import { applyEvent } from "../realtime/events";
+import { applyEvent, type EventData } from "../realtime/events";
 import { aUser } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { templateMessage } from "./Composer";
@@ -80,10 +80,32 @@ function aConversation(overrides: Partial<Conversation> = {}): Conversation {
   };
 }
 
-const event = (type: string, data: object) => ({
-  type,
-  data: data as unknown as Record<string, unknown>,
-});
+function aDraft(overrides: Partial<Draft> = {}): Draft {
+  const { doctor, number } = aConversation();
+  return {
+    id: 1,
+    conversation_id: 7,
+    doctor,
+    number,
+    status: "pending",
+    agent: "smart_reply",
+    reason: "draft mode",
+    type: "text",
+    payload: { body: "Hello" },
+    text: "Hello",
+    html: "Hello",
+    template_category: null,
+    context_wamid: null,
+    created_at: "2025-01-01T10:00:00+00:00",
+    decided_at: null,
+    decided_by: null,
+    edited_type: null,
+    edited_payload: null,
+    rejection_reason: null,
+    message_id: null,
+    ...overrides,
+  };
+}
 
 describe("ticks", () => {
   it("says how far an outbound message got, and why it failed or was cancelled", () => {
@@ -125,9 +147,9 @@ describe("live inbox events", () => {
       pageParams: [null],
     });
     const created = aMessage({ id: 3, status: "queued" });
-    applyEvent(queryClient, event("message.created", created));
-    applyEvent(queryClient, event("message.created", created));
-    applyEvent(queryClient, event("message.updated", { ...created, status: "read" }));
+    applyEvent(queryClient, { type: "message.created", data: created });
+    applyEvent(queryClient, { type: "message.created", data: created });
+    applyEvent(queryClient, { type: "message.updated", data: { ...created, status: "read" } });
 
     const thread = oldestFirst(queryClient.getQueryData<MessagePages>(messagesKey(7)));
     expect(thread.map((m) => m.id)).toEqual([1, 2, 3]);
@@ -150,13 +172,10 @@ describe("live inbox events", () => {
       pageParams: [null],
     });
     const invalidate = vi.spyOn(queryClient, "invalidateQueries");
-    applyEvent(
-      queryClient,
-      event(
-        "conversation.updated",
-        aConversation({ id: 7, unread_count: 2, last_message_at: "2025-01-01T12:00:00+00:00" }),
-      ),
-    );
+    applyEvent(queryClient, {
+      type: "conversation.updated",
+      data: aConversation({ id: 7, unread_count: 2, last_message_at: "2025-01-01T12:00:00+00:00" }),
+    });
     const items = queryClient.getQueryData<ConversationPages>(key)!.pages[0]!.items;
     expect(items.map((c) => [c.id, c.unread_count])).toEqual([
       [7, 2],
@@ -168,29 +187,26 @@ describe("live inbox events", () => {
   it("shows who is typing, but not oneself", () => {
     const queryClient = new QueryClient();
     queryClient.setQueryData(["me"], aUser({ id: 1 }));
-    applyEvent(
-      queryClient,
-      event("typing", { conversation_id: 7, active: true, actor: { kind: "admin", user_id: 1 } }),
-    );
+    const typing = (actor: EventData["typing"]["actor"]) =>
+      applyEvent(queryClient, {
+        type: "typing",
+        data: { conversation_id: 7, active: true, actor },
+      });
+    typing({ kind: "admin", user_id: 1, name: "Me" });
     expect(queryClient.getQueryData(typingKey(7))).toBeUndefined();
-    applyEvent(
-      queryClient,
-      event("typing", {
-        conversation_id: 7,
-        active: true,
-        actor: { kind: "admin", user_id: 2, name: "Priya" },
-      }),
-    );
+    typing({ kind: "admin", user_id: 2, name: "Priya" });
     expect(queryClient.getQueryData(typingKey(7))).toMatchObject({ name: "Priya", active: true });
+    typing({ kind: "ai", agent: "master" });
+    expect(queryClient.getQueryData(typingKey(7))).toMatchObject({ name: "AI · master" });
   });
 
   it("keeps the approval queue to pending drafts", () => {
     const queryClient = new QueryClient();
     queryClient.setQueryData<DraftPage>(PENDING_DRAFTS_KEY, { items: [], next_cursor: null });
-    const draft = { id: 5, status: "pending", conversation_id: 7 };
-    applyEvent(queryClient, event("draft.created", draft));
+    const draft = aDraft({ id: 5, status: "pending" });
+    applyEvent(queryClient, { type: "draft.created", data: draft });
     expect(queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY)!.items).toHaveLength(1);
-    applyEvent(queryClient, event("draft.updated", { ...draft, status: "approved" }));
+    applyEvent(queryClient, { type: "draft.updated", data: { ...draft, status: "approved" } });
     expect(queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY)!.items).toHaveLength(0);
   });
 });

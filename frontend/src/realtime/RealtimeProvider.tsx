@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { ME_KEY } from "../auth/session";
 import { ConnectionContext } from "./connection";
-import { applyEvent } from "./events";
+import { applyIncoming } from "./events";
 import { RealtimeClient, realtimeUrl, type ConnectionState } from "./socket";
 
 export function RealtimeProvider({ children }: { children: ReactNode }) {
@@ -13,7 +13,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const client = new RealtimeClient({
       url: realtimeUrl(),
-      onEvent: (event) => applyEvent(queryClient, event),
+      onEvent: (event) => applyIncoming(queryClient, event),
       onState: setState,
       // Whatever changed while we were not listening: fetch what is on screen again.
       onHello: () =>

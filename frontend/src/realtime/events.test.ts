@@ -1,51 +1,79 @@
 import { QueryClient } from "@tanstack/react-query";
-import type { WhatsAppNumber } from "../api/client";
+import type { Notification, NotificationPage } from "../api/client";
 import { NUMBERS_KEY } from "../numbers/queries";
+import { NOTIFICATIONS_KEY } from "../overview/queries";
 import { aNumber } from "../test/fixtures";
-import { applyEvent } from "./events";
+import { applyEvent, applyIncoming } from "./events";
+
+function aNotification(id: number): Notification {
+  return {
+    id,
+    kind: "conversation.human_requested",
+    title: "Dr. Rao asked to talk to a person",
+    body: null,
+    conversation_id: 7,
+    created_at: "2026-11-25T10:00:00+00:00",
+    dismissed_at: null,
+    dismissed_by_user_id: null,
+  };
+}
+
+function withNotifications(): QueryClient {
+  const queryClient = new QueryClient();
+  queryClient.setQueryData<NotificationPage>(NOTIFICATIONS_KEY, {
+    items: [aNotification(1)],
+    next_cursor: null,
+  });
+  return queryClient;
+}
+
+const shown = (queryClient: QueryClient) =>
+  queryClient.getQueryData<NotificationPage>(NOTIFICATIONS_KEY)!.items.map((item) => item.id);
 
 describe("number.updated", () => {
-  it("replaces the number in the cached list without a request", () => {
+  it("names the number: the list is read again, with its traffic", () => {
     const queryClient = new QueryClient();
-    queryClient.setQueryData(NUMBERS_KEY, [
-      aNumber({ id: 1 }),
-      aNumber({ id: 2, label: "Courses" }),
-    ]);
-    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
-    const paused = aNumber(
-      { id: 2, label: "Courses" },
-      { paused: true, paused_reason: "Error 368" },
-    );
-
-    applyEvent(queryClient, {
-      type: "number.updated",
-      data: paused as unknown as Record<string, unknown>,
-    });
-
-    const cached = queryClient.getQueryData<WhatsAppNumber[]>(NUMBERS_KEY);
-    expect(cached?.map((n) => n.health.paused)).toEqual([false, true]);
-    expect(invalidate).not.toHaveBeenCalled();
-  });
-
-  it("refetches for a number it does not know or a partial event", () => {
-    const queryClient = new QueryClient();
-    queryClient.setQueryData(NUMBERS_KEY, [aNumber({ id: 1 })]);
+    const numbers = [aNumber({ id: 1 }), aNumber({ id: 2, label: "Courses" })];
+    queryClient.setQueryData(NUMBERS_KEY, numbers);
     const invalidate = vi.spyOn(queryClient, "invalidateQueries");
 
-    applyEvent(queryClient, {
-      type: "number.updated",
-      data: aNumber({ id: 9 }) as unknown as Record<string, unknown>,
-    });
-    applyEvent(queryClient, { type: "number.updated", data: { id: 1 } });
+    applyEvent(queryClient, { type: "number.updated", data: { id: 2 } });
+    applyEvent(queryClient, { type: "number.updated", data: { id: 9 } });
 
     expect(invalidate).toHaveBeenCalledTimes(2);
     expect(invalidate).toHaveBeenCalledWith({ queryKey: NUMBERS_KEY });
+    expect(queryClient.getQueryData(NUMBERS_KEY)).toBe(numbers);
+  });
+});
+
+describe("events off the socket", () => {
+  it("applies an event of a type the dashboard knows", () => {
+    const queryClient = withNotifications();
+    applyIncoming(queryClient, {
+      type: "notification.created",
+      data: { ...aNotification(2) },
+    });
+    expect(shown(queryClient)).toEqual([2, 1]);
   });
 
-  it("ignores events it has no use for yet", () => {
-    const queryClient = new QueryClient();
+  it("ignores types it does not know: the server may be newer than the page", () => {
+    const queryClient = withNotifications();
     const invalidate = vi.spyOn(queryClient, "invalidateQueries");
-    applyEvent(queryClient, { type: "typing", data: { conversation_id: 1 } });
+    for (const type of ["notification.archived", "toString", "__proto__", "hello", "pong"]) {
+      applyIncoming(queryClient, { type, data: { ...aNotification(3) } });
+    }
+    expect(shown(queryClient)).toEqual([1]);
     expect(invalidate).not.toHaveBeenCalled();
+  });
+
+  it("ignores data that is not an object", () => {
+    const queryClient = withNotifications();
+    for (const data of [null, [aNotification(3)], "3"]) {
+      applyIncoming(queryClient, {
+        type: "notification.created",
+        data: data as unknown as Record<string, unknown>,
+      });
+    }
+    expect(shown(queryClient)).toEqual([1]);
   });
 });

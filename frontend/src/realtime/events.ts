@@ -1,20 +1,12 @@
-/** How each live event changes what the dashboard has cached. Events carry the whole row as the
- * API would answer it, so most are applied in place; only what no cache holds yet is refetched,
- * and those refetches are coalesced so that a burst of events costs one request per list. */
+/** How each live event changes what the dashboard has cached. The events are typed from the
+ * server's catalogue (`surgiai/web/events.py`, generated into `src/api/events.ts` by
+ * `make api-client`): each event type has one handler, which receives that event's data. Events
+ * carry the whole row as the API would answer it, so most are applied in place; only what no
+ * cache holds yet is refetched, and those refetches are coalesced so that a burst of events costs
+ * one request per list. */
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
-import type {
-  Conversation,
-  CrashReport,
-  Draft,
-  DraftPage,
-  Message,
-  Note,
-  Notification,
-  NotificationPage,
-  User,
-  WhatsAppNumber,
-  WorkspaceSettings,
-} from "../api/client";
+import type { DraftPage, NotificationPage, User } from "../api/client";
+import type { components } from "../api/events";
 import { ME_KEY } from "../auth/session";
 import {
   CONVERSATIONS_KEY,
@@ -30,9 +22,16 @@ import { AGENTS_KEY, addCrashReport } from "../agents/queries";
 import { NOTIFICATIONS_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { storeSettings } from "../settings/queries";
-import type { RealtimeEvent } from "./socket";
+import type { IncomingEvent } from "./socket";
 
-type Data = Record<string, unknown>;
+/** Every event the server may send, as its catalogue describes it. */
+export type RealtimeEvent = components["schemas"]["RealtimeEvent"];
+/** The data of each event type: `EventData["message.created"]` is a message. */
+export type EventData = { [E in RealtimeEvent as E["type"]]: E["data"] };
+/** The events that change what is shown (`hello` and `pong` are the connection's own: the
+ * socket answers them). */
+export type DashboardEvent = Exclude<RealtimeEvent, { type: "hello" | "pong" }>;
+type DashboardEventType = DashboardEvent["type"];
 
 const COALESCE_MS = 400;
 const pending = new WeakMap<QueryClient, Map<string, ReturnType<typeof setTimeout>>>();
@@ -52,32 +51,16 @@ export function invalidateSoon(queryClient: QueryClient, queryKey: QueryKey): vo
   );
 }
 
-function isNumber(data: Data): data is WhatsAppNumber & Data {
-  return typeof data.id === "number" && typeof data.health === "object" && data.health !== null;
-}
-
-function numberUpdated(queryClient: QueryClient, data: Data): void {
-  if (isNumber(data)) {
-    let known = false;
-    queryClient.setQueryData<WhatsAppNumber[]>(NUMBERS_KEY, (numbers) =>
-      numbers?.map((number) => {
-        if (number.id !== data.id) return number;
-        known = true;
-        return data;
-      }),
-    );
-    if (known) return;
-  }
-  // A partial event, or a number we have not seen yet: ask the API.
+// The event only names the number (its traffic comes from the API): read the list again.
+function numberUpdated(queryClient: QueryClient): void {
   void queryClient.invalidateQueries({ queryKey: NUMBERS_KEY });
 }
 
-function isMessage(data: Data): data is Message & Data {
-  return typeof data.id === "number" && typeof data.conversation_id === "number";
-}
-
-function messageChanged(queryClient: QueryClient, data: Data, created: boolean): void {
-  if (!isMessage(data)) return;
+function messageChanged(
+  queryClient: QueryClient,
+  data: EventData["message.created"],
+  created: boolean,
+): void {
   queryClient.setQueryData<MessagePages>(messagesKey(data.conversation_id), (pages) => {
     if (!pages || pages.pages.length === 0) return pages;
     let known = false;
@@ -100,36 +83,25 @@ function messageChanged(queryClient: QueryClient, data: Data, created: boolean):
   }
 }
 
-function isConversation(data: Data): data is Conversation & Data {
-  return typeof data.id === "number" && typeof data.doctor === "object" && data.doctor !== null;
-}
-
-function conversationUpdated(queryClient: QueryClient, data: Data): void {
-  if (!isConversation(data)) return;
+function conversationUpdated(
+  queryClient: QueryClient,
+  data: EventData["conversation.updated"],
+): void {
   const known = storeConversation(queryClient, data);
   // A conversation no list shows yet (new, or now matching a filter): ask once for the lists.
   if (!known) invalidateSoon(queryClient, CONVERSATIONS_KEY);
 }
 
-function noteCreated(queryClient: QueryClient, data: Data): void {
-  if (typeof data.id === "number" && typeof data.conversation_id === "number")
-    addNote(queryClient, data as Note & Data);
-}
-
-function typing(queryClient: QueryClient, data: Data): void {
-  const conversationId = data.conversation_id;
-  const actor = data.actor as { kind?: string; user_id?: number; name?: string; agent?: string };
-  if (typeof conversationId !== "number" || !actor) return;
+function typing(queryClient: QueryClient, data: EventData["typing"]): void {
+  const { actor } = data;
   const me = queryClient.getQueryData<User | null>(ME_KEY);
   if (actor.kind === "admin" && me && actor.user_id === me.id) return;
-  const name = actor.kind === "ai" ? `AI · ${actor.agent ?? "agent"}` : (actor.name ?? "Someone");
-  const value: Typing = { name, active: data.active !== false, at: Date.now() };
-  queryClient.setQueryData<Typing | null>(typingKey(conversationId), value);
+  const name = actor.kind === "ai" ? `AI · ${actor.agent ?? "agent"}` : actor.name;
+  const value: Typing = { name, active: data.active, at: Date.now() };
+  queryClient.setQueryData<Typing | null>(typingKey(data.conversation_id), value);
 }
 
-function draftChanged(queryClient: QueryClient, data: Data): void {
-  if (typeof data.id !== "number" || typeof data.status !== "string") return;
-  const draft = data as Draft & Data;
+function draftChanged(queryClient: QueryClient, draft: EventData["draft.updated"]): void {
   if (!queryClient.getQueryData(PENDING_DRAFTS_KEY)) return;
   queryClient.setQueryData<DraftPage>(PENDING_DRAFTS_KEY, (page) => {
     if (!page) return page;
@@ -145,17 +117,19 @@ function draftChanged(queryClient: QueryClient, data: Data): void {
   });
 }
 
-function crashReportCreated(queryClient: QueryClient, data: Data): void {
-  if (typeof data.id === "number" && typeof data.stack_trace === "string") {
-    addCrashReport(queryClient, data as CrashReport & Data);
-  }
+function crashReportCreated(
+  queryClient: QueryClient,
+  report: EventData["crash_report.created"],
+): void {
+  addCrashReport(queryClient, report);
   // Every option of a critical agent failed: its health has changed too.
   invalidateSoon(queryClient, AGENTS_KEY);
 }
 
-function notificationCreated(queryClient: QueryClient, data: Data): void {
-  if (typeof data.id !== "number" || typeof data.title !== "string") return;
-  const notification = data as Notification & Data;
+function notificationCreated(
+  queryClient: QueryClient,
+  notification: EventData["notification.created"],
+): void {
   queryClient.setQueryData<NotificationPage>(NOTIFICATIONS_KEY, (page) =>
     page && !page.items.some((item) => item.id === notification.id)
       ? { ...page, items: [notification, ...page.items] }
@@ -163,12 +137,16 @@ function notificationCreated(queryClient: QueryClient, data: Data): void {
   );
 }
 
-const HANDLERS: Record<string, (queryClient: QueryClient, data: Data) => void> = {
+/** One handler per event type: a type the server adds fails the typecheck here until the
+ * dashboard decides what it means (`make api-client` regenerates the types). */
+const HANDLERS: {
+  [T in DashboardEventType]: (queryClient: QueryClient, data: EventData[T]) => void;
+} = {
   "number.updated": numberUpdated,
   "message.created": (queryClient, data) => messageChanged(queryClient, data, true),
   "message.updated": (queryClient, data) => messageChanged(queryClient, data, false),
   "conversation.updated": conversationUpdated,
-  "note.created": noteCreated,
+  "note.created": addNote,
   typing,
   "draft.created": draftChanged,
   "draft.updated": draftChanged,
@@ -176,13 +154,35 @@ const HANDLERS: Record<string, (queryClient: QueryClient, data: Data) => void> =
   // The event carries the setting, not the health: ask for the health again.
   "agent.updated": (queryClient) => invalidateSoon(queryClient, AGENTS_KEY),
   "crash_report.created": crashReportCreated,
-  "settings.updated": (queryClient, data) => {
-    if (typeof data.business_name === "string") {
-      storeSettings(queryClient, data as WorkspaceSettings & Data);
-    }
-  },
+  "settings.updated": storeSettings,
 };
 
-export function applyEvent(queryClient: QueryClient, event: RealtimeEvent): void {
-  HANDLERS[event.type]?.(queryClient, event.data);
+function handle<T extends DashboardEventType>(
+  queryClient: QueryClient,
+  type: T,
+  data: EventData[T],
+): void {
+  HANDLERS[type](queryClient, data);
+}
+
+/** Apply an event the dashboard knows the type of. */
+export function applyEvent(queryClient: QueryClient, event: DashboardEvent): void {
+  handle(queryClient, event.type, event.data);
+}
+
+function isDashboardEvent(event: IncomingEvent): event is DashboardEvent {
+  // Own keys only: "toString" is no event.
+  return (
+    Object.hasOwn(HANDLERS, event.type) &&
+    typeof event.data === "object" &&
+    event.data !== null &&
+    !Array.isArray(event.data)
+  );
+}
+
+/** Apply an event as it came off the socket. Its data is trusted to be what the catalogue says,
+ * but a type this page does not know (a server newer than the page) or data that is not an
+ * object is ignored. */
+export function applyIncoming(queryClient: QueryClient, event: IncomingEvent): void {
+  if (isDashboardEvent(event)) applyEvent(queryClient, event);
 }

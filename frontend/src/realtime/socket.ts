@@ -9,14 +9,15 @@
  * and says so instead of retrying.
  */
 
-export type RealtimeEvent = { type: string; data: Record<string, unknown> };
+/** An event as read off the wire: any type, its data unchecked (`events.ts` knows the types). */
+export type IncomingEvent = { type: string; data: Record<string, unknown> };
 export type ConnectionState = "connecting" | "live" | "offline";
 
 export const SESSION_ENDED = 4401;
 
 export type RealtimeOptions = {
   url: string;
-  onEvent: (event: RealtimeEvent) => void;
+  onEvent: (event: IncomingEvent) => void;
   onState: (state: ConnectionState) => void;
   /** On every `hello`: the connection is usable, and what is shown may be stale. */
   onHello: () => void;
@@ -33,7 +34,7 @@ export function realtimeUrl(location: Location = window.location): string {
   return `${scheme}//${location.host}/api/v1/ws`;
 }
 
-export function parseEvent(raw: unknown): RealtimeEvent | null {
+export function parseEvent(raw: unknown): IncomingEvent | null {
   if (typeof raw !== "string") return null;
   let message: unknown;
   try {
