@@ -198,6 +198,11 @@ class InboxPage:
     def conversations(self) -> Locator:
         return self.page.get_by_role("list", name="Conversation list")
 
+    @property
+    def loaded(self) -> Locator:
+        """The list, or an empty inbox's note: either way the conversations have been read."""
+        return self.conversations.or_(self.page.get_by_text("No conversations yet"))
+
     def conversation(self, doctor: str) -> Locator:
         return self.conversations.get_by_role("link", name=re.compile(f"^{re.escape(doctor)}"))
 
