@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FunctionType
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 import httpx
 import pytest
@@ -120,8 +120,16 @@ class Service:
         wait_for(ready, timeout, interval=0.2, message="the service did not answer /readyz")
 
 
+class StartService(Protocol):
+    """The `start_service` fixture: run `surgiai <command>` on a free port, ready to answer."""
+
+    def __call__(
+        self, command: str, env: dict[str, str], extra: list[str] | None = None
+    ) -> Service: ...
+
+
 @pytest.fixture
-def start_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def start_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartService]:
     started: list[subprocess.Popen[str]] = []
 
     def start(command: str, env: dict[str, str], extra: list[str] | None = None) -> Service:

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.services import base_env
+from tests.services import StartService, base_env
 
 
 class TestFirstStart:
     def test_owner_from_environment_can_log_in(
-        self, start_service: object, tmp_path: Path, database_url: str
+        self, start_service: StartService, tmp_path: Path, database_url: str
     ) -> None:
         env = base_env(tmp_path, database_url)
         env.update(
@@ -25,7 +25,7 @@ class TestFirstStart:
                 "SURGIAI_ADMIN_PASSWORD": "a strong password",
             }
         )
-        service = start_service("api", env)  # type: ignore[operator]
+        service = start_service("api", env)
         response = httpx.post(
             service.url + "/api/v1/auth/login",
             json={"email": "boss@clinic.example", "password": "a strong password"},
@@ -35,13 +35,15 @@ class TestFirstStart:
         assert (tmp_path / "data" / "secret_key").exists()
 
     def test_generated_password_is_printed_once_and_works(
-        self, start_service: object, tmp_path: Path, database_url: str
+        self, start_service: StartService, tmp_path: Path, database_url: str
     ) -> None:
         env = base_env(tmp_path, database_url)
         env["SURGIAI_ADMIN_EMAIL"] = "boss@clinic.example"
-        service = start_service("run", env)  # type: ignore[operator]
+        service = start_service("run", env)
         [line] = [line for line in service.output().splitlines() if "Generated password" in line]
-        password = re.search(r": (\S+)$", line.strip()).group(1)  # type: ignore[union-attr]
+        match = re.search(r": (\S+)$", line.strip())
+        assert match is not None, line
+        password = match.group(1)
         response = httpx.post(
             service.url + "/api/v1/auth/login",
             json={"email": "boss@clinic.example", "password": password},
@@ -81,7 +83,7 @@ class TestInvalidSettings:
 
 class TestUsersCommand:
     def test_creates_a_user_who_can_then_log_in(
-        self, start_service: object, tmp_path: Path, database_url: str
+        self, start_service: StartService, tmp_path: Path, database_url: str
     ) -> None:
         env = base_env(tmp_path, database_url)
         env["SURGIAI_ADMIN_PASSWORD"] = "owner password"
@@ -106,7 +108,7 @@ class TestUsersCommand:
         )
         assert result.returncode == 0, result.stderr
         assert "Created agent asha@clinic.example" in result.stdout
-        service = start_service("api", env)  # type: ignore[operator]
+        service = start_service("api", env)
         response = httpx.post(
             service.url + "/api/v1/auth/login",
             json={"email": "asha@clinic.example", "password": "agent password"},

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from surgiai.demo import DEMO_NUMBERS
-from tests.services import Service, base_env, wait_for
+from tests.services import Service, StartService, base_env, wait_for
 
 DOCTOR = "919811122233"
 PNID = DEMO_NUMBERS[0].phone_number_id
@@ -22,11 +22,13 @@ PNG = base64.b64decode(
 
 
 @pytest.fixture
-def demo(database_url: str, tmp_path: Path, start_service: Any) -> tuple[Service, dict[str, str]]:
+def demo(
+    database_url: str, tmp_path: Path, start_service: StartService
+) -> tuple[Service, dict[str, str]]:
     # `database_url` first: its teardown (emptying PostgreSQL) runs after the service stopped.
     env = base_env(tmp_path, database_url)
     env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
-    service: Service = start_service("run", env, ["--demo"])
+    service = start_service("run", env, ["--demo"])
     login = httpx.post(
         service.url + "/api/v1/auth/login",
         json={"email": "owner@surgiai.local", "password": "demo password"},

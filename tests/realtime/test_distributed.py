@@ -7,7 +7,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection
@@ -24,7 +23,7 @@ from surgiai.runtime import Runtime
 from tests.conftest import make_runtime, make_settings
 from tests.fixtures import PASSWORD, create_user
 from tests.realtime.conftest import open_socket, receive, receive_until, serving
-from tests.services import Service, base_env
+from tests.services import StartService, base_env
 
 
 @pytest.fixture
@@ -122,7 +121,7 @@ class TestSeparateProcesses:
     @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
     def test_an_event_from_a_worker_process_reaches_clients_of_two_api_processes(
         self,
-        start_service: Any,
+        start_service: StartService,
         tmp_path: Path,
         database_url: str,
         redis_url: str,
@@ -147,8 +146,8 @@ class TestSeparateProcesses:
                 "SURGIAI_SECRET_KEY": redis_settings.resolved_secret_key(),
             }
         )
-        api_one: Service = start_service("api", env)
-        api_two: Service = start_service("api", env)
+        api_one = start_service("api", env)
+        api_two = start_service("api", env)
         marker = uuid.uuid4().hex
         with (
             open_socket(f"ws://127.0.0.1:{api_one.port}/api/v1/ws", token) as on_one,

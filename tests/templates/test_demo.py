@@ -9,16 +9,16 @@ from typing import Any
 import httpx
 
 from surgiai.demo import DEMO_TEMPLATES
-from tests.services import Service, base_env, wait_for
+from tests.services import StartService, base_env, wait_for
 
 
 class TestDemo:
     def test_the_demo_templates_are_synced(
-        self, start_service: Any, tmp_path: Path, database_url: str
+        self, start_service: StartService, tmp_path: Path, database_url: str
     ) -> None:
         env = base_env(tmp_path, database_url)
         env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
-        service: Service = start_service("run", env, ["--demo"])
+        service = start_service("run", env, ["--demo"])
         token = httpx.post(
             service.url + "/api/v1/auth/login",
             json={"email": "owner@surgiai.local", "password": "demo password"},

@@ -20,7 +20,7 @@ from surgiai.db.engine import make_engine
 from surgiai.demo import DEMO_NUMBERS
 from tests import services
 from tests.realtime.conftest import open_socket, receive, receive_until
-from tests.services import Service, base_env, running, wait_for
+from tests.services import Service, StartService, base_env, running, wait_for
 
 PNID = DEMO_NUMBERS[0].phone_number_id
 
@@ -31,12 +31,12 @@ def children(pid: int) -> set[int]:
 
 
 @pytest.fixture
-def demo(start_service: Any, tmp_path: Path, sqlite_template: Path) -> tuple[Service, str]:
+def demo(start_service: StartService, tmp_path: Path, sqlite_template: Path) -> tuple[Service, str]:
     env = base_env(tmp_path, f"sqlite:///{tmp_path / 'surgiai.db'}")
     (tmp_path / "surgiai.db").write_bytes(sqlite_template.read_bytes())
     env["SURGIAI_ADMIN_PASSWORD"] = "demo password"
     env["SURGIAI_WORKER_PROCESSES"] = "2"
-    service: Service = start_service("run", env, ["--demo"])
+    service = start_service("run", env, ["--demo"])
     token = httpx.post(
         service.url + "/api/v1/auth/login",
         json={"email": "owner@surgiai.local", "password": "demo password"},
