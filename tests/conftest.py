@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from surgiai.app import create_app
 from surgiai.config import Settings
 from surgiai.db.engine import make_engine
 from surgiai.db.migrate import upgrade
+from surgiai.realtime.broker import Broker
 from surgiai.runtime import Runtime
 from surgiai.worker.queue import TaskQueue
 
@@ -106,8 +108,9 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def make_settings(tmp_path: Path, database_url: str, **extra: object) -> Settings:
-    values: dict[str, object] = {
+def make_settings(tmp_path: Path, database_url: str, **extra: Any) -> Settings:
+    """Settings for a test; `extra` overrides any field, as the environment would."""
+    values: dict[str, Any] = {
         "data_dir": tmp_path,
         "database_url": database_url,
         "secret_key": "test-secret-key-0123456789",
@@ -121,7 +124,7 @@ def make_settings(tmp_path: Path, database_url: str, **extra: object) -> Setting
         "status_batch_seconds": 0,
     }
     values.update(extra)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 @pytest.fixture
@@ -129,9 +132,16 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url)
 
 
-def make_runtime(settings: Settings, **options: object) -> Runtime:
+class RuntimeOptions(TypedDict, total=False):
+    """The keyword arguments `Runtime` takes besides its settings and tasks."""
+
+    queue_name: str
+    broker: Broker | None
+
+
+def make_runtime(settings: Settings, **options: Unpack[RuntimeOptions]) -> Runtime:
     """A runtime with every task of every domain, as the entry points build it."""
-    return Runtime(settings, task_registry(), **options)  # type: ignore[arg-type]
+    return Runtime(settings, task_registry(), **options)
 
 
 @pytest.fixture
