@@ -139,11 +139,13 @@ def live(runtime: Runtime) -> Iterator[LiveServer]:
         yield server
 
 
-def open_socket(url: str, token: str, **options: Any) -> ClientConnection:
+def open_socket(url: str, token: str, *, open_timeout: float = 10) -> ClientConnection:
     """A WebSocket client authenticated the way non-browser clients are (Bearer header)."""
-    options.setdefault("open_timeout", 10)
     return connect(
-        url, additional_headers={"Authorization": f"Bearer {token}"}, proxy=None, **options
+        url,
+        additional_headers={"Authorization": f"Bearer {token}"},
+        proxy=None,
+        open_timeout=open_timeout,
     )
 
 

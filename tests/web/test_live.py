@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
@@ -65,7 +66,9 @@ class TestHandshake:
         self, live: LiveServer
     ) -> None:
         """Browsers cannot set headers on a WebSocket; they may offer `bearer, <token>`."""
-        with connect(live.ws_url, subprotocols=["bearer", live.login()], proxy=None) as ws:
+        with connect(
+            live.ws_url, subprotocols=[Subprotocol("bearer"), Subprotocol(live.login())], proxy=None
+        ) as ws:
             assert ws.subprotocol == "bearer"
             assert receive(ws)["type"] == "hello"
 
@@ -89,12 +92,12 @@ class TestHandshake:
     @pytest.mark.parametrize("how", ["header", "subprotocol", "cookie"])
     def test_a_wrong_token_is_refused_with_403(self, live: LiveServer, how: str) -> None:
         wrong = "not-a-session-token"
-        options: dict[str, Any] = {
+        options_by_how: dict[str, dict[str, Any]] = {
             "header": {"additional_headers": {"Authorization": f"Bearer {wrong}"}},
             "subprotocol": {"subprotocols": ["bearer", wrong]},
             "cookie": {"additional_headers": {"Cookie": f"surgiai_session={wrong}"}},
-        }[how]
-        assert refused_status(live.ws_url, **options) == 403
+        }
+        assert refused_status(live.ws_url, **options_by_how[how]) == 403
 
     def test_a_token_in_the_query_string_is_not_accepted(self, live: LiveServer) -> None:
         """Query strings end up in access logs."""
