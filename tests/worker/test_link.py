@@ -6,15 +6,33 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
 from surgiai.kit.events import Event
-from surgiai.realtime.broker import InProcessBroker, SubscriptionLagged, WorkerRelayBroker
+from surgiai.realtime.broker import (
+    InProcessBroker,
+    Subscription,
+    SubscriptionLagged,
+    WorkerRelayBroker,
+)
 from surgiai.worker import link as link_module
 from surgiai.worker.link import READY, ChildLink, ParentLink
 from tests.services import wait_for
+
+T = TypeVar("T")
+
+
+def read_into(lines: list[bytes], parent: ParentLink, count: int) -> Callable[[], bool]:
+    """A check for `wait_for`: add what the worker sent to `lines`; done once it holds `count`."""
+
+    def check() -> bool:
+        lines.extend(parent.read_lines() or [])
+        return len(lines) == count
+
+    return check
 
 
 class Ends:
@@ -59,7 +77,7 @@ class TestLink:
         ends.child.send_event(b'{"type":"late","data":{}}')
         assert ends.parent.wait_ready(5)
         lines: list[bytes] = []
-        wait_for(lambda: bool(lines.extend(ends.parent.read_lines() or [])) or len(lines) == 2)
+        wait_for(read_into(lines, ends.parent, 2))
         assert lines == [b'{"type":"early","data":{}}', b'{"type":"late","data":{}}']
 
     def test_a_worker_that_never_says_ready_is_given_up_on(self) -> None:
@@ -102,7 +120,7 @@ class TestLink:
         wait_for(pair.child._outbox.empty)
         pair.child.send_event(b'{"n":5}')
         lines: list[bytes] = []
-        wait_for(lambda: bool(lines.extend(pair.parent.read_lines() or [])) or len(lines) == 5)
+        wait_for(read_into(lines, pair.parent, 5))
         assert lines == [b'{"n":0}', b'{"n":1}', b'{"n":2}', b"!", b'{"n":5}']
         pair.child.close()
         pair.parent.close()
@@ -124,8 +142,8 @@ class TestBrokerRelay:
         thread.join(5)
         loop.close()
 
-    def run(self, loop: asyncio.AbstractEventLoop, coroutine: object) -> object:
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(5)  # type: ignore[arg-type]
+    def run(self, loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(5)
 
     def test_a_workers_events_reach_subscribers_and_it_builds_them_only_while_one_listens(
         self, loop: asyncio.AbstractEventLoop, ends: Ends
@@ -138,7 +156,7 @@ class TestBrokerRelay:
         self.run(loop, broker.start())
         assert not worker.may_have_listeners()
 
-        async def subscribe() -> object:
+        async def subscribe() -> Subscription:
             return broker.subscribe()
 
         subscription = self.run(loop, subscribe())
@@ -146,12 +164,12 @@ class TestBrokerRelay:
         worker.publish(Event("message.updated", {"id": 7, "status": "read"}))
 
         async def next_event() -> Event:
-            return await subscription.get()  # type: ignore[attr-defined,no-any-return]
+            return await subscription.get()
 
         assert self.run(loop, next_event()) == Event("message.updated", {"id": 7, "status": "read"})
 
         async def leave() -> None:
-            subscription.close()  # type: ignore[attr-defined]
+            subscription.close()
 
         self.run(loop, leave())
         wait_for(lambda: not worker.may_have_listeners())
@@ -166,14 +184,14 @@ class TestBrokerRelay:
         broker.attach_worker(ends.parent)
         self.run(loop, broker.start())
 
-        async def subscribe() -> object:
+        async def subscribe() -> Subscription:
             return broker.subscribe()
 
         subscription = self.run(loop, subscribe())
         ends.child._outbox.put(b"!\n")  # what a worker sends after dropping events
 
-        async def next_event() -> object:
-            return await subscription.get()  # type: ignore[attr-defined]
+        async def next_event() -> Event:
+            return await subscription.get()
 
         with pytest.raises(SubscriptionLagged):
             self.run(loop, next_event())
