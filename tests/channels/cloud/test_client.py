@@ -14,10 +14,10 @@ import respx
 import structlog
 from structlog.testing import LogCapture
 
-from surgiai.channels.base import OutboundMessage
+from surgiai.channels.base import ErrorReaction, OutboundMessage
 from surgiai.channels.cloud import client as client_module
 from surgiai.channels.cloud.client import CloudApiClient, MediaInfo, build_send_body
-from surgiai.channels.cloud.errors import ErrorReaction, GraphApiError, GraphTransportError
+from surgiai.channels.cloud.errors import GraphApiError, GraphTransportError
 from surgiai.channels.validation import OutboundValidationError
 from tests.channels import builders
 from tests.channels.builders import (
@@ -55,8 +55,9 @@ def graph() -> Iterator[respx.MockRouter]:
         yield router
 
 
-def sent_json(route: respx.Route) -> Any:
-    return json.loads(route.calls.last.request.content)
+def sent_json(route: respx.Route) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(route.calls.last.request.content)
+    return body
 
 
 def envelope(type_: str, obj: dict[str, Any], **extra: Any) -> dict[str, Any]:

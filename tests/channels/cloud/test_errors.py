@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from surgiai.channels.base import ErrorReaction
 from surgiai.channels.cloud.errors import (
-    ErrorReaction,
     GraphApiError,
     GraphTransportError,
     classify,
