@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from surgiai.auth.roles import Role
 from surgiai.conversations.drafts import AiReply, draft_service
-from surgiai.conversations.models import Conversation, Message, SenderKind
+from surgiai.conversations.models import Conversation, Draft, Message, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.db.engine import session_scope
 from surgiai.errors import Conflict
@@ -82,7 +82,7 @@ def conversation_of(
     )
 
 
-def sent_bodies(graph: respx.MockRouter) -> list[dict[str, object]]:
+def sent_bodies(graph: respx.MockRouter) -> list[dict[str, Any]]:
     return [
         json.loads(call.request.content)
         for call in graph.calls
@@ -224,7 +224,8 @@ class TestThread:
                     needs_approval_because="quotes a discount",
                 ),
             )
-            draft_id = pending.id  # type: ignore[union-attr]
+            assert isinstance(pending, Draft)
+            draft_id = pending.id
         client.post(f"/api/v1/drafts/{draft_id}/approve", headers=admin)
 
         thread = client.get(
@@ -462,7 +463,8 @@ class TestModes:
                     needs_approval_because="discount above 20%",
                 ),
             )
-            draft_id = draft.id  # type: ignore[union-attr]
+            assert isinstance(draft, Draft)
+            draft_id = draft.id
         rejected = client.post(
             f"/api/v1/drafts/{draft_id}/reject", json={"reason": "Too generous"}, headers=admin
         ).json()
@@ -487,7 +489,8 @@ class TestModes:
                 "draft mode",
             )
             draft_id = draft.id
-            row.last_inbound_at = row.last_inbound_at.replace(year=2020)  # type: ignore[union-attr]
+            assert row.last_inbound_at is not None
+            row.last_inbound_at = row.last_inbound_at.replace(year=2020)
         response = client.post(f"/api/v1/drafts/{draft_id}/approve", headers=admin)
         assert response.status_code == 409
         assert response.json()["error"] == "TemplateRequired"
@@ -540,7 +543,7 @@ class TestPreviewAndSend:
         assert client.post(url, json=message, headers=admin).status_code == 202
         drain(runtime.queue)
         [sent] = sent_bodies(graph)
-        assert sent.pop("biz_opaque_callback_data", "").startswith("surgiai:")  # type: ignore[union-attr]
+        assert sent.pop("biz_opaque_callback_data", "").startswith("surgiai:")
         assert sent == shown["request"]
 
     def test_preview_says_a_template_is_required_and_the_send_fails_the_same_way(

@@ -4,7 +4,7 @@ pub/sub) and distributed (PostgreSQL, Redis pub/sub, the worker in another runti
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def live_runtime(
     runtime.close()
 
 
-def wanted(event_type: str, **fields: Any) -> Any:
+def wanted(event_type: str, **fields: Any) -> Callable[[dict[str, Any]], bool]:
     def match(message: dict[str, Any]) -> bool:
         data = message.get("data") or {}
         return message.get("type") == event_type and all(

@@ -4,6 +4,7 @@ reactions and crash re-drive."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -56,7 +57,7 @@ def number_id(runtime: Runtime) -> int:
 
 
 @pytest.fixture
-def graph() -> respx.MockRouter:
+def graph() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False) as router:
         yield router
 
@@ -70,9 +71,16 @@ def doctor_writes(
 
 
 def deliver_status(
-    client: TestClient, runtime: Runtime, wamid: str, status: str, **kw: object
+    client: TestClient,
+    runtime: Runtime,
+    wamid: str,
+    status: str,
+    *,
+    errors: list[dict[str, object]] | None = None,
+    callback: str | None = None,
 ) -> None:
-    body = webhook_body(status_value(wamid, status, wa_id=DOCTOR, **kw))  # type: ignore[arg-type]
+    value = status_value(wamid, status, wa_id=DOCTOR, errors=errors, callback=callback)
+    body = webhook_body(value)
     assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
     drain(runtime.queue)
 
@@ -248,7 +256,7 @@ class TestRulesBeforeSending:
                 }
             ),
         )
-        monkeypatch.setitem(registry.PROVIDERS, "cloud", limited)  # type: ignore[index]
+        monkeypatch.setitem(registry.PROVIDERS, "cloud", limited)
         route = graph.post(SEND_URL).mock(
             return_value=httpx.Response(200, json=graph_accepted("wamid.free"))
         )
