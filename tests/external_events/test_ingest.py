@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from surgiai.db import engine as engine_module
 from surgiai.db.engine import session_scope, write_lock_for
 from surgiai.external_events.models import ExternalEvent
 from surgiai.runtime import Runtime
@@ -44,7 +43,7 @@ def test_a_delivery_is_synced_to_disk_after_its_commit_with_the_write_lock_free(
         os_fsync(descriptor)
 
     os_fsync = os.fsync
-    monkeypatch.setattr(engine_module.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)  # the `os.fsync` surgiai.db.engine calls
     body = webhook_body(text_message_value("wamid.durable", "Is the stapler in stock?"))
 
     response = client.post("/webhooks/whatsapp", content=body, headers=sign(body))

@@ -8,7 +8,9 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from surgiai.channels.base import StatusUpdate
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.conversations.service import MessageService
 from surgiai.db.engine import session_scope
@@ -87,10 +89,10 @@ def test_a_receipt_that_fails_is_retried_later_and_the_others_of_its_group_apply
 ) -> None:
     apply_status = MessageService.apply_status
 
-    def failing_for_one(self: MessageService, session: object, update: object) -> object:
-        if getattr(update, "wamid", None) == replies[1]:
+    def failing_for_one(self: MessageService, session: Session, update: StatusUpdate) -> int | None:
+        if update.wamid == replies[1]:
             raise RuntimeError("disk full")
-        return apply_status(self, session, update)  # type: ignore[arg-type]
+        return apply_status(self, session, update)
 
     monkeypatch.setattr(MessageService, "apply_status", failing_for_one)
     malformed = json.dumps({"object": "whatsapp_business_account", "entry": "x", "statuses": 1})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -158,7 +159,7 @@ class TestOnlyStatuses:
 
 # Keep the Graph API out of it: nothing here sends.
 @pytest.fixture(autouse=True)
-def _no_graph() -> respx.MockRouter:
+def _no_graph() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False) as router:
         router.route().mock(return_value=httpx.Response(500))
         yield router
