@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, update
 
-from surgiai.agents.base import AgentConfig
+from surgiai.agents.base import AgentConfig, AgentContext
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent, GreetingConfig
-from surgiai.agents.master import MASTER, MasterAgent
+from surgiai.agents.master import MASTER, Decision, MasterAgent
 from surgiai.agents.models import AgentRun, CrashReport
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
 from surgiai.agents.service import agent_service
@@ -97,7 +97,7 @@ def store_without_answering(runtime: Runtime) -> None:
     runtime.queue.huey.flush()
 
 
-def replies(runtime: Runtime, wa_id: str = DOCTOR) -> list[tuple[str, str | None, str | None]]:
+def replies(runtime: Runtime, wa_id: str = DOCTOR) -> list[tuple[str | None, str | None, str]]:
     """(sender_agent, text, status) of every message sent to the doctor, oldest first."""
     with session_scope(runtime.session_factory) as session:
         rows = session.execute(
@@ -340,7 +340,12 @@ class TestExactlyOnce:
         assert [agent for agent, _, _ in replies(runtime)] == ["greeting"]
 
     def test_a_slow_worker_whose_claim_was_taken_writes_nothing(
-        self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        number_id: int,
+        graph: respx.MockRouter,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         master = use_master(runtime, fast_registry())
         body = webhook_body(text_message_value("wamid.l1", "Price of 5mm trocar?", wa_id=DOCTOR))
@@ -349,7 +354,9 @@ class TestExactlyOnce:
         original = master.decide
         stalled: list[bool] = []
 
-        def slow_decide(context, disabled):  # type: ignore[no-untyped-def]
+        def slow_decide(
+            context: AgentContext, disabled: frozenset[str] | set[str] = frozenset()
+        ) -> Decision:
             if stalled:  # the second worker, which answers normally
                 return original(context, disabled)
             stalled.append(True)
@@ -365,11 +372,11 @@ class TestExactlyOnce:
             drain(runtime.queue)
             return original(context, disabled)
 
-        master.decide = slow_decide  # type: ignore[method-assign]
-        with session_scope(runtime.session_factory) as session:
-            conversation_id = session.scalars(select(Conversation.id)).one()
-            master.process(session, conversation_id)
-        master.decide = original  # type: ignore[method-assign]
+        with monkeypatch.context() as patch:
+            patch.setattr(master, "decide", slow_decide)
+            with session_scope(runtime.session_factory) as session:
+                conversation_id = session.scalars(select(Conversation.id)).one()
+                master.process(session, conversation_id)
         drain(runtime.queue)
 
         assert len(replies(runtime)) == 1

@@ -63,7 +63,9 @@ def following_up(runtime: Runtime) -> Iterator[FollowingUpGreeting]:
     create_number(runtime)
     base = default_registry()
     agent = FollowingUpGreeting()
-    registrations = [Registration(agent, standby=base.get("greeting").standby)] + [  # type: ignore[union-attr]
+    greeting = base.get("greeting")
+    assert greeting is not None
+    registrations = [Registration(agent, standby=greeting.standby)] + [
         r for r in base.registrations() if r.name != "greeting"
     ]
     runtime.provide(
