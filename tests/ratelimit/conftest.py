@@ -37,7 +37,8 @@ class FakeClock:
 
 
 def create_state_table(engine: Engine) -> None:
-    Base.metadata.create_all(engine, tables=[RateLimitState.__table__])  # type: ignore[list-item]
+    table = Base.metadata.tables[RateLimitState.__tablename__]
+    Base.metadata.create_all(engine, tables=[table])
 
 
 @pytest.fixture

@@ -10,12 +10,16 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from redis import Redis
 
 from surgiai.db.engine import make_engine
 from surgiai.ratelimit import RateLimiter, RedisRateLimiter, SqlRateLimiter
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Barrier
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def build(job: Job, clock: RecordingClock) -> RateLimiter:
     return SqlRateLimiter(make_engine(job.url), clock=clock)
 
 
-def run(job: Job, barrier: Any, results: Any) -> None:
+def run(job: Job, barrier: Barrier, results: Queue[Report]) -> None:
     """Process entry point: puts one Report on `results`."""
     report = Report()
     try:

@@ -6,10 +6,14 @@ import multiprocessing
 import uuid
 from bisect import bisect_left
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.ratelimit.hammer import Job, Report, run
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
 
 PROCESSES = 4
 THREADS = 2
@@ -25,7 +29,7 @@ def hammer(job: Job) -> list[Report]:
     """Run `job` in PROCESSES spawned processes at once; one report per process."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(PROCESSES)
-    results = context.Queue()
+    results: Queue[Report] = context.Queue()
     processes = [
         context.Process(target=run, args=(job, barrier, results)) for _ in range(PROCESSES)
     ]
