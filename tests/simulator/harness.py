@@ -4,9 +4,8 @@ receiver, and a manual clock."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI, Request, Response
@@ -181,4 +180,8 @@ def template_send(name: str = "order_update", *params: str, to: str = DOCTOR) ->
     }
 
 
-HarnessFactory = Callable[..., Any]
+class HarnessFactory(Protocol):
+    """The `make_harness` fixture: a started harness, its `SimulatorConfig` fields overridden by
+    `config`; registered (a number, a webhook) unless `register` is False."""
+
+    async def __call__(self, register: bool = True, **config: Any) -> Harness: ...

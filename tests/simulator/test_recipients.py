@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.simulator.harness import DOCTOR, Harness, HarnessFactory, template_send
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.anyio
 US_DOCTOR = "16505551234"
 
 
-async def failed_code(h: Harness, response: Any) -> int | None:
+async def failed_code(h: Harness, response: httpx.Response) -> int | None:
     wamid = h.wamid(response)
     await h.drain()
     statuses = h.receiver.statuses(wamid)
