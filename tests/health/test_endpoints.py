@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from surgiai.runtime import Runtime
@@ -17,12 +18,12 @@ class TestHealth:
         assert response.json()["checks"] == {"database": "ok", "queue": "ok"}
 
     def test_readyz_is_503_when_the_database_is_gone(
-        self, client: TestClient, runtime: Runtime
+        self, client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         def broken() -> None:
             raise ConnectionError("database down")
 
-        runtime.check_database = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(runtime, "check_database", broken)
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["database"] == "unreachable"

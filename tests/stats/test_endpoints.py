@@ -149,7 +149,7 @@ class TestDays:
 
     @pytest.mark.parametrize("days", [0, 91, "two"])
     def test_refuses_a_period_it_does_not_offer(
-        self, client: TestClient, viewer: dict[str, str], days: object
+        self, client: TestClient, viewer: dict[str, str], days: int | str
     ) -> None:
         response = client.get("/api/v1/stats/traffic", params={"days": days}, headers=viewer)
         assert response.status_code == 422

@@ -4,8 +4,8 @@ variables, and who may do what."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -36,7 +36,7 @@ def seeded(seed: Callable[..., SyncCounts]) -> None:
     seed([{**COURSE_REMINDER, "id": "555", "status": "PAUSED"}], waba_id=OTHER_WABA)
 
 
-def names(response: Any) -> list[tuple[str, str]]:
+def names(response: httpx.Response) -> list[tuple[str, str]]:
     assert response.status_code == 200, response.text
     return [(item["waba_id"], item["name"]) for item in response.json()["items"]]
 

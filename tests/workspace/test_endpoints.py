@@ -3,8 +3,7 @@ why, and the trail a change leaves (audit log, live event). SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from typing import Any
-
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -18,8 +17,11 @@ from tests.workspace.conftest import add_template, headers_for
 URL = "/api/v1/settings"
 
 
-def patch(client: TestClient, headers: dict[str, str], **body: object) -> Any:
-    return client.patch(URL, json=body, headers=headers)
+def patch(client: TestClient, headers: dict[str, str], **body: object) -> httpx.Response:
+    # `TestClient` is untyped to mypy (starlette annotates it against httpx2, not installed);
+    # at run time it is an `httpx.Client`.
+    response: httpx.Response = client.patch(URL, json=body, headers=headers)
+    return response
 
 
 class TestFreshInstall:
