@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import expect
@@ -24,9 +24,10 @@ from tests.browser.pages import (
 OpenDashboard = Callable[[], Dashboard]
 SALES, COURSES = (number.label for number in DEMO_NUMBERS)
 COURSES_PNID = DEMO_NUMBERS[1].phone_number_id
+T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+def wait_for(check: Callable[[], T | None], timeout: float = 30.0) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := check():

@@ -46,8 +46,7 @@ def conversation_of(server: DemoServer, headers: dict[str, str], wa_id: str) -> 
         items: list[dict[str, Any]] = page.json()["items"]
         return next((c for c in items if c["doctor"]["wa_id"] == wa_id), None)
 
-    conversation: dict[str, Any] = wait_for(found)
-    return conversation
+    return wait_for(found)
 
 
 @pytest.fixture
