@@ -52,8 +52,9 @@ lint: install
 	$(BIN)/ruff format --check surgiai tests benchmarks tools
 	$(BIN)/lint-imports
 
+# Strict, like the package: the tests and the import-linter contract are code too.
 typecheck: install
-	$(BIN)/mypy surgiai
+	$(BIN)/mypy surgiai tests tools
 
 # Regenerate the dashboard's typed API client after changing the backend's API.
 api-client: $(STAMP) $(NODE_STAMP)
