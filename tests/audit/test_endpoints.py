@@ -68,7 +68,7 @@ def headers_for(client: TestClient, runtime: Runtime, role: Role) -> Headers:
 
 
 def entries(
-    client: TestClient, runtime: Runtime, headers: Headers, **params: object
+    client: TestClient, runtime: Runtime, headers: Headers, **params: str | int
 ) -> list[dict[str, Any]]:
     """Run the queued audit tasks as a worker would, then read the log (newest first)."""
     drain(runtime.queue)
@@ -413,7 +413,7 @@ class TestPaging:
         pages: list[int] = []
         cursor: int | None = None
         while True:
-            params: dict[str, object] = {"action": "test.event", "limit": 3}
+            params: dict[str, str | int] = {"action": "test.event", "limit": 3}
             if cursor is not None:
                 params["before_id"] = cursor
             page = client.get(URL, params=params, headers=owner).json()
