@@ -12,6 +12,7 @@ so the domains never see another shape and never a vendor's error codes: they ac
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -170,26 +171,23 @@ class ErrorDetail(_Frozen):
     reason: str = "The channel reported an error."
 
 
-class ChannelError(Exception):
+class ChannelError(Exception, metaclass=ABCMeta):
     """Everything an adapter raises: the channel refused the call or could not be reached."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
     @property
+    @abstractmethod
     def error(self) -> ErrorDetail:
         """What the domain records and acts on."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def retryable(self) -> bool:
         """Whether trying the same call again may succeed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def retry_delay(self, retries_done: int) -> float | None:
         """Seconds to wait before the next attempt of a send, or None when the error is
         terminal or its retries are used up. Callers add jitter."""
-        raise NotImplementedError
 
 
 class UnreadableWebhook(BadRequest):
