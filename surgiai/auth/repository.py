@@ -26,6 +26,12 @@ class UserRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(User)) or 0
 
+    def names(self, user_ids: set[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        return {user_id: name for user_id, name in rows}
+
     def list_with_phone(self) -> Sequence[User]:
         return self.session.scalars(
             select(User).where(User.phone.is_not(None)).order_by(User.id)

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from surgiai.auth.models import User
+from surgiai.auth.repository import UserRepository
 from surgiai.conversations.models import Conversation, Draft, Message
 from surgiai.conversations.schemas import LastMessage
 from surgiai.db.outbox import publish
-from surgiai.doctors.models import DoctorTag
+from surgiai.doctors.repository import DoctorRepository
 from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 
@@ -30,22 +29,13 @@ def _session_of(row: object) -> Session:
 
 
 def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {user_id for user_id in ids if user_id is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
-    return {user_id: name for user_id, name in rows}
+    """The names of the users views mention (senders, assignees, authors)."""
+    return UserRepository(session).names({user_id for user_id in ids if user_id is not None})
 
 
 def doctor_tags(session: Session, doctor_ids: set[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {doctor_id: [] for doctor_id in doctor_ids}
-    if doctor_ids:
-        rows = session.execute(
-            select(DoctorTag.doctor_id, DoctorTag.tag).where(DoctorTag.doctor_id.in_(doctor_ids))
-        )
-        for doctor_id, tag in rows:
-            tags[doctor_id].append(tag)
-    return tags
+    """Every doctor's tags, an empty list for one without."""
+    return DoctorRepository(session).tags_of(doctor_ids)
 
 
 def message_changed(message: Message, *, created: bool = False) -> None:

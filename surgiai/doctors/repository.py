@@ -4,13 +4,25 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import insert_returning_new
-from surgiai.doctors.models import Doctor
+from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
 
 
 class DoctorRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def tags_of(self, doctor_ids: set[int]) -> dict[int, list[str]]:
+        tags: dict[int, list[str]] = {doctor_id: [] for doctor_id in doctor_ids}
+        if doctor_ids:
+            rows = self.session.execute(
+                select(DoctorTag.doctor_id, DoctorTag.tag).where(
+                    DoctorTag.doctor_id.in_(doctor_ids)
+                )
+            )
+            for doctor_id, tag in rows:
+                tags[doctor_id].append(tag)
+        return tags
 
     def get(self, doctor_id: int) -> Doctor | None:
         return self.session.get(Doctor, doctor_id)

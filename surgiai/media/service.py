@@ -6,12 +6,12 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surgiai.errors import NotFound, PayloadTooLarge
 from surgiai.kit.time import utcnow
 from surgiai.media.models import MediaFile, MediaUpload
+from surgiai.media.repository import MediaRepository
 
 # WhatsApp's own ceiling for any media (documents); inbound over it never reaches us anyway.
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
@@ -39,38 +39,32 @@ class MediaService:
             partial = path.with_suffix(".partial")
             partial.write_bytes(data)
             partial.replace(path)
-        existing = session.scalar(
-            select(MediaFile).where(MediaFile.sha256 == digest, MediaFile.mime_type == mime_type)
-        )
+        files = MediaRepository(session)
+        existing = files.by_content(digest, mime_type)
         if existing is not None:
             return existing
-        media = MediaFile(
-            sha256=digest,
-            mime_type=mime_type,
-            size=len(data),
-            filename=filename,
-            storage_path=str(relative),
+        return files.add(
+            MediaFile(
+                sha256=digest,
+                mime_type=mime_type,
+                size=len(data),
+                filename=filename,
+                storage_path=str(relative),
+            )
         )
-        session.add(media)
-        session.flush()
-        return media
 
     def path(self, media_root: Path, media: MediaFile) -> Path:
         return media_root / media.storage_path
 
     def get(self, session: Session, media_file_id: int) -> MediaFile:
-        media = session.get(MediaFile, media_file_id)
+        media = MediaRepository(session).get(media_file_id)
         if media is None:
             raise NotFound(f"No stored file with id {media_file_id}.")
         return media
 
     def fresh_upload(self, session: Session, media_file_id: int, number_id: int) -> str | None:
         """The WhatsApp media id of this file on this number, if still safely valid."""
-        upload = session.scalar(
-            select(MediaUpload).where(
-                MediaUpload.media_file_id == media_file_id, MediaUpload.number_id == number_id
-            )
-        )
+        upload = MediaRepository(session).upload(media_file_id, number_id)
         if upload is None or utcnow() - upload.uploaded_at > UPLOAD_REUSE:
             return None
         return upload.wa_media_id
@@ -78,13 +72,10 @@ class MediaService:
     def record_upload(
         self, session: Session, media_file_id: int, number_id: int, wa_media_id: str
     ) -> None:
-        upload = session.scalar(
-            select(MediaUpload).where(
-                MediaUpload.media_file_id == media_file_id, MediaUpload.number_id == number_id
-            )
-        )
+        files = MediaRepository(session)
+        upload = files.upload(media_file_id, number_id)
         if upload is None:
-            session.add(
+            files.add_upload(
                 MediaUpload(
                     media_file_id=media_file_id, number_id=number_id, wa_media_id=wa_media_id
                 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surgiai.db.outbox import publish
@@ -13,6 +12,7 @@ from surgiai.errors import NotFound
 from surgiai.kit.events import Event
 from surgiai.kit.time import utcnow
 from surgiai.notifications.models import Notification
+from surgiai.notifications.repository import NotificationRepository
 from surgiai.notifications.schemas import NotificationRead
 
 log = structlog.get_logger(__name__)
@@ -31,8 +31,7 @@ class NotificationService:
         notification = Notification(
             kind=kind, title=title[:300], body=body, conversation_id=conversation_id
         )
-        session.add(notification)
-        session.flush()
+        NotificationRepository(session).add(notification)
         log.info("notifications.created", kind=kind, notification_id=notification.id)
         publish(
             session,
@@ -47,15 +46,12 @@ class NotificationService:
     def list(
         self, session: Session, *, include_dismissed: bool, limit: int, before_id: int | None
     ) -> Sequence[Notification]:
-        statement = select(Notification).order_by(Notification.id.desc()).limit(limit)
-        if not include_dismissed:
-            statement = statement.where(Notification.dismissed_at.is_(None))
-        if before_id is not None:
-            statement = statement.where(Notification.id < before_id)
-        return session.scalars(statement).all()
+        return NotificationRepository(session).page(
+            include_dismissed=include_dismissed, limit=limit, before_id=before_id
+        )
 
     def dismiss(self, session: Session, notification_id: int, user_id: int) -> Notification:
-        notification = session.get(Notification, notification_id)
+        notification = NotificationRepository(session).get(notification_id)
         if notification is None:
             raise NotFound(f"No notification with id {notification_id}.")
         if notification.dismissed_at is None:
