@@ -58,7 +58,7 @@ def apply_action(
         return message_service.queue_outbound(
             session,
             OutboundRequest(
-                to=doctor.wa_id,
+                doctor_id=doctor.id,
                 type="template",
                 payload=payload,
                 sender_kind=SenderKind.ai,

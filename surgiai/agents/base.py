@@ -109,7 +109,9 @@ class MessageView:
 @dataclass(frozen=True)
 class DoctorView:
     id: int
-    wa_id: str
+    # None for a doctor who reached us by username, with no phone number.
+    wa_id: str | None
+    username: str | None
     display_name: str
     marketing_opted_out: bool
     tags: tuple[str, ...]

@@ -279,7 +279,8 @@ class MasterAgent:
             doctor=DoctorView(
                 id=doctor.id,
                 wa_id=doctor.wa_id,
-                display_name=doctor.name or doctor.profile_name or f"+{doctor.wa_id}",
+                username=doctor.username,
+                display_name=doctor.display_name,
                 marketing_opted_out=doctor.marketing_opted_out,
                 tags=tuple(inbound.tags(doctor.id)),
                 lead_score=doctor.lead_score,

@@ -34,9 +34,13 @@ class _Frozen(BaseModel):
 
 class OutboundMessage(_Frozen):
     """One message to send. `payload` is the type object, e.g. `{"body": "Hi"}` for
-    `type="text"`; `channels.validation` checks it."""
+    `type="text"`; `channels.validation` checks it.
 
-    to: str
+    The recipient is `to`, their phone number, or else `recipient`, their business-scoped user
+    id (BSUID), for a doctor who reached us by username without a phone number."""
+
+    to: str | None = None
+    recipient: str | None = None
     type: str
     payload: dict[str, Any]
     context_message_id: str | None = None
@@ -48,6 +52,7 @@ class SendResult(_Frozen):
 
     wamid: str
     wa_id: str | None = None
+    user_id: str | None = None
     input: str | None = None
     # Template pacing only: accepted | held_for_quality_assessment | paused.
     message_status: str | None = None
@@ -265,15 +270,35 @@ class Order(_Frozen):
 
 
 class SystemChange(_Frozen):
-    """`user_changed_number` (new number in `wa_id`), `customer_identity_changed`,
-    `user_changed_user_id`."""
+    """`user_changed_number` (new number in `wa_id`, new BSUID in `user_id`),
+    `user_changed_user_id` (a new BSUID only) or `customer_identity_changed`."""
 
     type: str | None = None
     body: str | None = None
     wa_id: str | None = None
     user_id: str | None = None
+    parent_user_id: str | None = None
     previous_user_id: str | None = None
+    previous_parent_user_id: str | None = None
     identity_hash: str | None = None
+
+
+class UserIdentity(_Frozen):
+    """Who a WhatsApp user is, as far as one webhook says. Any field may be missing: `wa_id`
+    (phone digits) only when WhatsApp may share the phone, `user_id` (the business-scoped user
+    id, BSUID: `IN.1648738043044942`) from 2026 on, `parent_user_id` (`IN.ENT.…`) where parent
+    BSUIDs are enabled, `username` when the user has one."""
+
+    wa_id: str | None = None
+    user_id: str | None = None
+    parent_user_id: str | None = None
+    username: str | None = None
+    profile_name: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether it names a user at all (a name alone does not)."""
+        return bool(self.wa_id or self.user_id or self.parent_user_id)
 
 
 class Referral(_Frozen):
@@ -307,11 +332,13 @@ class InboundMessage(_Frozen):
     phone_number_id: str
     display_phone_number: str | None = None
     waba_id: str | None = None
-    # None only for system messages that carry no sender (a user-id change).
+    # The sender's phone digits; None when WhatsApp does not share it (a username user).
     from_wa_id: str | None = None
-    # Business-scoped user id ("BSUID"), when Meta sends one.
+    # Business-scoped user id ("BSUID") and parent BSUID, when Meta sends them.
     from_user_id: str | None = None
+    from_parent_user_id: str | None = None
     profile_name: str | None = None
+    username: str | None = None
     timestamp: datetime
     type: InboundType
     # The vendor's type name, kept when `type` is `unsupported` because we do not know it.
@@ -331,6 +358,16 @@ class InboundMessage(_Frozen):
     original_message_id: str | None = None
     errors: list[ErrorDetail] = Field(default_factory=list)
     raw: dict[str, Any]
+
+    @property
+    def sender(self) -> UserIdentity:
+        return UserIdentity(
+            wa_id=self.from_wa_id,
+            user_id=self.from_user_id,
+            parent_user_id=self.from_parent_user_id,
+            username=self.username,
+            profile_name=self.profile_name,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,9 +394,13 @@ class StatusUpdate(_Frozen):
     # A `MessageStatus` value; kept as text so a status Meta adds later does not break parsing.
     status: str
     timestamp: datetime
+    # The phone digits we sent to, or the BSUID when we sent by BSUID.
     recipient_id: str | None = None
+    recipient_user_id: str | None = None
     recipient_type: str | None = None
     recipient_participant_id: str | None = None
+    # Who received it, from the delivery's `contacts` (sent/delivered/read; never on failed).
+    recipient: UserIdentity | None = None
     errors: list[ErrorDetail] = Field(default_factory=list)
     pricing: Pricing | None = None
     conversation: ConversationInfo | None = None
@@ -435,9 +476,24 @@ class UserPreferenceEvent(_Frozen):
     waba_id: str | None = None
     phone_number_id: str | None = None
     wa_id: str | None = None
+    user_id: str | None = None
+    parent_user_id: str | None = None
     category: str | None = None
     value: str | None = None
     detail: str | None = None
+    timestamp: datetime | None = None
+    raw: dict[str, Any]
+
+
+class UserIdChangeEvent(_Frozen):
+    """A user's BSUID changed (with their phone number, or alone): `previous` names them as we
+    knew them, `current` as they are now. System messages about a number change carry the
+    same facts and are stored in the conversation besides."""
+
+    waba_id: str | None = None
+    phone_number_id: str | None = None
+    previous: UserIdentity
+    current: UserIdentity
     timestamp: datetime | None = None
     raw: dict[str, Any]
 
@@ -448,6 +504,7 @@ ManagementEvent = (
     | PhoneQualityEvent
     | AccountUpdateEvent
     | UserPreferenceEvent
+    | UserIdChangeEvent
 )
 
 

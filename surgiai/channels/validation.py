@@ -60,6 +60,9 @@ MEDIA_UPLOAD_LIMITS: dict[str, int] = {
 
 # Meta accepts `+`, digits, spaces, dashes and parentheses in `to`.
 _RECIPIENT = re.compile(r"^\+?[\d\s\-()]*\d[\d\s\-()]*$")
+# A business-scoped user id: ISO country code, a dot, (ENT. for a parent BSUID,) then up to
+# 128 letters and digits: `IN.1648738043044942`, `US.ENT.11815799212886844830`.
+BSUID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -80,8 +83,14 @@ def validate_outbound(message: OutboundMessage) -> None:
 
 def outbound_problems(message: OutboundMessage) -> list[str]:
     problems: list[str] = []
-    if not _RECIPIENT.match(message.to):
-        problems.append(f"recipient {message.to!r} is not a phone number")
+    if message.to is not None:
+        if not _RECIPIENT.match(message.to):
+            problems.append(f"recipient {message.to!r} is not a phone number")
+    elif message.recipient is not None:
+        if not BSUID.match(message.recipient):
+            problems.append(f"recipient {message.recipient!r} is not a WhatsApp user id")
+    else:
+        problems.append("the message has no recipient: neither a phone number nor a user id")
     if message.biz_opaque_callback_data is not None:
         _max_length(
             problems,

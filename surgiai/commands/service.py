@@ -81,7 +81,7 @@ class AdminCommandService:
     # --- Recognising ----------------------------------------------------------------------
 
     def recognise(
-        self, session: Session, wa_id: str, text: str, *, now: datetime | None = None
+        self, session: Session, wa_id: str | None, text: str, *, now: datetime | None = None
     ) -> AdminMessage | None:
         """The command in `text` if its sender is an active user writing from their registered
         phone; None for ordinary text and for everyone else (a doctor who types "pause agent
@@ -99,7 +99,11 @@ class AdminCommandService:
             return None
         return AdminMessage(user, command)
 
-    def user_for_phone(self, session: Session, wa_id: str) -> User | None:
+    def user_for_phone(self, session: Session, wa_id: str | None) -> User | None:
+        """The active user whose phone is `wa_id`; None for no phone (a username-only sender
+        proves nothing)."""
+        if not wa_id:
+            return None
         # The API stores phones as digits; comparing digits also matches one written with a
         # "+" or spaces some other way. In Python: few users have a phone.
         users = UserRepository(session).list_with_phone()
@@ -286,7 +290,7 @@ class AdminCommandService:
                 message_service.queue_outbound(
                     session,
                     OutboundRequest(
-                        to=conversation.doctor.wa_id,
+                        doctor_id=conversation.doctor_id,
                         type="text",
                         payload={"body": result.message},
                         sender_kind=SenderKind.system,

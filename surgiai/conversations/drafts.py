@@ -75,7 +75,7 @@ class DraftService:
         return message_service.queue_outbound(
             session,
             OutboundRequest(
-                to=conversation.doctor.wa_id,
+                doctor_id=conversation.doctor_id,
                 type=reply.type,
                 payload=dict(reply.payload),
                 sender_kind=SenderKind.ai,
@@ -90,9 +90,10 @@ class DraftService:
         self, session: Session, conversation: Conversation, reply: AiReply, reason: str
     ) -> Draft:
         payload = dict(reply.payload)
+        to, recipient = conversation.doctor.address
         # A draft nobody could send is refused now, not when an admin tries to approve it.
         validate_outbound(
-            OutboundMessage(to=conversation.doctor.wa_id, type=reply.type, payload=payload)
+            OutboundMessage(to=to, recipient=recipient, type=reply.type, payload=payload)
         )
         draft = DraftRepository(session).add(
             Draft(
@@ -153,7 +154,7 @@ class DraftService:
         message = message_service.queue_outbound(
             session,
             OutboundRequest(
-                to=conversation.doctor.wa_id,
+                doctor_id=conversation.doctor_id,
                 type=type_,
                 payload=payload,
                 sender_kind=SenderKind.ai,

@@ -25,6 +25,7 @@ def send_message(body: MessageCreate, user: Converser, session: DbSession) -> Me
         session,
         OutboundRequest(
             to=body.to,
+            doctor_id=body.doctor_id,
             type=body.type,
             payload=body.type_object,
             sender_kind=SenderKind.admin,

@@ -225,7 +225,7 @@ class InboxService:
         if conversation.mode is ConversationMode.human or not asks_for_human(message.text):
             return False
         doctor = conversation.doctor
-        name = doctor.name or doctor.profile_name or f"+{doctor.wa_id}"
+        name = doctor.display_name
         self.hand_over(
             session,
             conversation,
@@ -252,7 +252,7 @@ class InboxService:
             self._set_mode(session, conversation, ConversationMode.human)
             events.conversation_changed(conversation)
         doctor = conversation.doctor
-        name = doctor.name or doctor.profile_name or f"+{doctor.wa_id}"
+        name = doctor.display_name
         notification_service.notify(
             session,
             kind,
@@ -270,7 +270,7 @@ class InboxService:
             message_service.queue_outbound(
                 session,
                 OutboundRequest(
-                    to=doctor.wa_id,
+                    doctor_id=doctor.id,
                     type="text",
                     payload={"body": HANDOFF_NOTICE},
                     sender_kind=SenderKind.system,
@@ -356,7 +356,7 @@ class InboxService:
         self, conversation: Conversation, body: ThreadMessageCreate, user: User
     ) -> OutboundRequest:
         return OutboundRequest(
-            to=conversation.doctor.wa_id,
+            doctor_id=conversation.doctor_id,
             type=body.type,
             payload=body.type_object,
             sender_kind=SenderKind.admin,

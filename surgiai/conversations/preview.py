@@ -41,7 +41,8 @@ def build_preview(session: Session, plan: OutboundPlan) -> Preview:
         rendered=rendered,
         number=number_ref(plan.number) if plan.number else None,
         number_can_send=bool(plan.number and number_service.can_send(plan.number)),
-        to=plan.wa_id,
+        to=plan.to,
+        recipient=plan.recipient,
         window_open=plan.window_open,
         window_closes_at=plan.window_closes_at,
         template_required=any(isinstance(error, TemplateRequired) for error in plan.problems),
@@ -52,7 +53,8 @@ def build_preview(session: Session, plan: OutboundPlan) -> Preview:
         request=(
             provider(plan.number.channel.value).request_body(
                 OutboundMessage(
-                    to=plan.wa_id,
+                    to=plan.to,
+                    recipient=plan.recipient,
                     type=request.type,
                     payload=plan.payload,
                     context_message_id=request.context_message_id,

@@ -129,6 +129,10 @@ class MessageRepository:
     def get(self, message_id: int) -> Message | None:
         return self.session.get(Message, message_id)
 
+    def recipient_of(self, message_id: int) -> Doctor | None:
+        """The doctor a message was sent to (or came from)."""
+        return self.session.scalar(_DOCTOR_OF_MESSAGE, {"message_id": message_id})
+
     def status_by_wamid(self, wamid: str) -> tuple[int, MessageState] | None:
         row = self.session.execute(_STATUS_BY_WAMID, {"wamid": wamid}).first()
         return None if row is None else (row.id, row.status)
@@ -330,12 +334,15 @@ class InboxRepository:
         return self.session.scalars(statement.limit(limit)).all()
 
     def _matches(self, q: str) -> ColumnElement[bool]:
-        """The doctor's name or number, or the text of any message in the conversation."""
+        """The doctor's name, username or number, or the text of any message in the
+        conversation."""
         needle = q.strip().casefold()
-        pattern = f"%{_escape_like(needle)}%"
-        doctor_match = func.lower(Doctor.name).like(pattern, escape="\\") | func.lower(
-            Doctor.profile_name
-        ).like(pattern, escape="\\")
+        pattern = f"%{_escape_like(needle.lstrip('@'))}%"
+        doctor_match = (
+            func.lower(Doctor.name).like(pattern, escape="\\")
+            | func.lower(Doctor.profile_name).like(pattern, escape="\\")
+            | func.lower(Doctor.username).like(pattern, escape="\\")
+        )
         digits = "".join(ch for ch in needle if ch.isdigit())
         if len(digits) >= 3:
             doctor_match = doctor_match | Doctor.wa_id.like(f"%{digits}%")
@@ -549,6 +556,12 @@ _CONVERSATION_OF = (
         Conversation.number_id == bindparam("number_id"),
     )
     .options(lazyload(Conversation.doctor), lazyload(Conversation.number))
+)
+_DOCTOR_OF_MESSAGE = (
+    select(Doctor)
+    .join(Conversation, Conversation.doctor_id == Doctor.id)
+    .join(Message, Message.conversation_id == Conversation.id)
+    .where(Message.id == bindparam("message_id"))
 )
 _STATUS_BY_WAMID = select(Message.id, Message.status).where(Message.wamid == bindparam("wamid"))
 _DOCTOR_IN_HUMAN_MODE = select(

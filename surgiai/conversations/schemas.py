@@ -44,12 +44,20 @@ class CloudApiShaped(BaseModel):
 
 
 class MessageCreate(CloudApiShaped):
-    """`{"to", "type", "<type>": {...}}`."""
+    """`{"to", "type", "<type>": {...}}`, or `doctor_id` in place of `to` (a doctor who reached
+    us by username has no phone number to give)."""
 
-    to: Annotated[str, Field(min_length=5, max_length=32)]
+    to: Annotated[str | None, Field(min_length=5, max_length=32)] = None
+    doctor_id: Annotated[int | None, Field(ge=1)] = None
     number_id: int | None = None
     # Quote a message of the conversation (its wamid).
     context_message_id: Annotated[str | None, Field(max_length=128)] = None
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> MessageCreate:
+        if (self.to is None) == (self.doctor_id is None):
+            raise ValueError("give either `to` (a phone number) or `doctor_id`, not both")
+        return self
 
 
 class Sender(BaseModel):
@@ -69,7 +77,8 @@ class MessageRead(BaseModel):
     id: int
     conversation_id: int
     number_id: int
-    wa_id: str
+    # The doctor's phone digits; None for a doctor known only by WhatsApp user id.
+    wa_id: str | None
     direction: str
     wamid: str | None
     type: str
@@ -117,7 +126,11 @@ class UserRef(BaseModel):
 
 class DoctorSummary(BaseModel):
     id: int
-    wa_id: str
+    # Phone digits; None for a doctor who reached us by username without a phone number.
+    wa_id: str | None
+    # WhatsApp's business-scoped user id (BSUID) and the doctor's WhatsApp username, if any.
+    user_id: str | None
+    username: str | None
     name: str | None
     profile_name: str | None
     display_name: str
@@ -229,7 +242,9 @@ class Preview(BaseModel):
     rendered: RenderedMessage
     number: NumberRef | None
     number_can_send: bool
-    to: str
+    # Where it goes: the doctor's phone digits, or else their WhatsApp user id (`recipient`).
+    to: str | None
+    recipient: str | None
     window_open: bool
     window_closes_at: datetime | None
     template_required: bool

@@ -18,12 +18,14 @@ from surgiai.channels.base import (
     MessageStatus,
     OutboundMessage,
     StatusUpdate,
+    UserIdentity,
     status_advances,
 )
 from surgiai.channels.registry import provider
 from surgiai.channels.validation import validate_outbound
 from surgiai.conversations import events
 from surgiai.conversations.formatting import template_parameters
+from surgiai.conversations.identity import identity_service
 from surgiai.conversations.models import (
     Conversation,
     ConversationMode,
@@ -71,10 +73,14 @@ class TemplateRequired(Conflict):
 
 @dataclass(frozen=True)
 class OutboundRequest:
-    to: str
+    """A message to send to a doctor: `doctor_id`, or `to`, a phone number (a doctor we do not
+    know yet is created)."""
+
     type: str
     payload: dict[str, Any]
     sender_kind: SenderKind
+    to: str | None = None
+    doctor_id: int | None = None
     sender_user_id: int | None = None
     sender_agent: str | None = None
     number_id: int | None = None
@@ -145,7 +151,9 @@ class OutboundPlan:
     send that the preview said would fail fails the same way."""
 
     request: OutboundRequest
-    wa_id: str
+    # Where it goes: the doctor's phone digits, else their BSUID (`channels.base.OutboundMessage`).
+    to: str | None
+    recipient: str | None
     # The type object as WhatsApp will receive it (a stored file shows as "pending-upload").
     payload: dict[str, Any]
     media_file_id: int | None
@@ -207,9 +215,16 @@ class MessageService:
 
     def plan_outbound(self, session: Session, request: OutboundRequest) -> OutboundPlan:
         """Apply every outbound rule without raising: the plan lists what stands in the way."""
-        wa_id = to_wa_id(request.to)
+        doctor = self._doctor_for(session, request)
+        to, recipient = doctor.address
         plan = OutboundPlan(
-            request, wa_id, request.payload, None, template_category=request.template_category
+            request,
+            to,
+            recipient,
+            request.payload,
+            None,
+            template_category=request.template_category,
+            doctor=doctor,
         )
         try:
             plan.media_file_id = self._stored_media(session, request)
@@ -218,7 +233,8 @@ class MessageService:
                 plan.payload = with_media_id(request.payload, "pending-upload")
             validate_outbound(
                 OutboundMessage(
-                    to=wa_id,
+                    to=to,
+                    recipient=recipient,
                     type=request.type,
                     payload=plan.payload,
                     context_message_id=request.context_message_id,
@@ -226,7 +242,6 @@ class MessageService:
             )
         except (BadRequest, NotFound) as error:
             plan.problems.append(BadRequest(error.detail))
-        doctor = plan.doctor = doctor_service.get_or_create(session, wa_id)
         conversations = ConversationRepository(session)
         try:
             plan.number = self._choose_number(session, doctor, request.number_id)
@@ -273,6 +288,17 @@ class MessageService:
                     )
                 )
         return plan
+
+    @staticmethod
+    def _doctor_for(session: Session, request: OutboundRequest) -> Doctor:
+        if request.doctor_id is not None:
+            doctor = doctor_service.get(session, request.doctor_id)
+            if doctor is None:
+                raise NotFound(f"No doctor with id {request.doctor_id}.")
+            return doctor
+        if request.to is None:
+            raise BadRequest("Say who the message is for: a doctor or a phone number.")
+        return doctor_service.get_or_create(session, to_wa_id(request.to))
 
     @staticmethod
     def _stored_media(session: Session, request: OutboundRequest) -> int | None:
@@ -392,10 +418,10 @@ class MessageService:
         self, session: Session, number: WhatsAppNumber, inbound: InboundMessage
     ) -> Message | None:
         """Store a doctor's message once (by wamid). Returns it, or None for a duplicate."""
-        if inbound.from_wa_id is None:
+        doctor = identity_service.resolve(session, inbound.sender)
+        if doctor is None:
             log.info("conversations.inbound.no_sender", type=inbound.type.value)
             return None
-        doctor = doctor_service.get_or_create(session, inbound.from_wa_id, inbound.profile_name)
         doctor_service.mark_reachable(doctor)
         conversation = ConversationRepository(session).get_or_create(doctor.id, number)
         now = utcnow()
@@ -442,6 +468,8 @@ class MessageService:
             if seen is None:
                 break
             message_id, status = seen
+            if update.recipient is not None or update.recipient_user_id is not None:
+                self._learn_recipient(session, message_id, update)
             if not status_advances(status.value, update.status):
                 return message_id
             if update.status == MessageStatus.failed:
@@ -458,6 +486,20 @@ class MessageService:
             log.info("conversations.status.unknown_message", status=update.status)
             return None
         return self.apply_status(session, update)
+
+    @staticmethod
+    def _learn_recipient(session: Session, message_id: int, update: StatusUpdate) -> None:
+        """A status names who received the message: the BSUID of a doctor we wrote to by
+        phone, the phone or username of one we wrote to by BSUID. Cheap when nothing is new."""
+        who = update.recipient or UserIdentity(user_id=update.recipient_user_id)
+        if who.user_id is None:
+            who = who.model_copy(update={"user_id": update.recipient_user_id})
+        doctor = MessageRepository(session).recipient_of(message_id)
+        if doctor is not None and any(
+            value is not None and getattr(doctor, name) != value
+            for name, value in who.model_dump(exclude={"profile_name"}).items()
+        ):
+            identity_service.link(session, doctor, who)
 
     def _fail(self, session: Session, message_id: int, update: StatusUpdate) -> int:
         message = MessageRepository(session).get(message_id)

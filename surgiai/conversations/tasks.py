@@ -47,6 +47,10 @@ PAIR_INTERVAL_SECONDS = 6.0
 PAIR_BURST = 45
 # A claim older than this belongs to a worker that died (a send takes seconds at most).
 STUCK_SENDING_AFTER = timedelta(minutes=2)
+NO_ADDRESS_REASON = (
+    "WhatsApp no longer gives us a number or user id for this doctor (another user now holds "
+    "them); they can be reached again once they write to us."
+)
 LOST_QUEUED_AFTER = timedelta(minutes=1)
 
 
@@ -78,6 +82,11 @@ def _deliver(context: TaskContext, message: Message) -> None:
         return
     if doctor.unreachable_reason:
         message_service.mark_failed(message, None, "Undeliverable", doctor.unreachable_reason)
+        return
+    # By phone when we know it, else by WhatsApp user id; read now, as the latest webhook left it.
+    to, recipient = doctor.address
+    if to is None and recipient is None:
+        message_service.mark_failed(message, None, "No address", NO_ADDRESS_REASON)
         return
     if is_automatic(
         message.sender_kind, message.sender_user_id, message.sender_agent
@@ -123,7 +132,8 @@ def _deliver(context: TaskContext, message: Message) -> None:
             adapter.send(
                 number.phone_number_id,
                 OutboundMessage(
-                    to=doctor.wa_id,
+                    to=to,
+                    recipient=recipient,
                     type=message.type,
                     payload=payload,
                     context_message_id=message.context_wamid,

@@ -100,9 +100,11 @@ def doctor_summary(doctor: Doctor, tags: list[str]) -> DoctorSummary:
     return DoctorSummary(
         id=doctor.id,
         wa_id=doctor.wa_id,
+        user_id=doctor.user_id,
+        username=doctor.username,
         name=doctor.name,
         profile_name=doctor.profile_name,
-        display_name=doctor.name or doctor.profile_name or f"+{doctor.wa_id}",
+        display_name=doctor.display_name,
         tags=sorted(tags),
         marketing_opted_out=doctor.marketing_opted_out,
         unreachable_reason=doctor.unreachable_reason,

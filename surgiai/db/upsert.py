@@ -38,7 +38,7 @@ def insert_returning_new(
 ) -> Row | None:
     """Insert one row unless its unique key exists. Returns the new row, loaded into the
     session by the INSERT itself (RETURNING: no second statement to read it back), or None
-    when the key existed."""
+    when the key existed. An empty `index_elements` means any of the table's unique keys."""
     statement = _statement(session, model, index_elements, returning=True)
     return cast(Row | None, session.scalars(statement, values).one_or_none())
 
@@ -52,7 +52,7 @@ def _statement(
     if statement is None:
         table = cast(Table, model.__table__)
         statement = conflict_insert(dialect)(table).on_conflict_do_nothing(
-            index_elements=index_elements
+            index_elements=index_elements or None
         )
         if returning:
             # A Core INSERT read as ORM rows: half the CPU of an ORM-enabled INSERT ... RETURNING.

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
-from surgiai.db.upsert import insert_returning_new
+from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
 from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
 
@@ -30,24 +33,52 @@ class DoctorRepository:
     def get_by_wa_id(self, wa_id: str) -> Doctor | None:
         return self.session.scalar(_BY_WA_ID, {"wa_id": wa_id})
 
+    def matching(self, identifiers: dict[str, str]) -> Sequence[Doctor]:
+        """The doctors holding any of `identifiers` (`wa_id`, `user_id`, `parent_user_id`), in
+        one query: each is unique, so at most one doctor per identifier."""
+        key = tuple(sorted(identifiers))
+        statement = _MATCHING.get(key)
+        if statement is None:
+            statement = _MATCHING.setdefault(
+                key,
+                select(Doctor).where(
+                    or_(*(getattr(Doctor, name) == bindparam(name) for name in key))
+                ),
+            )
+        return self.session.scalars(statement, identifiers).all()
+
+    def create(self, values: dict[str, Any]) -> Doctor | None:
+        """A new doctor with these identifiers, or None when another worker created one with
+        any of them in between (look it up again)."""
+        now = utcnow()
+        return insert_returning_new(
+            self.session, Doctor, {**values, "created_at": now, "updated_at": now}, []
+        )
+
     def get_or_create(self, wa_id: str, profile_name: str | None = None) -> Doctor:
         """Safe under concurrency: two workers meeting a new doctor create one row.
         `profile_name` is given to a new doctor only."""
         doctor = self.get_by_wa_id(wa_id)
         if doctor is not None:
             return doctor
-        now = utcnow()
-        doctor = insert_returning_new(
-            self.session,
-            Doctor,
-            {"wa_id": wa_id, "profile_name": profile_name, "created_at": now, "updated_at": now},
-            ["wa_id"],
-        )
+        doctor = self.create({"wa_id": wa_id, "profile_name": profile_name})
         if doctor is None:  # another worker created it in between
             doctor = self.get_by_wa_id(wa_id)
         assert doctor is not None
         return doctor
 
+    def add_tags(self, doctor_id: int, tags: list[str]) -> None:
+        for tag in tags:
+            insert_ignore_conflict(
+                self.session, DoctorTag, {"doctor_id": doctor_id, "tag": tag}, ["doctor_id", "tag"]
+            )
+
+    def delete(self, doctor: Doctor) -> None:
+        self.session.execute(delete(DoctorTag).where(DoctorTag.doctor_id == doctor.id))
+        self.session.delete(doctor)
+
 
 # Built once: looked up for every inbound message.
 _BY_WA_ID = select(Doctor).where(Doctor.wa_id == bindparam("wa_id"))
+# One per set of identifiers a webhook carries (phone, BSUID, parent BSUID: at most seven).
+_MATCHING: dict[tuple[str, ...], Select[Doctor]] = {}

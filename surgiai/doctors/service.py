@@ -22,6 +22,9 @@ class DoctorService:
             doctor.profile_name = profile_name
         return doctor
 
+    def get(self, session: Session, doctor_id: int) -> Doctor | None:
+        return DoctorRepository(session).get(doctor_id)
+
     def get_by_wa_id(self, session: Session, wa_id: str) -> Doctor | None:
         return DoctorRepository(session).get_by_wa_id(wa_id)
 

@@ -16,9 +16,12 @@ from surgiai.channels.base import (
     PhoneQualityEvent,
     TemplateQualityEvent,
     TemplateStatusEvent,
+    UserIdChangeEvent,
+    UserIdentity,
     UserPreferenceEvent,
 )
 from surgiai.config import Settings
+from surgiai.conversations.identity import identity_service
 from surgiai.conversations.inbox import inbox_service
 from surgiai.conversations.service import message_service
 from surgiai.doctors.service import doctor_service
@@ -90,13 +93,20 @@ def _apply_management(
     numbers: NumberRepository,
 ) -> None:
     if isinstance(event, UserPreferenceEvent):
-        if not event.wa_id or event.category != "marketing_messages":
+        if event.category != "marketing_messages":
             return
-        doctor = doctor_service.get_or_create(session, event.wa_id)
+        who = UserIdentity(
+            wa_id=event.wa_id, user_id=event.user_id, parent_user_id=event.parent_user_id
+        )
+        doctor = identity_service.resolve(session, who)
+        if doctor is None:
+            return
         if event.value == "stop":
             doctor_service.set_marketing_preference(doctor, opted_out=True)
         elif event.value in {"resume", "signup"}:
             doctor_service.set_marketing_preference(doctor, opted_out=False)
+    elif isinstance(event, UserIdChangeEvent):
+        identity_service.move(session, event.previous, event.current)
     elif isinstance(event, PhoneQualityEvent):
         for number in numbers.list_for_waba(event.waba_id or ""):
             if _same_phone(number.display_phone_number, event.display_phone_number):

@@ -133,7 +133,11 @@ export interface components {
             /** Id */
             id: number;
             /** Wa Id */
-            wa_id: string;
+            wa_id: string | null;
+            /** User Id */
+            user_id: string | null;
+            /** Username */
+            username: string | null;
             /** Name */
             name: string | null;
             /** Profile Name */
@@ -280,7 +284,7 @@ export interface components {
             /** Number Id */
             number_id: number;
             /** Wa Id */
-            wa_id: string;
+            wa_id: string | null;
             /** Direction */
             direction: string;
             /** Wamid */

@@ -1043,7 +1043,11 @@ export interface components {
             /** Id */
             id: number;
             /** Wa Id */
-            wa_id: string;
+            wa_id: string | null;
+            /** User Id */
+            user_id: string | null;
+            /** Username */
+            username: string | null;
             /** Name */
             name: string | null;
             /** Profile Name */
@@ -1239,7 +1243,8 @@ export interface components {
         };
         /**
          * MessageCreate
-         * @description `{"to", "type", "<type>": {...}}`.
+         * @description `{"to", "type", "<type>": {...}}`, or `doctor_id` in place of `to` (a doctor who reached
+         *     us by username has no phone number to give).
          */
         MessageCreate: {
             /**
@@ -1248,7 +1253,9 @@ export interface components {
              */
             type: "text" | "template" | "interactive" | "image" | "document" | "audio" | "video" | "sticker" | "reaction" | "location" | "contacts";
             /** To */
-            to: string;
+            to?: string | null;
+            /** Doctor Id */
+            doctor_id?: number | null;
             /** Number Id */
             number_id?: number | null;
             /** Context Message Id */
@@ -1272,7 +1279,7 @@ export interface components {
             /** Number Id */
             number_id: number;
             /** Wa Id */
-            wa_id: string;
+            wa_id: string | null;
             /** Direction */
             direction: string;
             /** Wamid */
@@ -1538,7 +1545,9 @@ export interface components {
             /** Number Can Send */
             number_can_send: boolean;
             /** To */
-            to: string;
+            to: string | null;
+            /** Recipient */
+            recipient: string | null;
             /** Window Open */
             window_open: boolean;
             /** Window Closes At */

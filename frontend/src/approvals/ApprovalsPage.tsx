@@ -6,7 +6,7 @@ import { errorDetail, type Draft } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "../components/states";
-import { formatPhone, formatRelative } from "../lib/format";
+import { formatDoctorAddress, formatRelative } from "../lib/format";
 import { useApprove, usePendingDrafts, useReject } from "./queries";
 import classes from "../inbox/InboxPage.module.css";
 
@@ -32,7 +32,7 @@ function DraftCard({
           <Text fw={600}>
             <Link to={`/inbox/${draft.conversation_id}`}>{name}</Link>{" "}
             <Text span size="sm" c="dimmed">
-              {formatPhone(draft.doctor.wa_id)} · {draft.number.label}
+              {formatDoctorAddress(draft.doctor)} · {draft.number.label}
             </Text>
           </Text>
           <Group gap={6} mt={2}>

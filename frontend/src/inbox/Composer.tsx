@@ -23,7 +23,7 @@ import {
   type Preview,
   type Template,
 } from "../api/client";
-import { formatDateTime, formatPhone } from "../lib/format";
+import { formatDateTime, formatPhone, formatRecipient } from "../lib/format";
 import { applyEvent } from "../realtime/events";
 import classes from "./InboxPage.module.css";
 import { sendTyping, usePreview, useSend, useTemplates } from "./queries";
@@ -75,7 +75,7 @@ function PreviewDialog({
       {preview && (
         <Stack gap="sm">
           <Text size="sm">
-            To {formatPhone(preview.to)} from{" "}
+            To {formatRecipient(preview.to, preview.recipient)} from{" "}
             {preview.number
               ? `${preview.number.label} (${formatPhone(preview.number.display_phone_number)})`
               : "no number"}

@@ -8,7 +8,7 @@ import { errorDetail, type Conversation } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
 import { ErrorState, LoadingState } from "../components/states";
-import { formatDateTime, formatPhone } from "../lib/format";
+import { formatDateTime, formatDoctorAddress } from "../lib/format";
 import { Composer } from "./Composer";
 import { MODE_COLORS, MODE_LABELS } from "./ConversationList";
 import classes from "./InboxPage.module.css";
@@ -82,7 +82,7 @@ function ThreadHeader({
           </Badge>
         </Group>
         <Text size="xs" c="dimmed">
-          {formatPhone(conversation.doctor.wa_id)} · {conversation.number.label}
+          {formatDoctorAddress(conversation.doctor)} · {conversation.number.label}
           {conversation.assigned_user ? ` · assigned to ${conversation.assigned_user.name}` : ""}
           {" · "}
           {conversation.window_open

@@ -58,6 +58,8 @@ function aConversation(overrides: Partial<Conversation> = {}): Conversation {
     doctor: {
       id: 3,
       wa_id: "919811122233",
+      user_id: "IN.1648738043044942",
+      username: null,
       name: "Dr. Rao",
       profile_name: null,
       display_name: "Dr. Rao",
@@ -284,5 +286,27 @@ describe("Thread", () => {
     expect(screen.getAllByLabelText("Template").length).toBeGreaterThan(0);
     expect(screen.getByText(/no approved template/)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Take over" })).toBeInTheDocument();
+  });
+
+  it("shows a doctor who wrote by username without a phone number", async () => {
+    const { queryClient } = renderWithProviders(<Thread conversationId={7} />, {
+      user: aUser({ role: "viewer" }),
+    });
+    const doctor = {
+      ...aConversation().doctor,
+      wa_id: null,
+      username: "dr.ananya.obgyn",
+      name: null,
+      display_name: "@dr.ananya.obgyn",
+    };
+    queryClient.setQueryData(["conversation", 7], aConversation({ doctor }));
+    queryClient.setQueryData<MessagePages>(messagesKey(7), {
+      pages: [{ items: [], next_cursor: null }],
+      pageParams: [null],
+    });
+    expect(await screen.findByRole("heading", { name: "@dr.ananya.obgyn" })).toBeInTheDocument();
+    expect(
+      screen.getByText(/@dr\.ananya\.obgyn \(no phone number shared\) · Sales/),
+    ).toBeInTheDocument();
   });
 });

@@ -47,6 +47,27 @@ export function formatPhone(digits: string): string {
   return digits.startsWith("+") ? digits : `+${digits}`;
 }
 
+/** How to reach a doctor on WhatsApp, as the team reads it: their number, their username
+ * when they write without one, else WhatsApp's user id for them. */
+export function formatDoctorAddress(doctor: {
+  wa_id: string | null;
+  user_id: string | null;
+  username: string | null;
+}): string {
+  const handle = doctor.username ? `@${doctor.username}` : null;
+  if (doctor.wa_id) {
+    return handle ? `${formatPhone(doctor.wa_id)} · ${handle}` : formatPhone(doctor.wa_id);
+  }
+  if (handle) return `${handle} (no phone number shared)`;
+  return doctor.user_id ? `WhatsApp user ${doctor.user_id}` : "no WhatsApp address";
+}
+
+/** The recipient of a preview: the phone, else the WhatsApp user id it goes to. */
+export function formatRecipient(to: string | null, recipient: string | null): string {
+  if (to) return formatPhone(to);
+  return recipient ? `WhatsApp user ${recipient}` : "no WhatsApp address";
+}
+
 const calendarDay = new Intl.DateTimeFormat(undefined, {
   day: "numeric",
   month: "short",

@@ -16,8 +16,11 @@ class GreetingConfig(AgentConfig):
 
 def salutation(context: AgentContext) -> str:
     name = context.doctor.display_name
-    # A number is not a name: "Hello Doctor" reads better than "Hello +9198…".
-    if name.startswith("+") or not any(ch.isalpha() for ch in name):
+    # A WhatsApp username stands in for a name, as the doctor chose it: "Thank you, @dr.iyer".
+    if name.startswith("@"):
+        return name
+    # A number or an id is not a name: "Hello Doctor" reads better than "Hello +9198…".
+    if name.startswith(("+", "WhatsApp user")) or not any(ch.isalpha() for ch in name):
         return "Doctor"
     return name if name.lower().startswith("dr") else f"Dr. {name}"
 

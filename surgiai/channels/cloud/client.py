@@ -72,13 +72,14 @@ class MediaInfo(BaseModel):
 
 def build_send_body(message: OutboundMessage) -> dict[str, Any]:
     """The exact `POST /{phone-number-id}/messages` body for `message` (CLOUD_API.md §1)."""
-    body: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": message.to,
-        "type": message.type,
-        message.type: dict(message.payload),
-    }
+    body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    # By phone when we know it; else by business-scoped user id (given both, Meta uses `to`).
+    if message.to is not None:
+        body["to"] = message.to
+    else:
+        body["recipient"] = message.recipient
+    body["type"] = message.type
+    body[message.type] = dict(message.payload)
     if message.context_message_id:
         body["context"] = {"message_id": message.context_message_id}
     if message.biz_opaque_callback_data:
@@ -152,13 +153,14 @@ class CloudApiClient:
             )
         log.debug(
             "channels.cloud.message_accepted",
-            to=mask_phone(message.to),
+            to=mask_phone(message.to or message.recipient),
             type=message.type,
             wamid=wamid,
         )
         return SendResult(
             wamid=wamid,
             wa_id=_opt_str(contact.get("wa_id")),
+            user_id=_opt_str(contact.get("user_id")),
             input=_opt_str(contact.get("input")),
             message_status=_opt_str(sent.get("message_status")),
         )

@@ -46,6 +46,8 @@ from surgiai.channels.base import (
     TemplateStatusEvent,
     UnknownChange,
     UnreadableWebhook,
+    UserIdChangeEvent,
+    UserIdentity,
     UserPreferenceEvent,
     ValueErrorEvent,
 )
@@ -218,6 +220,8 @@ class _Collector:
             self._messages_value(waba_id, value)
         elif field == "user_preferences":
             self._preferences(waba_id, value)
+        elif field == "user_id_update":
+            self._user_id_updates(waba_id, value)
         elif field in _MANAGEMENT_PARSERS:
             with self._element(waba_id, field, value):
                 self.management.append(_MANAGEMENT_PARSERS[field](waba_id, entry_time, value))
@@ -238,13 +242,20 @@ class _Collector:
                 )
             )
             return
-        contacts = _contacts_by_wa_id(value.get("contacts"))
+        contacts = _Contacts(value.get("contacts"))
         for raw in _list(value.get("messages")):
             with self._element(waba_id, "messages", raw):
-                self.messages.append(_message(raw, phone_number_id, display, waba_id, contacts))
-        for raw in _list(value.get("statuses")):
+                message = _message(raw, phone_number_id, display, waba_id, contacts)
+                self.messages.append(message)
+                change = _identity_change(message)
+                if change is not None:
+                    self.management.append(change)
+        statuses = _list(value.get("statuses"))
+        for raw in statuses:
             with self._element(waba_id, "statuses", raw):
-                self.statuses.append(_status(raw, phone_number_id, waba_id))
+                self.statuses.append(
+                    _status(raw, phone_number_id, waba_id, contacts, alone=len(statuses) == 1)
+                )
         for raw in _list(value.get("errors")):
             if isinstance(raw, dict):
                 self.errors.append(
@@ -252,6 +263,12 @@ class _Collector:
                         waba_id=waba_id, phone_number_id=phone_number_id, error=_error(raw), raw=raw
                     )
                 )
+
+    def _user_id_updates(self, waba_id: str | None, value: dict[str, Any]) -> None:
+        phone_number_id = _str(_dict(value.get("metadata")).get("phone_number_id"))
+        for raw in _list(value.get("user_id_update")) or [value]:
+            with self._element(waba_id, "user_id_update", raw):
+                self.management.append(_user_id_update(raw, waba_id, phone_number_id))
 
     def _preferences(self, waba_id: str | None, value: dict[str, Any]) -> None:
         phone_number_id = _str(_dict(value.get("metadata")).get("phone_number_id"))
@@ -264,13 +281,32 @@ class _Collector:
 # Messages
 
 
-def _contacts_by_wa_id(value: Any) -> dict[str, dict[str, Any]]:
-    contacts: dict[str, dict[str, Any]] = {}
-    for contact in _list(value):
-        wa_id = _str(_dict(contact).get("wa_id"))
-        if wa_id is not None:
-            contacts[wa_id] = contact
-    return contacts
+class _Contacts:
+    """A delivery's `contacts`, found by phone or by BSUID: a username user's entry has no
+    `wa_id`, and a system message's delivery has no entry at all."""
+
+    def __init__(self, value: Any) -> None:
+        self.entries = [c for c in _list(value) if isinstance(c, dict)]
+
+    def find(self, wa_id: str | None, user_id: str | None) -> dict[str, Any]:
+        for contact in self.entries:
+            if (user_id and _str(contact.get("user_id")) == user_id) or (
+                wa_id and _str(contact.get("wa_id")) == wa_id
+            ):
+                return contact
+        # Nothing names the sender (or the delivery names no one): a lone entry is theirs.
+        return self.entries[0] if len(self.entries) == 1 and not (wa_id or user_id) else {}
+
+
+def _identity(contact: dict[str, Any]) -> UserIdentity:
+    profile = _dict(contact.get("profile"))
+    return UserIdentity(
+        wa_id=_str(contact.get("wa_id")),
+        user_id=_str(contact.get("user_id")),
+        parent_user_id=_str(contact.get("parent_user_id")),
+        username=_str(profile.get("username")) or _str(contact.get("username")),
+        profile_name=_str(profile.get("name")),
+    )
 
 
 def _message(
@@ -278,7 +314,7 @@ def _message(
     phone_number_id: str,
     display: str | None,
     waba_id: str | None,
-    contacts: dict[str, dict[str, Any]],
+    contacts: _Contacts,
 ) -> InboundMessage:
     if not isinstance(raw, dict):
         raise _Unreadable("message is not an object")
@@ -286,11 +322,8 @@ def _message(
     if wamid is None:
         raise _Unreadable("message has no id")
     sender = _str(raw.get("from"))
-    if sender is not None:
-        contact = contacts.get(sender, {})
-    else:
-        # No `from` (user-id changes, BSUID-only senders): the lone contact, if any, is theirs.
-        contact = next(iter(contacts.values())) if len(contacts) == 1 else {}
+    sender_user_id = _str(raw.get("from_user_id"))
+    contact = _identity(contacts.find(sender, sender_user_id))
     vendor_type = _str(raw.get("type"))
     type_ = InboundType(vendor_type) if vendor_type in _KNOWN_TYPES else InboundType.unsupported
     if type_ is InboundType.unsupported:
@@ -301,9 +334,11 @@ def _message(
         phone_number_id=phone_number_id,
         display_phone_number=display,
         waba_id=waba_id,
-        from_wa_id=sender,
-        from_user_id=_str(raw.get("from_user_id")) or _str(contact.get("user_id")),
-        profile_name=_str(_dict(contact.get("profile")).get("name")),
+        from_wa_id=sender or contact.wa_id,
+        from_user_id=sender_user_id or contact.user_id,
+        from_parent_user_id=_str(raw.get("from_parent_user_id")) or contact.parent_user_id,
+        profile_name=contact.profile_name,
+        username=contact.username,
         timestamp=_time(raw.get("timestamp")) or utcnow(),
         type=type_,
         original_type=vendor_type if type_ is InboundType.unsupported else None,
@@ -453,8 +488,41 @@ def _system(body: dict[str, Any], identity: dict[str, Any]) -> SystemChange:
         body=_str(body.get("body")),
         wa_id=_str(body.get("wa_id")),
         user_id=_str(body.get("user_id")),
+        parent_user_id=_str(body.get("parent_user_id")),
         previous_user_id=_str(body.get("previous_user_id")),
+        previous_parent_user_id=_str(body.get("previous_parent_user_id")),
         identity_hash=_str(identity.get("hash")),
+    )
+
+
+IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
+
+
+def _identity_change(message: InboundMessage) -> UserIdChangeEvent | None:
+    """A system message saying the user's number or BSUID changed, as an identity move: from
+    the sender as we knew them to the new phone and BSUID."""
+    system = message.system
+    if system is None or system.type not in IDENTITY_CHANGES:
+        return None
+    previous = UserIdentity(
+        wa_id=message.from_wa_id,
+        user_id=system.previous_user_id or message.from_user_id,
+        parent_user_id=system.previous_parent_user_id or message.from_parent_user_id,
+    )
+    current = UserIdentity(
+        wa_id=system.wa_id if system.type == "user_changed_number" else None,
+        user_id=system.user_id,
+        parent_user_id=system.parent_user_id,
+    )
+    if not previous.known or not current.known:
+        return None
+    return UserIdChangeEvent(
+        waba_id=message.waba_id,
+        phone_number_id=message.phone_number_id,
+        previous=previous,
+        current=current,
+        timestamp=message.timestamp,
+        raw=message.raw,
     )
 
 
@@ -492,12 +560,22 @@ def _context(value: Any) -> MessageContext | None:
 # Statuses
 
 
-def _status(raw: Any, phone_number_id: str, waba_id: str | None) -> StatusUpdate:
+def _status(
+    raw: Any, phone_number_id: str, waba_id: str | None, contacts: _Contacts, *, alone: bool
+) -> StatusUpdate:
+    """`alone`: the only status of its delivery, so a lone contact entry is its recipient."""
     if not isinstance(raw, dict):
         raise _Unreadable("status is not an object")
     wamid, status = _str(raw.get("id")), _str(raw.get("status"))
     if wamid is None or status is None:
         raise _Unreadable("status has no id or no status")
+    recipient_id, recipient_user_id = (
+        _str(raw.get("recipient_id")),
+        _str(raw.get("recipient_user_id")),
+    )
+    contact = contacts.find(recipient_id, recipient_user_id)
+    if not contact and alone and len(contacts.entries) == 1:
+        contact = contacts.entries[0]
     pricing = raw.get("pricing")
     conversation = raw.get("conversation")
     return StatusUpdate(
@@ -506,9 +584,11 @@ def _status(raw: Any, phone_number_id: str, waba_id: str | None) -> StatusUpdate
         waba_id=waba_id,
         status=status,
         timestamp=_time(raw.get("timestamp")) or utcnow(),
-        recipient_id=_str(raw.get("recipient_id")),
+        recipient_id=recipient_id,
+        recipient_user_id=recipient_user_id,
         recipient_type=_str(raw.get("recipient_type")),
         recipient_participant_id=_str(raw.get("recipient_participant_id")),
+        recipient=_identity(contact) if contact else None,
         errors=_errors(raw.get("errors")),
         pricing=_pricing(pricing) if isinstance(pricing, dict) else None,
         conversation=_conversation(conversation) if isinstance(conversation, dict) else None,
@@ -638,9 +718,42 @@ def _preference(raw: Any, waba_id: str | None, phone_number_id: str | None) -> U
         waba_id=waba_id,
         phone_number_id=phone_number_id,
         wa_id=_str(raw.get("wa_id")),
+        user_id=_str(raw.get("user_id")),
+        parent_user_id=_str(raw.get("parent_user_id")),
         category=_str(raw.get("category")),
         value=_str(raw.get("value")),
         detail=_str(raw.get("detail")),
+        timestamp=_time(raw.get("timestamp")),
+        raw=raw,
+    )
+
+
+def _user_id_update(
+    raw: Any, waba_id: str | None, phone_number_id: str | None
+) -> UserIdChangeEvent:
+    """A `user_id_update` notification. Partners describe it either flat (`previous_user_id`
+    beside the new `user_id`) or with `{"previous", "current"}` pairs; both are read."""
+    if not isinstance(raw, dict):
+        raise _Unreadable("user id update is not an object")
+
+    def pair(key: str) -> tuple[str | None, str | None]:
+        value = raw.get(key)
+        if isinstance(value, dict):
+            return _str(value.get("previous")), _str(value.get("current"))
+        return _str(raw.get(f"previous_{key}")), _str(value)
+
+    previous_user_id, user_id = pair("user_id")
+    previous_parent, parent = pair("parent_user_id")
+    wa_id = _str(raw.get("wa_id"))
+    previous = UserIdentity(wa_id=wa_id, user_id=previous_user_id, parent_user_id=previous_parent)
+    current = UserIdentity(wa_id=wa_id, user_id=user_id, parent_user_id=parent)
+    if previous_user_id is None or user_id is None:
+        raise _Unreadable("user id update names no previous and new user id")
+    return UserIdChangeEvent(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        previous=previous,
+        current=current,
         timestamp=_time(raw.get("timestamp")),
         raw=raw,
     )

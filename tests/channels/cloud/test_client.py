@@ -95,6 +95,42 @@ class TestSendResult:
         assert result.input == TO
         assert result.message_status is None
 
+    async def test_sends_by_user_id_when_there_is_no_phone(
+        self, client: CloudApiClient, graph: respx.MockRouter
+    ) -> None:
+        bsuid = "IN.2210457781930466"
+        accepted = {**ACCEPTED, "contacts": [{"input": bsuid, "user_id": bsuid}]}
+        route = graph.post(f"/{PNID}/messages").respond(200, json=accepted)
+        message = OutboundMessage(recipient=bsuid, type="text", payload={"body": "Namaste"})
+        result = await client.send(PNID, message)
+        body = sent_json(route)
+        assert body["recipient"] == bsuid and "to" not in body
+        assert (result.user_id, result.wa_id, result.input) == (bsuid, None, bsuid)
+
+    async def test_phone_wins_over_user_id(
+        self, client: CloudApiClient, graph: respx.MockRouter
+    ) -> None:
+        route = graph.post(f"/{PNID}/messages").respond(200, json=ACCEPTED)
+        message = OutboundMessage(
+            to=TO, recipient="IN.2210457781930466", type="text", payload={"body": "Hi"}
+        )
+        await client.send(PNID, message)
+        body = sent_json(route)
+        assert body["to"] == TO and "recipient" not in body
+
+    @pytest.mark.parametrize(
+        ("recipient", "problem"),
+        [(None, "no recipient"), ("9198123", "not a WhatsApp user id"), ("IN.", "user id")],
+    )
+    async def test_without_a_valid_recipient_nothing_is_sent(
+        self, client: CloudApiClient, graph: respx.MockRouter, recipient: str | None, problem: str
+    ) -> None:
+        route = graph.post(f"/{PNID}/messages").respond(200, json=ACCEPTED)
+        message = OutboundMessage(recipient=recipient, type="text", payload={"body": "Hi"})
+        with pytest.raises(OutboundValidationError, match=problem):
+            await client.send(PNID, message)
+        assert not route.called
+
     async def test_template_pacing_status(
         self, client: CloudApiClient, graph: respx.MockRouter
     ) -> None:

@@ -17,6 +17,8 @@ from surgiai.channels.base import (
     StatusUpdate,
     TemplateQualityEvent,
     TemplateStatusEvent,
+    UserIdChangeEvent,
+    UserIdentity,
     UserPreferenceEvent,
 )
 from surgiai.channels.cloud.payloads import MalformedWebhook, ParsedWebhook, parse_webhook
@@ -581,6 +583,98 @@ class TestTolerance:
         before = copy.deepcopy(body)
         parse_webhook(body)
         assert body == before
+
+
+ANANYA = "IN.2210457781930466"
+ANANYA_PARENT = "IN.ENT.11815799212886844830"
+RAKESH = "IN.1648738043044942"
+
+
+class TestBusinessScopedUserIds:
+    """Webhooks since April 2026 (CLOUD_API.md §3.6): every user has a BSUID, a username user
+    may have no phone in them, statuses name their recipient, failed ones do not."""
+
+    def test_username_user_writes_without_a_phone_number(self) -> None:
+        message = only_message("bsuid_username_only")
+        assert message.from_wa_id is None
+        assert message.sender == UserIdentity(
+            user_id=ANANYA,
+            parent_user_id=ANANYA_PARENT,
+            username="dr.ananya.obgyn",
+            profile_name="Ananya",
+        )
+        assert message.text == "PCOS workshop Mumbai mein kab hai? fees kitni hai"
+
+    def test_sender_with_phone_and_user_id(self) -> None:
+        sender = only_message("bsuid_text_with_phone").sender
+        assert (sender.wa_id, sender.user_id, sender.username) == ("919820012345", RAKESH, None)
+        assert sender.profile_name == "Dr. Rakesh Gupta"
+
+    def test_older_webhooks_name_the_sender_by_phone_only(self) -> None:
+        sender = only_message("text").sender
+        assert (sender.wa_id, sender.user_id) == (DOCTOR, None)
+
+    def test_status_of_a_message_sent_by_user_id(self) -> None:
+        status = only_status("bsuid_status_sent_to_bsuid")
+        assert status.recipient_id == status.recipient_user_id == ANANYA
+        assert status.recipient == UserIdentity(user_id=ANANYA, parent_user_id=ANANYA_PARENT)
+
+    def test_read_status_names_the_username_and_the_phone(self) -> None:
+        status = only_status("bsuid_status_read_username")
+        assert status.recipient == UserIdentity(
+            wa_id="919833300011", user_id=ANANYA, username="dr.ananya.obgyn"
+        )
+
+    def test_failed_status_has_no_contacts_and_no_user_id(self) -> None:
+        status = only_status("bsuid_status_failed_no_contacts")
+        assert status.status == "failed"
+        assert status.recipient is None and status.recipient_user_id is None
+        assert status.recipient_id == "919820012345"
+        assert status.errors[0].reaction is ErrorReaction.recipient_unreachable
+
+    def test_contacts_are_matched_to_their_status(self) -> None:
+        body = load("bsuid_status_read_username")
+        value = body["entry"][0]["changes"][0]["value"]
+        other = {**value["statuses"][0], "id": "wamid.other", "recipient_id": "919800000000"}
+        other["recipient_user_id"] = "IN.999"
+        value["statuses"].append(other)
+        value["contacts"].append({"wa_id": "919800000000", "user_id": "IN.999"})
+        first, second = parse_webhook(body).statuses
+        assert first.recipient is not None and first.recipient.user_id == ANANYA
+        assert second.recipient == UserIdentity(wa_id="919800000000", user_id="IN.999")
+
+    def test_number_change_moves_phone_and_user_id(self) -> None:
+        parsed = parse_webhook(load("bsuid_system_changed_number"))
+        [message] = parsed.messages
+        assert message.system is not None and message.system.type == "user_changed_number"
+        [change] = parsed.management
+        assert isinstance(change, UserIdChangeEvent)
+        assert change.previous == UserIdentity(wa_id="919820012345", user_id=RAKESH)
+        assert change.current == UserIdentity(wa_id="919867700099", user_id="IN.7730019284466510")
+
+    def test_user_id_change_without_a_phone(self) -> None:
+        parsed = parse_webhook(load("system_user_id_changed"))
+        [change] = parsed.management
+        assert isinstance(change, UserIdChangeEvent)
+        assert change.previous == UserIdentity(user_id="IN.1234567890")
+        assert change.current == UserIdentity(user_id="IN.0987654321")
+
+    def test_user_id_update_notification(self) -> None:
+        change = only_event("user_id_update")
+        assert isinstance(change, UserIdChangeEvent)
+        assert change.previous == UserIdentity(wa_id="919820012345", user_id=RAKESH)
+        assert change.current.user_id == "IN.7730019284466510"
+
+    def test_user_id_update_without_a_new_id_is_kept_as_unknown(self) -> None:
+        body = load("user_id_update")
+        body["entry"][0]["changes"][0]["value"]["user_id_update"][0]["user_id"] = {}
+        parsed = parse_webhook(body)
+        assert parsed.management == [] and parsed.unknown[0].field == "user_id_update"
+
+    def test_marketing_stop_by_user_id(self) -> None:
+        event = only_event("bsuid_user_preferences_stop")
+        assert isinstance(event, UserPreferenceEvent)
+        assert (event.wa_id, event.user_id, event.value) == (None, ANANYA, "stop")
 
 
 def envelope_with(message: dict[str, Any]) -> dict[str, Any]:
