@@ -31,6 +31,7 @@ from surgiai.channels.base import UserIdentity
 from surgiai.conversations import events
 from surgiai.conversations.models import Conversation, ConversationMode, ConversationStatus
 from surgiai.conversations.repository import ConversationRepository
+from surgiai.conversations.schemas import ConversationRemoved
 from surgiai.db.base import Base
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.repository import DoctorRepository
@@ -120,6 +121,8 @@ class IdentityService:
         by_identifier = _by_identifier(repository.matching(wanted), wanted)
         by_bsuid = by_identifier.get("user_id")
         found = _distinct(by_identifier.values())
+        if len(found) == 1 and identifiers_of(found[0]).items() >= wanted.items():
+            return found[0]  # the common case: a doctor we know, nothing new
         doctor = next((d for d in found if d is by_bsuid or compatible(d, wanted)), None)
         if doctor is None:
             # No one may be them: those holding one of their identifiers give it up.
@@ -213,6 +216,10 @@ class IdentityService:
             else:
                 _absorb(session, kept, conversation)
                 events.conversation_changed(kept)
+                removed = ConversationRemoved(id=conversation.id, merged_into=kept.id)
+                events.publish_event(
+                    session, ("conversation.removed", removed.id), "conversation.removed", removed
+                )
         session.flush()
         repository.delete(drop)
         session.flush()

@@ -275,6 +275,14 @@ class AgentTyping(BaseModel):
     agent: str | None
 
 
+class ConversationRemoved(BaseModel):
+    """A conversation merged into another when two records of one doctor became one (the
+    `conversation.removed` event): its messages are `merged_into`'s now."""
+
+    id: int
+    merged_into: int
+
+
 class TypingRead(BaseModel):
     """Someone is about to answer in a conversation (the `typing` event): nothing is stored."""
 

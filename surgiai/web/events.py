@@ -24,6 +24,7 @@ from surgiai.agents.schemas import AgentSettingRead, CrashReportRead
 from surgiai.auth.roles import Role
 from surgiai.conversations.schemas import (
     ConversationRead,
+    ConversationRemoved,
     DraftRead,
     MessageRead,
     NoteRead,
@@ -63,6 +64,7 @@ EVENTS: Mapping[str, type[BaseModel]] = MappingProxyType(
         "message.created": MessageRead,
         "message.updated": MessageRead,
         "conversation.updated": ConversationRead,
+        "conversation.removed": ConversationRemoved,
         "note.created": NoteRead,
         "typing": TypingRead,
         "draft.created": DraftRead,

@@ -88,6 +88,26 @@ export interface components {
             window_closes_at: string | null;
             last_message: components["schemas"]["LastMessage"] | null;
         };
+        /**
+         * ConversationRemoved
+         * @description A conversation merged into another when two records of one doctor became one (the
+         *     `conversation.removed` event): its messages are `merged_into`'s now.
+         */
+        ConversationRemoved: {
+            /** Id */
+            id: number;
+            /** Merged Into */
+            merged_into: number;
+        };
+        /** ConversationRemovedEvent */
+        ConversationRemovedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "conversation.removed";
+            data: components["schemas"]["ConversationRemoved"];
+        };
         /** ConversationUpdatedEvent */
         ConversationUpdatedEvent: {
             /**
@@ -446,7 +466,7 @@ export interface components {
             data: components["schemas"]["Pong"];
         };
         /** RealtimeEvent */
-        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"];
+        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"];
         /**
          * Role
          * @enum {string}

@@ -186,6 +186,18 @@ describe("live inbox events", () => {
     expect(invalidate).not.toHaveBeenCalled();
   });
 
+  it("drops a conversation merged into another from every list", () => {
+    const queryClient = new QueryClient();
+    const key = conversationsKey({ status: "open" });
+    queryClient.setQueryData<ConversationPages>(key, {
+      pages: [{ items: [aConversation({ id: 7 }), aConversation({ id: 1 })], next_cursor: null }],
+      pageParams: [null],
+    });
+    applyEvent(queryClient, { type: "conversation.removed", data: { id: 7, merged_into: 1 } });
+    const items = queryClient.getQueryData<ConversationPages>(key)!.pages[0]!.items;
+    expect(items.map((c) => c.id)).toEqual([1]);
+  });
+
   it("shows who is typing, but not oneself", () => {
     const queryClient = new QueryClient();
     queryClient.setQueryData(["me"], aUser({ id: 1 }));

@@ -162,6 +162,25 @@ export function storeConversation(
   return known;
 }
 
+/** Drop a conversation that no longer exists (merged into another) from every cached list. */
+export function forgetConversation(
+  queryClient: ReturnType<typeof useQueryClient>,
+  conversationId: number,
+): void {
+  queryClient.removeQueries({ queryKey: conversationKey(conversationId) });
+  queryClient.setQueriesData<ConversationPages>({ queryKey: CONVERSATIONS_KEY }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({
+            ...page,
+            items: page.items.filter((c) => c.id !== conversationId),
+          })),
+        }
+      : data,
+  );
+}
+
 function useConversationAction(action: "takeover" | "release") {
   const queryClient = useQueryClient();
   return useMutation({

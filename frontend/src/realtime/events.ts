@@ -11,6 +11,7 @@ import { ME_KEY } from "../auth/session";
 import {
   CONVERSATIONS_KEY,
   addNote,
+  forgetConversation,
   messagesKey,
   storeConversation,
   typingKey,
@@ -92,6 +93,17 @@ function conversationUpdated(
   if (!known) invalidateSoon(queryClient, CONVERSATIONS_KEY);
 }
 
+/** Two records of one doctor became one: this conversation's messages are another's now. */
+function conversationRemoved(
+  queryClient: QueryClient,
+  data: EventData["conversation.removed"],
+): void {
+  forgetConversation(queryClient, data.id);
+  queryClient.removeQueries({ queryKey: messagesKey(data.id) });
+  // Its messages are the other conversation's now.
+  invalidateSoon(queryClient, messagesKey(data.merged_into));
+}
+
 function typing(queryClient: QueryClient, data: EventData["typing"]): void {
   const { actor } = data;
   const me = queryClient.getQueryData<User | null>(ME_KEY);
@@ -146,6 +158,7 @@ const HANDLERS: {
   "message.created": (queryClient, data) => messageChanged(queryClient, data, true),
   "message.updated": (queryClient, data) => messageChanged(queryClient, data, false),
   "conversation.updated": conversationUpdated,
+  "conversation.removed": conversationRemoved,
   "note.created": addNote,
   typing,
   "draft.created": draftChanged,
