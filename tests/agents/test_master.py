@@ -406,3 +406,28 @@ def test_a_sentence_the_model_reads_as_opt_out_asks_instead_of_unsubscribing(
     with session_scope(runtime.session_factory) as session:
         doctor = session.scalars(select(Doctor).where(Doctor.wa_id == DOCTOR)).one()
         assert doctor.marketing_opted_out is False
+
+
+def test_a_doctor_with_only_a_username_is_answered_by_name_at_their_user_id(
+    client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
+) -> None:
+    value = text_message_value("wamid.u1", "5mm trocar ka price kya hai?")
+    contact = {"profile": {"username": "dr.iyer.surgeon"}, "user_id": "IN.2210457781930466"}
+    messages = value["messages"]
+    assert isinstance(messages, list)
+    [message] = messages
+    del message["from"]
+    message["from_user_id"] = contact["user_id"]
+    value["contacts"] = [contact]
+    body = webhook_body(value)
+    assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
+    drain(runtime.queue)
+    drain(runtime.queue)
+    sent = [
+        json.loads(call.request.content)
+        for call in graph.calls
+        if b'"status"' not in call.request.content
+    ]
+    assert len(sent) == 1
+    assert sent[0]["recipient"] == "IN.2210457781930466" and "to" not in sent[0]
+    assert "@dr.iyer.surgeon" in sent[0]["text"]["body"]

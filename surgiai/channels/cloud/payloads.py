@@ -329,6 +329,10 @@ def _message(
     if type_ is InboundType.unsupported:
         vendor_type = _str(_dict(raw.get("unsupported")).get("type")) or vendor_type
     content = _content(type_, raw)
+    system: SystemChange | None = content.get("system")
+    if system is not None and not (sender or sender_user_id or contact.known):
+        # A user id change may name no sender: it is from the user we knew by the old id.
+        sender_user_id = system.previous_user_id
     return InboundMessage(
         wamid=wamid,
         phone_number_id=phone_number_id,

@@ -286,9 +286,10 @@ class TestOtherTypes:
         assert system.type == "customer_identity_changed"
         assert system.identity_hash == "Sjvjlx8G6Z0="
 
-    def test_system_user_id_change_has_no_sender(self) -> None:
+    def test_system_user_id_change_is_from_the_previous_user_id(self) -> None:
         message = only_message("system_user_id_changed")
         assert message.from_wa_id is None
+        assert message.from_user_id == "IN.1234567890"
         assert message.system is not None
         assert (message.system.previous_user_id, message.system.user_id) == (
             "IN.1234567890",
