@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from surgiai.errors import SurgiAIError
 from surgiai.simulator.scheduler import cancel_soon
 from surgiai.simulator.schemas import InboundRequest
+from surgiai.simulator.validation import fold_case
 
 if TYPE_CHECKING:
     from surgiai.simulator.core import Simulator
@@ -120,7 +121,10 @@ def tappable_options(message: OutboundMessage) -> list[tuple[str, dict[str, Any]
         titles = message.template.quick_replies()
         payloads: dict[int, str] = {}
         for component in (request.get("template") or {}).get("components", []):
-            if component.get("type") == "button" and component.get("sub_type") == "quick_reply":
+            if (
+                fold_case(component.get("type")) == "button"
+                and fold_case(component.get("sub_type")) == "quick_reply"
+            ):
                 for parameter in component.get("parameters", []):
                     if parameter.get("type") == "payload":
                         payloads[int(component.get("index", 0))] = str(parameter["payload"])

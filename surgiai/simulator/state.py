@@ -124,7 +124,10 @@ class Template:
         for component in self.components:
             if str(component.get("type", "")).lower() == "buttons":
                 for button in component.get("buttons") or []:
-                    if isinstance(button, dict) and button.get("type") == "QUICK_REPLY":
+                    if (
+                        isinstance(button, dict)
+                        and str(button.get("type")).upper() == "QUICK_REPLY"
+                    ):
                         titles.append(str(button.get("text", "")))
         return titles
 

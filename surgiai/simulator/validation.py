@@ -86,6 +86,11 @@ class SendRequest:
         return str(self.content["language"]["code"])
 
 
+def fold_case(value: Any) -> str | None:
+    """A component's `type`/`sub_type` as Meta reads it: in any letter case."""
+    return value.lower() if isinstance(value, str) else None
+
+
 def _missing(path: str) -> GraphError:
     return GraphError(131008, f"The parameter {path} is required.")
 
@@ -352,7 +357,8 @@ def _validate_template(request: SendRequest) -> None:
     for index, component in enumerate(components):
         path = f"template['components'][{index}]"
         component_obj = _require_dict(component, path)
-        if component_obj.get("type") not in ("header", "body", "button", "footer"):
+        # Meta reads the component type in any letter case ("BODY" as "body").
+        if fold_case(component_obj.get("type")) not in ("header", "body", "button", "footer"):
             raise GraphError(100, f"Param {path}['type'] must be header, body or button.")
         parameters = component_obj.get("parameters", [])
         if not isinstance(parameters, list):
@@ -385,13 +391,13 @@ def check_template_parameters(template: Template, components: list[dict[str, Any
     expected = template.body_placeholders()
     given: dict[str, list[dict[str, Any]]] = {}
     for component in components:
-        kind = component.get("type")
+        kind = fold_case(component.get("type"))
         parameters = [p for p in component.get("parameters", []) if isinstance(p, dict)]
         if kind == "button":
-            if component.get("sub_type") == "url":
+            if fold_case(component.get("sub_type")) == "url":
                 given[f"button:{component.get('index', '0')}"] = parameters
         elif kind in ("header", "body"):
-            given[str(kind)] = parameters
+            given[kind] = parameters
 
     header_format = template.header_format()
     if header_format in ("IMAGE", "VIDEO", "DOCUMENT", "LOCATION"):

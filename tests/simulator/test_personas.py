@@ -113,6 +113,29 @@ class TestReactions:
         assert replies[0]["text"]["body"] in QUESTION_BANK
         assert replies[0]["timestamp"].isdigit()
 
+    async def test_taps_quick_reply_sent_in_upper_case(self, h: Harness) -> None:
+        doctor = await start(h, tap_probability=1.0)
+        await h.template(
+            name="cme_invite",
+            components=[
+                {"type": "BODY", "text": "New CME course"},
+                {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Enrol"}]},
+            ],
+        )
+        payload = template_send("cme_invite", to=doctor)
+        payload["template"]["components"] = [
+            {
+                "type": "BUTTON",
+                "sub_type": "QUICK_REPLY",
+                "index": "0",
+                "parameters": [{"type": "payload", "payload": "ENROL-42"}],
+            }
+        ]
+        h.wamid(await h.send(payload))
+        await h.drain()
+        (tap,) = [m for m in h.receiver.messages() if m["type"] == "button"]
+        assert tap["button"] == {"payload": "ENROL-42", "text": "Enrol"}
+
     async def test_unread_messages_get_no_read_status(self, h: Harness) -> None:
         doctor = await start(h, read_probability=0.0)
         await h.inbound(**{"from": doctor})

@@ -380,6 +380,32 @@ class TestTemplateValidation:
         payload["template"]["components"].pop()
         assert_graph_error(await h.send(payload), 132000)
 
+    async def test_component_types_in_any_letter_case(self, h: Harness) -> None:
+        await h.template(
+            components=[
+                {"type": "BODY", "text": "Hi {{1}}, order {{2}} shipped."},
+                {
+                    "type": "BUTTONS",
+                    "buttons": [{"type": "URL", "text": "Track", "url": "https://t.co/{{1}}"}],
+                },
+            ]
+        )
+        body = {"type": "BODY", "parameters": [{"type": "text", "text": t} for t in ("a", "b")]}
+        button = {
+            "type": "Button",
+            "sub_type": "URL",
+            "index": "0",
+            "parameters": [{"type": "text", "text": "abc"}],
+        }
+        payload = template_send("order_update")
+        payload["template"]["components"] = [body, button]
+        assert (await h.send(payload)).status_code == 200
+        # Read, not just let through: the parameters are still counted.
+        payload["template"]["components"] = [{**body, "parameters": body["parameters"][:1]}, button]
+        assert_graph_error(await h.send(payload), 132000)
+        payload["template"]["components"] = [body, {**button, "type": "BUTTONS"}]
+        assert_graph_error(await h.send(payload), 100)
+
     async def test_media_header_needs_one_media_parameter(self, h: Harness) -> None:
         await h.template(
             components=[{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Hi"}]
