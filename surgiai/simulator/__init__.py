@@ -12,7 +12,7 @@ Graph API (any `vX.Y`), Bearer token of the number:
     DELETE /graph/{v}/{media_id}
     GET    /graph/{v}/{phone_number_id}?fields=a,b      requested fields + id
     GET    /graph/{v}/{waba_id}/phone_numbers
-    GET|POST|DELETE /graph/{v}/{waba_id}/message_templates
+    GET|POST|DELETE /graph/{v}/{waba_id}/message_templates   (GET takes summary=)
     GET    /whatsapp_business/attachments/?mid=&ext=&hash=   media bytes (Bearer required)
 
 Control plane (`X-Control-Token` when `control_token` is set):

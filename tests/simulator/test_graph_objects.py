@@ -167,6 +167,36 @@ class TestMessageTemplates:
         await self.create(h)
         assert (await self.create(h, name="second")).json()["error"]["code"] == 100
 
+    async def test_summary(self, h: Harness) -> None:
+        await h.template(name="order_update", language="en_US")
+        await h.template(name="order_update", language="hi")
+        await h.template(name="cme_invite", language="en_US", status="PENDING")
+        listed = (await get(h, f"{WABA}/message_templates", summary="true", limit=1)).json()
+        assert len(listed["data"]) == 1 and "paging" in listed
+        assert listed["summary"] == {
+            "total_count": 3,
+            "message_template_count": 2,
+            "message_template_limit": 250,
+            "are_translations_complete": False,
+        }
+        some = await get(
+            h, f"{WABA}/message_templates", summary="total_count,are_translations_complete"
+        )
+        assert some.json()["summary"] == {"total_count": 3, "are_translations_complete": False}
+        await h.template(name="cme_invite", language="hi")
+        approved = await get(h, f"{WABA}/message_templates", status="APPROVED", summary="true")
+        assert approved.json()["summary"]["total_count"] == 3
+        assert approved.json()["summary"]["are_translations_complete"] is True
+        assert "summary" not in (await get(h, f"{WABA}/message_templates")).json()
+        wrong = await get(h, f"{WABA}/message_templates", summary="total_count,colour")
+        assert wrong.json()["error"]["code"] == 100
+
+    async def test_limit_counts_names_not_translations(self, make_harness: HarnessFactory) -> None:
+        h: Harness = await make_harness(max_templates_per_waba=1)
+        await self.create(h)
+        assert (await self.create(h, language="hi")).status_code == 200
+        assert (await self.create(h, name="second")).json()["error"]["code"] == 100
+
     async def test_paging_and_delete(self, h: Harness) -> None:
         for index in range(3):
             await h.template(name=f"t{index}")
