@@ -146,6 +146,13 @@ class PersonaManager:
     def is_persona(self, wa_id: str) -> bool:
         return wa_id in self.personas
 
+    def rename(self, old_wa_id: str, new_wa_id: str) -> None:
+        """A persona changed number (caller holds the lock)."""
+        persona = self.personas.pop(old_wa_id, None)
+        if persona is not None:
+            persona.wa_id = new_wa_id
+            self.personas[new_wa_id] = persona
+
     async def start(self, settings: PersonaSettings) -> list[Persona]:
         await self.stop()
         rng = self._sim.rng

@@ -123,7 +123,13 @@ class TestSuccessShape:
         body = response.json()
         assert list(body) == ["messaging_product", "contacts", "messages"]
         assert body["messaging_product"] == "whatsapp"
-        assert body["contacts"] == [{"input": "+52 1 (55) 1234-5678", "wa_id": DOCTOR}]
+        assert body["contacts"] == [
+            {
+                "input": "+52 1 (55) 1234-5678",
+                "wa_id": DOCTOR,
+                "user_id": (await h.user())["user_id"],
+            }
+        ]
         assert len(body["messages"]) == 1
         assert list(body["messages"][0]) == ["id"]
         assert body["messages"][0]["id"].startswith("wamid.HBg")
@@ -152,7 +158,8 @@ class TestSuccessShape:
         harness: Harness = await make_harness(rewrite_mx_br_numbers=True)
         await harness.template()
         response = await harness.send(template_send("order_update", "a", "b", to="+525512345678"))
-        assert response.json()["contacts"] == [{"input": "+525512345678", "wa_id": "5215512345678"}]
+        (contact,) = response.json()["contacts"]
+        assert (contact["input"], contact["wa_id"]) == ("+525512345678", "5215512345678")
 
 
 class TestEnvelopeValidation:
