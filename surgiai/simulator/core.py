@@ -21,7 +21,6 @@ from surgiai.errors import BadRequest, NotFound, Unprocessable
 from surgiai.simulator.auth import check_token, require_token, token_matches, unknown_object
 from surgiai.simulator.clock import Clock, SystemClock
 from surgiai.simulator.config import (
-    LEGACY_TIER_NAMES,
     TIER_LIMITS,
     MessagingLimitBehaviour,
     MessagingTier,
@@ -44,6 +43,7 @@ from surgiai.simulator.inbound import build_inbound_message
 from surgiai.simulator.limits import RollingUniqueRecipients, TokenBucket
 from surgiai.simulator.media import MediaStore, mime_allowed
 from surgiai.simulator.personas import PersonaManager
+from surgiai.simulator.phone_fields import read_fields
 from surgiai.simulator.scheduler import Scheduler
 from surgiai.simulator.schemas import (
     FaultCreate,
@@ -80,33 +80,6 @@ DEFAULT_WABA_ID = "102290129340398"
 DEFAULT_PORTFOLIO_ID = "506914307656634"
 REACTION_MAX_AGE = 30 * 24 * 3600.0
 
-PHONE_FIELDS = frozenset(
-    {
-        "display_phone_number",
-        "verified_name",
-        "quality_rating",
-        "status",
-        "code_verification_status",
-        "name_status",
-        "platform_type",
-        "throughput",
-        "whatsapp_business_manager_messaging_limit",
-        "messaging_limit_tier",
-        "account_mode",
-        "is_official_business_account",
-        "webhook_configuration",
-        "health_status",
-    }
-)
-DEFAULT_PHONE_FIELDS = (
-    "verified_name",
-    "code_verification_status",
-    "display_phone_number",
-    "quality_rating",
-    "platform_type",
-    "throughput",
-    "webhook_configuration",
-)
 ACCOUNT_TOGGLES = (
     ("restricted", 368),
     ("locked", 131031),
@@ -203,6 +176,7 @@ class Simulator:
                     display_phone_number=fields.pop("display_phone_number", None)
                     or "1555" + phone_number_id[-7:].rjust(7, "0"),
                     verified_name=fields.pop("verified_name", None) or "SurgiAI Demo",
+                    registered_at=self.clock.now(),
                 )
                 self.state.numbers[phone_number_id] = number
             previous_hook = (number.webhook_url, number.verify_token)
@@ -786,49 +760,9 @@ class Simulator:
         self, number: PhoneNumber, fields: list[str] | None, api_version: str
     ) -> dict[str, Any]:
         major = version_major(api_version)
-        requested = fields or list(DEFAULT_PHONE_FIELDS)
         with self.lock:
             tier = self._portfolio(number.business_portfolio_id).tier
-            result: dict[str, Any] = {}
-            for name in requested:
-                if name == "id":
-                    continue
-                if name not in PHONE_FIELDS or (name == "messaging_limit_tier" and major >= 24):
-                    raise GraphError(
-                        100,
-                        f"Tried accessing nonexisting field ({name}) on node type "
-                        "(WhatsAppBusinessPhoneNumber)",
-                    )
-                result[name] = self._phone_field(number, name, tier)
-        result["id"] = number.phone_number_id
-        return result
-
-    def _phone_field(self, number: PhoneNumber, name: str, tier: MessagingTier) -> Any:
-        if name == "throughput":
-            # Meta documents STANDARD and HIGH; coexistence numbers report STANDARD.
-            level = "HIGH" if number.throughput_level is ThroughputLevel.HIGH else "STANDARD"
-            return {"level": level}
-        if name == "whatsapp_business_manager_messaging_limit":
-            return tier.value
-        if name == "messaging_limit_tier":
-            return LEGACY_TIER_NAMES[tier]
-        if name == "is_official_business_account":
-            return False
-        if name == "webhook_configuration":
-            return {"application": number.webhook_url} if number.webhook_url else {}
-        if name == "health_status":
-            blocked = number.status != "CONNECTED" or number.restricted or number.locked
-            return {
-                "can_send_message": "BLOCKED" if blocked else "AVAILABLE",
-                "entities": [
-                    {
-                        "entity_type": "PHONE_NUMBER",
-                        "id": number.phone_number_id,
-                        "can_send_message": "BLOCKED" if blocked else "AVAILABLE",
-                    }
-                ],
-            }
-        return getattr(number, name)
+            return read_fields(number, fields, tier, major)
 
     def waba_phone_numbers(
         self, numbers: list[PhoneNumber], fields: list[str] | None, api_version: str

@@ -25,6 +25,8 @@ class PhoneNumber:
     business_portfolio_id: str
     display_phone_number: str
     verified_name: str
+    # When the number was added (its `last_onboarded_time`).
+    registered_at: float = 0.0
     # None accepts any non-empty Bearer token.
     access_token: str | None = None
     app_secret: str | None = None
