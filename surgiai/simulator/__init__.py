@@ -12,7 +12,7 @@ Graph API (any `vX.Y`), Bearer token of the number:
     DELETE /graph/{v}/{media_id}
     GET    /graph/{v}/{phone_number_id}?fields=a,b      requested fields + id
     GET    /graph/{v}/{waba_id}/phone_numbers
-    GET|POST|DELETE /graph/{v}/{waba_id}/message_templates
+    GET|POST|DELETE /graph/{v}/{waba_id}/message_templates   (GET takes summary=)
     GET    /whatsapp_business/attachments/?mid=&ext=&hash=   media bytes (Bearer required)
 
 Control plane (`X-Control-Token` when `control_token` is set):
@@ -23,7 +23,11 @@ Control plane (`X-Control-Token` when `control_token` is set):
     POST /control/recipients/{wa_id}, GET /control/recipients, POST|GET|DELETE /control/faults,
     GET /control/deliveries, POST /control/windows, POST /control/clock/advance,
     GET|PATCH /control/config, POST /control/drain, POST /control/reset,
-    POST|GET|DELETE /control/personas
+    POST|GET|DELETE /control/personas, GET|PUT /control/users/{wa_id},
+    POST /control/users/{wa_id}/change-number, POST /control/users/{wa_id}/identity-changed
+
+Users are named in today's shape (BSUIDs, usernames, phone only when shared) unless
+`identity_shape` is "legacy" (CLOUD_API.md §3.6).
 """
 
 from surgiai.simulator.app import create_simulator_app

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from surgiai.simulator.identity import IdentityShape
+
 DAY = 24 * 3600.0
 
 PositiveSeconds = Annotated[float, Field(ge=0)]
@@ -181,6 +183,14 @@ class SimulatorConfig(BaseModel):
     us_marketing_blocked: bool = True
     # Rewrite Mexican (52 + 10 digits -> 521...) and Brazilian (drop the mobile 9) wa_ids.
     rewrite_mx_br_numbers: bool = False
+
+    # How webhooks name users. `bsuid` is today's shape (CLOUD_API.md §3.6): business-scoped
+    # user IDs everywhere, usernames, phone numbers only when the user shares them, `contacts`
+    # on statuses and sends by `recipient`. `legacy` is the early-2026 shape: phone numbers only.
+    identity_shape: IdentityShape = "bsuid"
+    # Parent BSUIDs (`parent_user_id`, `IN.ENT.…`), shared by the portfolios of one parent
+    # business; Meta adds them only where a business has enabled them.
+    parent_bsuids: bool = False
 
     # Templates.
     template_message_status: bool = True

@@ -16,8 +16,10 @@ from surgiai.simulator.schemas import (
     ClockAdvance,
     DrainRequest,
     FaultCreate,
+    IdentityChange,
     InboundRequest,
     ManagementEvent,
+    NumberChange,
     NumberUpsert,
     RecipientUpdate,
     ResetRequest,
@@ -25,6 +27,7 @@ from surgiai.simulator.schemas import (
     StatusCommand,
     TemplateRegistration,
     TemplateStatusUpdate,
+    UserUpdate,
     WindowOpen,
 )
 
@@ -95,6 +98,37 @@ async def set_template_status(
 async def inbound(body: InboundRequest, request: Request, sim: SimulatorDep) -> dict[str, Any]:
     """A simulated doctor sends a message to a number; returns its wamid and message object."""
     return sim.inject_inbound(body, base_url(request))
+
+
+@router.get("/users/{wa_id}")
+async def read_user(
+    wa_id: str, sim: SimulatorDep, phone_number_id: str | None = None
+) -> dict[str, Any]:
+    """A user (by phone, or by a BSUID they have) with their BSUIDs as the portfolio of
+    `phone_number_id` (default: the first registered number's) sees them."""
+    return sim.users.read(wa_id, phone_number_id)
+
+
+@router.put("/users/{wa_id}")
+async def update_user(
+    wa_id: str, body: UserUpdate, sim: SimulatorDep, phone_number_id: str | None = None
+) -> dict[str, Any]:
+    return sim.users.update(wa_id, body, phone_number_id)
+
+
+@router.post("/users/{wa_id}/change-number")
+async def change_number(wa_id: str, body: NumberChange, sim: SimulatorDep) -> dict[str, Any]:
+    """The user moves to a new phone (new BSUIDs, same history): `user_changed_number`, or
+    `user_changed_user_id` when their phone is not shared. Returns the moved record."""
+    return sim.users.change_number(wa_id, body)
+
+
+@router.post("/users/{wa_id}/identity-changed")
+async def identity_changed(
+    wa_id: str, sim: SimulatorDep, body: IdentityChange | None = None
+) -> dict[str, Any]:
+    """A `customer_identity_changed` system message (new security code)."""
+    return sim.users.identity_changed(wa_id, body or IdentityChange())
 
 
 @router.post("/statuses")
@@ -186,7 +220,7 @@ async def deliveries(
 async def open_window(body: WindowOpen, sim: SimulatorDep) -> dict[str, Any]:
     """Open a customer service window as an inbound call would (no webhook)."""
     opened_at = sim.clock.now() - body.seconds_ago
-    sim.open_window(body.phone_number_id, body.wa_id, opened_at)
+    sim.open_window(body.phone_number_id, sim.users.key_for(body.wa_id), opened_at)
     return {"phone_number_id": body.phone_number_id, "wa_id": body.wa_id, "opened_at": opened_at}
 
 

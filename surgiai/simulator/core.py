@@ -21,7 +21,6 @@ from surgiai.errors import BadRequest, NotFound, Unprocessable
 from surgiai.simulator.auth import check_token, require_token, token_matches, unknown_object
 from surgiai.simulator.clock import Clock, SystemClock
 from surgiai.simulator.config import (
-    LEGACY_TIER_NAMES,
     TIER_LIMITS,
     MessagingLimitBehaviour,
     MessagingTier,
@@ -33,11 +32,18 @@ from surgiai.simulator.errors import (
     GraphError,
     spec_for,
 )
+from surgiai.simulator.identity import (
+    preference_item,
+    send_contact,
+    unknown_identity,
+    wire_address,
+)
 from surgiai.simulator.ids import digits_only, new_fbtrace_id, new_wamid
 from surgiai.simulator.inbound import build_inbound_message
 from surgiai.simulator.limits import RollingUniqueRecipients, TokenBucket
 from surgiai.simulator.media import MediaStore, mime_allowed
 from surgiai.simulator.personas import PersonaManager
+from surgiai.simulator.phone_fields import read_fields
 from surgiai.simulator.scheduler import Scheduler
 from surgiai.simulator.schemas import (
     FaultCreate,
@@ -53,11 +59,13 @@ from surgiai.simulator.state import (
     PhoneNumber,
     Portfolio,
     RecipientScript,
+    SimulatedUser,
     SimulatorState,
     Template,
 )
 from surgiai.simulator.statuses import Failure, StatusLifecycle
 from surgiai.simulator.templates import TemplateRegistry
+from surgiai.simulator.users import DEFAULT_NAME, UserDirectory
 from surgiai.simulator.validation import (
     SendRequest,
     check_template_parameters,
@@ -72,33 +80,6 @@ DEFAULT_WABA_ID = "102290129340398"
 DEFAULT_PORTFOLIO_ID = "506914307656634"
 REACTION_MAX_AGE = 30 * 24 * 3600.0
 
-PHONE_FIELDS = frozenset(
-    {
-        "display_phone_number",
-        "verified_name",
-        "quality_rating",
-        "status",
-        "code_verification_status",
-        "name_status",
-        "platform_type",
-        "throughput",
-        "whatsapp_business_manager_messaging_limit",
-        "messaging_limit_tier",
-        "account_mode",
-        "is_official_business_account",
-        "webhook_configuration",
-        "health_status",
-    }
-)
-DEFAULT_PHONE_FIELDS = (
-    "verified_name",
-    "code_verification_status",
-    "display_phone_number",
-    "quality_rating",
-    "platform_type",
-    "throughput",
-    "webhook_configuration",
-)
 ACCOUNT_TOGGLES = (
     ("restricted", 368),
     ("locked", 131031),
@@ -126,6 +107,7 @@ class Simulator:
         self.statuses = StatusLifecycle(self)
         self.media = MediaStore(self)
         self.templates = TemplateRegistry(self)
+        self.users = UserDirectory(self)
         self.personas = PersonaManager(self)
 
     # ---------------------------------------------------------------- lifecycle
@@ -194,6 +176,7 @@ class Simulator:
                     display_phone_number=fields.pop("display_phone_number", None)
                     or "1555" + phone_number_id[-7:].rjust(7, "0"),
                     verified_name=fields.pop("verified_name", None) or "SurgiAI Demo",
+                    registered_at=self.clock.now(),
                 )
                 self.state.numbers[phone_number_id] = number
             previous_hook = (number.webhook_url, number.verify_token)
@@ -230,6 +213,12 @@ class Simulator:
                 number.to_control(self._portfolio(number.business_portfolio_id).tier)
                 for number in self.state.numbers.values()
             ]
+
+    def default_portfolio_id(self) -> str:
+        """The portfolio of the first registered number (usually the only one)."""
+        with self.lock:
+            first = next(iter(self.state.numbers.values()), None)
+            return first.business_portfolio_id if first is not None else DEFAULT_PORTFOLIO_ID
 
     def number(self, phone_number_id: str) -> PhoneNumber | None:
         with self.lock:
@@ -322,16 +311,34 @@ class Simulator:
             raise GraphError(100, "Param messaging_product must be 'whatsapp'.")
         if "status" in payload:
             return self._mark_read(number, payload)
-        request = parse_send(payload, rewrite_mx_br=self.config.rewrite_mx_br_numbers)
+        shape = self.config.identity_shape
+        request = parse_send(
+            payload,
+            rewrite_mx_br=self.config.rewrite_mx_br_numbers,
+            accept_recipient=shape == "bsuid",
+        )
         with self.lock:
             now = self.clock.now()
-            if request.wa_id == digits_only(number.display_phone_number):
-                raise GraphError(131021)
+            portfolio_id = number.business_portfolio_id
+            if request.by_user_id:
+                user = self.users.resolve(request.to, portfolio_id)
+            else:
+                if request.wa_id == digits_only(number.display_phone_number):
+                    raise GraphError(131021)
+                user = self.users.ensure(request.wa_id)
+            if user is None:
+                # No user has this BSUID: the message is keyed by it, and fails with 131026.
+                recipient = unknown_identity(request.to)
+            else:
+                request.wa_id = user.wa_id
+                recipient = self.users.identity(user, portfolio_id)
             template = self._resolve_references(number, request)
             self._check_account(number)
             failure = self._apply_faults(number, request.wa_id)
             self._take_throughput(number, now)
             self._take_pair(number, request.wa_id, now)
+            if failure is None and user is None:
+                failure = self._no_such_user(request.to)
             window_open = self.window_open(number.phone_number_id, request.wa_id, now)
             if failure is None and not window_open and template is None:
                 if self.config.window_enforcement is WindowEnforcement.SYNC:
@@ -345,7 +352,7 @@ class Simulator:
                 failure = self._messaging_limit(number, request.wa_id, now)
 
             message = OutboundMessage(
-                wamid=self._new_wamid(request.wa_id),
+                wamid=self.unique_wamid(request.to if request.by_user_id else request.wa_id),
                 phone_number_id=number.phone_number_id,
                 wa_id=request.wa_id,
                 to=request.to,
@@ -355,6 +362,8 @@ class Simulator:
                 accepted_at=now,
                 window_open=window_open,
                 pricing_category=template.category.lower() if template else "service",
+                recipient=recipient,
+                by_user_id=request.by_user_id,
                 template=template,
                 biz_opaque_callback_data=request.biz_opaque_callback_data,
             )
@@ -366,19 +375,16 @@ class Simulator:
             self.state.received.setdefault(request.wa_id, []).append(message)
             self.statuses.schedule_outcome(message, failure)
 
-        contact: dict[str, str] = {"input": request.to}
-        if request.by_user_id:
-            contact["user_id"] = request.wa_id
-        else:
-            contact["wa_id"] = request.wa_id
+        contact = send_contact(recipient, request.to, by_phone=not request.by_user_id, shape=shape)
         sent: dict[str, str] = {"id": message.wamid}
         if message.message_status is not None:
             sent["message_status"] = message.message_status
         return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [sent]}
 
-    def _new_wamid(self, wa_id: str) -> str:
+    def unique_wamid(self, address: str) -> str:
+        """A wamid no message has, encoding `address` (a phone's digits or a BSUID) as Meta's do."""
         while True:
-            wamid = new_wamid(self.rng, wa_id)
+            wamid = new_wamid(self.rng, address)
             if wamid not in self.state.outbound and wamid not in self.state.inbound:
                 return wamid
 
@@ -547,6 +553,13 @@ class Simulator:
             return (131009, "Cannot react to a message older than 30 days.")
         return None
 
+    def _no_such_user(self, bsuid: str) -> Failure:
+        """Meta's answer for a recipient it cannot deliver to, as for an undeliverable phone."""
+        details = f"No WhatsApp user has the business-scoped user ID {bsuid}."
+        if self.config.recipient_errors_sync:
+            raise GraphError(131026, details)
+        return (131026, details)
+
     def _messaging_limit(self, number: PhoneNumber, wa_id: str, now: float) -> Failure | None:
         behaviour = self.config.messaging_limit_behaviour
         portfolio = self._portfolio(number.business_portfolio_id)
@@ -617,6 +630,8 @@ class Simulator:
                 }
             if event.apply:
                 self._apply_management(event.field, numbers[0].waba_id, value)
+            if event.field == "user_preferences":
+                value = self._name_preference_users(numbers[0], value)
             time = event.time if event.time is not None else int(self.clock.now())
             for target_number in self._one_number_per_callback(numbers):
                 self.publish(target_number, event.field, value, time=time if management else None)
@@ -646,15 +661,39 @@ class Simulator:
                     template.status = new_status
         elif field == "user_preferences":
             for preference in value.get("user_preferences", []):
-                if not isinstance(preference, dict) or "wa_id" not in preference:
+                user = self._preference_user(preference)
+                if user is None:
                     continue
-                script = self.state.recipients.setdefault(
-                    str(preference["wa_id"]), RecipientScript()
-                )
+                script = self.state.recipients.setdefault(user.wa_id, RecipientScript())
                 if preference.get("value") == "stop":
                     script.opted_out = True
                 elif preference.get("value") in ("resume", "signup"):
                     script.opted_out = False
+
+    def _preference_user(self, preference: Any) -> SimulatedUser | None:
+        """The user a `user_preferences[]` item names by `wa_id` or `user_id`."""
+        if not isinstance(preference, dict):
+            return None
+        given = preference.get("wa_id") or preference.get("user_id")
+        if not isinstance(given, str):
+            return None
+        key = self.users.key_for(given)
+        return self.users.ensure(key) if key.isdigit() else None
+
+    def _name_preference_users(self, number: PhoneNumber, value: dict[str, Any]) -> dict[str, Any]:
+        """Name each item's user as the identity shape does (BSUIDs, phone when shared)."""
+        items = value.get("user_preferences")
+        if not isinstance(items, list):
+            return value
+        named: list[Any] = []
+        for item in items:
+            user = self._preference_user(item)
+            if user is None:
+                named.append(item)
+                continue
+            identity = self.users.identity(user, number.business_portfolio_id)
+            named.append(preference_item(identity, item, self.config.identity_shape))
+        return {**value, "user_preferences": named}
 
     # ---------------------------------------------------------------- inbound
 
@@ -663,31 +702,57 @@ class Simulator:
         with self.lock:
             number = self._require_number(request.phone_number_id)
             now = self.clock.now()
-            wa_id = digits_only(request.from_)
-            if not 7 <= len(wa_id) <= 15:
-                raise Unprocessable("from must be a phone number of 7 to 15 digits")
-            wamid = self._new_wamid(wa_id)
-            message, contacts = build_inbound_message(
-                self, number, request, wamid, wa_id, now, base_url
+            wa_id = self.users.key_for(request.from_)
+            if not wa_id.isdigit() or not 7 <= len(wa_id) <= 15:
+                raise Unprocessable(
+                    "from must be a phone number of 7 to 15 digits, or a BSUID a user has"
+                )
+            user = self.users.ensure(wa_id)
+            self.users.apply(
+                user,
+                request.model_dump(
+                    include={"name", "username", "phone_shared"}, exclude_unset=True
+                ),
             )
-            inbound = InboundMessage(wamid, number.phone_number_id, wa_id, message, now)
-            self.state.inbound[wamid] = inbound
-            self.state.sent_by_user.setdefault(wa_id, []).append(inbound)
+            identity = self.users.identity(user, number.business_portfolio_id)
+            wamid = self.unique_wamid(wire_address(identity, self.config.identity_shape))
+            message, contacts = build_inbound_message(
+                self, number, request, wamid, identity, user.name or DEFAULT_NAME, now, base_url
+            )
             if request.type != "system":
                 self.state.windows[(number.phone_number_id, wa_id)] = now
-            if self.config.inbound_counts_toward_throughput:
-                self._throughput_bucket(number, now).try_take(now)
-            lists: dict[str, Any] = {}
-            if contacts:
-                lists["contacts"] = contacts
-            lists["messages"] = [message]
-            if request.value_errors:
-                lists["errors"] = request.value_errors
-            value = messages_value(
-                number.phone_number_id, digits_only(number.display_phone_number), **lists
+            self.publish_inbound(
+                number, wa_id, message, now, contacts=contacts, value_errors=request.value_errors
             )
-            self.publish(number, "messages", value)
         return {"wamid": wamid, "message": message}
+
+    def publish_inbound(
+        self,
+        number: PhoneNumber,
+        wa_id: str,
+        message: dict[str, Any],
+        now: float,
+        *,
+        contacts: list[dict[str, Any]] | None = None,
+        value_errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Keep a user's message and deliver it as a `messages` webhook (caller holds the lock).
+        System messages come without `contacts`."""
+        inbound = InboundMessage(message["id"], number.phone_number_id, wa_id, message, now)
+        self.state.inbound[inbound.wamid] = inbound
+        self.state.sent_by_user.setdefault(wa_id, []).append(inbound)
+        if self.config.inbound_counts_toward_throughput:
+            self._throughput_bucket(number, now).try_take(now)
+        lists: dict[str, Any] = {}
+        if contacts:
+            lists["contacts"] = contacts
+        lists["messages"] = [message]
+        if value_errors:
+            lists["errors"] = value_errors
+        value = messages_value(
+            number.phone_number_id, digits_only(number.display_phone_number), **lists
+        )
+        self.publish(number, "messages", value)
 
     # ---------------------------------------------------------------- phone number / WABA
 
@@ -695,49 +760,9 @@ class Simulator:
         self, number: PhoneNumber, fields: list[str] | None, api_version: str
     ) -> dict[str, Any]:
         major = version_major(api_version)
-        requested = fields or list(DEFAULT_PHONE_FIELDS)
         with self.lock:
             tier = self._portfolio(number.business_portfolio_id).tier
-            result: dict[str, Any] = {}
-            for name in requested:
-                if name == "id":
-                    continue
-                if name not in PHONE_FIELDS or (name == "messaging_limit_tier" and major >= 24):
-                    raise GraphError(
-                        100,
-                        f"Tried accessing nonexisting field ({name}) on node type "
-                        "(WhatsAppBusinessPhoneNumber)",
-                    )
-                result[name] = self._phone_field(number, name, tier)
-        result["id"] = number.phone_number_id
-        return result
-
-    def _phone_field(self, number: PhoneNumber, name: str, tier: MessagingTier) -> Any:
-        if name == "throughput":
-            # Meta documents STANDARD and HIGH; coexistence numbers report STANDARD.
-            level = "HIGH" if number.throughput_level is ThroughputLevel.HIGH else "STANDARD"
-            return {"level": level}
-        if name == "whatsapp_business_manager_messaging_limit":
-            return tier.value
-        if name == "messaging_limit_tier":
-            return LEGACY_TIER_NAMES[tier]
-        if name == "is_official_business_account":
-            return False
-        if name == "webhook_configuration":
-            return {"application": number.webhook_url} if number.webhook_url else {}
-        if name == "health_status":
-            blocked = number.status != "CONNECTED" or number.restricted or number.locked
-            return {
-                "can_send_message": "BLOCKED" if blocked else "AVAILABLE",
-                "entities": [
-                    {
-                        "entity_type": "PHONE_NUMBER",
-                        "id": number.phone_number_id,
-                        "can_send_message": "BLOCKED" if blocked else "AVAILABLE",
-                    }
-                ],
-            }
-        return getattr(number, name)
+            return read_fields(number, fields, tier, major)
 
     def waba_phone_numbers(
         self, numbers: list[PhoneNumber], fields: list[str] | None, api_version: str
@@ -750,9 +775,7 @@ class Simulator:
 
     def update_recipient(self, wa_id: str, update: RecipientUpdate) -> RecipientScript:
         with self.lock:
-            script = self.state.recipients.setdefault(
-                digits_only(wa_id) or wa_id, RecipientScript()
-            )
+            script = self.state.recipients.setdefault(self.users.key_for(wa_id), RecipientScript())
             for key, value in update.model_dump(exclude_unset=True).items():
                 if key == "status":
                     script.status = update.status
@@ -769,7 +792,7 @@ class Simulator:
                 remaining=fault.count,
                 rate=fault.rate,
                 phone_number_id=fault.phone_number_id,
-                wa_id=digits_only(fault.wa_id) if fault.wa_id else None,
+                wa_id=self.users.key_for(fault.wa_id) if fault.wa_id else None,
                 http_status=fault.http_status,
                 details=fault.details,
             )
@@ -802,7 +825,7 @@ class Simulator:
         return {"accepted": accepted, "refusals": refusals}
 
     def received_by(self, wa_id: str) -> dict[str, Any]:
-        key = digits_only(wa_id) or wa_id
+        key = self.users.key_for(wa_id)
         with self.lock:
             return {
                 "wa_id": key,

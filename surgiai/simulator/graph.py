@@ -112,6 +112,7 @@ async def get_message_templates(
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 25,
     after: str | None = None,
+    summary: str | None = None,
 ) -> JSONResponse:
     version_major(version)
     sim.authorize_waba(object_id, bearer_token(request), "get")
@@ -122,7 +123,10 @@ async def get_message_templates(
     paging: dict[str, Any] = {"cursors": cursors}
     if start + limit < len(templates):
         paging["next"] = str(request.url.include_query_params(after=cursors["after"]))
-    return JSONResponse({"data": page, "paging": paging})
+    body: dict[str, Any] = {"data": page, "paging": paging}
+    if summary and summary != "false":
+        body["summary"] = sim.templates.summary(object_id, split_fields(summary), len(templates))
+    return JSONResponse(body)
 
 
 @router.post("/graph/{version}/{object_id}/message_templates")

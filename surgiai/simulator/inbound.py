@@ -1,6 +1,7 @@
 """Builds the `messages[]` object of an inbound webhook (CLOUD_API.md §3.3) from a control
-request. Media types get a real downloadable media id: the one given, bytes given as
-`data_base64`, or a small placeholder file of the right type."""
+request, naming the sender as the identity shape does (§3.6). Media types get a real
+downloadable media id: the one given, bytes given as `data_base64`, or a small placeholder file
+of the right type."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from surgiai.errors import BadRequest, Unprocessable
 from surgiai.simulator.errors import spec_for
+from surgiai.simulator.identity import Identity, inbound_contact, sender_fields
 from surgiai.simulator.ids import digits_only
 from surgiai.simulator.media import MEDIA_TYPES, placeholder, sha256_b64
 from surgiai.simulator.schemas import InboundRequest
@@ -46,7 +48,8 @@ def build_inbound_message(
     number: PhoneNumber,
     request: InboundRequest,
     wamid: str,
-    wa_id: str,
+    sender: Identity,
+    name: str,
     now: float,
     base_url: str | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -54,7 +57,13 @@ def build_inbound_message(
     kind = request.type
     if kind not in INBOUND_TYPES:
         raise Unprocessable(f"type must be one of {', '.join(sorted(INBOUND_TYPES))}")
-    message: dict[str, Any] = {"from": wa_id, "id": wamid, "timestamp": str(int(now)), "type": kind}
+    shape = sim.config.identity_shape
+    message: dict[str, Any] = {
+        **sender_fields(sender, shape),
+        "id": wamid,
+        "timestamp": str(int(now)),
+        "type": kind,
+    }
     context = _context(number, request.context)
     if context:
         message["context"] = context
@@ -86,8 +95,7 @@ def build_inbound_message(
 
     if kind == "system":
         return message, []
-    profile_name = request.name if request.name is not None else "Doctor"
-    return message, [{"profile": {"name": profile_name}, "wa_id": wa_id}]
+    return message, [inbound_contact(sender, name, shape)]
 
 
 def _context(number: PhoneNumber, context: dict[str, Any] | None) -> dict[str, Any]:

@@ -57,3 +57,12 @@ class RollingUniqueRecipients:
         self._last_seen[key] = now
         self._last_seen.move_to_end(key)
         return True
+
+    def rename(self, old: str, new: str) -> None:
+        """Count `old` as `new` from now on (a user who changed number)."""
+        seen = self._last_seen.pop(old, None)
+        if seen is None:
+            return
+        self._last_seen[new] = max(seen, self._last_seen.get(new, seen))
+        # Pruning relies on the entries being in last-seen order.
+        self._last_seen = OrderedDict(sorted(self._last_seen.items(), key=lambda item: item[1]))

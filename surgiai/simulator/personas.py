@@ -2,12 +2,14 @@
 about surgical products, prices, CME courses and orders, and start conversations now and then.
 
 Persona recipients get no automatic `read` status: the persona decides whether and when to read.
+Some personas may have a username, and some of those hide their phone number (`PersonaSettings`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from surgiai.errors import SurgiAIError
 from surgiai.simulator.scheduler import cancel_soon
 from surgiai.simulator.schemas import InboundRequest
+from surgiai.simulator.validation import fold_case
 
 if TYPE_CHECKING:
     from surgiai.simulator.core import Simulator
@@ -26,37 +29,39 @@ log = structlog.get_logger(__name__)
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 
+# What Indian surgeons and gynaecologists write, in English and Hinglish, typos included.
 QUESTION_BANK = (
-    "¿Cuál es el precio del kit de sutura absorbible 3-0?",
-    "Do you have the 45 mm linear stapler reloads in stock?",
-    "¿Cuándo empieza el próximo curso de laparoscopía avanzada con créditos CME?",
-    "Necesito cotización para 20 trocares de 12 mm, ¿hay descuento por volumen?",
-    "What is the delivery time for an order of hernia mesh to Monterrey?",
-    "¿El curso de cirugía robótica incluye práctica en simulador?",
-    "Can you send me the instructions for use of the bipolar vessel sealer?",
-    "¿Mi pedido 4821 ya fue enviado? Lo necesito para el quirófano del lunes.",
-    "Is the CME webinar on surgical site infections accredited for 2 credits?",
-    "¿Qué diferencia hay entre la malla de polipropileno y la de PTFE?",
-    "I'd like to reorder the same hemostatic agents as last month.",
-    "¿Aceptan pago con tarjeta corporativa del hospital?",
-    "Do you offer hands-on training on the ultrasonic scalpel for residents?",
-    "¿Tienen grapadora circular de 28 mm disponible esta semana?",
-    "Hola, ¿me pueden compartir el catálogo de instrumental de artroscopía?",
-    "How much is registration for the cardiothoracic CME course in March?",
-    "Dr. Müller aquí — ¿precio del sellador vascular con envío a Guadalajara?",
-    "Can I get an invoice with my hospital's tax details for order 5530?",
+    "5mm trocar ka price kya hai?",
+    "Laparoscopic suturing CME course Pune mein kab hai?",
+    "pls send hernia mesh 15x15 rate",
+    "Is the fee for FOGSI CME workshop inclusive of GST?",
+    "order 4821 dispatch hua kya?",
+    "45mm linear stapler reloads stock mein hai? monday OT ke liye chahiye",
+    "Need quotation for 20 nos 12mm trocars, bulk discount milega?",
+    "Hysteroscopy hands-on workshop ki dates kya hai? Delhi ya Mumbai?",
+    "can u share the IFU for bipolar vessel sealer",
+    "polypropylene vs PTFE mesh, which one u recommend for incisional hernia?",
+    "Same hemostatic agents as last month, reorder kar do pls",
+    "Hospital ke corporate card se payment ho jayega?",
+    "Residents ke liye harmonic scalpel training available hai kya?",
+    "28mm circular stapler this week milega?",
+    "Pls share catalouge of arthroscopy instruments",
+    "How many CME credits for the lap hysterectomy course? MMC accredited hai?",
+    "Vessel sealer ka rate with delivery to Lucknow? ₹ mein batana",
+    "Need GST invoice with hospital details for order 5530",
 )
-NAMES = (
-    "Dra. Lucía Fernández",
-    "Dr. Andrés Müller",
-    "Dr. Raj Patel",
-    "Dra. Camila Rojas",
-    "Dr. Tomás Ibáñez",
-    "Dra. Sofía Herrera",
-    "Dr. Kenji Watanabe",
-    "Dra. Valentina Castro",
-    "Dr. Martín Ortega",
-    "Dra. Emily Carter",
+# Surgeons and gynaecologists, with the specialty their WhatsApp handles tend to carry.
+DOCTORS = (
+    ("Dr. Ananya Iyer", "ortho"),
+    ("Dr. Rakesh Gupta", "surgeon"),
+    ("Dr. Priya Sharma", "gynae"),
+    ("Dr. Vikram Reddy", "laparo"),
+    ("Dr. Meera Nair", "obgyn"),
+    ("Dr. Arjun Mehta", "surgery"),
+    ("Dr. Kavita Deshpande", "gynae"),
+    ("Dr. Sanjay Kulkarni", "uro"),
+    ("Dr. Farah Siddiqui", "obgyn"),
+    ("Dr. Harpreet Singh", "ortho"),
 )
 
 
@@ -73,12 +78,20 @@ class PersonaSettings(BaseModel):
     initiate_per_minute: Annotated[float, Field(ge=0)] = 0.2
     think_seconds_min: Annotated[float, Field(ge=0)] = 2.0
     think_seconds_max: Annotated[float, Field(ge=0)] = 20.0
-    wa_id_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")] = "52155"
+    # Indian mobiles: 91, then ten digits starting with 6 to 9.
+    wa_id_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")] = "9198"
+    wa_id_length: Annotated[int, Field(ge=7, le=15)] = 12
+    # Share of personas with a WhatsApp username, and the share of those whose phone number
+    # webhooks do not show (they reach the business by BSUID and username only).
+    username_share: Probability = 0.0
+    hidden_phone_share: Probability = 0.0
 
     @model_validator(mode="after")
-    def _ordered_think_time(self) -> PersonaSettings:
+    def _consistent(self) -> PersonaSettings:
         if self.think_seconds_max < self.think_seconds_min:
             raise ValueError("think_seconds_max must be >= think_seconds_min")
+        if len(self.wa_id_prefix) >= self.wa_id_length:
+            raise ValueError("wa_id_prefix must be shorter than wa_id_length")
         return self
 
 
@@ -86,9 +99,35 @@ class PersonaSettings(BaseModel):
 class Persona:
     wa_id: str
     name: str
+    username: str | None = None
+    phone_shared: bool = True
 
-    def to_dict(self) -> dict[str, str]:
-        return {"wa_id": self.wa_id, "name": self.name}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "wa_id": self.wa_id,
+            "name": self.name,
+            "username": self.username,
+            "phone_shared": self.phone_shared,
+        }
+
+
+def username_for(rng: random.Random, name: str, specialty: str, taken: set[str]) -> str:
+    """A handle like a doctor would pick (`dr.ananya.ortho`), unique among `taken`."""
+    first, last = name.removeprefix("Dr. ").lower().split()
+    base = rng.choice(
+        (
+            f"dr.{first}.{specialty}",
+            f"dr{first}{last}",
+            f"{first}.{last}.md",
+            f"dr_{last}_{specialty}",
+            f"{first}_{specialty}",
+        )
+    )
+    handle = base
+    while handle in taken:
+        handle = f"{base}{rng.randrange(10, 100)}"
+    taken.add(handle)
+    return handle
 
 
 def tappable_options(message: OutboundMessage) -> list[tuple[str, dict[str, Any]]]:
@@ -120,7 +159,10 @@ def tappable_options(message: OutboundMessage) -> list[tuple[str, dict[str, Any]
         titles = message.template.quick_replies()
         payloads: dict[int, str] = {}
         for component in (request.get("template") or {}).get("components", []):
-            if component.get("type") == "button" and component.get("sub_type") == "quick_reply":
+            if (
+                fold_case(component.get("type")) == "button"
+                and fold_case(component.get("sub_type")) == "quick_reply"
+            ):
                 for parameter in component.get("parameters", []):
                     if parameter.get("type") == "payload":
                         payloads[int(component.get("index", 0))] = str(parameter["payload"])
@@ -142,15 +184,37 @@ class PersonaManager:
     def is_persona(self, wa_id: str) -> bool:
         return wa_id in self.personas
 
+    def rename(self, old_wa_id: str, new_wa_id: str) -> None:
+        """A persona changed number (caller holds the lock)."""
+        persona = self.personas.pop(old_wa_id, None)
+        if persona is not None:
+            persona.wa_id = new_wa_id
+            self.personas[new_wa_id] = persona
+
     async def start(self, settings: PersonaSettings) -> list[Persona]:
         await self.stop()
         rng = self._sim.rng
         personas: dict[str, Persona] = {}
-        digits = 13 - len(settings.wa_id_prefix)
+        usernames: set[str] = set()
+        digits = settings.wa_id_length - len(settings.wa_id_prefix)
         while len(personas) < settings.count:
             wa_id = settings.wa_id_prefix + str(rng.randrange(10**digits)).zfill(digits)
-            personas.setdefault(wa_id, Persona(wa_id, rng.choice(NAMES)))
+            if wa_id in personas:
+                continue
+            name, specialty = rng.choice(DOCTORS)
+            persona = Persona(wa_id, name)
+            # Drawn only when asked for, so runs without usernames keep their random sequence.
+            if settings.username_share and rng.random() < settings.username_share:
+                persona.username = username_for(rng, name, specialty, usernames)
+                hidden = settings.hidden_phone_share and rng.random() < settings.hidden_phone_share
+                persona.phone_shared = not hidden
+            personas[wa_id] = persona
         with self._sim.lock:
+            for persona in personas.values():
+                user = self._sim.users.ensure(persona.wa_id)
+                user.name = persona.name
+                user.username = persona.username
+                user.phone_shared = persona.phone_shared
             self.personas = personas
             self.settings = settings
             self.stats = {"initiated": 0, "reads": 0, "ignored": 0, "replies": 0, "taps": 0}

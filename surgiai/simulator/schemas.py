@@ -59,14 +59,24 @@ class TemplateStatusUpdate(BaseModel):
     emit_webhook: bool = True
 
 
+# WhatsApp usernames: lowercase letters, digits, dots and underscores.
+Username = Annotated[str, Field(pattern=r"^[a-z0-9._]{3,35}$")]
+
+
 class InboundRequest(BaseModel):
-    """A doctor's message: `{phone_number_id, from, name, type, <type>: {...}, context?}`."""
+    """A doctor's message: `{phone_number_id, from, name, type, <type>: {...}, context?}`.
+
+    `from` is the doctor's phone (or a BSUID the simulator gave them). `username` and
+    `phone_shared`, when given, update the doctor's record before the message is built (as
+    `PUT /control/users/{wa_id}` would); a `null` username clears it."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     phone_number_id: str
     from_: Annotated[str, Field(alias="from", min_length=1)]
     name: str | None = None
+    username: Username | None = None
+    phone_shared: bool | None = None
     type: str
     context: dict[str, Any] | None = None
     referral: dict[str, Any] | None = None
@@ -123,6 +133,34 @@ class RecipientUpdate(BaseModel):
     opted_out: bool | None = None
     experiment: bool | None = None
     status: StatusBehaviour | None = None
+
+
+class UserUpdate(BaseModel):
+    """Change a simulated user; unset fields keep their value, a `null` username clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username | None = None
+    phone_shared: bool | None = None
+    name: str | None = None
+
+
+class NumberChange(BaseModel):
+    """The user moves to `new_wa_id`. The system message goes to `phone_number_id`, or to every
+    number the user has exchanged messages with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_wa_id: Annotated[str, Field(min_length=1)]
+    phone_number_id: str | None = None
+
+
+class IdentityChange(BaseModel):
+    """The user's security code changed; notified as for `NumberChange`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_number_id: str | None = None
 
 
 class FaultCreate(BaseModel):

@@ -12,6 +12,7 @@ from surgiai.simulator.config import (
     StatusBehaviour,
     ThroughputLevel,
 )
+from surgiai.simulator.identity import Identity
 from surgiai.simulator.limits import RollingUniqueRecipients, TokenBucket
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -24,6 +25,8 @@ class PhoneNumber:
     business_portfolio_id: str
     display_phone_number: str
     verified_name: str
+    # When the number was added (its `last_onboarded_time`).
+    registered_at: float = 0.0
     # None accepts any non-empty Bearer token.
     access_token: str | None = None
     app_secret: str | None = None
@@ -124,7 +127,10 @@ class Template:
         for component in self.components:
             if str(component.get("type", "")).lower() == "buttons":
                 for button in component.get("buttons") or []:
-                    if isinstance(button, dict) and button.get("type") == "QUICK_REPLY":
+                    if (
+                        isinstance(button, dict)
+                        and str(button.get("type")).upper() == "QUICK_REPLY"
+                    ):
                         titles.append(str(button.get("text", "")))
         return titles
 
@@ -177,6 +183,10 @@ class OutboundMessage:
     accepted_at: float
     window_open: bool
     pricing_category: str
+    # Whom the message reached, as its status webhooks name them (fixed when it is accepted).
+    recipient: Identity
+    # Sent by `recipient` (a BSUID) rather than `to`.
+    by_user_id: bool = False
     template: Template | None = None
     message_status: str | None = None
     biz_opaque_callback_data: str | None = None
@@ -223,6 +233,21 @@ class InboundMessage:
             "read_by_business_at": self.read_by_business_at,
             "typing_indicator_at": self.typing_indicator_at,
         }
+
+
+@dataclass
+class SimulatedUser:
+    """A WhatsApp user the simulator knows, keyed by phone digits (`wa_id`) like every other
+    per-user state. Their BSUIDs are derived from the phone (see `UserDirectory`)."""
+
+    wa_id: str
+    # How many users held this phone before: a recycled number gets new BSUIDs.
+    epoch: int = 0
+    # WhatsApp profile name, as the user last sent it.
+    name: str | None = None
+    username: str | None = None
+    # False: a username user whose phone number webhooks do not show.
+    phone_shared: bool = True
 
 
 @dataclass
@@ -293,6 +318,12 @@ class SimulatorState:
     recipients: dict[str, RecipientScript] = field(default_factory=dict)
     faults: list[FaultRule] = field(default_factory=list)
     received: dict[str, list[OutboundMessage]] = field(default_factory=dict)
+    users: dict[str, SimulatedUser] = field(default_factory=dict)
+    # BSUID -> (portfolio id, or None for a parent BSUID; wa_id), filled as BSUIDs are derived.
+    # An entry may be stale (the user changed number): check it against the user.
+    bsuids: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    # Phone -> how many users have left it (changed to another number).
+    phone_epochs: dict[str, int] = field(default_factory=dict)
     sent_by_user: dict[str, list[InboundMessage]] = field(default_factory=dict)
     # Management events emitted with no callback configured, kept for assertions.
     undelivered_events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from surgiai.simulator.config import StatusBehaviour
 from surgiai.simulator.errors import status_error
+from surgiai.simulator.identity import status_recipient
 from surgiai.simulator.ids import digits_only
 from surgiai.simulator.state import OutboundMessage, StatusRecord
 from surgiai.simulator.validation import version_major
@@ -111,10 +112,19 @@ class StatusLifecycle:
                 message.priced = True
             if number is None:
                 return True
-            status_object = self._status_object(message, status, when, pricing, errors)
+            recipient, contact = status_recipient(
+                message.recipient,
+                status,
+                sent_to_bsuid=message.to if message.by_user_id else None,
+                shape=self._sim.config.identity_shape,
+            )
+            status_object = self._status_object(message, status, when, recipient, pricing, errors)
+            # Today's statuses name the user in `contacts`, failed ones excepted (§3.6).
+            lists: dict[str, Any] = {"contacts": [contact]} if contact is not None else {}
             value = messages_value(
                 number.phone_number_id,
                 digits_only(number.display_phone_number),
+                **lists,
                 statuses=[status_object],
             )
             self._sim.publish(number, "messages", value)
@@ -130,6 +140,7 @@ class StatusLifecycle:
         message: OutboundMessage,
         status: str,
         timestamp: int,
+        recipient: dict[str, Any],
         pricing: bool,
         errors: list[dict[str, Any]] | None,
     ) -> dict[str, Any]:
@@ -137,7 +148,7 @@ class StatusLifecycle:
             "id": message.wamid,
             "status": status,
             "timestamp": str(timestamp),
-            "recipient_id": message.wa_id,
+            **recipient,
         }
         if message.biz_opaque_callback_data is not None:
             status_object["biz_opaque_callback_data"] = message.biz_opaque_callback_data

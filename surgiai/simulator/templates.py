@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
 TEMPLATE_CATEGORIES = frozenset({"MARKETING", "UTILITY", "AUTHENTICATION"})
+SUMMARY_FIELDS = (
+    "total_count",
+    "message_template_count",
+    "message_template_limit",
+    "are_translations_complete",
+)
 
 
 class TemplateRegistry:
@@ -82,11 +88,12 @@ class TemplateRegistry:
                     f"Content in this language already exists for template {name} ({language}).",
                     subcode=2388024,
                 )
-            owned = [t for t in self._sim.state.templates.values() if t.waba_id == waba_id]
-            if len(owned) >= self._sim.config.max_templates_per_waba:
+            # The limit counts template names: a new translation of one takes no place.
+            names = {t.name for t in self._sim.state.templates.values() if t.waba_id == waba_id}
+            if name not in names and len(names) >= self._sim.config.max_templates_per_waba:
                 raise GraphError(
                     100,
-                    f"The WABA already holds {len(owned)} message templates, the maximum.",
+                    f"The WABA already holds {len(names)} message templates, the maximum.",
                     subcode=2388023,
                 )
             template = self.register(
@@ -160,6 +167,37 @@ class TemplateRegistry:
                 and (status is None or template.status == status.upper())
             ]
         return templates
+
+    def summary(self, waba_id: str, fields: list[str] | None, total_count: int) -> dict[str, Any]:
+        """`summary=` of `GET /{waba-id}/message_templates`: the named fields, or all of them
+        for `summary=true`. `total_count` counts the listing (filters applied); the template
+        count and limit count names, as Meta's limit does (translations are free)."""
+        requested = list(SUMMARY_FIELDS) if fields is None or fields == ["true"] else fields
+        with self._sim.lock:
+            owned = [t for t in self._sim.state.templates.values() if t.waba_id == waba_id]
+        languages_by_name: dict[str, set[str]] = {}
+        for template in owned:
+            languages_by_name.setdefault(template.name, set()).add(template.language)
+        every_language = set().union(*languages_by_name.values())
+        values: dict[str, Any] = {
+            "total_count": total_count,
+            "message_template_count": len(languages_by_name),
+            "message_template_limit": self._sim.config.max_templates_per_waba,
+            # Every template exists in every language the WABA uses.
+            "are_translations_complete": all(
+                languages == every_language for languages in languages_by_name.values()
+            ),
+        }
+        summary: dict[str, Any] = {}
+        for name in requested:
+            if name not in values:
+                raise GraphError(
+                    100,
+                    f"Param summary must list fields among {', '.join(SUMMARY_FIELDS)}; "
+                    f"{name} is not one.",
+                )
+            summary[name] = values[name]
+        return summary
 
     def delete(self, waba_id: str, name: str) -> None:
         with self._sim.lock:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surgiai.simulator.errors import GraphError
+from surgiai.simulator.identity import is_bsuid
 from surgiai.simulator.ids import digits_only
 from surgiai.simulator.media import MEDIA_TYPES
 from surgiai.simulator.state import Template
@@ -68,7 +69,10 @@ class MediaReference:
 
 @dataclass
 class SendRequest:
+    # What the recipient was given as (`to` verbatim, or the `recipient` BSUID).
     to: str
+    # The recipient's phone digits; for a send by BSUID, the BSUID until the simulator finds
+    # its user.
     wa_id: str
     by_user_id: bool
     type: str
@@ -84,6 +88,11 @@ class SendRequest:
     @property
     def template_language(self) -> str:
         return str(self.content["language"]["code"])
+
+
+def fold_case(value: Any) -> str | None:
+    """A component's `type`/`sub_type` as Meta reads it: in any letter case."""
+    return value.lower() if isinstance(value, str) else None
 
 
 def _missing(path: str) -> GraphError:
@@ -131,19 +140,33 @@ def normalize_recipient(to: str, *, rewrite_mx_br: bool) -> str:
     return wa_id
 
 
-def parse_send(payload: dict[str, Any], *, rewrite_mx_br: bool = False) -> SendRequest:
-    """Validate the envelope and the type object; returns the parsed request."""
+def parse_send(
+    payload: dict[str, Any], *, rewrite_mx_br: bool = False, accept_recipient: bool = True
+) -> SendRequest:
+    """Validate the envelope and the type object; returns the parsed request.
+
+    `recipient` (a BSUID or parent BSUID) may stand in for `to`, which wins when both are
+    given; before BSUIDs (`accept_recipient` False) it is an unknown parameter."""
     recipient_type = payload.get("recipient_type", "individual")
     if recipient_type != "individual":
         raise GraphError(100, "Param recipient_type must be 'individual' in this simulator.")
     to = payload.get("to")
     user_id = payload.get("recipient")
+    if user_id is not None and not accept_recipient:
+        raise GraphError(100, "Param recipient is not a valid parameter.")
     if to is not None:
         if not isinstance(to, str):
             raise GraphError(100, "Param to must be a string.")
         wa_id = normalize_recipient(to, rewrite_mx_br=rewrite_mx_br)
         by_user_id = False
-    elif isinstance(user_id, str) and user_id:
+    elif user_id is not None:
+        if not isinstance(user_id, str) or not is_bsuid(user_id):
+            raise GraphError(
+                100,
+                "Param recipient must be a business-scoped user ID: a two-letter country code, "
+                "a dot and up to 128 letters or digits (IN.1648738043044942), or a parent one "
+                "(IN.ENT.11815799212886844830).",
+            )
         to, wa_id, by_user_id = user_id, user_id, True
     else:
         raise _missing("to")
@@ -352,7 +375,8 @@ def _validate_template(request: SendRequest) -> None:
     for index, component in enumerate(components):
         path = f"template['components'][{index}]"
         component_obj = _require_dict(component, path)
-        if component_obj.get("type") not in ("header", "body", "button", "footer"):
+        # Meta reads the component type in any letter case ("BODY" as "body").
+        if fold_case(component_obj.get("type")) not in ("header", "body", "button", "footer"):
             raise GraphError(100, f"Param {path}['type'] must be header, body or button.")
         parameters = component_obj.get("parameters", [])
         if not isinstance(parameters, list):
@@ -385,13 +409,13 @@ def check_template_parameters(template: Template, components: list[dict[str, Any
     expected = template.body_placeholders()
     given: dict[str, list[dict[str, Any]]] = {}
     for component in components:
-        kind = component.get("type")
+        kind = fold_case(component.get("type"))
         parameters = [p for p in component.get("parameters", []) if isinstance(p, dict)]
         if kind == "button":
-            if component.get("sub_type") == "url":
+            if fold_case(component.get("sub_type")) == "url":
                 given[f"button:{component.get('index', '0')}"] = parameters
         elif kind in ("header", "body"):
-            given[str(kind)] = parameters
+            given[kind] = parameters
 
     header_format = template.header_format()
     if header_format in ("IMAGE", "VIDEO", "DOCUMENT", "LOCATION"):

@@ -144,6 +144,16 @@ class Harness:
         result: dict[str, Any] = response.json()
         return result
 
+    async def user(self, wa_id: str = DOCTOR, **update: Any) -> dict[str, Any]:
+        """The simulated user's record (BSUIDs included), after `update` if one is given."""
+        if update:
+            response = await self.client.put(f"/control/users/{wa_id}", json=update)
+        else:
+            response = await self.client.get(f"/control/users/{wa_id}")
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
     async def template(self, **body: Any) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "waba_id": WABA,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -42,6 +43,51 @@ class TestPhoneNumberFields:
             "id": PNID,
         }
 
+    async def test_every_field_of_the_node(self, h: Harness) -> None:
+        # v23: the last version that still has `messaging_limit_tier`.
+        body = (await get(h, PNID, version="v23.0", fields=",".join(NODE_FIELDS))).json()
+        assert list(body) == [*NODE_FIELDS[1:], "id"]
+        assert body["id"] == PNID
+        assert body["quality_score"] == {"score": "GREEN"}
+        assert body["conversational_automation"] == {
+            "enable_welcome_message": False,
+            "prompts": [],
+            "commands": [],
+        }
+        assert (body["country_code"], body["country_dial_code"]) == ("US", "1")
+        assert body["is_on_biz_app"] is False
+        assert body["is_official_business_account"] is False
+        assert body["new_name_status"] == "NONE"
+        assert body["messaging_limit_tier"] == "TIER_250"
+        assert body["last_onboarded_time"] == "2025-06-15T15:06:40+0000"
+        assert base64.b64decode(body["certificate"], validate=True)
+        assert body["health_status"] == {
+            "can_send_message": "AVAILABLE",
+            "entities": [
+                {"entity_type": "PHONE_NUMBER", "id": PNID, "can_send_message": "AVAILABLE"},
+                {"entity_type": "WABA", "id": WABA, "can_send_message": "AVAILABLE"},
+                {"entity_type": "BUSINESS", "id": "bp-1", "can_send_message": "AVAILABLE"},
+            ],
+        }
+
+    async def test_fields_follow_the_number(self, h: Harness) -> None:
+        await h.register(
+            display_phone_number="+91 98100 00001",
+            throughput_level="COEXISTENCE",
+            quality_rating="YELLOW",
+            payment_issue=True,
+        )
+        fields = "country_code,country_dial_code,is_on_biz_app,quality_score,health_status"
+        body = (await get(h, PNID, fields=fields)).json()
+        assert (body["country_code"], body["country_dial_code"]) == ("IN", "91")
+        assert body["is_on_biz_app"] is True
+        assert body["quality_score"] == {"score": "YELLOW"}
+        health = body["health_status"]
+        assert health["can_send_message"] == "BLOCKED"
+        waba = health["entities"][1]
+        assert waba["can_send_message"] == "BLOCKED"
+        assert waba["errors"][0]["error_code"] == 141006
+
     async def test_defaults_without_fields(self, h: Harness) -> None:
         body = (await get(h, PNID)).json()
         assert set(body) == {
@@ -79,12 +125,46 @@ class TestPhoneNumberFields:
     async def test_unknown_field_is_100(self, h: Harness) -> None:
         response = await get(h, PNID, fields="display_phone_number,favourite_colour")
         assert response.status_code == 400
-        assert "favourite_colour" in response.json()["error"]["error_data"]["details"]
+        assert response.json()["error"]["error_data"]["details"] == (
+            "Tried accessing nonexisting field (favourite_colour) on node type "
+            "(WhatsAppBusinessPhoneNumber)"
+        )
 
     async def test_unknown_object_and_auth(self, h: Harness) -> None:
         assert (await get(h, "4242")).json()["error"]["code"] == 100
         response = await h.client.get(f"/graph/v25.0/{PNID}")
         assert response.json()["error"]["code"] == 190
+
+
+NODE_FIELDS = [
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "quality_score",
+    "code_verification_status",
+    "name_status",
+    "new_name_status",
+    "platform_type",
+    "throughput",
+    "status",
+    "messaging_limit_tier",
+    "whatsapp_business_manager_messaging_limit",
+    "is_official_business_account",
+    "is_pin_enabled",
+    "is_on_biz_app",
+    "account_mode",
+    "certificate",
+    "conversational_automation",
+    "country_code",
+    "country_dial_code",
+    "health_status",
+    "last_onboarded_time",
+    "search_visibility",
+    "webhook_configuration",
+    "is_preverified_number",
+    "eligibility_for_api_business_global_search",
+]
 
 
 class TestWaba:
@@ -165,6 +245,36 @@ class TestMessageTemplates:
     async def test_waba_template_cap(self, make_harness: HarnessFactory) -> None:
         h: Harness = await make_harness(max_templates_per_waba=1)
         await self.create(h)
+        assert (await self.create(h, name="second")).json()["error"]["code"] == 100
+
+    async def test_summary(self, h: Harness) -> None:
+        await h.template(name="order_update", language="en_US")
+        await h.template(name="order_update", language="hi")
+        await h.template(name="cme_invite", language="en_US", status="PENDING")
+        listed = (await get(h, f"{WABA}/message_templates", summary="true", limit=1)).json()
+        assert len(listed["data"]) == 1 and "paging" in listed
+        assert listed["summary"] == {
+            "total_count": 3,
+            "message_template_count": 2,
+            "message_template_limit": 250,
+            "are_translations_complete": False,
+        }
+        some = await get(
+            h, f"{WABA}/message_templates", summary="total_count,are_translations_complete"
+        )
+        assert some.json()["summary"] == {"total_count": 3, "are_translations_complete": False}
+        await h.template(name="cme_invite", language="hi")
+        approved = await get(h, f"{WABA}/message_templates", status="APPROVED", summary="true")
+        assert approved.json()["summary"]["total_count"] == 3
+        assert approved.json()["summary"]["are_translations_complete"] is True
+        assert "summary" not in (await get(h, f"{WABA}/message_templates")).json()
+        wrong = await get(h, f"{WABA}/message_templates", summary="total_count,colour")
+        assert wrong.json()["error"]["code"] == 100
+
+    async def test_limit_counts_names_not_translations(self, make_harness: HarnessFactory) -> None:
+        h: Harness = await make_harness(max_templates_per_waba=1)
+        await self.create(h)
+        assert (await self.create(h, language="hi")).status_code == 200
         assert (await self.create(h, name="second")).json()["error"]["code"] == 100
 
     async def test_paging_and_delete(self, h: Harness) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
 
-from surgiai.simulator.personas import QUESTION_BANK
+from surgiai.simulator.personas import DOCTORS, QUESTION_BANK
 from tests.services import wait_until
-from tests.simulator.harness import Harness, template_send
+from tests.simulator.harness import Harness, HarnessFactory, template_send
 
 pytestmark = pytest.mark.anyio
 
@@ -113,6 +114,29 @@ class TestReactions:
         assert replies[0]["text"]["body"] in QUESTION_BANK
         assert replies[0]["timestamp"].isdigit()
 
+    async def test_taps_quick_reply_sent_in_upper_case(self, h: Harness) -> None:
+        doctor = await start(h, tap_probability=1.0)
+        await h.template(
+            name="cme_invite",
+            components=[
+                {"type": "BODY", "text": "New CME course"},
+                {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Enrol"}]},
+            ],
+        )
+        payload = template_send("cme_invite", to=doctor)
+        payload["template"]["components"] = [
+            {
+                "type": "BUTTON",
+                "sub_type": "QUICK_REPLY",
+                "index": "0",
+                "parameters": [{"type": "payload", "payload": "ENROL-42"}],
+            }
+        ]
+        h.wamid(await h.send(payload))
+        await h.drain()
+        (tap,) = [m for m in h.receiver.messages() if m["type"] == "button"]
+        assert tap["button"] == {"payload": "ENROL-42", "text": "Enrol"}
+
     async def test_unread_messages_get_no_read_status(self, h: Harness) -> None:
         doctor = await start(h, read_probability=0.0)
         await h.inbound(**{"from": doctor})
@@ -136,6 +160,51 @@ class TestConversations:
         assert len(inbound) >= initiated
         assert all(m["text"]["body"] in QUESTION_BANK for m in inbound)
         assert (await h.client.get("/control/personas")).json()["personas"] == []
+
+
+class TestIdentities:
+    async def test_indian_doctors_by_default(self, h: Harness) -> None:
+        body = {"count": 20, "initiate_per_minute": 0.0}
+        personas = (await h.client.post("/control/personas", json=body)).json()["personas"]
+        assert all(re.fullmatch(r"9198[0-9]{8}", p["wa_id"]) for p in personas)
+        assert {p["name"] for p in personas} <= {name for name, _ in DOCTORS}
+        assert all(p["username"] is None and p["phone_shared"] for p in personas)
+
+    async def test_usernames_and_hidden_phones(self, h: Harness) -> None:
+        await start(h, count=3, username_share=1.0, hidden_phone_share=1.0, reply_probability=1.0)
+        personas = h.sim.personas.describe()["personas"]
+        usernames = [p["username"] for p in personas]
+        assert len(set(usernames)) == 3
+        assert all(re.fullmatch(r"[a-z0-9._]{3,35}", u) for u in usernames)
+        assert not any(p["phone_shared"] for p in personas)
+        doctor = personas[0]
+        record = await h.user(doctor["wa_id"])
+        assert (record["username"], record["phone_shared"]) == (doctor["username"], False)
+        # The doctor writes without their phone number, and is answered by BSUID.
+        await h.inbound(**{"from": doctor["wa_id"], "name": doctor["name"]})
+        await h.send({"recipient": record["user_id"], "type": "text", "text": {"body": "Ji"}})
+        await h.drain()
+        replies = [m for m in h.receiver.messages() if m.get("from_user_id") == record["user_id"]]
+        assert len(replies) == 2
+        assert all("from" not in m for m in replies)
+
+    async def test_shares_are_reproducible_with_a_seed(self, make_harness: HarnessFactory) -> None:
+        settings = {"count": 30, "username_share": 0.5, "hidden_phone_share": 0.5}
+        runs = []
+        for _ in range(2):
+            h: Harness = await make_harness(seed=3)
+            runs.append((await h.client.post("/control/personas", json=settings)).json())
+        assert runs[0] == runs[1]
+        personas = runs[0]["personas"]
+        with_username = [p for p in personas if p["username"]]
+        assert 0 < len(with_username) < len(personas)
+        hidden = [p for p in personas if not p["phone_shared"]]
+        assert 0 < len(hidden) < len(with_username)
+        assert all(p["username"] for p in hidden)
+
+    async def test_prefix_must_fit_the_length(self, h: Harness) -> None:
+        body = {"wa_id_prefix": "9198123", "wa_id_length": 7}
+        assert (await h.client.post("/control/personas", json=body)).status_code == 422
 
 
 def initiating() -> list[asyncio.Task[object]]:

@@ -123,7 +123,13 @@ class TestSuccessShape:
         body = response.json()
         assert list(body) == ["messaging_product", "contacts", "messages"]
         assert body["messaging_product"] == "whatsapp"
-        assert body["contacts"] == [{"input": "+52 1 (55) 1234-5678", "wa_id": DOCTOR}]
+        assert body["contacts"] == [
+            {
+                "input": "+52 1 (55) 1234-5678",
+                "wa_id": DOCTOR,
+                "user_id": (await h.user())["user_id"],
+            }
+        ]
         assert len(body["messages"]) == 1
         assert list(body["messages"][0]) == ["id"]
         assert body["messages"][0]["id"].startswith("wamid.HBg")
@@ -152,7 +158,8 @@ class TestSuccessShape:
         harness: Harness = await make_harness(rewrite_mx_br_numbers=True)
         await harness.template()
         response = await harness.send(template_send("order_update", "a", "b", to="+525512345678"))
-        assert response.json()["contacts"] == [{"input": "+525512345678", "wa_id": "5215512345678"}]
+        (contact,) = response.json()["contacts"]
+        assert (contact["input"], contact["wa_id"]) == ("+525512345678", "5215512345678")
 
 
 class TestEnvelopeValidation:
@@ -379,6 +386,32 @@ class TestTemplateValidation:
         assert (await h.send(payload)).status_code == 200
         payload["template"]["components"].pop()
         assert_graph_error(await h.send(payload), 132000)
+
+    async def test_component_types_in_any_letter_case(self, h: Harness) -> None:
+        await h.template(
+            components=[
+                {"type": "BODY", "text": "Hi {{1}}, order {{2}} shipped."},
+                {
+                    "type": "BUTTONS",
+                    "buttons": [{"type": "URL", "text": "Track", "url": "https://t.co/{{1}}"}],
+                },
+            ]
+        )
+        body = {"type": "BODY", "parameters": [{"type": "text", "text": t} for t in ("a", "b")]}
+        button = {
+            "type": "Button",
+            "sub_type": "URL",
+            "index": "0",
+            "parameters": [{"type": "text", "text": "abc"}],
+        }
+        payload = template_send("order_update")
+        payload["template"]["components"] = [body, button]
+        assert (await h.send(payload)).status_code == 200
+        # Read, not just let through: the parameters are still counted.
+        payload["template"]["components"] = [{**body, "parameters": body["parameters"][:1]}, button]
+        assert_graph_error(await h.send(payload), 132000)
+        payload["template"]["components"] = [body, {**button, "type": "BUTTONS"}]
+        assert_graph_error(await h.send(payload), 100)
 
     async def test_media_header_needs_one_media_parameter(self, h: Harness) -> None:
         await h.template(

@@ -91,10 +91,14 @@ class TestEnvelope:
         value = change["value"]
         assert value["messaging_product"] == "whatsapp"
         assert value["metadata"] == {"display_phone_number": "15550783881", "phone_number_id": PNID}
-        assert value["contacts"] == [{"profile": {"name": "Dr. Ana Ruiz"}, "wa_id": DOCTOR}]
+        user_id = (await h.user())["user_id"]
+        assert value["contacts"] == [
+            {"profile": {"name": "Dr. Ana Ruiz"}, "wa_id": DOCTOR, "user_id": user_id}
+        ]
         message = value["messages"][0]
+        assert list(message)[:4] == ["from", "from_user_id", "id", "timestamp"]
         assert message["id"] == sent["wamid"]
-        assert message["from"] == DOCTOR
+        assert (message["from"], message["from_user_id"]) == (DOCTOR, user_id)
         assert message["type"] == "text"
         assert isinstance(message["timestamp"], str) and message["timestamp"].isdigit()
 
@@ -320,7 +324,8 @@ class TestManagementWebhooks:
         assert "time" not in found["entry"]
         value = found["change"]["value"]
         assert value["metadata"]["phone_number_id"] == PNID
-        assert value["user_preferences"] == [preference]
+        user_id = (await h.user())["user_id"]
+        assert value["user_preferences"] == [{"wa_id": DOCTOR, "user_id": user_id, **preference}]
         wamid = h.wamid(await h.send(template_send("promo")))
         await h.drain()
         assert h.receiver.statuses(wamid)[0]["errors"][0]["code"] == 131050
