@@ -109,7 +109,14 @@ async def seed(runtime: Runtime, simulator: Simulator) -> None:
         simulator.templates.register(template)
     await anyio.to_thread.run_sync(_register_numbers, runtime)
     await simulator.personas.start(
-        PersonaSettings(count=DEMO_PERSONAS, wa_id_prefix="9198", initiate_per_minute=0.1)
+        PersonaSettings(
+            count=DEMO_PERSONAS,
+            wa_id_prefix="9198",
+            initiate_per_minute=0.1,
+            # Some doctors use a WhatsApp username, and some of those share no phone number.
+            username_share=0.3,
+            hidden_phone_share=0.5,
+        )
     )
     log.info("demo.ready", numbers=len(DEMO_NUMBERS), doctors=DEMO_PERSONAS)
 

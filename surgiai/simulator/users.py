@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import re
-import secrets
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from surgiai.errors import Conflict, NotFound, Unprocessable
@@ -48,10 +47,10 @@ def phone_digits(value: str, field: str = "wa_id") -> str:
 class UserDirectory:
     def __init__(self, simulator: Simulator) -> None:
         self._sim = simulator
-        # With a seed, BSUIDs are the same on every run; without one, each simulator has its own
-        # (as each business portfolio does).
+        # A user's BSUID is the same on every run, as Meta's is (the demo restarted must not
+        # turn its doctors into strangers); each portfolio has its own, and a seed its own set.
         seed = simulator.config.seed
-        self._salt = f"seed:{seed}" if seed is not None else secrets.token_hex(8)
+        self._salt = f"seed:{seed}" if seed is not None else "surgiai-simulator"
 
     # ---------------------------------------------------------------- lookups
 

@@ -128,6 +128,43 @@ class TestInbox:
         expect(viewer.page.get_by_role("button", name="Preview and send")).to_have_count(0)
         viewer.screenshot("12-inbox-as-viewer")
 
+    def test_a_doctor_without_a_phone_number_is_shown_by_username_and_answered(
+        self, owner: Dashboard, server: DemoServer
+    ) -> None:
+        """WhatsApp usernames: the simulator's doctor shares no phone; the inbox names them by
+        their handle, and the reply reaches them by their WhatsApp user id."""
+        wa_id, _ = a_doctor()
+        handle = f"dr.live.{wa_id[-6:]}"
+        server.http.put(
+            f"/simulator/control/users/{wa_id}", json={"username": handle, "phone_shared": False}
+        ).raise_for_status()
+        owner.goto("/inbox")
+        inbox = InboxPage(owner)
+        expect(inbox.loaded).to_be_visible()
+        name = f"Dr. Kavya {wa_id[-6:]}"
+        doctor_writes(server, wa_id, name, "Laparoscopic suturing course ki fees?")
+
+        item = inbox.conversation(name)
+        expect(item).to_contain_text(f"@{handle}")
+        item.click()
+        expect(owner.page.get_by_role("heading", name=name)).to_be_visible()
+        expect(owner.page.get_by_text(f"@{handle} (no phone number shared)")).to_be_visible()
+        owner.page.get_by_role("button", name="Take over").click()
+        inbox.composer.fill("Rs 12,000 for the two days, Doctor.")
+        owner.page.get_by_role("button", name="Preview and send").click()
+        dialog = inbox.preview_dialog
+        expect(dialog).to_contain_text("To WhatsApp user ")
+        dialog.get_by_role("button", name="Send", exact=True).click()
+        expect(inbox.tick("Rs 12,000", "Read")).to_be_visible(timeout=40_000)
+        owner.screenshot("13-inbox-username-doctor")
+        received = server.http.get("/simulator/control/received", params={"wa_id": wa_id})
+        [reply] = [
+            m["request"]
+            for m in received.json()["messages"]
+            if m["request"].get("text", {}).get("body", "").startswith("Rs 12,000")
+        ]
+        assert "to" not in reply and reply["recipient"].startswith("IN.")
+
 
 class TestApprovals:
     def test_an_ai_draft_waits_in_the_queue_and_an_owner_approves_it(

@@ -38,6 +38,7 @@ function ConversationItem({
 }) {
   const unread = conversation.unread_count;
   const name = conversation.doctor.display_name;
+  const handle = conversation.doctor.username ? `@${conversation.doctor.username}` : null;
   return (
     <li>
       <Link
@@ -70,6 +71,7 @@ function ConversationItem({
           </Badge>
           <Text size="xs" c="dimmed" truncate>
             {conversation.number.label}
+            {handle && !name.startsWith("@") ? ` · ${handle}` : ""}
             {conversation.assigned_user ? ` · ${conversation.assigned_user.name}` : ""}
           </Text>
         </Group>
