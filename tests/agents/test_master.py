@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import respx
@@ -69,6 +70,15 @@ def graph() -> Iterator[respx.MockRouter]:
             )
         )
         yield router
+
+
+def sent_messages(graph: respx.MockRouter) -> list[dict[str, Any]]:
+    """The messages sent to Graph, without read receipts and typing indicators."""
+    return [
+        json.loads(call.request.content)
+        for call in graph.calls
+        if b'"status"' not in call.request.content
+    ]
 
 
 def use_master(runtime: Runtime, registry: AgentRegistry, chaos: str | None = None) -> MasterAgent:
@@ -387,11 +397,7 @@ def test_the_reply_quotes_the_doctors_message_and_goes_to_the_same_doctor(
 ) -> None:
     doctor_writes(client, runtime, "What sizes do your trocars come in?", "wamid.z1")
     drain(runtime.queue)
-    sent = [
-        json.loads(call.request.content)
-        for call in graph.calls
-        if b'"status"' not in call.request.content
-    ]
+    sent = sent_messages(graph)
     assert len(sent) == 1
     assert sent[0]["to"] == DOCTOR and sent[0]["type"] == "text"
     assert sent[0]["context"] == {"message_id": "wamid.z1"}
@@ -423,11 +429,7 @@ def test_a_doctor_with_only_a_username_is_answered_by_name_at_their_user_id(
     assert client.post("/webhooks/whatsapp", content=body, headers=sign(body)).status_code == 200
     drain(runtime.queue)
     drain(runtime.queue)
-    sent = [
-        json.loads(call.request.content)
-        for call in graph.calls
-        if b'"status"' not in call.request.content
-    ]
+    sent = sent_messages(graph)
     assert len(sent) == 1
     assert sent[0]["recipient"] == "IN.2210457781930466" and "to" not in sent[0]
     assert "@dr.iyer.surgeon" in sent[0]["text"]["body"]

@@ -113,7 +113,7 @@ def writes(
 def status(
     client: TestClient,
     runtime: Runtime,
-    wamid: str,
+    message_id: int,
     state: str,
     *,
     contact: dict[str, Any] | None = None,
@@ -121,7 +121,7 @@ def status(
     **fields: str,
 ) -> None:
     item: dict[str, Any] = {
-        "id": wamid,
+        "id": wamid_of(runtime, message_id),
         "status": state,
         "timestamp": str(int(time.time())),
         **fields,
@@ -142,6 +142,15 @@ def reply(client: TestClient, headers: dict[str, str], doctor_id: int, text: str
     )
     assert response.status_code == 202, response.text
     message_id: int = response.json()["id"]
+    return message_id
+
+
+def answer(
+    client: TestClient, runtime: Runtime, headers: dict[str, str], doctor_id: int, text: str
+) -> int:
+    """A reply, sent: a worker has called the Graph API when this returns."""
+    message_id = reply(client, headers, doctor_id, text)
+    drain(runtime.queue)
     return message_id
 
 
@@ -190,8 +199,9 @@ class TestUsernameOnlyDoctor:
         assert (doctor.wa_id, doctor.user_id, doctor.username) == (None, BSUID, USERNAME)
         assert count(runtime, Conversation) == 1
 
-        first = reply(client, admin, doctor.id, "Namaste Doctor, it is on 14 March in Pune.")
-        drain(runtime.queue)
+        first = answer(
+            client, runtime, admin, doctor.id, "Namaste Doctor, it is on 14 March in Pune."
+        )
         sent = last_sent(graph)
         assert sent["recipient"] == BSUID and "to" not in sent
 
@@ -217,7 +227,7 @@ class TestUsernameOnlyDoctor:
         status(
             client,
             runtime,
-            wamid_of(runtime, first),
+            first,
             "read",
             contact={"wa_id": PHONE, "user_id": BSUID, "profile": {"username": USERNAME}},
             recipient_id=BSUID,
@@ -231,8 +241,7 @@ class TestUsernameOnlyDoctor:
         assert count(runtime, Conversation) == 1 and count(runtime, Message) == 3
         assert message_state(runtime, first) is MessageState.read
 
-        reply(client, admin, doctor.id, "The fee is Rs 4,500 + GST.")
-        drain(runtime.queue)
+        answer(client, runtime, admin, doctor.id, "The fee is Rs 4,500 + GST.")
         sent = last_sent(graph)
         assert sent["to"] == PHONE and "recipient" not in sent
 
@@ -293,12 +302,11 @@ class TestLinking:
     ) -> None:
         writes(client, runtime, "wamid.in1", "hello", phone=PHONE, user_id=None)
         doctor = only_doctor(runtime)
-        sent = reply(client, admin, doctor.id, "Namaste")
-        drain(runtime.queue)
+        sent = answer(client, runtime, admin, doctor.id, "Namaste")
         status(
             client,
             runtime,
-            wamid_of(runtime, sent),
+            sent,
             "sent",
             contact={"wa_id": PHONE, "user_id": BSUID},
             recipient_id=PHONE,
@@ -328,12 +336,11 @@ class TestLinking:
     ) -> None:
         writes(client, runtime, "wamid.in1", "hello", phone=PHONE)
         doctor = only_doctor(runtime)
-        sent = reply(client, admin, doctor.id, "Namaste")
-        drain(runtime.queue)
+        sent = answer(client, runtime, admin, doctor.id, "Namaste")
         status(
             client,
             runtime,
-            wamid_of(runtime, sent),
+            sent,
             "delivered",
             contact={"wa_id": PHONE, "user_id": "IN.77", "profile": {"username": "someone"}},
             recipient_id=PHONE,
@@ -350,12 +357,11 @@ class TestStatuses:
     ) -> None:
         writes(client, runtime, "wamid.in1", "hello", username=USERNAME)
         doctor = only_doctor(runtime)
-        sent = reply(client, admin, doctor.id, "Namaste")
-        drain(runtime.queue)
+        sent = answer(client, runtime, admin, doctor.id, "Namaste")
         status(
             client,
             runtime,
-            wamid_of(runtime, sent),
+            sent,
             "failed",
             errors=[{"code": 131026, "title": "Message undeliverable"}],
             recipient_id=BSUID,
@@ -406,8 +412,7 @@ class TestNumberChange:
         )
         assert only_doctor(runtime).id == before.id
         assert count(runtime, Conversation) == 1 and count(runtime, Message) == 3
-        reply(client, admin, before.id, "Noted, Doctor.")
-        drain(runtime.queue)
+        answer(client, runtime, admin, before.id, "Noted, Doctor.")
         assert last_sent(graph)["to"] == "919867700099"
 
     def test_a_user_id_change_without_a_phone_drops_the_old_phone(
@@ -436,8 +441,7 @@ class TestNumberChange:
         )
         doctor = only_doctor(runtime)
         assert (doctor.wa_id, doctor.user_id) == (None, "IN.55")
-        reply(client, admin, doctor.id, "Namaste")
-        drain(runtime.queue)
+        answer(client, runtime, admin, doctor.id, "Namaste")
         assert last_sent(graph)["recipient"] == "IN.55"
 
     def test_a_change_for_someone_we_never_knew_creates_no_one(

@@ -80,41 +80,11 @@ class TestReactions:
             "taps": 1,
         }
 
-    async def test_taps_template_quick_reply(self, h: Harness) -> None:
-        doctor = await start(h, tap_probability=1.0)
-        await h.template(
-            name="cme_invite",
-            components=[
-                {"type": "BODY", "text": "Nuevo curso CME"},
-                {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Inscribirme"}]},
-            ],
-        )
-        payload = template_send("cme_invite", to=doctor)
-        payload["template"]["components"] = [
-            {
-                "type": "button",
-                "sub_type": "quick_reply",
-                "index": "0",
-                "parameters": [{"type": "payload", "payload": "ENROLL-42"}],
-            }
-        ]
-        wamid = h.wamid(await h.send(payload))
-        await h.drain()
-        (tap,) = [m for m in h.receiver.messages() if m["type"] == "button"]
-        assert tap["button"] == {"payload": "ENROLL-42", "text": "Inscribirme"}
-        assert tap["context"]["id"] == wamid
-
-    async def test_replies_with_a_question(self, h: Harness) -> None:
-        doctor = await start(h, reply_probability=1.0)
-        await h.inbound(**{"from": doctor})
-        await h.send_text(to=doctor, body="Gracias por escribir")
-        await h.drain()
-        replies = [m for m in h.receiver.messages() if m["from"] == doctor][1:]
-        assert len(replies) == 1
-        assert replies[0]["text"]["body"] in QUESTION_BANK
-        assert replies[0]["timestamp"].isdigit()
-
-    async def test_taps_quick_reply_sent_in_upper_case(self, h: Harness) -> None:
+    @pytest.mark.parametrize(
+        ("type_", "sub_type"), [("button", "quick_reply"), ("BUTTON", "QUICK_REPLY")]
+    )
+    async def test_taps_template_quick_reply(self, h: Harness, type_: str, sub_type: str) -> None:
+        """Meta reads component types in any letter case; so do the simulated doctors."""
         doctor = await start(h, tap_probability=1.0)
         await h.template(
             name="cme_invite",
@@ -126,16 +96,27 @@ class TestReactions:
         payload = template_send("cme_invite", to=doctor)
         payload["template"]["components"] = [
             {
-                "type": "BUTTON",
-                "sub_type": "QUICK_REPLY",
+                "type": type_,
+                "sub_type": sub_type,
                 "index": "0",
                 "parameters": [{"type": "payload", "payload": "ENROL-42"}],
             }
         ]
-        h.wamid(await h.send(payload))
+        wamid = h.wamid(await h.send(payload))
         await h.drain()
         (tap,) = [m for m in h.receiver.messages() if m["type"] == "button"]
         assert tap["button"] == {"payload": "ENROL-42", "text": "Enrol"}
+        assert tap["context"]["id"] == wamid
+
+    async def test_replies_with_a_question(self, h: Harness) -> None:
+        doctor = await start(h, reply_probability=1.0)
+        await h.inbound(**{"from": doctor})
+        await h.send_text(to=doctor, body="Gracias por escribir")
+        await h.drain()
+        replies = [m for m in h.receiver.messages() if m["from"] == doctor][1:]
+        assert len(replies) == 1
+        assert replies[0]["text"]["body"] in QUESTION_BANK
+        assert replies[0]["timestamp"].isdigit()
 
     async def test_unread_messages_get_no_read_status(self, h: Harness) -> None:
         doctor = await start(h, read_probability=0.0)

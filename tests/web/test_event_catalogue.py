@@ -151,6 +151,17 @@ def doctor_writes(server: LiveServer, text: str, wa_id: str) -> None:
     drain(server.runtime.queue)
 
 
+def by_user_id(text: str, user_id: str, phone: str | None = None) -> dict[str, object]:
+    """A message naming its sender by WhatsApp user id, and by phone when given."""
+    value = text_message_value(f"wamid.in.{uuid.uuid4().hex[:12]}", text)
+    contact: dict[str, object] = {"profile": {"username": "dr.user"}, "user_id": user_id}
+    message: dict[str, object] = {**value["messages"][0], "from_user_id": user_id}  # type: ignore[index]
+    del message["from"]
+    if phone:
+        contact["wa_id"] = message["from"] = phone
+    return {**value, "contacts": [contact], "messages": [message]}
+
+
 def webhook(server: LiveServer, body: bytes) -> None:
     response = httpx.post(server.http + "/webhooks/whatsapp", content=body, headers=sign(body))
     assert response.is_success, response.text
@@ -203,6 +214,13 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
         ),
     )
     doctor_writes(server, "Can you quote 10 boxes of 3.5 mm clips?", other_doctor)
+
+    # The other doctor writes by username, with no phone (a second conversation), then with
+    # both: one doctor again, and that conversation merges into theirs.
+    bsuid = "IN.2210457781930466"
+    webhook(server, webhook_body(by_user_id("Namaste", bsuid)))
+    webhook(server, webhook_body(by_user_id("Mera number yahi hai", bsuid, other_doctor)))
+    drain(runtime.queue)
 
     # The workspace: a number renamed, the settings changed, an agent switched off.
     [number] = dashboard.call("GET", "/numbers")
