@@ -4,7 +4,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -45,6 +45,16 @@ from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
 
 MESSAGE_TABLE = cast(Table, Message.__table__)
+# What a status webhook may tell about the doctor a message went to.
+RECIPIENT_FIELDS = ("wa_id", "user_id", "parent_user_id", "username")
+
+
+class SeenStatus(NamedTuple):
+    message_id: int
+    status: MessageState
+    # The doctor's identifiers as stored, to compare with what the status says.
+    recipient: dict[str, str | None]
+
 
 # The one automatic message a conversation handed to a person still gets: the notice saying so.
 HANDOFF_AGENT = "human_handoff"
@@ -133,9 +143,12 @@ class MessageRepository:
         """The doctor a message was sent to (or came from)."""
         return self.session.scalar(_DOCTOR_OF_MESSAGE, {"message_id": message_id})
 
-    def status_by_wamid(self, wamid: str) -> tuple[int, MessageState] | None:
+    def status_by_wamid(self, wamid: str) -> SeenStatus | None:
         row = self.session.execute(_STATUS_BY_WAMID, {"wamid": wamid}).first()
-        return None if row is None else (row.id, row.status)
+        if row is None:
+            return None
+        recipient = {name: getattr(row, name) for name in RECIPIENT_FIELDS}
+        return SeenStatus(row.id, row.status, recipient)
 
     def advance_status(
         self, message_id: int, seen: MessageState, status: MessageState, at: datetime
@@ -563,7 +576,14 @@ _DOCTOR_OF_MESSAGE = (
     .join(Message, Message.conversation_id == Conversation.id)
     .where(Message.id == bindparam("message_id"))
 )
-_STATUS_BY_WAMID = select(Message.id, Message.status).where(Message.wamid == bindparam("wamid"))
+# The doctor's identifiers come along: three statuses per message sent, and the one join
+# spares a second query for each.
+_STATUS_BY_WAMID = (
+    select(Message.id, Message.status, *(getattr(Doctor, name) for name in RECIPIENT_FIELDS))
+    .join(Conversation, Message.conversation_id == Conversation.id)
+    .join(Doctor, Conversation.doctor_id == Doctor.id)
+    .where(Message.wamid == bindparam("wamid"))
+)
 _DOCTOR_IN_HUMAN_MODE = select(
     exists().where(
         Conversation.doctor_id == bindparam("doctor_id"),

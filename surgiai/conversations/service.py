@@ -467,9 +467,9 @@ class MessageService:
             seen = messages.status_by_wamid(update.wamid)
             if seen is None:
                 break
-            message_id, status = seen
+            message_id, status, recipient = seen
             if update.recipient is not None or update.recipient_user_id is not None:
-                self._learn_recipient(session, message_id, update)
+                self._learn_recipient(session, message_id, recipient, update)
             if not status_advances(status.value, update.status):
                 return message_id
             if update.status == MessageStatus.failed:
@@ -488,17 +488,19 @@ class MessageService:
         return self.apply_status(session, update)
 
     @staticmethod
-    def _learn_recipient(session: Session, message_id: int, update: StatusUpdate) -> None:
+    def _learn_recipient(
+        session: Session, message_id: int, known: dict[str, str | None], update: StatusUpdate
+    ) -> None:
         """A status names who received the message: the BSUID of a doctor we wrote to by
-        phone, the phone or username of one we wrote to by BSUID. Cheap when nothing is new."""
+        phone, the phone or username of one we wrote to by BSUID. `known` is what we have:
+        nothing more is read unless the status says something new."""
         who = update.recipient or UserIdentity(user_id=update.recipient_user_id)
         if who.user_id is None:
             who = who.model_copy(update={"user_id": update.recipient_user_id})
+        if all(getattr(who, name) in (None, known[name]) for name in known):
+            return
         doctor = MessageRepository(session).recipient_of(message_id)
-        if doctor is not None and any(
-            value is not None and getattr(doctor, name) != value
-            for name, value in who.model_dump(exclude={"profile_name"}).items()
-        ):
+        if doctor is not None:
             identity_service.link(session, doctor, who)
 
     def _fail(self, session: Session, message_id: int, update: StatusUpdate) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from surgiai.auth.roles import Role
 from surgiai.channels import registry
 from surgiai.conversations.models import Message, MessageState
-from surgiai.conversations.repository import MessageRepository
+from surgiai.conversations.repository import MessageRepository, SeenStatus
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
@@ -162,11 +162,11 @@ class TestHappyPath:
         real = MessageRepository.status_by_wamid
         reads: list[object] = []
 
-        def stale_first(self: MessageRepository, wamid: str) -> object:
+        def stale_first(self: MessageRepository, wamid: str) -> SeenStatus | None:
             seen = real(self, wamid)
             reads.append(seen)
             if len(reads) == 1 and seen is not None:
-                return (seen[0], MessageState.accepted)
+                return seen._replace(status=MessageState.accepted)
             return seen
 
         monkeypatch.setattr(MessageRepository, "status_by_wamid", stale_first)
