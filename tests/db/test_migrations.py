@@ -35,6 +35,29 @@ class TestMigrations:
         finally:
             engine.dispose()
 
+    def test_rebuilding_a_table_on_sqlite_keeps_the_rows_pointing_at_it(
+        self, tmp_path: object
+    ) -> None:
+        """0014 rebuilds `doctor` (its phone becomes optional): a doctor's tags must survive,
+        as must everything else that points at a rebuilt table."""
+        engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+        try:
+            upgrade(engine, "0013")
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "INSERT INTO doctor (id, wa_id, marketing_opted_out, lead_score, created_at,"
+                    " updated_at) VALUES (1, '919800000001', 0, 0, '2026-01-01', '2026-01-01')"
+                )
+                connection.exec_driver_sql("INSERT INTO doctor_tag VALUES (1, 'gynaecologist')")
+            upgrade(engine)
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT * FROM doctor_tag").all() == [
+                    (1, "gynaecologist")
+                ]
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            engine.dispose()
+
     def test_sqlite_runs_in_wal_mode(self, tmp_path: object) -> None:
         engine = make_engine(f"sqlite:///{tmp_path}/wal.db")
         try:
