@@ -19,6 +19,9 @@ class Intent(StrEnum):
     course = "course"
     # Discounts, deals, coupons.
     offer = "offer"
+    # A wish for information that does not yet say about what: "I need some info", "send
+    # details", "catalogue bhejo". Answered with a question, not handed to a person.
+    info_request = "info_request"
     # Damaged or wrong items, late delivery, bad experience, refunds.
     complaint = "complaint"
     human_request = "human_request"

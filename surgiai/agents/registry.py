@@ -78,6 +78,8 @@ def default_registry() -> AgentRegistry:
             Intent.course: "greeting",
             Intent.offer: "greeting",
             Intent.complaint: "greeting",
+            # Asked what they want to know (the Smart Reply agent will answer it).
+            Intent.info_request: "greeting",
             Intent.other: "greeting",
             Intent.opt_out: "opt_out",
             Intent.opt_in: "opt_out",

@@ -151,6 +151,30 @@ class TestRouting:
         assert status in {"accepted", "sent"}
         assert runs(runtime) == [("greeting", "primary", "ok")]
 
+    @pytest.mark.parametrize(
+        "text", ["I need some info", "Send me some info please", "mujhe thodi info chahiye"]
+    )
+    def test_a_vague_wish_for_information_is_asked_what_about_not_handed_off(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        number_id: int,
+        graph: respx.MockRouter,
+        text: str,
+    ) -> None:
+        doctor_writes(client, runtime, text, "wamid.info1")
+        drain(runtime.queue)
+
+        [(agent, reply, _)] = replies(runtime)
+        assert agent == "greeting"
+        assert (
+            reply is not None and reply.startswith("Of course") and "What would you like" in reply
+        )
+        with session_scope(runtime.session_factory) as session:
+            conversation = session.scalars(select(Conversation)).one()
+            assert conversation.mode is ConversationMode.ai
+            assert not session.scalars(select(Doctor)).one().marketing_opted_out
+
     def test_stop_records_the_opt_out_and_confirms_it(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
     ) -> None:

@@ -39,6 +39,11 @@ _ACKNOWLEDGEMENTS: dict[Intent, str] = {
         "details shortly."
     ),
     Intent.offer: ("Thank you, {name}. We will send you the offers that apply to you shortly."),
+    # A wish for information that does not say about what: ask, rather than guess.
+    Intent.info_request: (
+        "Of course, {name}. What would you like to know? For example a product's price or pack "
+        "size, a CME course's dates and fees, or the status of your order."
+    ),
     Intent.complaint: (
         "We are sorry to hear this, {name}. We have noted it and a member of our team will look "
         "into it right away."
@@ -60,6 +65,7 @@ class GreetingAgent:
             Intent.course,
             Intent.offer,
             Intent.complaint,
+            Intent.info_request,
             Intent.other,
         }
     )
