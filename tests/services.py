@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from surgiai.kit.frames import current_frame_of
 from surgiai.simulator import Simulator
 
 T = TypeVar("T")
@@ -80,7 +81,7 @@ def waiting_in(thread: threading.Thread, function: Callable[..., object]) -> boo
     """Whether `thread` is running `function` right now (anywhere down its stack). Seen inside
     a lock's `acquire` while the test knows who holds that lock, it proves the thread waits."""
     code = cast(FunctionType, function).__code__
-    frame = sys._current_frames().get(thread.ident or -1)
+    frame = current_frame_of(thread.ident)
     while frame is not None:
         if frame.f_code is code:
             return True

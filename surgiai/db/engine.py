@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-import sys
 import threading
 import time
 import traceback
@@ -17,6 +16,8 @@ import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+from surgiai.kit.frames import current_frame_of
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +185,7 @@ class WriteLock:
 
     def _report_slow_holder(self) -> None:
         holder = self.holder
-        frame = sys._current_frames().get(holder.ident or 0) if holder is not None else None
+        frame = current_frame_of(holder.ident) if holder is not None else None
         log.warning(
             "sqlite.write_lock.slow",
             holder=holder.name if holder is not None else None,
