@@ -31,6 +31,7 @@ def build_preview(session: Session, plan: OutboundPlan) -> Preview:
     request = plan.request
     rendered, lengths = _render(session, plan)
     doctor = plan.doctor
+    to, recipient = doctor.address
     conversation = plan.conversation
     return Preview(
         can_send=not plan.problems,
@@ -41,20 +42,20 @@ def build_preview(session: Session, plan: OutboundPlan) -> Preview:
         rendered=rendered,
         number=number_ref(plan.number) if plan.number else None,
         number_can_send=bool(plan.number and number_service.can_send(plan.number)),
-        to=plan.to,
-        recipient=plan.recipient,
+        to=to,
+        recipient=recipient,
         window_open=plan.window_open,
         window_closes_at=plan.window_closes_at,
         template_required=any(isinstance(error, TemplateRequired) for error in plan.problems),
         lengths=lengths,
-        marketing_opted_out=bool(doctor and doctor.marketing_opted_out),
-        unreachable_reason=doctor.unreachable_reason if doctor else None,
+        marketing_opted_out=doctor.marketing_opted_out,
+        unreachable_reason=doctor.unreachable_reason,
         mode=conversation.mode.value if conversation else None,
         request=(
             provider(plan.number.channel.value).request_body(
                 OutboundMessage(
-                    to=plan.to,
-                    recipient=plan.recipient,
+                    to=to,
+                    recipient=recipient,
                     type=request.type,
                     payload=plan.payload,
                     context_message_id=request.context_message_id,

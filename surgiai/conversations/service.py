@@ -151,13 +151,11 @@ class OutboundPlan:
     send that the preview said would fail fails the same way."""
 
     request: OutboundRequest
-    # Where it goes: the doctor's phone digits, else their BSUID (`channels.base.OutboundMessage`).
-    to: str | None
-    recipient: str | None
+    # Who it goes to (`doctor.address`: their phone, else their WhatsApp user id).
+    doctor: Doctor
     # The type object as WhatsApp will receive it (a stored file shows as "pending-upload").
     payload: dict[str, Any]
     media_file_id: int | None
-    doctor: Doctor | None = None
     number: WhatsAppNumber | None = None
     conversation: Conversation | None = None
     # The request's, or the synced template's category (marketing opt-outs depend on it).
@@ -218,13 +216,7 @@ class MessageService:
         doctor = self._doctor_for(session, request)
         to, recipient = doctor.address
         plan = OutboundPlan(
-            request,
-            to,
-            recipient,
-            request.payload,
-            None,
-            template_category=request.template_category,
-            doctor=doctor,
+            request, doctor, request.payload, None, template_category=request.template_category
         )
         try:
             plan.media_file_id = self._stored_media(session, request)
