@@ -4,10 +4,12 @@ from surgiai.agents import models as agent_models
 from surgiai.audit import models as audit_models
 from surgiai.auth import models as auth_models
 from surgiai.commands import models as command_models
+from surgiai.catalogue import models as catalogue_models
 from surgiai.conversations import models as conversation_models
 from surgiai.db.base import Base
 from surgiai.doctors import models as doctor_models
 from surgiai.external_events import models as external_event_models
+from surgiai.knowledge import models as knowledge_models
 from surgiai.media import models as media_models
 from surgiai.monitoring import models as monitoring_models
 from surgiai.notifications import models as notification_models
@@ -24,10 +26,12 @@ __all__ = [
     "agent_models",
     "audit_models",
     "auth_models",
+    "catalogue_models",
     "command_models",
     "conversation_models",
     "doctor_models",
     "external_event_models",
+    "knowledge_models",
     "media_models",
     "metadata",
     "monitoring_models",

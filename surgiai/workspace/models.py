@@ -33,6 +33,9 @@ class WorkspaceSettings(Base):
     alert_template_language: Mapped[str] = mapped_column(String(32), server_default="en")
     # The team's time zone (IANA name): reports count calendar days in it.
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # Which AI answers go out without a person: "approved_only" (built from the catalogue and
+    # approved FAQs; answers from raw document text wait for approval) or "allow_documents".
+    answer_policy: Mapped[str] = mapped_column(String(32), server_default="approved_only")
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
     )
