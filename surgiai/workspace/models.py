@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, text, true
@@ -9,6 +10,16 @@ from surgiai.db.base import Base
 from surgiai.kit.time import utcnow
 
 SINGLE_ROW_ID = 1
+
+
+class AnswerPolicy(enum.StrEnum):
+    """Which AI answers go out without a person."""
+
+    # Built from the catalogue and approved FAQs; answers from raw document text wait for
+    # approval.
+    approved_only = "approved_only"
+    # Answers from document text go out too (still checked against their sources).
+    allow_documents = "allow_documents"
 
 
 class WorkspaceSettings(Base):
@@ -33,8 +44,7 @@ class WorkspaceSettings(Base):
     alert_template_language: Mapped[str] = mapped_column(String(32), server_default="en")
     # The team's time zone (IANA name): reports count calendar days in it.
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
-    # Which AI answers go out without a person: "approved_only" (built from the catalogue and
-    # approved FAQs; answers from raw document text wait for approval) or "allow_documents".
+    # An `AnswerPolicy`.
     answer_policy: Mapped[str] = mapped_column(String(32), server_default="approved_only")
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")

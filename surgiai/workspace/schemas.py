@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from surgiai.kit.time import zone
+from surgiai.workspace.models import AnswerPolicy
 
 BURST_SECONDS_MAX = 60.0
 # WhatsApp's language codes: `en`, `en_US`, `pt_BR`, `es_419`.
@@ -41,6 +42,7 @@ class WorkspaceSettingsRead(BaseModel):
     alert_template: str | None
     alert_template_language: str
     timezone: str
+    answer_policy: AnswerPolicy
     # False when the server's SURGIAI_AGENTS_ENABLED switches every agent off, whatever
     # `ai_replies_enabled` says (only the server's operator can change that).
     agents_enabled_on_server: bool
@@ -62,6 +64,7 @@ class WorkspaceSettingsUpdate(BaseModel):
     alert_template: Annotated[str | None, Field(max_length=512)] = None
     alert_template_language: Annotated[str | None, Field(pattern=LANGUAGE_CODE)] = None
     timezone: TimeZoneName | None = None
+    answer_policy: AnswerPolicy | None = None
 
     @field_validator(
         "business_name",
@@ -70,6 +73,7 @@ class WorkspaceSettingsUpdate(BaseModel):
         "whatsapp_alerts_enabled",
         "alert_template_language",
         "timezone",
+        "answer_policy",
     )
     @classmethod
     def _not_null(cls, value: object) -> object:

@@ -31,7 +31,7 @@ from surgiai.kit.time import utcnow
 from surgiai.numbers.repository import NumberRepository
 from surgiai.templates.models import MessageTemplate
 from surgiai.templates.service import template_service
-from surgiai.workspace.models import SINGLE_ROW_ID, WorkspaceSettings
+from surgiai.workspace.models import SINGLE_ROW_ID, AnswerPolicy, WorkspaceSettings
 from surgiai.workspace.repository import WorkspaceSettingsRepository
 from surgiai.workspace.schemas import WorkspaceSettingsRead, WorkspaceSettingsUpdate
 
@@ -54,6 +54,7 @@ class WorkspaceValues:
     alert_template: str | None
     alert_template_language: str
     timezone: str
+    answer_policy: AnswerPolicy = AnswerPolicy.approved_only
     # None while the environment provides the values (nobody has saved yet).
     updated_at: datetime | None = None
     updated_by_user_id: int | None = None
@@ -80,6 +81,7 @@ class WorkspaceValues:
             alert_template=row.alert_template,
             alert_template_language=row.alert_template_language,
             timezone=row.timezone,
+            answer_policy=AnswerPolicy(row.answer_policy),
             updated_at=row.updated_at,
             updated_by_user_id=row.updated_by_user_id,
         )

@@ -39,6 +39,7 @@ class TestFreshInstall:
             "alert_template": "ops_alert",
             "alert_template_language": "en_US",
             "timezone": "Asia/Kolkata",
+            "answer_policy": "approved_only",
             # tests/conftest.py switches the agents off for the whole server.
             "agents_enabled_on_server": False,
             "updated_at": None,
@@ -231,3 +232,23 @@ class TestTrail:
         saved = patch(client, owner, whatsapp_alerts_enabled=False).json()
 
         assert [(event.type, event.data) for event in published] == [("settings.updated", saved)]
+
+
+class TestAnswerPolicy:
+    def test_answers_from_documents_wait_for_approval_until_an_admin_allows_them(
+        self, client: TestClient, owner: dict[str, str]
+    ) -> None:
+        assert client.get("/api/v1/settings", headers=owner).json()["answer_policy"] == (
+            "approved_only"
+        )
+        changed = patch(client, owner, answer_policy="allow_documents")
+        assert changed.status_code == 200, changed.text
+        assert client.get("/api/v1/settings", headers=owner).json()["answer_policy"] == (
+            "allow_documents"
+        )
+
+    def test_an_unknown_policy_or_a_null_is_refused(
+        self, client: TestClient, owner: dict[str, str]
+    ) -> None:
+        assert patch(client, owner, answer_policy="anything_goes").status_code == 422
+        assert patch(client, owner, answer_policy=None).status_code == 422

@@ -54,6 +54,12 @@ export interface components {
             type: "agent.updated";
             data: components["schemas"]["AgentSettingRead"];
         };
+        /**
+         * AnswerPolicy
+         * @description Which AI answers go out without a person.
+         * @enum {string}
+         */
+        AnswerPolicy: "approved_only" | "allow_documents";
         /** ConversationRead */
         ConversationRead: {
             /** Id */
@@ -554,6 +560,7 @@ export interface components {
             alert_template_language: string;
             /** Timezone */
             timezone: string;
+            answer_policy: components["schemas"]["AnswerPolicy"];
             /** Agents Enabled On Server */
             agents_enabled_on_server: boolean;
             /** Updated At */

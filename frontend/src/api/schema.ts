@@ -890,6 +890,12 @@ export interface components {
             /** Workers */
             workers: components["schemas"]["WorkerRead"][];
         };
+        /**
+         * AnswerPolicy
+         * @description Which AI answers go out without a person.
+         * @enum {string}
+         */
+        AnswerPolicy: "approved_only" | "allow_documents";
         /** AuditEventRead */
         AuditEventRead: {
             /** Id */
@@ -1954,6 +1960,7 @@ export interface components {
             alert_template_language: string;
             /** Timezone */
             timezone: string;
+            answer_policy: components["schemas"]["AnswerPolicy"];
             /** Agents Enabled On Server */
             agents_enabled_on_server: boolean;
             /** Updated At */
@@ -1982,6 +1989,7 @@ export interface components {
             alert_template_language?: string | null;
             /** Timezone */
             timezone?: string | null;
+            answer_policy?: components["schemas"]["AnswerPolicy"] | null;
         };
     };
     responses: never;

@@ -18,6 +18,7 @@ function someSettings(overrides: Partial<WorkspaceSettings> = {}): WorkspaceSett
     alert_template: null,
     alert_template_language: "en",
     timezone: "Asia/Kolkata",
+    answer_policy: "approved_only",
     agents_enabled_on_server: true,
     updated_at: null,
     updated_by_user_id: null,
@@ -209,6 +210,7 @@ describe("alert templates", () => {
         alert_template: "legacy_alert",
         alert_template_language: "en_US",
         timezone: "UTC",
+        answer_policy: "approved_only",
       },
     );
 
@@ -234,10 +236,14 @@ describe("time zone", () => {
       alert_template: saved.alert_template,
       alert_template_language: saved.alert_template_language,
       timezone: saved.timezone,
+      answer_policy: saved.answer_policy,
     };
     expect(changesBetween(values, saved)).toEqual({});
     expect(changesBetween({ ...values, timezone: "Europe/Berlin" }, saved)).toEqual({
       timezone: "Europe/Berlin",
+    });
+    expect(changesBetween({ ...values, answer_policy: "allow_documents" }, saved)).toEqual({
+      answer_policy: "allow_documents",
     });
   });
 

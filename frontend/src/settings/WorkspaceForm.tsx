@@ -25,6 +25,10 @@ import { useApprovedTemplates, useSyncTemplates, useUpdateWorkspaceSettings } fr
 export const BURST_MAX_SECONDS = 60;
 const NAME_MAX = 100;
 const NO_TEMPLATE = "none";
+const ANSWER_POLICIES: { value: AnswerPolicy; label: string }[] = [
+  { value: "approved_only", label: "Wait for approval (recommended)" },
+  { value: "allow_documents", label: "Send them at once" },
+];
 
 type Values = {
   business_name: string;
@@ -34,7 +38,9 @@ type Values = {
   alert_template: string | null;
   alert_template_language: string;
   timezone: string;
+  answer_policy: AnswerPolicy;
 };
+type AnswerPolicy = WorkspaceSettings["answer_policy"];
 type Errors = Partial<Record<keyof Values, string>>;
 
 function valuesOf(settings: WorkspaceSettings): Values {
@@ -46,6 +52,7 @@ function valuesOf(settings: WorkspaceSettings): Values {
     alert_template: settings.alert_template,
     alert_template_language: settings.alert_template_language,
     timezone: settings.timezone,
+    answer_policy: settings.answer_policy,
   };
 }
 
@@ -90,6 +97,7 @@ export function changesBetween(values: Values, saved: WorkspaceSettings): Worksp
     changes.alert_template_language = values.alert_template_language;
   }
   if (values.timezone !== saved.timezone) changes.timezone = values.timezone;
+  if (values.answer_policy !== saved.answer_policy) changes.answer_policy = values.answer_policy;
   return changes;
 }
 
@@ -262,6 +270,18 @@ export function WorkspaceForm({
             onChange={(event) => set("ai_replies_enabled", event.currentTarget.checked)}
           />
         </Stack>
+
+        <Select
+          label="Answers from documents"
+          description="Answers built from the catalogue and approved FAQs always go out at once. Answers the AI builds from a document's text can wait for a person's approval first."
+          data={ANSWER_POLICIES}
+          allowDeselect={false}
+          readOnly={!editable}
+          variant={editable ? "default" : "filled"}
+          value={values.answer_policy}
+          onChange={(value) => value && set("answer_policy", value as AnswerPolicy)}
+          maw={480}
+        />
 
         <NumberInput
           label="Wait for a doctor who is still typing (seconds)"
