@@ -16,12 +16,14 @@ from surgiai.agents.base import (
     Schedule,
     SendTemplate,
     SetMarketingPreference,
+    SuggestFaq,
 )
 from surgiai.conversations.drafts import AiReply, draft_service
-from surgiai.conversations.inbox import inbox_service
+from surgiai.conversations.inbox import HANDOFF_NOTICE, inbox_service
 from surgiai.conversations.models import Conversation, Draft, Message, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.doctors.service import doctor_service
+from surgiai.knowledge.faqs import FaqSuggestion, faq_service
 from surgiai.notifications.service import notification_service
 
 
@@ -72,7 +74,9 @@ def apply_action(
     elif isinstance(action, AdjustScore):
         doctor_service.adjust_score(doctor, action.delta)
     elif isinstance(action, HandOff):
-        inbox_service.hand_over(session, conversation, reason=action.reason)
+        inbox_service.hand_over(
+            session, conversation, reason=action.reason, notice=action.notice or HANDOFF_NOTICE
+        )
     elif isinstance(action, SetMarketingPreference):
         doctor_service.set_marketing_preference(doctor, opted_out=action.opted_out)
     elif isinstance(action, NotifyTeam):
@@ -82,6 +86,18 @@ def apply_action(
             action.title,
             body=action.body,
             conversation_id=conversation.id,
+        )
+    elif isinstance(action, SuggestFaq):
+        faq_service.suggest(
+            session,
+            FaqSuggestion(
+                question=action.question,
+                answer=action.answer,
+                citation=action.citation,
+                facts=action.facts,
+                message_id=newest.id if newest is not None else None,
+                conversation_id=conversation.id,
+            ),
         )
     elif isinstance(action, Schedule):
         raise TypeError("a scheduled action cannot schedule another")

@@ -48,9 +48,11 @@ class AdjustScore:
 
 @dataclass(frozen=True)
 class HandOff:
-    """Give the conversation to a person: human mode, the team notified, the doctor told."""
+    """Give the conversation to a person: human mode, the team notified, the doctor told
+    (`notice`, or the standard sentence that a person will answer)."""
 
     reason: str
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,18 @@ class SetMarketingPreference:
 class NotifyTeam:
     title: str
     body: str | None = None
+
+
+@dataclass(frozen=True)
+class SuggestFaq:
+    """A question SurgiAI could not answer from what admins approved: it waits on the FAQ page
+    with a draft answer (from documents, with its citation) for an admin to approve, edit or
+    reject. `answer` is empty when nothing could be drafted."""
+
+    question: str
+    answer: str
+    citation: str | None = None
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ Action = (
     | HandOff
     | SetMarketingPreference
     | NotifyTeam
+    | SuggestFaq
     | Schedule
 )
 

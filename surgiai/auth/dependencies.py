@@ -70,3 +70,4 @@ def require(permission: Permission) -> Callable[[Caller], User]:
 CurrentUser = Annotated[User, Depends(require(Permission.read))]
 UserManager = Annotated[User, Depends(require(Permission.manage_users))]
 AuditViewer = Annotated[User, Depends(require(Permission.view_audit))]
+KnowledgeManager = Annotated[User, Depends(require(Permission.manage_knowledge))]

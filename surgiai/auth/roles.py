@@ -20,6 +20,8 @@ class Permission(StrEnum):
     manage_owners = "manage_owners"  # grant, change or remove the owner role
     view_audit = "view_audit"
     manage_settings = "manage_settings"
+    # Documents, the catalogue, courses and the FAQ answers the AI may give on its own.
+    manage_knowledge = "manage_knowledge"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -32,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.manage_users,
             Permission.view_audit,
             Permission.manage_settings,
+            Permission.manage_knowledge,
         }
     ),
     Role.agent: frozenset({Permission.read, Permission.converse}),

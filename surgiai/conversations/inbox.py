@@ -245,9 +245,11 @@ class InboxService:
         kind: str = "conversation.handed_over",
         title: str | None = None,
         body: str | None = None,
+        notice: str = HANDOFF_NOTICE,
     ) -> None:
         """Give the conversation to the team: human mode, a notification, a note saying why,
-        and one message telling the doctor a person will answer (when the window allows)."""
+        and one message (`notice`) telling the doctor a person will answer (when the window
+        allows)."""
         if conversation.mode is not ConversationMode.human:
             self._set_mode(session, conversation, ConversationMode.human)
             events.conversation_changed(conversation)
@@ -272,7 +274,7 @@ class InboxService:
                 OutboundRequest(
                     doctor_id=doctor.id,
                     type="text",
-                    payload={"body": HANDOFF_NOTICE},
+                    payload={"body": notice},
                     sender_kind=SenderKind.system,
                     sender_agent=HANDOFF_AGENT,
                     number_id=conversation.number_id,
