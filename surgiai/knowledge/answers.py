@@ -364,7 +364,8 @@ def _product_lines(
     if quantity is not None:
         asked |= {Attribute.price}
     if not asked:
-        asked = {Attribute.code, Attribute.pack, Attribute.price}
+        # The card: the title carries the code, the price line the pack.
+        asked = {Attribute.price} if product.price is not None else {Attribute.pack}
         if not product.available:
             asked.add(Attribute.availability)
     lines = []
@@ -503,7 +504,7 @@ def _course_line(course: CourseFact, attribute: Attribute) -> str | None:
 
 
 def _clarify(names: list[str]) -> _Draft:
-    options = sorted(dict.fromkeys(names))[:MAX_CLARIFY_OPTIONS]
+    options = list(dict.fromkeys(names))[:MAX_CLARIFY_OPTIONS]
     text = "Which one do you mean?\n" + "\n".join(f"• *{name}*" for name in options)
     return _Draft(AnswerKind.clarify, text, (), 0.5, "\n".join(options))
 
