@@ -42,8 +42,9 @@ def load(name: str) -> list[Question]:
     for line in (HERE / f"questions_{name}.jsonl").read_text().splitlines():
         if line.strip():
             row = json.loads(line)
-            questions.append(Question(row["question"], tuple(row.get("facts", ())),
-                                      row.get("kind")))
+            questions.append(
+                Question(row["question"], tuple(row.get("facts", ())), row.get("kind"))
+            )
     return questions
 
 
@@ -61,8 +62,10 @@ def is_correct(question: Question, answer: Answer) -> bool:
         return answer.kind is AnswerKind.clinical
     if question.kind == "unknown":
         return answer.kind in (AnswerKind.unknown, AnswerKind.clinical)
-    wanted = (AnswerKind.clarify,) if question.kind == "clarify" else (
-        AnswerKind.catalogue, AnswerKind.faq, AnswerKind.document
+    wanted = (
+        (AnswerKind.clarify,)
+        if question.kind == "clarify"
+        else (AnswerKind.catalogue, AnswerKind.faq, AnswerKind.document)
     )
     text = answer.text or ""
     return answer.kind in wanted and all(fact_found(fact, text) for fact in question.facts)

@@ -97,9 +97,9 @@ def price_text(amount: Decimal) -> str:
     return grouped if fraction == "00" else f"{grouped}.{fraction}"
 
 
-def _p(name: str, code: str, pack: str, price: str, category: str, available: bool = True) -> (
-    SampleProduct
-):
+def _p(
+    name: str, code: str, pack: str, price: str, category: str, available: bool = True
+) -> SampleProduct:
     return SampleProduct(name, code, pack, Decimal(price), category, available)
 
 
@@ -146,8 +146,13 @@ SURGICARE = SampleCatalogue(
         _p("Skin Stapler 35 W", "ST-3500", "Box of 6", "5940", "Staplers"),
         _p("Linear Cutter 60 mm", "ST-6000", "Single piece", "14800", "Staplers"),
         _p("Circular Stapler 28 mm", "ST-2800", "Single piece", "32500", "Staplers"),
-        _p("Titanium Ligating Clips Medium-Large", "CL-0300", "Box of 18 cartridges", "8100",
-           "Clips"),
+        _p(
+            "Titanium Ligating Clips Medium-Large",
+            "CL-0300",
+            "Box of 18 cartridges",
+            "8100",
+            "Clips",
+        ),
         _p("Abdominal Drain 28 Fr", "DR-2800", "Box of 10", "1450", "Drains"),
         _p("Hemostatic Gauze 5 x 7.5 cm", "HG-0575", "Box of 10", "6300", "Hemostats"),
         _p("Surgical Blade No. 11", "BL-0011", "Box of 100", "950.50", "General"),
@@ -155,23 +160,43 @@ SURGICARE = SampleCatalogue(
     courses=(
         SampleCourse(
             "Advanced Laparoscopic Suturing Workshop",
-            date(2026, 9, 12), date(2026, 9, 13), "Pune", "Ruby Hall Skills Lab",
-            Decimal("18000"), Decimal("12"), 30,
+            date(2026, 9, 12),
+            date(2026, 9, 13),
+            "Pune",
+            "Ruby Hall Skills Lab",
+            Decimal("18000"),
+            Decimal("12"),
+            30,
         ),
         SampleCourse(
             "Hernia Repair Masterclass",
-            date(2026, 10, 24), date(2026, 10, 24), "New Delhi", "Hotel Lalit Convention Hall",
-            Decimal("9500"), Decimal("6"), 60,
+            date(2026, 10, 24),
+            date(2026, 10, 24),
+            "New Delhi",
+            "Hotel Lalit Convention Hall",
+            Decimal("9500"),
+            Decimal("6"),
+            60,
         ),
         SampleCourse(
             "Basic Surgical Skills Course",
-            date(2026, 11, 7), date(2026, 11, 8), "Chennai", "Apollo Simulation Centre",
-            Decimal("12500"), Decimal("10"), 40,
+            date(2026, 11, 7),
+            date(2026, 11, 8),
+            "Chennai",
+            "Apollo Simulation Centre",
+            Decimal("12500"),
+            Decimal("10"),
+            40,
         ),
         SampleCourse(
             "Endo-Stapling Hands-on Course",
-            date(2027, 1, 16), date(2027, 1, 16), "Hyderabad", "KIMS Training Centre",
-            Decimal("7500"), Decimal("4"), 25,
+            date(2027, 1, 16),
+            date(2027, 1, 16),
+            "Hyderabad",
+            "KIMS Training Centre",
+            Decimal("7500"),
+            Decimal("4"),
+            25,
         ),
     ),
     policies=(
@@ -268,10 +293,8 @@ ORTHOLINE = SampleCatalogue(
         _p("Locking Compression Plate 6 hole", "OL/LP-0006", "Single", "8900", "Implants"),
         _p("Bone Cement 40 g", "OL/BC-0040", "Pack of 1", "3350", "Implants"),
         _p("Kirschner Wire 1.6 mm", "OL/KW-0016", "Pack of 10", "640", "Implants"),
-        _p("Negative Pressure Wound Kit Medium", "OL/NP-0200", "Pack of 5", "11200",
-           "Wound care"),
-        _p("Silver Alginate Dressing 10 x 10 cm", "OL/SD-1010", "Pack of 10", "3900",
-           "Wound care"),
+        _p("Negative Pressure Wound Kit Medium", "OL/NP-0200", "Pack of 5", "11200", "Wound care"),
+        _p("Silver Alginate Dressing 10 x 10 cm", "OL/SD-1010", "Pack of 10", "3900", "Wound care"),
         _p("Surgical Drape 120 x 150 cm", "OL/DR-1215", "Pack of 20", "2600", "Theatre"),
         _p("Pneumatic Tourniquet Cuff 24 inch", "OL/TQ-0024", "Single", "4750", "Theatre"),
         _p("Plaster of Paris Bandage 15 cm", "OL/PB-0015", "Pack of 12", "780", "Theatre"),
@@ -281,8 +304,13 @@ ORTHOLINE = SampleCatalogue(
     courses=(
         SampleCourse(
             "Fracture Fixation Basics Course",
-            date(2026, 8, 22), date(2026, 8, 23), "Ahmedabad", "GCS Medical College Auditorium",
-            Decimal("8500"), Decimal("8"), 50,
+            date(2026, 8, 22),
+            date(2026, 8, 23),
+            "Ahmedabad",
+            "GCS Medical College Auditorium",
+            Decimal("8500"),
+            Decimal("8"),
+            50,
         ),
     ),
     policies=(

@@ -39,8 +39,9 @@ def build_snapshot(catalogue: SampleCatalogue, revision: int = 1) -> KnowledgeSn
             " | ".join(catalogue.cell(product, column) for column in catalogue.columns)
             for product in rows
         )
-        passages.append(Passage(len(passages) + 1, DOCUMENT_ID, catalogue.title, page, "table",
-                                table))
+        passages.append(
+            Passage(len(passages) + 1, DOCUMENT_ID, catalogue.title, page, "table", table)
+        )
     course_citation = f"{catalogue.title}, p. {catalogue.course_page}"
     courses = tuple(
         CourseFact(
@@ -61,12 +62,23 @@ def build_snapshot(catalogue: SampleCatalogue, revision: int = 1) -> KnowledgeSn
     for page, sections in catalogue.policy_pages():
         for heading, text in sections:
             passages.append(
-                Passage(len(passages) + 1, DOCUMENT_ID, catalogue.title, page, "text",
-                        f"{heading}\n{text}")
+                Passage(
+                    len(passages) + 1,
+                    DOCUMENT_ID,
+                    catalogue.title,
+                    page,
+                    "text",
+                    f"{heading}\n{text}",
+                )
             )
     faqs = tuple(
-        FaqFact(id=index, question=faq.question, phrasings=faq.phrasings, answer=faq.answer,
-                citation=None)
+        FaqFact(
+            id=index,
+            question=faq.question,
+            phrasings=faq.phrasings,
+            answer=faq.answer,
+            citation=None,
+        )
         for index, faq in enumerate(catalogue.faqs, start=1)
     )
     return KnowledgeSnapshot(

@@ -17,7 +17,13 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from surgiai.knowledge.facts import code_key, number_value, stated_facts, unsupported_facts
+from surgiai.knowledge.facts import (
+    TIMES,
+    code_key,
+    number_value,
+    stated_facts,
+    unsupported_facts,
+)
 from surgiai.knowledge.matching import (
     Attribute,
     Matcher,
@@ -189,11 +195,10 @@ class Answerer:
                 return _clarify([entity.name for entity in found.entities])
         # A product attribute of a product not in the catalogue is a hand-off, never a
         # passage that happens to mention prices.
-        if found.entities or (
-            structured & PRODUCT_ATTRIBUTES and not found.is_policy and found.unexplained
+        if not found.is_policy and (
+            found.entities or (structured & PRODUCT_ATTRIBUTES and found.unexplained)
         ):
-            if not found.is_policy:
-                return None
+            return None
         return self._from_faqs(question) or self._from_passages(question)
 
     def _from_faqs(self, question: str) -> _Draft | None:
@@ -259,7 +264,7 @@ class Answerer:
         total = product.price * quantity
         lines = [
             _product_title(product),
-            f"{quantity} × {format_inr(product.price)} = {format_inr(total)}",
+            f"{quantity} {TIMES} {format_inr(product.price)} = {format_inr(total)}",
         ]
         free = rule.free_from is not None and (
             total >= rule.free_from if rule.free_inclusive else total > rule.free_from
@@ -292,9 +297,7 @@ class Answerer:
         if drafted is None:
             return Answer(AnswerKind.unknown, None, (), 0.0, (), "")
         passage, sentences, _ = drafted
-        return Answer(
-            AnswerKind.unknown, None, (), 0.0, (), "", None, sentences, passage.citation
-        )
+        return Answer(AnswerKind.unknown, None, (), 0.0, (), "", None, sentences, passage.citation)
 
 
 def answer_from_approved(snapshot: KnowledgeSnapshot, question: str) -> Answer:
@@ -360,7 +363,7 @@ def _product_lines(
 ) -> list[str] | None:
     """The lines answering `attributes` (a short card when none was asked), or None when the
     catalogue does not hold what was asked."""
-    asked = attributes & PRODUCT_ATTRIBUTES
+    asked = set(attributes & PRODUCT_ATTRIBUTES)
     if quantity is not None:
         asked |= {Attribute.price}
     if not asked:
@@ -377,7 +380,7 @@ def _product_lines(
         if quantity is not None and quantity > 1:
             total = product.price * quantity
             lines.append(
-                f"Total: {quantity} × {format_inr(product.price)} = {format_inr(total)}"
+                f"Total: {quantity} {TIMES} {format_inr(product.price)} = {format_inr(total)}"
             )
     if Attribute.pack in asked:
         if product.pack_size is None:
@@ -447,7 +450,7 @@ def _product_sources(product: ProductFact) -> str:
 def _course_reply(
     course: CourseFact, attributes: frozenset[Attribute], confidence: float
 ) -> _Draft | None:
-    asked = attributes & COURSE_ATTRIBUTES
+    asked = set(attributes & COURSE_ATTRIBUTES)
     if Attribute.price in attributes:
         asked |= {Attribute.fee}
     if not asked:

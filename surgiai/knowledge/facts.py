@@ -2,7 +2,7 @@
 product codes that its sources state. Both sides are read the same way and compared by value
 ("₹ 2,450" == "Rs.2450" == "2450"; "12 Jan 2027" == "12/01/2027" == "2027-01-12"), so wording
 never matters and a changed digit always does. A computed figure passes only when the reply
-shows its operands ("3 × ₹2,450 = ₹7,350") and the arithmetic is right."""
+shows its operands ("3 `TIMES` ₹2,450 = ₹7,350") and the arithmetic is right."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
+# The multiplication sign replies show arithmetic with.
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 _MONTHS = {
     name: number
@@ -46,7 +49,7 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[int, int, int]], ...] = (
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
 _NUMBER = r"(?:₹|\brs\.?|\binr)?\s*(?:\d{1,3}(?:,\d{2,3})+|\d+)(?:\.\d+)?"
 _NUMBER_FACT = re.compile(rf"{_NUMBER}\s*%?", re.I)
-_ARITHMETIC = re.compile(rf"({_NUMBER})\s*([×x*+])\s*({_NUMBER})\s*=\s*({_NUMBER})", re.I)
+_ARITHMETIC = re.compile(rf"({_NUMBER})\s*([{TIMES}x*+])\s*({_NUMBER})\s*=\s*({_NUMBER})", re.I)
 
 
 @dataclass(frozen=True)

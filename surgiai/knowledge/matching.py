@@ -29,6 +29,10 @@ MIN_TYPO_LENGTH = 4
 UNITS = ("mm", "cm", "ml", "fr", "ch", "g", "inch", "w")
 
 
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 class Attribute(StrEnum):
     price = "price"
     pack = "pack"
@@ -83,7 +87,7 @@ _ATTRIBUTE_WORDS = {
 
 # Words that say nothing about which product: English and Hinglish function words, greetings,
 # the words attributes and quantities are asked with.
-STOPWORDS = frozenset(
+STOPWORDS = word_set(
     """
     a an the of for to in on at by with from and or is are was be it this that these those
     me my i we you your our us he she they them please pls plz kindly sir madam mam maam dr
@@ -98,36 +102,34 @@ STOPWORDS = frozenset(
     hours where kahan kaha venue location address jagah seat seats batch total hoga aate aata
     come comes product products item items order buy purchase quote quotation latest current
     is it its la do dena de
-    """.split()
+    """
 )
 # Words that make a question about a course: removed from the content words, and they limit the
 # match to courses.
-COURSE_WORDS = frozenset(
-    "course courses workshop workshops masterclass program programme training session cme".split()
+COURSE_WORDS = word_set(
+    "course courses workshop workshops masterclass program programme training session cme"
 )
 # Policy words: delivery, payment, returns, warranty, tax.
-POLICY_WORDS = frozenset(
+POLICY_WORDS = word_set(
     """
     deliver delivery deliveries delivered shipping ship shipped shipment courier dispatch
     dispatched charge charges charged cod cash payment payments pay paying upi neft rtgs card
     cards emi gst invoice bill tax refund refunds return returns returned replace replacement
     damaged damage broken defective warranty guarantee cancel cancellation cancelled discount
     discounts credit days din time free minimum
-    """.split()
+    """
 )
 # Destinations in delivery questions, not product words.
-CITIES = frozenset(
+CITIES = word_set(
     """
     mumbai delhi pune bengaluru bangalore chennai hyderabad kolkata ahmedabad surat jaipur
     lucknow kanpur nagpur indore bhopal patna vadodara ludhiana agra nashik ranchi raipur
     coimbatore kochi cochin trivandrum thiruvananthapuram guwahati chandigarh mysore mysuru
     vizag visakhapatnam madurai varanasi amritsar dehradun noida gurgaon gurugram goa jodhpur
     udaipur aurangabad rajkot jabalpur meerut allahabad prayagraj bhubaneswar cuttack siliguri
-    """.split()
+    """
 )
-_QUANTITY = re.compile(
-    r"\b(\d{1,4}) ?(?:packs?|boxes|box|units?|pcs|pieces?|nos|cartons?|sets?)\b"
-)
+_QUANTITY = re.compile(r"\b(\d{1,4}) ?(?:packs?|boxes|box|units?|pcs|pieces?|nos|cartons?|sets?)\b")
 _TOTAL_QUANTITY = re.compile(r"\b(\d{1,4}) (?!(?:" + "|".join(UNITS) + r")\b)[a-z]")
 _CODE_LIKE = re.compile(r"\b[A-Za-z]{1,4}[-/]?\d{3,}\b")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?-0|\d+(?:\.\d+)?|[a-z]+")
@@ -248,7 +250,14 @@ class Matcher:
             content += [word for word in words if word in CITIES]
         if unknown_code is not None:
             return Recognition(
-                (), False, unknown_code, tuple(content), 0.0, attributes, quantity, is_policy,
+                (),
+                False,
+                unknown_code,
+                tuple(content),
+                0.0,
+                attributes,
+                quantity,
+                is_policy,
                 about_course,
             )
         asked_sizes = sizes(text)
@@ -271,7 +280,14 @@ class Matcher:
                 best.append((entity, explained, coverage))
         if not best:
             return Recognition(
-                (), False, None, tuple(content), 0.0, attributes, quantity, is_policy,
+                (),
+                False,
+                None,
+                tuple(content),
+                0.0,
+                attributes,
+                quantity,
+                is_policy,
                 about_course,
             )
         explained = best[0][1]

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 
 def format_inr(amount: Decimal) -> str:
-    """"₹1,25,000", "₹2,450.50": paise only when there are some."""
+    """ "₹1,25,000", "₹2,450.50": paise only when there are some."""
     sign = "-" if amount < 0 else ""
     whole, _, paise = str(abs(amount).quantize(Decimal("0.01"), ROUND_HALF_UP)).partition(".")
     # The last three digits form one group, every group above them has two.

@@ -5,6 +5,7 @@ come back as the delivery policy because both say "Pune"."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
-from surgiai.knowledge.matching import normalise
+from surgiai.knowledge.matching import normalise, word_set
 
 # Function words and Hinglish fillers; words that carry the question ("price", "days",
 # "credit") stay.
-STOPWORDS = frozenset(
+STOPWORDS = word_set(
     """
     a an the of for to in on at by with from and or is are was be been it this that these those
     me my i we you your our us they them please pls plz kindly sir madam mam dr doctor doc hi
@@ -28,7 +29,7 @@ STOPWORDS = frozenset(
     kya kyaa hai hain h ka ki ke ko se me mein main toh to bhi aur ya batao bataye btao hoga
     hogi ho hota hoti kare karein karu karna karte aaya aya aayi lagega lagegi lagta milega
     milegi milta mile sakte sakta sakti kaise kitne kitna kitni any some if so kiya kiye
-    """.split()
+    """
 )
 # Hinglish and English words of one meaning, folded to one term on both sides.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -89,9 +90,7 @@ class TermIndex:
         self.term_sets = [frozenset(document) for document in self.documents]
         counts = Counter(term for document in self.term_sets for term in document)
         self.size = len(self.documents)
-        self.idf = {
-            term: math.log(1 + self.size / count) for term, count in counts.items()
-        }
+        self.idf = {term: math.log(1 + self.size / count) for term, count in counts.items()}
         # A term no text contains weighs as much as the rarest one: it is what the doctor
         # asked about and nothing here says it.
         self.unseen_idf = math.log(1 + self.size / 0.5) if self.size else 1.0
@@ -121,6 +120,7 @@ class TermIndex:
         return self.idf.get(term, self.unseen_idf)
 
 
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     """Plural and verb endings off, enough for "returns"/"return", "days"/"day"."""
     if word.isdigit() or len(word) <= 3:
