@@ -13,6 +13,7 @@ from benchmarks import (
     agents_e2e,
     dashboard_paint,
     inbox_api,
+    knowledge_answers,
     master_overhead,
     outbound_pacing,
     queue_throughput,
@@ -29,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "realtime_latency": realtime_latency.run,
     "master_overhead": master_overhead.run,
     "agents_e2e": agents_e2e.run,
+    "knowledge_answers": knowledge_answers.run,
 }
 
 

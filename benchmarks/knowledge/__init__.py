@@ -1,0 +1,1 @@
+"""The answering evaluation set: sample catalogues, doctor questions and their scoring."""
