@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
+    # The language model may rephrase an answer within this; after it, the template goes out.
+    llm_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 1.5
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: str = "INFO"

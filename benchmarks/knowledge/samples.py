@@ -87,7 +87,7 @@ def price_text(amount: Decimal) -> str:
     no ₹)."""
     whole, _, fraction = f"{amount:.2f}".partition(".")
     head, tail = whole[:-3], whole[-3:]
-    groups = []
+    groups: list[str] = []
     while len(head) > 2:
         groups.insert(0, head[-2:])
         head = head[:-2]

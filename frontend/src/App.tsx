@@ -30,6 +30,7 @@ const SettingsPage = lazy(() =>
 const AgentsPage = lazy(() =>
   import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
 );
+const FaqPage = lazy(() => import("./knowledge/FaqPage").then((m) => ({ default: m.FaqPage })));
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -90,6 +91,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="inbox/:conversationId" element={<InboxPage />} />
             <Route path="approvals" element={<ApprovalsPage />} />
             <Route path="numbers" element={<NumbersPage />} />
+            <Route path="faq" element={<FaqPage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="settings" element={<SettingsPage />} />

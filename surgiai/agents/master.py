@@ -47,6 +47,7 @@ from surgiai.agents.circuit import CircuitBreakers
 from surgiai.agents.classifier import default_model
 from surgiai.agents.intents import classify
 from surgiai.agents.language import Intent
+from surgiai.agents.llm import LanguageModel
 from surgiai.agents.models import AgentRun, RunOutcome
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
 from surgiai.agents.repository import InboundRepository
@@ -289,7 +290,19 @@ class MasterAgent:
             history=tuple(reversed(history)),
             window_open=window_open(conversation, utcnow()),
             classification=classify(text),
+            extras=self._extras(session),
         )
+
+    def _extras(self, session: Session) -> dict[str, object]:
+        """What the context providers know; one that fails is left out (its agents fail over
+        to their standbys, which need less)."""
+        extras: dict[str, object] = {}
+        for name, provide in self.registry.context_providers.items():
+            try:
+                extras[name] = provide(session, self.settings)
+            except Exception:
+                log.exception("agents.context_provider.failed", provider=name)
+        return extras
 
     def decide(
         self, context: AgentContext, disabled: frozenset[str] | set[str] = frozenset()
@@ -510,7 +523,9 @@ def _view(message: Message) -> MessageView:
 
 def _make_master(runtime: Runtime) -> MasterAgent:
     return MasterAgent(
-        default_registry(), settings=runtime.settings, sessions=runtime.session_factory
+        default_registry(LanguageModel.from_settings(runtime.settings)),
+        settings=runtime.settings,
+        sessions=runtime.session_factory,
     )
 
 

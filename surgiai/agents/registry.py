@@ -4,13 +4,29 @@ critical), route its intents."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from surgiai.agents.base import Agent
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent
 from surgiai.agents.handoff.agent import HumanHandoffAgent
 from surgiai.agents.language import Intent
+from surgiai.agents.llm import LanguageModel
 from surgiai.agents.opt_out.agent import OptOutAgent, OptOutBasicAgent
+from surgiai.agents.smart_reply.agent import (
+    ANSWER_POLICY,
+    KNOWLEDGE,
+    ApprovedAnswersAgent,
+    SmartReplyAgent,
+)
+from surgiai.config import Settings
+from surgiai.knowledge.index import knowledge_index
+from surgiai.workspace.service import workspace_service
+
+# What fills `AgentContext.extras[name]`, read before any agent runs (agents read no database).
+ContextProvider = Callable[[Session, Settings], object]
 
 MASTER_AGENT = "master"
 HEALTH_MONITOR_AGENT = "health_monitor"
@@ -34,10 +50,12 @@ class AgentRegistry:
         registrations: list[Registration],
         routes: dict[Intent, str],
         side_effects: tuple[str, ...] = (),
+        context_providers: Mapping[str, ContextProvider] | None = None,
     ) -> None:
         self._by_name = {registration.name: registration for registration in registrations}
         self.routes = routes
         self.side_effects = side_effects
+        self.context_providers = dict(context_providers or {})
         for intent, name in routes.items():
             if name not in self._by_name:
                 raise ValueError(f"intent {intent} routes to unknown agent {name}")
@@ -62,27 +80,40 @@ class AgentRegistry:
         return names
 
 
-def default_registry() -> AgentRegistry:
+def default_registry(language_model: LanguageModel | None = None) -> AgentRegistry:
+    """`language_model`: the optional model Smart Reply may phrase its answers with."""
     greeting = Registration(GreetingAgent(), standby=AcknowledgementAgent())
     return AgentRegistry(
         [
             greeting,
+            Registration(
+                SmartReplyAgent(language_model=language_model), standby=ApprovedAnswersAgent()
+            ),
             Registration(OptOutAgent(), standby=OptOutBasicAgent()),
             Registration(HumanHandoffAgent(), critical=False),
         ],
         routes={
             Intent.greeting: "greeting",
-            # Until the specialist agents exist, the greeting agent acknowledges these.
-            Intent.product_question: "greeting",
-            Intent.order: "greeting",
-            Intent.course: "greeting",
-            Intent.offer: "greeting",
+            Intent.product_question: "smart_reply",
+            Intent.course: "smart_reply",
+            # A vague wish for information is asked what about; a specific one answered.
+            Intent.info_request: "smart_reply",
+            # Policy questions ("do you deliver to Pune?") often read as nothing in particular.
+            Intent.other: "smart_reply",
+            # Policy questions read as orders or offers ("GST invoice milega?"); what it cannot
+            # answer there it acknowledges, as the greeting agent did.
+            Intent.order: "smart_reply",
+            Intent.offer: "smart_reply",
+            # Until the complaints agent exists, the greeting agent acknowledges and alerts.
             Intent.complaint: "greeting",
-            # Asked what they want to know (the Smart Reply agent will answer it).
-            Intent.info_request: "greeting",
-            Intent.other: "greeting",
             Intent.opt_out: "opt_out",
             Intent.opt_in: "opt_out",
             Intent.human_request: "human_handoff",
+        },
+        context_providers={
+            KNOWLEDGE: lambda session, _: knowledge_index.current(session),
+            ANSWER_POLICY: lambda session, settings: (
+                workspace_service.current(session, settings).answer_policy
+            ),
         },
     )

@@ -47,7 +47,9 @@ PASSAGE_MIN_COVERAGE = 0.5
 # A draft for the team may be weaker: a person reads it before anyone else does.
 SUGGESTION_MIN_COVERAGE = 0.4
 PHRASING_MIN_RATIO = 88.0
-STANDBY_NAME_MIN_RATIO = 90.0
+# The standby's name match: most of a product's name in the question, words within a typo.
+STANDBY_NAME_MIN_COVERAGE = 0.6
+STANDBY_WORD_MIN_RATIO = 85.0
 MAX_CLARIFY_OPTIONS = 6
 
 PRODUCT_ATTRIBUTES = frozenset(
@@ -336,13 +338,16 @@ def _standby_draft(
     ]
     if not asked_sizes:
         names += [(normalise(c.title), c) for c in snapshot.courses]
-    scored = process.extract(asked, [name for name, _ in names], scorer=fuzz.token_set_ratio)
-    top = [hit for hit in scored if hit[1] >= STANDBY_NAME_MIN_RATIO]
-    if len(top) == 1 or (len(top) > 1 and top[0][1] > top[1][1]):
-        row = names[top[0][2]][1]
+    scored = sorted(
+        ((_name_coverage(asked, name), index) for index, (name, _) in enumerate(names)),
+        reverse=True,
+    )
+    top = [hit for hit in scored if hit[0] >= STANDBY_NAME_MIN_COVERAGE]
+    if len(top) == 1 or (len(top) > 1 and top[0][0] > top[1][0]):
+        row = names[top[0][1]][1]
         if isinstance(row, ProductFact):
-            return _product_reply(row, attributes, None, top[0][1] / 100)
-        return _course_reply(row, attributes, top[0][1] / 100)
+            return _product_reply(row, attributes, None, top[0][0])
+        return _course_reply(row, attributes, top[0][0])
     wordings = [
         (normalise(wording), faq)
         for faq in snapshot.faqs
@@ -352,6 +357,27 @@ def _standby_draft(
     if best is not None and best[1] >= PHRASING_MIN_RATIO:
         return _faq_reply(wordings[best[2]][1], best[1] / 100)
     return None
+
+
+def _name_coverage(asked: str, name: str) -> float:
+    """The share of a name's words the question contains (each within a typo), counting only
+    when a word with letters is among them: doctors say "5mm trocar", not the catalogue's
+    "Disposable Trocar 5 mm"."""
+    asked_words = asked.split()
+    name_words = name.split()
+    if not name_words or not asked_words:
+        return 0.0
+    found = [
+        word
+        for word in name_words
+        if any(
+            word == other or (len(word) > 3 and fuzz.ratio(word, other) >= STANDBY_WORD_MIN_RATIO)
+            for other in asked_words
+        )
+    ]
+    if not any(any(ch.isalpha() for ch in word) and len(word) > 2 for word in found):
+        return 0.0
+    return len(found) / len(name_words)
 
 
 def _product_title(product: ProductFact) -> str:

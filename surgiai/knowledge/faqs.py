@@ -26,6 +26,7 @@ from surgiai.conversations.models import Conversation, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.errors import Conflict, NotFound, SurgiAIError, Unprocessable
 from surgiai.kit.time import utcnow
+from surgiai.knowledge.facts import stated_facts
 from surgiai.knowledge.models import FaqEntry, FaqStatus
 
 log = structlog.get_logger(__name__)
@@ -34,25 +35,6 @@ log = structlog.get_logger(__name__)
 # question asked again: it is counted there, not suggested twice.
 SAME_QUESTION = 88.0
 MAX_PHRASINGS = 50
-# The facts an answer states, as the review of a new document version compares them: prices,
-# numbers with units, dates and product codes.
-_FACT = re.compile(
-    r"(?:₹|rs\.?|inr)\s*\d[\d,]*(?:\.\d+)?"
-    r"|\b[A-Z]{1,5}[-/]?\d{2,}[A-Z0-9-]*\b"
-    r"|\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b"
-    r"|\b\d[\d,]*(?:\.\d+)?\s*(?:%|mm|cm|days?|hours?|pcs|pieces)?",
-    re.IGNORECASE,
-)
-
-
-def stated_facts(answer: str) -> tuple[str, ...]:
-    """The numbers, prices, dates and codes an answer states, in order, once each."""
-    seen: dict[str, None] = {}
-    for match in _FACT.finditer(answer):
-        fact = match.group(0).strip().rstrip(",.")
-        if any(ch.isdigit() for ch in fact):
-            seen.setdefault(fact, None)
-    return tuple(seen)
 
 
 def fold(text: str) -> str:

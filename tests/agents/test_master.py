@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from surgiai.agents.base import AgentConfig, AgentContext
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent, GreetingConfig
+from surgiai.agents.language import Intent
 from surgiai.agents.master import MASTER, Decision, MasterAgent
 from surgiai.agents.models import AgentRun, CrashReport
 from surgiai.agents.registry import AgentRegistry, Registration, default_registry
@@ -47,6 +48,7 @@ from tests.fixtures import (
     text_message_value,
     webhook_body,
 )
+from tests.knowledge.catalogue import add_product
 
 DOCTOR = "919876543210"
 SEND_URL = f"{GRAPH}/{PHONE_NUMBER_ID}/messages"
@@ -129,27 +131,58 @@ def runs(runtime: Runtime) -> list[tuple[str, str, str]]:
 
 
 def fast_registry(timeout: float = 0.3) -> AgentRegistry:
+    """The greeting agent and its standby, quick to time out, answering every question: the
+    failover tests watch the Master Agent, not what the specialists know."""
     base = default_registry()
     greeting = Registration(
         GreetingAgent(GreetingConfig(timeout_seconds=timeout)),
         standby=AcknowledgementAgent(AgentConfig(timeout_seconds=timeout)),
     )
     registrations = [greeting] + [r for r in base.registrations() if r.name != "greeting"]
-    return AgentRegistry(registrations, base.routes, base.side_effects)
+    routes = {
+        **base.routes,
+        **{intent: "greeting" for intent in (Intent.product_question, Intent.order, Intent.offer)},
+    }
+    return AgentRegistry(registrations, routes, base.side_effects, base.context_providers)
+
+
+@pytest.fixture
+def catalogue(runtime: Runtime) -> None:
+    add_product(runtime, "Disposable Trocar 5 mm", code="SG-TR05", price="2450")
+    add_product(runtime, "Disposable Trocar 10 mm", code="SG-TR10", price="2890")
 
 
 class TestRouting:
-    def test_a_question_gets_one_acknowledgement_from_the_greeting_agent(
+    def test_a_product_question_is_answered_from_the_catalogue(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
     ) -> None:
+        add_product(runtime, "Disposable Trocar 5 mm", price="2450")
+        add_product(runtime, "Disposable Trocar 10 mm", code="SG-TR10", price="2890")
         doctor_writes(client, runtime, "What is the price of the 5 mm trocar?", "wamid.q1")
         drain(runtime.queue)
 
         [(agent, text, status)] = replies(runtime)
-        assert agent == "greeting"
-        assert text is not None and "products" in text and "Dr. Asha Rao" in text
+        assert agent == "smart_reply"
+        assert text is not None and "2,450" in text and "Disposable Trocar 5 mm" in text
+        # Never the price of a product that was not asked about.
+        assert "2,890" not in text
         assert status in {"accepted", "sent"}
-        assert runs(runtime) == [("greeting", "primary", "ok")]
+        assert runs(runtime) == [("smart_reply", "primary", "ok")]
+
+    def test_a_question_about_an_unknown_product_goes_to_a_person_not_a_guess(
+        self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
+    ) -> None:
+        add_product(runtime, "Disposable Trocar 5 mm", price="2450")
+        doctor_writes(client, runtime, "What is the price of the bariatric stapler?", "wamid.q1")
+        drain(runtime.queue)
+
+        [(agent, text, _)] = replies(runtime)
+        assert agent == "human_handoff"
+        assert text is not None and "colleague" in text and "Dr. Asha Rao" in text
+        assert "2,450" not in text
+        with session_scope(runtime.session_factory) as session:
+            conversation = session.scalars(select(Conversation)).one()
+            assert conversation.mode is ConversationMode.human
 
     @pytest.mark.parametrize(
         "text", ["I need some info", "Send me some info please", "mujhe thodi info chahiye"]
@@ -166,7 +199,7 @@ class TestRouting:
         drain(runtime.queue)
 
         [(agent, reply, _)] = replies(runtime)
-        assert agent == "greeting"
+        assert agent == "smart_reply"
         assert (
             reply is not None and reply.startswith("Of course") and "What would you like" in reply
         )
@@ -196,6 +229,7 @@ class TestRouting:
             assert doctor.marketing_opted_out is False
         assert len(replies(runtime)) == 2
 
+    @pytest.mark.usefixtures("catalogue")
     def test_a_burst_of_three_messages_gets_one_considered_reply(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
     ) -> None:
@@ -206,7 +240,8 @@ class TestRouting:
         run_scheduled(runtime)  # the waits the first two messages scheduled find nothing left
         drain(runtime.queue)
 
-        assert [agent for agent, _, _ in replies(runtime)] == ["greeting"]
+        [(agent, answer, _)] = replies(runtime)
+        assert agent == "smart_reply" and answer is not None and "2,450" in answer
         with session_scope(runtime.session_factory) as session:
             states = session.scalars(
                 select(Message.agent_state).where(Message.direction == Direction.inbound)
@@ -292,6 +327,7 @@ class TestFailover:
         answered = [a for a, _, o in runs(runtime) if a == "acknowledgement" and o == "ok"]
         assert len(answered) == 6
 
+    @pytest.mark.usefixtures("catalogue")
     def test_a_disabled_agent_routes_to_its_standby_until_enabled(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
     ) -> None:
@@ -299,18 +335,21 @@ class TestFailover:
         with session_scope(runtime.session_factory) as session:
             user = session.get(User, owner.id)
             assert user is not None
-            agent_service.disable(session, "greeting", user, "testing the standby")
-        doctor_writes(client, runtime, "Hello there, any offers on meshes?", "wamid.d1")
+            agent_service.disable(session, "smart_reply", user, "testing the standby")
+        doctor_writes(client, runtime, "5mm trocar ka rate kya hai?", "wamid.d1")
         drain(runtime.queue)
         with session_scope(runtime.session_factory) as session:
             user = session.get(User, owner.id)
             assert user is not None
-            agent_service.enable(session, "greeting", user)
-        doctor_writes(client, runtime, "And on sutures, any offers?", "wamid.d2")
+            agent_service.enable(session, "smart_reply", user)
+        doctor_writes(client, runtime, "And the price of the 10 mm trocar?", "wamid.d2")
         drain(runtime.queue)
 
-        assert [agent for agent, _, _ in replies(runtime)] == ["acknowledgement", "greeting"]
-        assert runs(runtime)[0] == ("greeting", "primary", "disabled")
+        # The standby answers from the catalogue too: no question waits for the primary.
+        [(first, first_text, _), (second, second_text, _)] = replies(runtime)
+        assert first == "approved_answers" and first_text and "2,450" in first_text
+        assert second == "smart_reply" and second_text and "2,890" in second_text
+        assert runs(runtime)[0] == ("smart_reply", "primary", "disabled")
 
     def test_when_every_option_fails_a_person_takes_over_with_a_note_and_a_crash_report(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
@@ -345,6 +384,7 @@ class TestExactlyOnce:
         assert len(replies(runtime)) == 1
         assert len(graph.calls) == 1
 
+    @pytest.mark.usefixtures("catalogue")
     def test_a_burst_held_by_a_dead_worker_is_answered_once_after_the_sweep(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
     ) -> None:
@@ -371,7 +411,7 @@ class TestExactlyOnce:
             assert redrive_inbound(TaskContext(session, runtime)) == 0
         drain(runtime.queue)
 
-        assert [agent for agent, _, _ in replies(runtime)] == ["greeting"]
+        assert [agent for agent, _, _ in replies(runtime)] == ["smart_reply"]
 
     def test_a_slow_worker_whose_claim_was_taken_writes_nothing(
         self,
@@ -416,10 +456,11 @@ class TestExactlyOnce:
         assert len(replies(runtime)) == 1
 
 
+@pytest.mark.usefixtures("catalogue")
 def test_the_reply_quotes_the_doctors_message_and_goes_to_the_same_doctor(
     client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
 ) -> None:
-    doctor_writes(client, runtime, "What sizes do your trocars come in?", "wamid.z1")
+    doctor_writes(client, runtime, "How many in a box of the 5mm trocar?", "wamid.z1")
     drain(runtime.queue)
     sent = sent_messages(graph)
     assert len(sent) == 1

@@ -149,7 +149,7 @@ class TestFromAPhone:
             agents = session.scalars(select(AgentRun.agent)).all()
             assert agents == ["admin_commands", "admin_commands"]
 
-        writes(client, runtime, DOCTOR, "Do you have any offers on meshes this month?")
+        writes(client, runtime, DOCTOR, "Good morning, hope you are all well!")
         assert [agent for agent, _ in replies(runtime, DOCTOR)] == ["acknowledgement"]
 
     def test_resume_acts_at_once(
@@ -188,7 +188,7 @@ class TestFromAPhone:
 
         # With no question open, a bare "yes" is an ordinary message again.
         writes(client, runtime, ADMIN_PHONE, "yes")
-        assert last_reply(runtime, ADMIN_PHONE)[0] == "greeting"
+        assert last_reply(runtime, ADMIN_PHONE)[0] == "smart_reply"
         assert disabled(runtime) == set()
 
     def test_a_user_without_manage_settings_is_refused(
@@ -227,7 +227,7 @@ class TestFromAPhone:
             session.execute(update(User).values(is_active=False))
         writes(client, runtime, ADMIN_PHONE, "status")
 
-        assert last_reply(runtime, ADMIN_PHONE)[0] == "greeting"
+        assert last_reply(runtime, ADMIN_PHONE)[0] == "smart_reply"
 
     def test_status_lists_agents_numbers_and_workers(
         self, client: TestClient, runtime: Runtime, admin_phone: int
@@ -319,7 +319,7 @@ class TestFromTheDashboard:
 
         status, message = command(client, admin, "what is going on?")
         assert status == "not_a_command" and "Commands:" in message
-        assert command(client, admin, "pause agent smart reply") == (
+        assert command(client, admin, "pause agent price bot") == (
             "refused",
-            "There is no agent named smart_reply.",
+            "There is no agent named price_bot.",
         )

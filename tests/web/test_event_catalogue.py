@@ -42,6 +42,7 @@ from tests.fixtures import (
     text_message_value,
     webhook_body,
 )
+from tests.knowledge.catalogue import add_product
 from tests.realtime.conftest import LiveServer, open_socket, receive, receive_until, serving
 
 SEND_URL = f"{GRAPH}/{PHONE_NUMBER_ID}/messages"
@@ -172,7 +173,8 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
     runtime = server.runtime
     doctor, other_doctor = "919876543210", "919811122233"
 
-    # A doctor asks and an agent answers; the answer is sent, then read.
+    # A doctor asks and an agent answers from the catalogue; the answer is sent, then read.
+    add_product(runtime, "Disposable Trocar 5 mm")
     doctor_writes(server, "What is the price of the 5 mm trocar?", doctor)
     [conversation] = dashboard.call("GET", "/conversations")["items"]
     path = f"/conversations/{conversation['id']}"
@@ -194,7 +196,7 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
 
     # In draft mode the agent's answer waits for an admin, who approves it.
     dashboard.call("PATCH", path, json={"mode": "draft"})
-    doctor_writes(server, "And on sutures, any offers?", doctor)
+    doctor_writes(server, "Good morning, hope you are all well!", doctor)
     [draft] = dashboard.call("GET", "/drafts")["items"]
     dashboard.call("POST", f"/drafts/{draft['id']}/approve")
     drain(runtime.queue)
@@ -210,7 +212,7 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
             default_registry(),
             settings=runtime.settings,
             sessions=runtime.session_factory,
-            chaos=Chaos(parse_chaos("greeting=raise:1.0,acknowledgement=raise:1.0")),
+            chaos=Chaos(parse_chaos("smart_reply=raise:1.0,approved_answers=raise:1.0")),
         ),
     )
     doctor_writes(server, "Can you quote 10 boxes of 3.5 mm clips?", other_doctor)

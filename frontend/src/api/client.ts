@@ -39,6 +39,9 @@ export type TrafficDay = Schemas["TrafficDay"];
 export type WorkspaceSettings = Schemas["WorkspaceSettingsRead"];
 export type WorkspaceSettingsUpdate = Schemas["WorkspaceSettingsUpdate"];
 export type AccountUpdate = Schemas["AccountUpdate"];
+export type Faq = Schemas["FaqRead"];
+export type FaqUpdate = Schemas["FaqUpdate"];
+export type FaqApprove = Schemas["FaqApprove"];
 export type PasswordChange = Schemas["PasswordChange"];
 
 export const CSRF_COOKIE = "surgiai_csrf";

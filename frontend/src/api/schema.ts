@@ -768,6 +768,83 @@ export interface paths {
         patch: operations["update_settings_api_v1_settings_patch"];
         trace?: never;
     };
+    "/api/v1/faqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Faqs */
+        get: operations["list_faqs_api_v1_faqs_get"];
+        put?: never;
+        /**
+         * Create Faq
+         * @description An answer written by an admin: approved at once.
+         */
+        post: operations["create_faq_api_v1_faqs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faqs/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Faq */
+        get: operations["get_faq_api_v1_faqs__entry_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Faq */
+        delete: operations["delete_faq_api_v1_faqs__entry_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Faq */
+        patch: operations["update_faq_api_v1_faqs__entry_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/faqs/{entry_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Faq
+         * @description Approve, with the edits sent; `reply_to_asker` also answers the doctor who asked.
+         */
+        post: operations["approve_faq_api_v1_faqs__entry_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/faqs/{entry_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Faq */
+        post: operations["reject_faq_api_v1_faqs__entry_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-events": {
         parameters: {
             query?: never;
@@ -1173,6 +1250,120 @@ export interface components {
             error: string | null;
             /** Payload */
             payload: unknown;
+        };
+        /** FaqApprove */
+        FaqApprove: {
+            /** Question */
+            question?: string | null;
+            /** Answer */
+            answer?: string | null;
+            /** Phrasings */
+            phrasings?: string[] | null;
+            /** Citation */
+            citation?: string | null;
+            /** Needs Review */
+            needs_review?: boolean | null;
+            /**
+             * Reply To Asker
+             * @default false
+             */
+            reply_to_asker?: boolean;
+        };
+        /** FaqApproved */
+        FaqApproved: {
+            entry: components["schemas"]["FaqRead"];
+            /** Reply Message Id */
+            reply_message_id: number | null;
+            /** Reply Problem */
+            reply_problem: string | null;
+        };
+        /** FaqCreate */
+        FaqCreate: {
+            /** Question */
+            question: string;
+            /** Answer */
+            answer: string;
+            /**
+             * Phrasings
+             * @default []
+             */
+            phrasings?: string[];
+            /** Citation */
+            citation?: string | null;
+        };
+        /** FaqPage */
+        FaqPage: {
+            /** Items */
+            items: components["schemas"]["FaqRead"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+        };
+        /** FaqRead */
+        FaqRead: {
+            /** Id */
+            id: number;
+            /** Question */
+            question: string;
+            /** Phrasings */
+            phrasings: string[];
+            /** Answer */
+            answer: string;
+            /** Citation */
+            citation: string | null;
+            status: components["schemas"]["FaqStatus"];
+            /** Source Document Id */
+            source_document_id: number | null;
+            /** Source Page */
+            source_page: number | null;
+            /** Facts */
+            facts: string[];
+            /** Needs Review */
+            needs_review: boolean;
+            /** Review Reason */
+            review_reason: string | null;
+            /** Asked Conversation Id */
+            asked_conversation_id: number | null;
+            /** Asked Count */
+            asked_count: number;
+            /** Decided By User Id */
+            decided_by_user_id: number | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * FaqStatus
+         * @enum {string}
+         */
+        FaqStatus: "suggested" | "approved" | "rejected";
+        /**
+         * FaqUpdate
+         * @description Only the fields sent change.
+         */
+        FaqUpdate: {
+            /** Question */
+            question?: string | null;
+            /** Answer */
+            answer?: string | null;
+            /** Phrasings */
+            phrasings?: string[] | null;
+            /** Citation */
+            citation?: string | null;
+            /** Needs Review */
+            needs_review?: boolean | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3590,6 +3781,236 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkspaceSettingsRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_faqs_api_v1_faqs_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Cursor: next_cursor of the last page */
+                before_id?: number | null;
+                status?: components["schemas"]["FaqStatus"] | null;
+                needs_review?: boolean | null;
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_faq_api_v1_faqs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_faq_api_v1_faqs__entry_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_faq_api_v1_faqs__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_faq_api_v1_faqs__entry_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_faq_api_v1_faqs__entry_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqApprove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqApproved"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_faq_api_v1_faqs__entry_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqRead"];
                 };
             };
             /** @description Validation Error */

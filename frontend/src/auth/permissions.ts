@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   "manage_owners",
   "view_audit",
   "manage_settings",
+  "manage_knowledge",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -25,7 +25,7 @@ def salutation(context: AgentContext) -> str:
     return name if name.lower().startswith("dr") else f"Dr. {name}"
 
 
-_ACKNOWLEDGEMENTS: dict[Intent, str] = {
+ACKNOWLEDGEMENTS: dict[Intent, str] = {
     Intent.product_question: (
         "Thank you, {name}. We have your question about our products and will reply with the "
         "details shortly."
@@ -86,7 +86,7 @@ class GreetingAgent:
                 else f"Hello again, {name}! How can we help you today?"
             )
         else:
-            template = _ACKNOWLEDGEMENTS.get(
+            template = ACKNOWLEDGEMENTS.get(
                 intent,
                 "Thank you, {name}. We have your message and will get back to you shortly.",
             )
