@@ -136,10 +136,8 @@ def passages(text: str) -> list[str]:
     current = ""
     for sentence in sentences(text):
         for part in _fit(sentence):
-            if current and len(current) + 1 + len(part) > MAX_CHARS:
-                packed.append(current)
-                current = part
-            elif current and len(current) >= MIN_CHARS:
+            full = len(current) >= MIN_CHARS or len(current) + 1 + len(part) > MAX_CHARS
+            if current and full:
                 packed.append(current)
                 current = part
             else:

@@ -103,10 +103,7 @@ class DocumentService:
         if not data:
             raise BadRequest("The file is empty.")
         if len(data) > settings.document_max_bytes:
-            raise PayloadTooLarge(
-                f"The file is over {_megabytes(settings.document_max_bytes)}: "
-                "upload a smaller PDF, or split it."
-            )
+            raise PayloadTooLarge(too_large(settings.document_max_bytes))
         if not looks_like_pdf(data):
             raise UnsupportedMediaType(NOT_A_PDF)
         documents = DocumentRepository(session)
@@ -230,9 +227,7 @@ class DocumentService:
         )
 
     def record_progress(self, session: Session, document_id: int, done: int, total: int) -> None:
-        if not DocumentRepository(session).set_progress(
-            document_id, pages=total, pages_done=done
-        ):
+        if not DocumentRepository(session).set_progress(document_id, pages=total, pages_done=done):
             raise ProcessingStopped
 
     def fail(self, session: Session, document_id: int, reason: str) -> None:
@@ -403,8 +398,10 @@ def tidy_title(title: str) -> str:
     return " ".join(title.split())[:TITLE_CHARS]
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+def too_large(limit_bytes: int) -> str:
+    return (
+        f"The file is over {limit_bytes / (1024 * 1024):g} MB: upload a smaller PDF, or split it."
+    )
 
 
 document_service = DocumentService()

@@ -35,9 +35,7 @@ DAMAGED = (
     "The PDF is damaged or incomplete and cannot be read. Download or export it again and "
     "upload the new file."
 )
-ENCRYPTED = (
-    "The PDF is protected by a password. Save a copy without the password and upload that."
-)
+ENCRYPTED = "The PDF is protected by a password. Save a copy without the password and upload that."
 NO_PAGES = "The PDF has no pages."
 NO_TEXT = (
     "The PDF has no text to read: its pages are only images, as in a scan. Reading scanned "
@@ -118,7 +116,9 @@ def read_pdf(
     except _PARSER_ERRORS as error:
         # pdfminer lets a damaged file's own errors through unwrapped (a bad number, a
         # missing key, a short stream): to the admin they all mean the same.
-        log.info("knowledge.pdf.unreadable", error_type=type(error).__name__, error=str(error)[:200])
+        log.info(
+            "knowledge.pdf.unreadable", error_type=type(error).__name__, error=str(error)[:200]
+        )
         raise UnreadablePdf(DAMAGED) from error
     if not any(page.text or page.tables for page in pages):
         raise UnreadablePdf(NO_TEXT)

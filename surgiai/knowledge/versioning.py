@@ -63,7 +63,7 @@ def _page_of(facts: Sequence[str], pages: Mapping[int, str]) -> int | None:
 
 
 def review_reason(missing: Sequence[str], new: Document) -> str:
-    """"₹ 2,450 is no longer in Catalogue 2026 (v2)"."""
+    """ "₹ 2,450 is no longer in Catalogue 2026 (v2)"."""
     verb = "is" if len(missing) == 1 else "are"
     listed = ", ".join(missing)
     reason = f"{listed} {verb} no longer in {new.title} (v{new.version})"

@@ -39,15 +39,9 @@ class SampleCourse:
 
 PRODUCTS: tuple[SampleProduct, ...] = (
     SampleProduct("Disposable Trocar 5 mm", "TR-0500", "Box of 6", Decimal("2450"), "Laparoscopy"),
-    SampleProduct(
-        "Disposable Trocar 10 mm", "TR-1000", "Box of 6", Decimal("2890"), "Laparoscopy"
-    ),
-    SampleProduct(
-        "Disposable Trocar 12 mm", "TR-1200", "Box of 6", Decimal("3150"), "Laparoscopy"
-    ),
-    SampleProduct(
-        "Veress Needle 120 mm", "VN-120", "Box of 10", Decimal("1875"), "Laparoscopy"
-    ),
+    SampleProduct("Disposable Trocar 10 mm", "TR-1000", "Box of 6", Decimal("2890"), "Laparoscopy"),
+    SampleProduct("Disposable Trocar 12 mm", "TR-1200", "Box of 6", Decimal("3150"), "Laparoscopy"),
+    SampleProduct("Veress Needle 120 mm", "VN-120", "Box of 10", Decimal("1875"), "Laparoscopy"),
     SampleProduct("Ligating Clip Medium-Large", "LC-300", "Pack of 36", Decimal("5600"), "Clips"),
     SampleProduct("Ligating Clip Large", "LC-400", "Pack of 36", Decimal("6240"), "Clips"),
     SampleProduct("Skin Stapler 35W", "SS-35W", "Box of 6", Decimal("4320"), "Staplers"),
@@ -100,7 +94,7 @@ def rupees(amount: Decimal) -> str:
     whole = str(int(amount))
     if len(whole) > 3:
         head, tail = whole[:-3], whole[-3:]
-        groups = []
+        groups: list[str] = []
         while len(head) > 2:
             groups.insert(0, head[-2:])
             head = head[:-2]
@@ -169,9 +163,7 @@ def text_pdf(pages: Sequence[str], *, heading: str | None = None) -> bytes:
 def product_rows_grid(products: Sequence[SampleProduct]) -> list[list[str]]:
     """Layout A: name first, price last, "Price (₹)" in the header."""
     header = ["Product", "Code", "Pack Size", "Price (₹)"]
-    return [header] + [
-        [p.name, p.code, p.pack_size, f"{p.price:,}"] for p in products
-    ]
+    return [header] + [[p.name, p.code, p.pack_size, f"{p.price:,}"] for p in products]
 
 
 def product_rows_catalogue_number_first(
@@ -179,9 +171,7 @@ def product_rows_catalogue_number_first(
 ) -> list[list[str]]:
     """Layout B: the code first, other header words, the price with its rupee sign."""
     header = ["Cat. No.", "Description", "Category", "MRP", "Qty/Box"]
-    return [header] + [
-        [p.code, p.name, p.category, rupees(p.price), p.pack_size] for p in products
-    ]
+    return [header] + [[p.code, p.name, p.category, rupees(p.price), p.pack_size] for p in products]
 
 
 def catalogue_pdf(
@@ -253,14 +243,15 @@ def course_brochure_pdf(courses: Sequence[SampleCourse] = COURSES) -> bytes:
 def encrypted_pdf() -> bytes:
     """Opens only with its password."""
     pdf = _document()
-    pdf.set_encryption(owner_password="owner-secret", user_password="user-secret")  # noqa: S106
+    pdf.set_encryption(owner_password="owner-secret", user_password="user-secret")
     pdf.add_page()
     _paragraph(pdf, "Confidential price list.")
     return _bytes(pdf)
 
 
-def image_only_pdf(pages: int = 1) -> bytes:
-    """A scan: each page only an embedded picture, no text layer."""
+def image_only_pdf(pages: int = 1, *, text_first: str | None = None) -> bytes:
+    """A scan: each page only an embedded picture, no text layer (after one page of
+    `text_first`, if given)."""
     from PIL import Image
 
     picture = Image.new("RGB", (400, 300), (235, 235, 235))
@@ -269,6 +260,9 @@ def image_only_pdf(pages: int = 1) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     pdf = _document()
+    if text_first is not None:
+        pdf.add_page()
+        _paragraph(pdf, text_first)
     for _ in range(pages):
         pdf.add_page()
         pdf.image(io.BytesIO(buffer.getvalue()), x=10, y=10, w=180)
