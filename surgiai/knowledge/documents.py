@@ -120,6 +120,8 @@ class DocumentService:
             replaced = documents.current_version(final_title)
             if replaced is not None:
                 _check_replaceable(replaced)
+                # "CATALOGUE_2026.pdf" is the next version of "Catalogue 2026", and says so.
+                final_title = chosen_title or replaced.title
         media = media_service.store(
             session,
             settings.data_dir / "media",
