@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -47,22 +48,23 @@ def upload(
         form["title"] = title
     if replaces is not None:
         form["replaces_document_id"] = str(replaces)
-    return client.post(
+    response: httpx.Response = client.post(
         "/api/v1/documents",
         headers=headers,
         files={"file": (filename, data, "application/pdf")},
         data=form,
     )
+    return response
 
 
 def upload_and_process(
-    client: TestClient, runtime: Runtime, headers: Headers, data: bytes, **options: object
-) -> dict[str, object]:
+    client: TestClient, runtime: Runtime, headers: Headers, data: bytes, **options: Any
+) -> dict[str, Any]:
     """Upload, run the queue as a worker would, and return the document as the API shows it."""
-    response = upload(client, headers, data, **options)  # type: ignore[arg-type]
+    response = upload(client, headers, data, **options)
     assert response.status_code == 202, response.text
     drain(runtime.queue)
     document = client.get(f"/api/v1/documents/{response.json()['id']}", headers=headers)
     assert document.status_code == 200
-    result: dict[str, object] = document.json()
+    result: dict[str, Any] = document.json()
     return result

@@ -67,7 +67,7 @@ class TestTables:
         assert rows == [["TR-0500", "Trocar 5 mm", "", "2,450"]]
 
     def test_a_table_continued_on_the_next_page_keeps_its_header(self) -> None:
-        header = ["Product", "Code", "Price"]
+        header: list[str | None] = ["Product", "Code", "Price"]
         content = PdfContent(
             [
                 PdfPage(1, "", [[header, ["Trocar 5 mm", "TR-0500", "2,450"]]]),

@@ -99,8 +99,8 @@ class TestProcessing:
         assert isinstance(summary, dict)
         assert summary["products"] == summary["products_added"] == len(PRODUCTS)
         assert summary["tables"] == 1
-        assert summary["chunks"] == len(chunk_pages(runtime, int(document["id"])))  # type: ignore[call-overload]
-        assert {page for page, _ in chunk_pages(runtime, int(document["id"]))} == {1, 2, 3}  # type: ignore[call-overload]
+        assert summary["chunks"] == len(chunk_pages(runtime, document["id"]))
+        assert {page for page, _ in chunk_pages(runtime, document["id"])} == {1, 2, 3}
         found = products(runtime)
         assert found["TR-0500"] == (Decimal("2450.00"), document["id"], True)
         assert len(found) == len(PRODUCTS)
@@ -163,8 +163,8 @@ class TestVersions:
         self, client: TestClient, runtime: Runtime, admin: Headers
     ) -> None:
         first = upload_and_process(client, runtime, admin, catalogue_pdf())
-        old_price = approved_faq(runtime, facts=["₹ 2,450", "Box of 6"], source=int(first["id"]))  # type: ignore[call-overload]
-        still_true = approved_faq(runtime, facts=["Rs. 18,500"], source=int(first["id"]))  # type: ignore[call-overload]
+        old_price = approved_faq(runtime, facts=["₹ 2,450", "Box of 6"], source=first["id"])
+        still_true = approved_faq(runtime, facts=["Rs. 18,500"], source=first["id"])
         admins_own = approved_faq(runtime, facts=["2,450"], source=None)
         elsewhere = approved_faq(runtime, facts=["2,450"], source=None)
         with session_scope(runtime.session_factory) as session:
@@ -181,7 +181,7 @@ class TestVersions:
         )
         assert second["state"] == "ready"
         assert (second["version"], second["replaces_document_id"]) == (2, first["id"])
-        assert second["summary"]["faqs_flagged"] == 2  # type: ignore[index]
+        assert second["summary"]["faqs_flagged"] == 2
         old = client.get(f"/api/v1/documents/{first['id']}", headers=admin).json()
         assert old["state"] == "superseded"
 
@@ -223,9 +223,9 @@ class TestVersions:
         self, client: TestClient, runtime: Runtime, admin: Headers, data: bytes, reason: str
     ) -> None:
         first = upload_and_process(client, runtime, admin, catalogue_pdf())
-        faq_id = approved_faq(runtime, facts=["₹ 2,450"], source=int(first["id"]))  # type: ignore[call-overload]
+        faq_id = approved_faq(runtime, facts=["₹ 2,450"], source=first["id"])
         catalogue_before = products(runtime)
-        chunks_before = chunk_pages(runtime, int(first["id"]))  # type: ignore[call-overload]
+        chunks_before = chunk_pages(runtime, first["id"])
         revision = current_revision_of(runtime)
 
         failed = upload_and_process(client, runtime, admin, data)
@@ -234,8 +234,8 @@ class TestVersions:
         old = client.get(f"/api/v1/documents/{first['id']}", headers=admin).json()
         assert old["state"] == "ready"
         assert products(runtime) == catalogue_before
-        assert chunk_pages(runtime, int(first["id"])) == chunks_before  # type: ignore[call-overload]
-        assert chunk_pages(runtime, int(failed["id"])) == []  # type: ignore[call-overload]
+        assert chunk_pages(runtime, first["id"]) == chunks_before
+        assert chunk_pages(runtime, failed["id"]) == []
         assert not faq(runtime, faq_id).needs_review
         assert current_revision_of(runtime) == revision
         # The next good upload replaces the version that still answers.
