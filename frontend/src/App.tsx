@@ -30,6 +30,9 @@ const SettingsPage = lazy(() =>
 const AgentsPage = lazy(() =>
   import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
 );
+const DocumentsPage = lazy(() =>
+  import("./documents/DocumentsPage").then((m) => ({ default: m.DocumentsPage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -91,6 +94,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="approvals" element={<ApprovalsPage />} />
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="agents" element={<AgentsPage />} />
+            <Route path="documents" element={<DocumentsPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route

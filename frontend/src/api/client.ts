@@ -40,6 +40,9 @@ export type WorkspaceSettings = Schemas["WorkspaceSettingsRead"];
 export type WorkspaceSettingsUpdate = Schemas["WorkspaceSettingsUpdate"];
 export type AccountUpdate = Schemas["AccountUpdate"];
 export type PasswordChange = Schemas["PasswordChange"];
+export type KnowledgeDocument = Schemas["DocumentRead"];
+export type DocumentPage = Schemas["DocumentPage"];
+export type DocumentChunks = Schemas["DocumentChunks"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

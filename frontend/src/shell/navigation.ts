@@ -16,6 +16,7 @@ export const SECTIONS: readonly Section[] = [
   { to: "/approvals", label: "Approvals", permission: "read", badge: "pendingDrafts" },
   { to: "/numbers", label: "Numbers", permission: "read" },
   { to: "/agents", label: "Agents", permission: "read" },
+  { to: "/documents", label: "Documents", permission: "read" },
   { to: "/users", label: "Users and roles", permission: "manage_users" },
   { to: "/settings", label: "Settings", permission: "read" },
 ];
