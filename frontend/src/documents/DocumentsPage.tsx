@@ -233,7 +233,7 @@ function FoundCell({ document }: { document: KnowledgeDocument }) {
   );
 }
 
-function DocumentsTable({
+export function DocumentsTable({
   documents,
   canManage,
   onView,
