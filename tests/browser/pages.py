@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, FilePayload, Locator, Page, expect
 
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (1024, 768)}
 
@@ -320,9 +320,8 @@ class DocumentsPage:
         """Choose the file as a person does (the file chooser), title it, upload it."""
         with self.page.expect_file_chooser() as chooser:
             self.page.get_by_role("button", name="Choose a PDF").click()
-        chooser.value.set_files(
-            files=[{"name": filename, "mimeType": "application/pdf", "buffer": data}]
-        )
+        pdf: FilePayload = {"name": filename, "mimeType": "application/pdf", "buffer": data}
+        chooser.value.set_files(files=[pdf])
         if title is not None:
             field(self.page, "Title").fill(title)
         self.page.get_by_role("button", name="Upload", exact=True).click()
