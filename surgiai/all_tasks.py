@@ -12,6 +12,7 @@ from surgiai.audit import tasks as audit_tasks
 from surgiai.auth import tasks as auth_tasks
 from surgiai.conversations import tasks as conversation_tasks
 from surgiai.external_events import tasks as external_event_tasks
+from surgiai.knowledge import tasks as knowledge_tasks
 from surgiai.monitoring import tasks as monitoring_tasks
 from surgiai.numbers import tasks as number_tasks
 from surgiai.templates import tasks as template_tasks
@@ -24,6 +25,7 @@ TASK_MODULES = (
     auth_tasks,
     conversation_tasks,
     external_event_tasks,
+    knowledge_tasks,
     monitoring_tasks,
     number_tasks,
     template_tasks,

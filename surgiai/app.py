@@ -35,6 +35,7 @@ from surgiai.external_events.receiver import CLOUD_PATH as WEBHOOK_PATH
 from surgiai.external_events.receiver import WebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
+from surgiai.knowledge.endpoints import router as documents_router
 from surgiai.knowledge.faq_endpoints import router as faqs_router
 from surgiai.media.endpoints import router as media_router
 from surgiai.notifications.endpoints import router as notifications_router
@@ -125,6 +126,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         commands_router,
         media_router,
         templates_router,
+        documents_router,
         stats_router,
         workspace_router,
         faqs_router,

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # to this long, or for the next doctor's message, to be applied together, so that doctors'
     # messages never queue behind them. 0: apply each at once.
     status_batch_seconds: Annotated[float, Field(ge=0, le=10)] = 0.5
+    # Uploaded documents (PDF catalogues, brochures, policies): a larger file is refused at
+    # once (413), a longer one fails with its reason.
+    document_max_bytes: Annotated[int, Field(ge=1)] = 20 * 1024 * 1024
+    document_max_pages: Annotated[int, Field(ge=1)] = 500
     # Fault injection for tests and benchmarks (kit/chaos.py); never set in production.
     chaos: str | None = None
 

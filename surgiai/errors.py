@@ -75,6 +75,10 @@ class PayloadTooLarge(SurgiAIError):
     status_code = 413
 
 
+class UnsupportedMediaType(SurgiAIError):
+    status_code = 415
+
+
 class Unprocessable(SurgiAIError):
     status_code = 422
 

@@ -31,6 +31,9 @@ const AgentsPage = lazy(() =>
   import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
 );
 const FaqPage = lazy(() => import("./knowledge/FaqPage").then((m) => ({ default: m.FaqPage })));
+const DocumentsPage = lazy(() =>
+  import("./documents/DocumentsPage").then((m) => ({ default: m.DocumentsPage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -93,6 +96,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="faq" element={<FaqPage />} />
             <Route path="agents" element={<AgentsPage />} />
+            <Route path="documents" element={<DocumentsPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, FilePayload, Locator, Page, expect
 
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (1024, 768)}
 
@@ -299,3 +299,39 @@ class AgentsPage:
     def crash_report(self, agent: str) -> Locator:
         """A report's header, which opens it: its name starts with the agent's."""
         return self.crash_reports.get_by_role("button", name=re.compile(f"^{re.escape(agent)}"))
+
+
+class DocumentsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", name="Documents", level=1)
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table", name="Documents")
+
+    def row(self, title: str) -> Locator:
+        return self.table.get_by_role("row").filter(has_text=title)
+
+    def upload(self, filename: str, data: bytes, title: str | None = None) -> None:
+        """Choose the file as a person does (the file chooser), title it, upload it."""
+        with self.page.expect_file_chooser() as chooser:
+            self.page.get_by_role("button", name="Choose a PDF").click()
+        pdf: FilePayload = {"name": filename, "mimeType": "application/pdf", "buffer": data}
+        chooser.value.set_files(files=[pdf])
+        if title is not None:
+            field(self.page, "Title").fill(title)
+        self.page.get_by_role("button", name="Upload", exact=True).click()
+
+    def view_pages(self, title: str) -> Locator:
+        self.row(title).get_by_role("button", name="View pages").click()
+        return self.page.get_by_role("dialog")
+
+    def delete(self, title: str, version: int) -> None:
+        self.row(title).get_by_role("button", name=f"Delete {title} v{version}").click()
+        dialog = self.page.get_by_role("dialog", name="Delete this document?")
+        dialog.get_by_role("button", name="Delete").click()
+        expect(dialog).to_be_hidden()

@@ -43,6 +43,9 @@ export type Faq = Schemas["FaqRead"];
 export type FaqUpdate = Schemas["FaqUpdate"];
 export type FaqApprove = Schemas["FaqApprove"];
 export type PasswordChange = Schemas["PasswordChange"];
+export type KnowledgeDocument = Schemas["DocumentRead"];
+export type DocumentPage = Schemas["DocumentPage"];
+export type DocumentChunks = Schemas["DocumentChunks"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

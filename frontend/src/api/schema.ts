@@ -729,6 +729,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description Newest first, every state, with progress while processing.
+         */
+        get: operations["list_documents_api_v1_documents_get"];
+        put?: never;
+        /**
+         * Upload Document
+         * @description Upload a PDF (catalogue, brochure, policy). It is read in the background: poll the
+         *     document (`state`, `pages_done` of `pages`) until it is `ready` or `failed` (with
+         *     `failure_reason`). Refused at once: an empty file (400), a file over the size limit (413),
+         *     a file that is not a PDF whatever its name (415), a replacement for a document that is
+         *     not ready (409).
+         */
+        post: operations["upload_document_api_v1_documents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Document */
+        get: operations["get_document_api_v1_documents__document_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Document
+         * @description Remove the document and its passages (also while it is being read). Products and
+         *     courses found in it stay in the catalogue, without their source.
+         */
+        delete: operations["delete_document_api_v1_documents__document_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/documents/{document_id}/chunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Document Chunks
+         * @description The passages and tables read from one page, as retrieval sees them.
+         */
+        get: operations["get_document_chunks_api_v1_documents__document_id__chunks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/traffic": {
         parameters: {
             query?: never;
@@ -1011,6 +1081,21 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_upload_document_api_v1_documents_post */
+        Body_upload_document_api_v1_documents_post: {
+            /** File */
+            file: string;
+            /**
+             * Title
+             * @description Defaults to the file name without its extension
+             */
+            title?: string | null;
+            /**
+             * Replaces Document Id
+             * @description The document this upload is the new version of. Without it, a ready document of the same title (any case) is replaced.
+             */
+            replaces_document_id?: number | null;
+        };
         /**
          * CircuitState
          * @enum {string}
@@ -1143,6 +1228,142 @@ export interface components {
             marketing_opted_out: boolean;
             /** Unreachable Reason */
             unreachable_reason: string | null;
+        };
+        /** DocumentChunkRead */
+        DocumentChunkRead: {
+            /** Id */
+            id: number;
+            /** Page */
+            page: number;
+            /** Ordinal */
+            ordinal: number;
+            /**
+             * Kind
+             * @description "text" or "table"
+             */
+            kind: string;
+            /** Text */
+            text: string;
+            /** Rows */
+            rows: string[][] | null;
+        };
+        /**
+         * DocumentChunks
+         * @description The passages of one page, and which pages have any.
+         */
+        DocumentChunks: {
+            /** Page */
+            page: number;
+            /** Pages With Chunks */
+            pages_with_chunks: number[];
+            /** Items */
+            items: components["schemas"]["DocumentChunkRead"][];
+        };
+        /** DocumentPage */
+        DocumentPage: {
+            /** Items */
+            items: components["schemas"]["DocumentRead"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+        };
+        /** DocumentRead */
+        DocumentRead: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Filename */
+            filename: string;
+            /** Size */
+            size: number;
+            /** Version */
+            version: number;
+            /** Replaces Document Id */
+            replaces_document_id: number | null;
+            state: components["schemas"]["DocumentState"];
+            /** Failure Reason */
+            failure_reason: string | null;
+            /** Pages */
+            pages: number | null;
+            /** Pages Done */
+            pages_done: number;
+            summary: components["schemas"]["DocumentSummary"];
+            /** Uploaded By User Id */
+            uploaded_by_user_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Processed At */
+            processed_at: string | null;
+        };
+        /**
+         * DocumentState
+         * @enum {string}
+         */
+        DocumentState: "processing" | "ready" | "failed" | "superseded";
+        /**
+         * DocumentSummary
+         * @description What processing found (zeros until the document is ready). The row's summary also holds
+         *     processing's own bookkeeping, which is not shown (extra keys are ignored).
+         */
+        DocumentSummary: {
+            /**
+             * Chunks
+             * @default 0
+             */
+            chunks?: number;
+            /**
+             * Tables
+             * @default 0
+             */
+            tables?: number;
+            /**
+             * Products
+             * @default 0
+             */
+            products?: number;
+            /**
+             * Courses
+             * @default 0
+             */
+            courses?: number;
+            /**
+             * Products Added
+             * @default 0
+             */
+            products_added?: number;
+            /**
+             * Products Updated
+             * @default 0
+             */
+            products_updated?: number;
+            /**
+             * Products Retired
+             * @default 0
+             */
+            products_retired?: number;
+            /**
+             * Courses Added
+             * @default 0
+             */
+            courses_added?: number;
+            /**
+             * Courses Updated
+             * @default 0
+             */
+            courses_updated?: number;
+            /**
+             * Faqs Flagged
+             * @default 0
+             */
+            faqs_flagged?: number;
+            /**
+             * Pages Without Text
+             * @default 0
+             */
+            pages_without_text?: number;
         };
         /**
          * DraftApprove
@@ -3694,6 +3915,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateSyncRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_documents_api_v1_documents_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Cursor: next_cursor of the last page */
+                before_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_document_api_v1_documents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_document_api_v1_documents_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_document_api_v1_documents__document_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_document_api_v1_documents__document_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_document_chunks_api_v1_documents__document_id__chunks_get: {
+        parameters: {
+            query?: {
+                /** @description The page, from 1 */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentChunks"];
                 };
             };
             /** @description Validation Error */
