@@ -9,7 +9,7 @@ was injected (one clock: both are on this machine).
 
 Modes: `normal`; `watched` (normal, with one dashboard's WebSocket open for the whole run, so
 every change is built into a real-time event and delivered); `chaos`
-(`SURGIAI_CHAOS=greeting=raise:1.0`: the primary always fails, the standby answers); `kill` (the
+(`SURGIAI_CHAOS=smart_reply=raise:1.0`: the primary always fails, the standby answers); `kill` (the
 `surgiai run` process is killed with SIGKILL a third of the way in and restarted: every doctor
 must still get exactly one reply); `kill_worker` (one of the worker processes that `surgiai run`
 started is killed with SIGKILL a third of the way in; `surgiai run` starts another).
@@ -118,7 +118,7 @@ def _run_mode(mode: str, rate: int = RATE) -> dict[str, Any]:
             SURGIAI_WEBHOOK_VERIFY_TOKEN=VERIFY_TOKEN,
             SURGIAI_GRAPH_API_BASE=f"{simulator.url}/graph",
             SURGIAI_WORKER_THREADS="8",
-            **({"SURGIAI_CHAOS": "greeting=raise:1.0"} if mode == "chaos" else {}),
+            **({"SURGIAI_CHAOS": "smart_reply=raise:1.0"} if mode == "chaos" else {}),
         )
         command = [python(), "-m", "surgiai", "run"]
         app = Server(command, app_port, env, "/readyz", log=logs / "app.log")

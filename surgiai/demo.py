@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from surgiai.config import Settings
 from surgiai.db.engine import session_scope
+from surgiai.demo_catalogue import seed_catalogue
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.schemas import NumberCreate
@@ -142,3 +143,4 @@ def _register_numbers(runtime: Runtime) -> None:
         # Every start, since the simulator registers its templates afresh: a worker reads them
         # over the Graph API, as it would from Meta.
         template_service.request_sync_for_waba(session, DEMO_WABA_ID)
+        seed_catalogue(session)
