@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from surgiai.catalogue.models import Course, CourseStatus, Product
 from surgiai.db.engine import session_scope
 from surgiai.demo_catalogue import seed_catalogue
-from surgiai.knowledge.answers import AnswerKind, Answerer
+from surgiai.knowledge.answers import Answerer, AnswerKind
 from surgiai.knowledge.index import load_snapshot
 from surgiai.knowledge.models import FaqEntry, FaqStatus
 from surgiai.runtime import Runtime
