@@ -497,7 +497,7 @@ def _course_reply(
         if line is not None:
             lines.append(line)
     citations = (course.citation,) if course.citation else ()
-    text = "\n".join([f"*{course.title}*", *lines, _source_line(citations)])
+    text = "\n".join([f"*{course.title}*", *lines, _source_line(citations, "our course list")])
     sources = " | ".join(
         str(value)
         for value in (
@@ -551,8 +551,9 @@ def _faq_reply(faq_entry: FaqFact, confidence: float) -> _Draft:
     )
 
 
-def _source_line(citations: tuple[str, ...]) -> str:
-    return f"_Source: {'; '.join(citations) or 'our product list'}_"
+def _source_line(citations: tuple[str, ...], fallback: str = "our product list") -> str:
+    """The source line; a row an admin entered by hand has no document to cite."""
+    return f"_Source: {'; '.join(citations) or fallback}_"
 
 
 def _day(value: date) -> str:
