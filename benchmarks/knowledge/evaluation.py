@@ -37,7 +37,7 @@ class Outcome:
 
 
 def load(name: str) -> list[Question]:
-    """`name`: "dev", "heldout" or "second"."""
+    """`name`: "dev", "heldout", "second" or "third"."""
     questions = []
     for line in (HERE / f"questions_{name}.jsonl").read_text().splitlines():
         if line.strip():

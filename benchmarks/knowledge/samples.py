@@ -1,10 +1,10 @@
-"""Two fictional catalogues for the answering evaluation: the company's data as plain values.
-The PDF generator (`pdf.py`) lays them out and the snapshot builder (`snapshot.py`) turns the
-same values into what the Smart Reply agent answers from, so questions and PDFs never drift."""
+"""Fictional catalogues for the answering evaluation: the company's data as plain values. The
+PDF generator (`pdf.py`) lays them out; the evaluation reads those PDFs through the document
+pipeline (`snapshot.py`) and checks what it extracted against these values."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +28,8 @@ class SampleCourse:
     venue: str
     fee: Decimal
     cme_credits: Decimal
-    seats: int
+    # None when the brochure does not say.
+    seats: int | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class SampleCatalogue:
     policies: tuple[tuple[str, str], ...]
     # Entries the team has approved (the rest of the policies is only in the document).
     faqs: tuple[SampleFaq, ...]
+    # The courses as a table with these headers (keys: title, dates, location, fee, credits,
+    # seats); empty: each course as a block of "Label: value" lines.
+    course_headers: dict[str, str] | None = None
 
     def product_pages(self) -> list[tuple[int, tuple[SampleProduct, ...]]]:
         size = self.products_per_page
@@ -72,6 +76,19 @@ class SampleCatalogue:
             (first + index // 2, self.policies[index : index + 2])
             for index in range(0, len(self.policies), 2)
         ]
+
+    def course_cell(self, course: SampleCourse, column: str) -> str:
+        if column == "title":
+            return course.title
+        if column == "dates":
+            return course_dates(course)
+        if column == "location":
+            return f"{course.venue}, {course.city}"
+        if column == "fee":
+            return f"{self.price_prefix or 'Rs. '}{price_text(course.fee)}"
+        if column == "credits":
+            return str(course.cme_credits)
+        return str(course.seats)
 
     def cell(self, product: SampleProduct, column: str) -> str:
         if column == "price":
@@ -95,6 +112,13 @@ def price_text(amount: Decimal) -> str:
         groups.insert(0, head)
     grouped = ",".join([*groups, tail])
     return grouped if fraction == "00" else f"{grouped}.{fraction}"
+
+
+def course_dates(course: SampleCourse) -> str:
+    dates = f"{course.starts_on:%d %b %Y}"
+    if course.ends_on != course.starts_on:
+        dates += f" to {course.ends_on:%d %b %Y}"
+    return dates
 
 
 def _p(
@@ -331,4 +355,132 @@ ORTHOLINE = SampleCatalogue(
         ),
     ),
     faqs=(),
+)
+
+
+def twenty_page_catalogue() -> SampleCatalogue:
+    """SurgiCare's catalogue grown to 20 pages: 15 pages of product rows (variants of its
+    products with their own codes and prices), the courses and the policies."""
+    per_page = SURGICARE.products_per_page
+    policy_pages = -(-len(SURGICARE.policies) // 2)
+    count = (20 - 2 - policy_pages) * per_page
+    products = [
+        replace(
+            product,
+            name=f"{product.name} Series {index // len(SURGICARE.products) + 1}",
+            code=f"{product.code}-{index // len(SURGICARE.products) + 1}",
+            price=product.price + index // len(SURGICARE.products),
+        )
+        for index, product in (
+            (i, SURGICARE.products[i % len(SURGICARE.products)]) for i in range(count)
+        )
+    ]
+    return replace(SURGICARE, title="SurgiCare Full Catalogue 2026", products=tuple(products))
+
+
+# A third company, written apart from development and run once: gynaecology and orthopaedic
+# products, another header wording, pack sizes as bare counts, and the courses as a table.
+GYNOCARE = SampleCatalogue(
+    title="Matrika Surgicals Product Guide 2027",
+    company="Matrika Surgicals Pvt. Ltd., Kolkata",
+    intro=(
+        "Matrika Surgicals Pvt. Ltd. makes and distributes gynaecology instruments, obstetric "
+        "disposables and orthopaedic implants for hospitals and nursing homes in eastern and "
+        "north-eastern India."
+    ),
+    columns=("name", "code", "pack_size", "price"),
+    headers={
+        "name": "Description",
+        "code": "Ref. No.",
+        "pack_size": "Units/Box",
+        "price": "Rate (Rs.)",
+    },
+    price_prefix="",
+    products_per_page=12,
+    products=(
+        _p("Intrauterine Manipulator Reusable", "GY-1101", "1", "14500", "Gynaecology"),
+        _p("Uterine Curette Set Sharp", "GY-1204", "1", "3800", "Gynaecology"),
+        _p("Hegar Cervical Dilator Set 8 pc", "GY-1310", "1", "6250", "Gynaecology"),
+        _p("Disposable Vaginal Speculum Medium", "GY-2050", "50", "1750", "Gynaecology"),
+        _p("Sims Speculum Double Ended", "GY-2104", "1", "980", "Gynaecology"),
+        _p("Endometrial Biopsy Cannula 3 mm", "GY-3003", "25", "4375", "Gynaecology"),
+        _p("Vacuum Delivery Cup Silicone 60 mm", "GY-4060", "5", "5400", "Obstetrics"),
+        _p("Umbilical Cord Clamp", "GY-4500", "100", "1200", "Obstetrics"),
+        _p("Karman Cannula 6 mm", "GY-5006", "20", "1600", "Gynaecology"),
+        _p("Cancellous Screw 6.5 mm x 50 mm", "OR-6550", "10", "3150", "Orthopaedics"),
+        _p("Dynamic Hip Screw Plate 4 hole", "OR-7104", "1", "7800", "Orthopaedics"),
+        _p("Interlocking Tibial Nail 9 mm x 330 mm", "OR-8933", "1", "11250", "Orthopaedics"),
+        _p("Kirschner Wire 2.0 mm", "OR-9020", "10", "720", "Orthopaedics"),
+        _p("Arm Sling Pouch Large", "OR-9505", "10", "1450", "Orthopaedics"),
+        _p("Soft Cervical Collar Medium", "OR-9610", "5", "1325.50", "Orthopaedics"),
+    ),
+    courses=(
+        SampleCourse(
+            "Laparoscopic Hysterectomy Workshop",
+            date(2027, 2, 14),
+            date(2027, 2, 15),
+            "Kolkata",
+            "AMRI Skills Centre",
+            Decimal("15000"),
+            Decimal("10"),
+            None,
+        ),
+        SampleCourse(
+            "Obstetric Emergencies Drill",
+            date(2027, 3, 6),
+            date(2027, 3, 6),
+            "Bhubaneswar",
+            "KIMS Auditorium",
+            Decimal("4500"),
+            Decimal("4"),
+            None,
+        ),
+        SampleCourse(
+            "Trauma Fixation Update",
+            date(2027, 3, 20),
+            date(2027, 3, 21),
+            "Guwahati",
+            "GMCH Lecture Hall",
+            Decimal("7000"),
+            Decimal("8"),
+            None,
+        ),
+    ),
+    policies=(
+        (
+            "Dispatch and delivery",
+            "Orders are dispatched within 3 working days from our Kolkata warehouse. Delivery "
+            "to the North-East states takes 5-7 working days. Freight is free for orders of "
+            "Rs. 20,000 or more; below that a freight charge of Rs. 400 is added to the bill.",
+        ),
+        (
+            "Payment",
+            "Payment by NEFT or UPI before dispatch. Government hospitals may pay within 45 "
+            "days of delivery against a purchase order. We do not accept cheques.",
+        ),
+        (
+            "Returns",
+            "Goods once sold are not taken back except for manufacturing defects reported "
+            "within 10 days of receipt. Implants are exchanged only in sealed packing.",
+        ),
+        (
+            "Warranty",
+            "Reusable gynaecology instruments carry a 1 year warranty against manufacturing "
+            "defects. Implants carry no warranty once their packing is opened.",
+        ),
+    ),
+    faqs=(
+        SampleFaq(
+            "Do you give a discount on bulk orders?",
+            ("Bulk discount available?",),
+            "Yes, a 5% discount applies on orders of Rs. 1,00,000 or more.",
+        ),
+    ),
+    course_headers={
+        "title": "Programme",
+        "dates": "Date",
+        "location": "Location",
+        "fee": "Registration",
+        "credits": "CME Points",
+    },
 )

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from surgiai.knowledge.chunking import sentences
 from surgiai.knowledge.facts import (
     TIMES,
     code_key,
@@ -67,7 +68,6 @@ _CLINICAL = re.compile(
     r"|which (?:mesh|suture|product|stapler|one|size) (?:is |should |to |for |suits )"
     r"|best (?:for|treatment|suture|mesh|option))\b"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _FREE_DELIVERY = re.compile(
     r"(?:deliver\w*|shipping)[^.]*?\bfree\b[^.]*?(?:above|over|of|exceeding)\s*"
     r"(?:rs\.?|inr|₹)\s*(\d[\d,]*(?:\.\d+)?)([^.]*)",
@@ -246,17 +246,28 @@ class Answerer:
             return None
         passage = self.passages[hits[0].index]
         asked = set(terms(question))
-        sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s.strip()]
+        # A passage's heading lines ("Delivery\n…") are no part of the answer.
+        found = sentences(passage.text.rsplit("\n", 1)[-1])
+        said = [set(terms(sentence)) for sentence in found]
 
-        def weight(sentence: str) -> float:
-            return sum(self.passage_index.term_weight(t) for t in asked & set(terms(sentence)))
+        def weight(covered: set[str]) -> float:
+            return sum(self.passage_index.term_weight(term) for term in covered)
 
-        ranked = sorted(range(len(sentences)), key=lambda i: -weight(sentences[i]))
-        chosen = sorted(i for i in ranked[:2] if weight(sentences[i]) > 0)
-        if not chosen:
+        first = max(range(len(found)), key=lambda i: weight(asked & said[i]), default=None)
+        if first is None or weight(asked & said[first]) <= 0:
             return None
-        # A heading line ("Delivery\n…") is not part of the answer.
-        text = " ".join(sentences[i].split("\n")[-1] for i in chosen)
+        chosen = [first]
+        # The second sentence for what the first leaves unanswered ("deliver" and "Pune"),
+        # else the next best.
+        rest = [i for i in range(len(found)) if i != first]
+        if rest:
+            second = max(
+                rest,
+                key=lambda i: (weight(asked & said[i] - said[first]), weight(asked & said[i])),
+            )
+            if weight(asked & said[second]) > 0:
+                chosen.append(second)
+        text = " ".join(found[i] for i in sorted(chosen))
         return passage, text, hits[0].coverage
 
     def _delivery(self, product: ProductFact, quantity: int) -> _Draft | None:
@@ -522,7 +533,11 @@ def _course_line(course: CourseFact, attribute: Attribute) -> str | None:
             return f"Date: {_day(course.starts_on)}"
         return f"Dates: {_day(course.starts_on)} to {_day(course.ends_on)}"
     if attribute is Attribute.venue and (course.venue or course.city):
-        return "Venue: " + ", ".join(filter(None, (course.venue, course.city)))
+        # A brochure's venue often names its city already ("Ruby Hall Skills Lab, Pune").
+        city = course.city
+        if city and course.venue and course.venue.casefold().endswith(city.casefold()):
+            city = None
+        return "Venue: " + ", ".join(filter(None, (course.venue, city)))
     if attribute is Attribute.fee and course.fee is not None:
         return f"Fee: {format_inr(course.fee)}"
     if attribute is Attribute.credits and course.cme_credits is not None:

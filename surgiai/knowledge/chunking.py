@@ -1,5 +1,6 @@
 """A read PDF as the passages retrieval searches: a page's text in runs of a few sentences
-(never across pages, so every passage cites one page), and each table as text, a few rows per
+(never across pages, so every passage cites one page, nor across a heading, so every passage
+holds one section and starts with its heading line), and each table as text, a few rows per
 passage, each row "Header: value; Header: value" so that "5 mm trocar price" finds its row."""
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(₹A-Z0-9])")
 _DIGIT = re.compile(r"\d")
+# A heading is a short line of its own ("Delivery", "Hernia Repair Masterclass"); a line of a
+# paragraph wrapped by the layout is longer than this unless it ends the paragraph.
+HEADING_MAX_WORDS = 8
+HEADING_MAX_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -103,12 +108,59 @@ def chunk_document(content: PdfContent) -> list[ChunkDraft]:
         tables_by_page.setdefault(table.page, []).append(table.rows)
     chunks: list[ChunkDraft] = []
     for page in content.pages:
-        chunks.extend(ChunkDraft(page.number, TEXT, text) for text in passages(page.text))
+        for heading, body in sections(page.text):
+            texts = passages(body) or [""]
+            chunks.extend(
+                ChunkDraft(page.number, TEXT, f"{heading}\n{text}".strip() if heading else text)
+                for text in texts
+            )
         for rows in tables_by_page.get(page.number, []):
             chunks.extend(
                 ChunkDraft(page.number, TABLE, text, piece) for text, piece in table_pieces(rows)
             )
     return chunks
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """A page's text cut before each heading: (its heading lines, the text under them). A
+    page's policies ("Delivery", "Payment", ...) or courses become one section each, so a
+    passage never mixes the end of one with the start of the next. Text before the first
+    heading has the heading ""."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    found: list[tuple[list[str], list[str]]] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index else None
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if _is_heading(line, previous, following):
+            if found and not found[-1][1]:
+                found[-1][0].append(line)  # a heading over a heading: both head the text
+            else:
+                found.append(([line], []))
+        elif found:
+            found[-1][1].append(line)
+        else:
+            found.append(([], [line]))
+    return [("\n".join(heading), " ".join(body)) for heading, body in found]
+
+
+def _is_heading(line: str, previous: str | None, following: str | None) -> bool:
+    words = line.split()
+    if len(words) > HEADING_MAX_WORDS or len(line) > HEADING_MAX_CHARS:
+        return False
+    # A sentence's end, a label ("Venue: ...") or a clause continued on the next line.
+    if line.endswith((".", ",", ";", ":", "!", "?", "-")) or ":" in line:
+        return False
+    if not (line[0].isupper() or line[0].isdigit()) or not re.search(r"[A-Za-z]", line):
+        return False
+    if following is not None and not (following[0].isupper() or following[0].isdigit()):
+        return False
+    # The last line of a wrapped paragraph: the line above runs on into it.
+    wrapped = (
+        previous is not None
+        and len(previous) > HEADING_MAX_CHARS
+        and not previous.endswith((".", "!", "?", ":"))
+    )
+    return not wrapped
 
 
 def sentences(text: str) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 from surgiai.knowledge.matching import normalise, word_set
 
 # Function words and Hinglish fillers; words that carry the question ("price", "days",
-# "credit") stay.
+# "credit") stay. "Facility" says nothing in Indian English ("COD facility", "credit facility").
 STOPWORDS = word_set(
     """
     a an the of for to in on at by with from and or is are was be been it this that these those
@@ -26,9 +26,10 @@ STOPWORDS = word_set(
     hello hey ok okay thanks thank ji bhai what whats which how can could would will shall
     should do does did have has had get got give tell send share need want know about
     regarding detail details info information policy policies rule rules term terms there here
-    kya kyaa hai hain h ka ki ke ko se me mein main toh to bhi aur ya batao bataye btao hoga
-    hogi ho hota hoti kare karein karu karna karte aaya aya aayi lagega lagegi lagta milega
-    milegi milta mile sakte sakta sakti kaise kitne kitna kitni any some if so kiya kiye
+    facility facilities kya kyaa hai hain h ka ki ke ko se me mein main toh to bhi aur ya
+    batao bataye btao hoga hogi ho hota hoti kare karein karu karna karte aaya aya aayi lagega
+    lagegi lagta milega milegi milta mile sakte sakta sakti kaise kitne kitna kitni any some if
+    so kiya kiye
     """
 )
 # Hinglish and English words of one meaning, folded to one term on both sides.

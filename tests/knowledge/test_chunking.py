@@ -10,6 +10,7 @@ from surgiai.knowledge.chunking import (
     chunk_document,
     page_tables,
     passages,
+    sections,
     sentences,
     table_pieces,
 )
@@ -42,6 +43,51 @@ class TestPassages:
         assert [(chunk.page, chunk.kind, chunk.text) for chunk in chunks] == [
             (1, TEXT, "Delivery in 3 days."),
             (2, TEXT, "Warranty 12 months."),
+        ]
+
+
+class TestSections:
+    def test_each_heading_starts_a_passage_that_keeps_it(self) -> None:
+        text = (
+            "Delivery\n"
+            "We deliver across India through our courier partners. Orders placed before 2 pm are\n"
+            "dispatched the same working day.\n"
+            "Payment\n"
+            "We accept NEFT and UPI."
+        )
+        chunks = chunk_document(PdfContent([PdfPage(1, text, [])]))
+        assert [chunk.text for chunk in chunks] == [
+            "Delivery\nWe deliver across India through our courier partners. Orders placed "
+            "before 2 pm are dispatched the same working day.",
+            "Payment\nWe accept NEFT and UPI.",
+        ]
+
+    def test_wrapped_lines_and_labels_are_no_headings(self) -> None:
+        text = (
+            "CME courses\n"
+            "Hernia Repair Masterclass\n"
+            "Dates: 24 Oct 2026\n"
+            "Venue: Hotel Lalit Convention Hall, New Delhi\n"
+            "Basic Surgical Skills Course\n"
+            "Fee: Rs. 12,500 for the two days of the course, lunch and the course material and\n"
+            "Certificate included"
+        )
+        assert sections(text) == [
+            (
+                "CME courses\nHernia Repair Masterclass",
+                "Dates: 24 Oct 2026 Venue: Hotel Lalit Convention Hall, New Delhi",
+            ),
+            (
+                "Basic Surgical Skills Course",
+                "Fee: Rs. 12,500 for the two days of the course, lunch and the course material "
+                "and Certificate included",
+            ),
+        ]
+
+    def test_text_before_the_first_heading(self) -> None:
+        assert sections("all prices exclusive of GST.\nReturns\nWithin 7 days.") == [
+            ("", "all prices exclusive of GST."),
+            ("Returns", "Within 7 days."),
         ]
 
 

@@ -1,10 +1,11 @@
 import pytest
 
 from benchmarks.knowledge import samples
-from benchmarks.knowledge.snapshot import build_snapshot
+from benchmarks.knowledge.snapshot import build_snapshot, process
 from surgiai.knowledge.matching import Attribute, Matcher, normalise
 
-SNAPSHOT = build_snapshot(samples.SURGICARE)
+# The sample catalogue's PDF read, chunked and extracted as an uploaded document is.
+SNAPSHOT = build_snapshot(process(samples.SURGICARE))
 
 
 @pytest.fixture(scope="module")
