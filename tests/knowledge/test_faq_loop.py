@@ -23,6 +23,8 @@ from tests.agents.test_master import doctor_writes, replies
 from tests.agents.test_master import graph as graph_fixture
 from tests.conftest import make_settings
 from tests.fixtures import create_number, create_user, login
+from tests.knowledge.conftest import upload_and_process
+from tests.knowledge.pdfs import catalogue_pdf
 
 graph = graph_fixture
 FIRST = "919876543210"
@@ -175,3 +177,25 @@ class TestFaqApi:
         assert "Write the answer" in refused.json()["detail"]
         rejected = client.post(f"/api/v1/faqs/{entry['id']}/reject", headers=admin)
         assert rejected.json()["status"] == "rejected"
+
+
+def test_a_doctor_is_answered_from_an_uploaded_catalogue_citing_its_page(
+    client: TestClient, runtime: Runtime, admin: dict[str, str]
+) -> None:
+    document = upload_and_process(client, runtime, admin, catalogue_pdf())
+    assert document["state"] == "ready", document
+
+    doctor_writes(client, runtime, "TR-1000 ka rate kya hai?", "wamid.p1")
+    [(agent, text, _)] = replies(runtime, FIRST)
+    assert agent == "smart_reply"
+    assert text is not None and "₹2,890" in text
+    assert "_Source: Catalogue 2026, p. 2_" in text
+
+    # Policy text only a document holds: held for approval under the default answer policy,
+    # and suggested as an FAQ with its citation.
+    doctor_writes(client, runtime, "What is your return policy?", "wamid.p2", wa_id=SECOND)
+    assert replies(runtime, SECOND) == []
+    drafts = client.get("/api/v1/drafts?status=pending", headers=admin).json()["items"]
+    assert [draft["agent"] for draft in drafts] == ["smart_reply"]
+    [entry] = client.get("/api/v1/faqs?status=suggested", headers=admin).json()["items"]
+    assert (entry["citation"] or "").startswith("Catalogue 2026, p. ")
