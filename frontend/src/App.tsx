@@ -30,6 +30,9 @@ const SettingsPage = lazy(() =>
 const AgentsPage = lazy(() =>
   import("./agents/AgentsPage").then((m) => ({ default: m.AgentsPage })),
 );
+const CataloguePage = lazy(() =>
+  import("./catalogue/CataloguePage").then((m) => ({ default: m.CataloguePage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -90,6 +93,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="inbox/:conversationId" element={<InboxPage />} />
             <Route path="approvals" element={<ApprovalsPage />} />
             <Route path="numbers" element={<NumbersPage />} />
+            <Route path="catalogue" element={<CataloguePage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="settings" element={<SettingsPage />} />

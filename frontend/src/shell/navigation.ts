@@ -15,6 +15,7 @@ export const SECTIONS: readonly Section[] = [
   { to: "/inbox", label: "Inbox", permission: "read" },
   { to: "/approvals", label: "Approvals", permission: "read", badge: "pendingDrafts" },
   { to: "/numbers", label: "Numbers", permission: "read" },
+  { to: "/catalogue", label: "Catalogue", permission: "read" },
   { to: "/agents", label: "Agents", permission: "read" },
   { to: "/users", label: "Users and roles", permission: "manage_users" },
   { to: "/settings", label: "Settings", permission: "read" },
