@@ -3,8 +3,8 @@
 from surgiai.agents import models as agent_models
 from surgiai.audit import models as audit_models
 from surgiai.auth import models as auth_models
-from surgiai.commands import models as command_models
 from surgiai.catalogue import models as catalogue_models
+from surgiai.commands import models as command_models
 from surgiai.conversations import models as conversation_models
 from surgiai.db.base import Base
 from surgiai.doctors import models as doctor_models

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, FilePayload, Locator, Page, expect
 
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (1024, 768)}
 
@@ -329,7 +329,8 @@ class CataloguePage:
         form = self.page.get_by_role("form", name="Import products")
         with self.page.expect_file_chooser() as chooser:
             form.get_by_role("button", name="File").click()
-        chooser.value.set_files(files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+        payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content}
+        chooser.value.set_files(files=[payload])
         form.get_by_role("button", name="Import", exact=True).click()
         return form
 
