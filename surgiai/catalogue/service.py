@@ -170,7 +170,8 @@ class CatalogueService:
         for product in existing:
             by_name.setdefault(normalise_name(product.name), product)
         added = updated = 0
-        matched: set[int] = set()
+        # The rows this extraction lists, by identity (new rows have no id until the flush).
+        touched: dict[int, Product] = {}
         seen: set[str] = set()
         for item in products:
             key = f"code:{item.code}" if item.code else f"name:{normalise_name(item.name)}"
@@ -200,16 +201,15 @@ class CatalogueService:
                     edited_fields=[],
                 )
                 session.add(row)
-                session.flush()
                 added += 1
                 if row.code:
                     by_code[row.code] = row
                 by_name.setdefault(normalise_name(row.name), row)
-                matched.add(row.id)
+                touched[id(row)] = row
                 continue
-            if row.id in matched:
+            if id(row) in touched:
                 continue
-            matched.add(row.id)
+            touched[id(row)] = row
             edited = set(row.edited_fields or [])
             changed = False
             for name in PRODUCT_FIELDS:
@@ -232,7 +232,7 @@ class CatalogueService:
             if changed:
                 updated += 1
         session.flush()
-        return added, updated, matched
+        return added, updated, {row.id for row in touched.values()}
 
     def _retire(self, session: Session, replaced_document_id: int, kept: set[int]) -> int:
         retired = 0

@@ -97,6 +97,28 @@ class TestProductTables:
             ("Vicryl 3-0", "USD", Decimal("118.00")),
         ]
 
+    def test_a_header_wrapped_onto_two_rows(self) -> None:
+        rows: list[list[str | None]] = [
+            ["Product", "Cat.", "Pack", "MRP"],
+            [None, "No.", "Size", "(₹)"],
+            ["Harmonic Shears 36 cm", "HAR36", "1", "85,000"],
+            ["Product", "Cat.", "Pack", "MRP"],
+            [None, "No.", "Size", "(₹)"],
+            ["Harmonic Shears 23 cm", "HAR23", "1", "82,000"],
+        ]
+        assert summary(rows) == [
+            ("Harmonic Shears 36 cm", "HAR36", "1", "85000.00"),
+            ("Harmonic Shears 23 cm", "HAR23", "1", "82000.00"),
+        ]
+
+    def test_a_first_product_without_digits_is_no_header(self) -> None:
+        rows: list[list[str | None]] = [
+            ["Product", "Code", "Price"],
+            ["Scissors", "SC", "On request"],
+            ["Forceps", "FC-1", "900"],
+        ]
+        assert [p.name for p in products_from_table(rows, 1)] == ["Scissors", "Forceps"]
+
     def test_ambiguous_prices_are_not_guessed(self) -> None:
         rows: list[list[str | None]] = [
             ["Product", "Price"],
