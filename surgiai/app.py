@@ -20,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from surgiai.agents.endpoints import router as agents_router
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
+from surgiai.catalogue.endpoints import courses_router, products_router
 from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.commands.endpoints import router as commands_router
 from surgiai.conversations.endpoints import router as messages_router
@@ -127,6 +128,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         media_router,
         templates_router,
         documents_router,
+        products_router,
+        courses_router,
         stats_router,
         workspace_router,
         faqs_router,

@@ -34,6 +34,9 @@ const FaqPage = lazy(() => import("./knowledge/FaqPage").then((m) => ({ default:
 const DocumentsPage = lazy(() =>
   import("./documents/DocumentsPage").then((m) => ({ default: m.DocumentsPage })),
 );
+const CataloguePage = lazy(() =>
+  import("./catalogue/CataloguePage").then((m) => ({ default: m.CataloguePage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -95,6 +98,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="approvals" element={<ApprovalsPage />} />
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="faq" element={<FaqPage />} />
+            <Route path="catalogue" element={<CataloguePage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="documents" element={<DocumentsPage />} />
             <Route path="users" element={<UsersPage />} />

@@ -415,6 +415,13 @@ def _is_product_header(mapping: dict[str, list[int]]) -> bool:
     return has_name and has_detail
 
 
+def _accepts_product_header(mapping: dict[str, list[int]], cells: Sequence[str]) -> bool:
+    """A product table's header, and not a course table's ("Course | Dates | Fee")."""
+    return _is_product_header(mapping) and not _is_course_header(
+        _map_header(cells, classify_course_header), cells
+    )
+
+
 def _is_course_header(mapping: dict[str, list[int]], cells: Sequence[str]) -> bool:
     if "title" not in mapping:
         return False
@@ -424,6 +431,52 @@ def _is_course_header(mapping: dict[str, list[int]], cells: Sequence[str]) -> bo
     return bool(title_words & _COURSE_TITLE_WORDS) and bool(
         {"venue", "city", "fee"} & mapping.keys()
     )
+
+
+@dataclass(frozen=True)
+class _Header:
+    # 0-based index of the header's last row: data starts after it.
+    last_index: int
+    cells: list[str]
+    mapping: dict[str, list[int]]
+    # The header's rows as they read, to skip when a table repeats them on its next page.
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _find_header(
+    cleaned: list[list[str]],
+    classify: Callable[[str], str | None],
+    accepts: Callable[[dict[str, list[int]], Sequence[str]], bool],
+) -> _Header | None:
+    """The table's header among its first rows, after any title rows. A header that wraps onto
+    a second row ("Cat." over "No.", "MRP" over "(₹)") is read as one."""
+    for index, row in enumerate(cleaned[:HEADER_SEARCH_ROWS]):
+        mapping = _map_header(row, classify)
+        found = _Header(index, row, mapping, (tuple(row),)) if accepts(mapping, row) else None
+        below = cleaned[index + 1] if index + 1 < len(cleaned) else None
+        if (
+            len(mapping) >= 2  # a header already, maybe a partial one; not a title
+            and below
+            and any(below)
+            and not any(re.search(r"\d", cell) or len(cell) > 20 for cell in below)
+        ):
+            width = max(len(row), len(below))
+            merged = [
+                " ".join(part for part in (_at(row, i), _at(below, i)) if part)
+                for i in range(width)
+            ]
+            merged_mapping = _map_header(merged, classify)
+            if accepts(merged_mapping, merged) and (
+                found is None or len(merged_mapping) > len(mapping)
+            ):
+                return _Header(index + 1, merged, merged_mapping, (tuple(row), tuple(below)))
+        if found is not None:
+            return found
+    return None
+
+
+def _at(row: Sequence[str], index: int) -> str:
+    return row[index] if index < len(row) else ""
 
 
 # --- Rows --------------------------------------------------------------------------------------
@@ -487,18 +540,10 @@ def read_product_rows(rows: Sequence[Sequence[object]], page: int = 0) -> Produc
     repeated headers, notes or totals are left out; the others come with their product or
     their problems."""
     cleaned = [[clean_cell(cell) for cell in row] for row in rows]
-    header_index: int | None = None
-    mapping: dict[str, list[int]] = {}
-    for index, row in enumerate(cleaned[:HEADER_SEARCH_ROWS]):
-        candidate = _map_header(row, classify_product_header)
-        if _is_product_header(candidate):
-            if _is_course_header(_map_header(row, classify_course_header), row):
-                return ProductReading(None, {}, [])
-            header_index, mapping = index, candidate
-            break
-    if header_index is None:
+    found = _find_header(cleaned, classify_product_header, _accepts_product_header)
+    if found is None:
         return ProductReading(None, {}, [])
-    header = cleaned[header_index]
+    header_index, header, mapping = found.last_index, found.cells, dict(found.mapping)
     if "name" not in mapping:
         # Only a description column: it names the product.
         mapping["name"] = mapping.pop("description")
@@ -514,7 +559,9 @@ def read_product_rows(rows: Sequence[Sequence[object]], page: int = 0) -> Produc
         filled = [cell for cell in row if cell]
         if not filled:
             continue
-        if _is_product_header(_map_header(row, classify_product_header)):
+        if tuple(row) in found.rows or _is_product_header(
+            _map_header(row, classify_product_header)
+        ):
             continue  # the header again: a table continued on the next page
         if is_note(filled[0]):
             continue
@@ -657,16 +704,10 @@ def courses_from_table(rows: Sequence[Sequence[str | None]], page: int) -> list[
     """The courses of one table (title/course/programme, date(s), city/venue, fee, CME credits,
     seats, in any order and wording); [] when it is not a course table."""
     cleaned = [[clean_cell(cell) for cell in row] for row in rows]
-    header_index: int | None = None
-    mapping: dict[str, list[int]] = {}
-    for index, row in enumerate(cleaned[:HEADER_SEARCH_ROWS]):
-        candidate = _map_header(row, classify_course_header)
-        if _is_course_header(candidate, row):
-            header_index, mapping = index, candidate
-            break
-    if header_index is None:
+    found = _find_header(cleaned, classify_course_header, _is_course_header)
+    if found is None:
         return []
-    header = cleaned[header_index]
+    header_index, header, mapping = found.last_index, found.cells, found.mapping
     fee_currency = None
     for i in mapping.get("fee", []):
         fee_currency = detect_currency(header[i]) or fee_currency
@@ -675,7 +716,9 @@ def courses_from_table(rows: Sequence[Sequence[str | None]], page: int) -> list[
         filled = [cell for cell in row if cell]
         if len(filled) <= 1:
             continue  # empty, or a heading
-        if _is_course_header(_map_header(row, classify_course_header), row):
+        if tuple(row) in found.rows or _is_course_header(
+            _map_header(row, classify_course_header), row
+        ):
             continue
         if is_note(filled[0]):
             continue

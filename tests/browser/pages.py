@@ -335,3 +335,44 @@ class DocumentsPage:
         dialog = self.page.get_by_role("dialog", name="Delete this document?")
         dialog.get_by_role("button", name="Delete").click()
         expect(dialog).to_be_hidden()
+
+
+class CataloguePage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def products(self) -> Locator:
+        return self.page.get_by_role("table", name="Products")
+
+    @property
+    def courses(self) -> Locator:
+        return self.page.get_by_role("table", name="Courses")
+
+    def product_row(self, name: str) -> Locator:
+        return self.products.get_by_role("row").filter(has_text=name)
+
+    def course_row(self, title: str) -> Locator:
+        return self.courses.get_by_role("row").filter(has_text=title)
+
+    def search(self, text: str) -> None:
+        self.page.get_by_role("textbox", name="Search products").fill(text)
+
+    def import_file(self, name: str, content: bytes) -> Locator:
+        """Open the import dialog, choose the file as a person does, import; returns the
+        dialog, which then shows the report."""
+        self.page.get_by_role("button", name="Import CSV or XLSX").click()
+        form = self.page.get_by_role("form", name="Import products")
+        with self.page.expect_file_chooser() as chooser:
+            form.get_by_role("button", name="File").click()
+        payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content}
+        chooser.value.set_files(files=[payload])
+        form.get_by_role("button", name="Import", exact=True).click()
+        return form
+
+    def edit_product(self, name: str) -> Locator:
+        self.page.get_by_role("button", name=f"Edit {name}", exact=True).click()
+        return self.page.get_by_role("form", name="Edit product")
+
+    def open_courses(self) -> None:
+        self.page.get_by_role("tab", name="Courses").click()

@@ -46,6 +46,15 @@ export type PasswordChange = Schemas["PasswordChange"];
 export type KnowledgeDocument = Schemas["DocumentRead"];
 export type DocumentPage = Schemas["DocumentPage"];
 export type DocumentChunks = Schemas["DocumentChunks"];
+export type Product = Schemas["ProductRead"];
+export type ProductPage = Schemas["ProductPage"];
+export type ProductCreate = Schemas["ProductCreate"];
+export type ProductUpdate = Schemas["ProductUpdate"];
+export type Course = Schemas["CourseRead"];
+export type CoursePage = Schemas["CoursePage"];
+export type CourseCreate = Schemas["CourseCreate"];
+export type CourseUpdate = Schemas["CourseUpdate"];
+export type ImportReport = Schemas["ImportReport"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

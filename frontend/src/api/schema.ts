@@ -799,6 +799,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Products
+         * @description By name; money as decimal strings.
+         */
+        get: operations["list_products_api_v1_products_get"];
+        put?: never;
+        /**
+         * Create Product
+         * @description 409 when another product has the code.
+         */
+        post: operations["create_product_api_v1_products_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Add and update products from a CSV (UTF-8, UTF-16 or Windows-1252) or XLSX file whose
+         *     header names the columns (Product, Code, Pack Size, Price… in any order and wording).
+         *     Valid rows are kept; each rejected row is reported with its row number and reason. An
+         *     empty cell changes nothing; importing the same file again changes nothing. 413 over 5 MB,
+         *     415 for a file that is neither CSV nor XLSX, 422 for one with no product header.
+         */
+        post: operations["import_products_api_v1_products_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Product */
+        get: operations["get_product_api_v1_products__product_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Product */
+        delete: operations["delete_product_api_v1_products__product_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Product
+         * @description Change the fields sent. Each changed field joins `edited_fields`: a later extraction from
+         *     a document leaves it as the admin set it.
+         */
+        patch: operations["update_product_api_v1_products__product_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Courses
+         * @description By start date, undated courses last.
+         */
+        get: operations["list_courses_api_v1_courses_get"];
+        put?: never;
+        /** Create Course */
+        post: operations["create_course_api_v1_courses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{course_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Course */
+        get: operations["get_course_api_v1_courses__course_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Course */
+        delete: operations["delete_course_api_v1_courses__course_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Course
+         * @description Change the fields sent; `{"status": "confirmed"}` confirms a course read from a
+         *     document, so that SurgiAI offers it to doctors.
+         */
+        patch: operations["update_course_api_v1_courses__course_id__patch"];
+        trace?: never;
+    };
     "/api/v1/stats/traffic": {
         parameters: {
             query?: never;
@@ -1076,6 +1191,14 @@ export interface components {
             /** Next Cursor */
             next_cursor: number | null;
         };
+        /** Body_import_products_api_v1_products_import_post */
+        Body_import_products_api_v1_products_import_post: {
+            /**
+             * File
+             * @description A CSV or XLSX file, at most 5 MB
+             */
+            file: string;
+        };
         /** Body_upload_api_v1_media_post */
         Body_upload_api_v1_media_post: {
             /** File */
@@ -1176,6 +1299,110 @@ export interface components {
             assigned_user_id?: number | null;
             /** Tags */
             tags?: string[] | null;
+        };
+        /** CourseCreate */
+        CourseCreate: {
+            /** Title */
+            title: string;
+            /** Starts On */
+            starts_on?: string | null;
+            /** Ends On */
+            ends_on?: string | null;
+            /** City */
+            city?: string | null;
+            /** Venue */
+            venue?: string | null;
+            /** Fee */
+            fee?: number | string | null;
+            /**
+             * Currency
+             * @default INR
+             */
+            currency?: string;
+            /** Cme Credits */
+            cme_credits?: number | string | null;
+            /** Seats */
+            seats?: number | null;
+            /**
+             * Status
+             * @default confirmed
+             * @enum {string}
+             */
+            status?: "extracted" | "confirmed" | "cancelled";
+        };
+        /** CoursePage */
+        CoursePage: {
+            /** Items */
+            items: components["schemas"]["CourseRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CourseRead */
+        CourseRead: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Starts On */
+            starts_on: string | null;
+            /** Ends On */
+            ends_on: string | null;
+            /** City */
+            city: string | null;
+            /** Venue */
+            venue: string | null;
+            /** Fee */
+            fee: string | null;
+            /** Currency */
+            currency: string;
+            /** Cme Credits */
+            cme_credits: string | null;
+            /** Seats */
+            seats: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "extracted" | "confirmed" | "cancelled";
+            source: components["schemas"]["SourceRead"] | null;
+            /** Edited Fields */
+            edited_fields: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CourseUpdate
+         * @description The fields to change; `status: "confirmed"` confirms an extracted course.
+         */
+        CourseUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Starts On */
+            starts_on?: string | null;
+            /** Ends On */
+            ends_on?: string | null;
+            /** City */
+            city?: string | null;
+            /** Venue */
+            venue?: string | null;
+            /** Fee */
+            fee?: number | string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Cme Credits */
+            cme_credits?: number | string | null;
+            /** Seats */
+            seats?: number | null;
+            /** Status */
+            status?: ("extracted" | "confirmed" | "cancelled") | null;
         };
         /** CrashReportPage */
         CrashReportPage: {
@@ -1591,6 +1818,26 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** ImportRejection */
+        ImportRejection: {
+            /** Row */
+            row: number;
+            /** Reason */
+            reason: string;
+        };
+        /** ImportReport */
+        ImportReport: {
+            /** Rows */
+            rows: number;
+            /** Added */
+            added: number;
+            /** Updated */
+            updated: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Rejected */
+            rejected: components["schemas"]["ImportRejection"][];
+        };
         /** LastMessage */
         LastMessage: {
             /** Id */
@@ -1994,6 +2241,94 @@ export interface components {
             /** Status Code */
             status_code: number;
         };
+        /** ProductCreate */
+        ProductCreate: {
+            /** Name */
+            name: string;
+            /** Code */
+            code?: string | null;
+            /** Pack Size */
+            pack_size?: string | null;
+            /** Price */
+            price?: number | string | null;
+            /**
+             * Currency
+             * @default INR
+             */
+            currency?: string;
+            /** Category */
+            category?: string | null;
+            /** Description */
+            description?: string | null;
+            /**
+             * Available
+             * @default true
+             */
+            available?: boolean;
+        };
+        /** ProductPage */
+        ProductPage: {
+            /** Items */
+            items: components["schemas"]["ProductRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ProductRead */
+        ProductRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Code */
+            code: string | null;
+            /** Pack Size */
+            pack_size: string | null;
+            /** Price */
+            price: string | null;
+            /** Currency */
+            currency: string;
+            /** Category */
+            category: string | null;
+            /** Description */
+            description: string | null;
+            /** Available */
+            available: boolean;
+            source: components["schemas"]["SourceRead"] | null;
+            /** Edited Fields */
+            edited_fields: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ProductUpdate
+         * @description The fields to change; a field sent as null is cleared (name excepted).
+         */
+        ProductUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Pack Size */
+            pack_size?: string | null;
+            /** Price */
+            price?: number | string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Available */
+            available?: boolean | null;
+        };
         /**
          * RenderedMessage
          * @description What the doctor will see.
@@ -2048,6 +2383,18 @@ export interface components {
             user_id?: number | null;
             /** User Name */
             user_name?: string | null;
+        };
+        /**
+         * SourceRead
+         * @description The document a row was read from: "Catalogue 2026, p. 3".
+         */
+        SourceRead: {
+            /** Document Id */
+            document_id: number;
+            /** Title */
+            title: string | null;
+            /** Page */
+            page: number | null;
         };
         /** TemplatePage */
         TemplatePage: {
@@ -4075,6 +4422,368 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentChunks"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_products_api_v1_products_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the name, code or category */
+                q?: string | null;
+                /** @description Only products offered (true) or retired (false) */
+                available?: boolean | null;
+                limit?: number;
+                /** @description next_cursor of the last page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_product_api_v1_products_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_products_api_v1_products_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_products_api_v1_products_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_product_api_v1_products__product_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_product_api_v1_products__product_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_product_api_v1_products__product_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_courses_api_v1_courses_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the title, city or venue */
+                q?: string | null;
+                status?: ("extracted" | "confirmed" | "cancelled") | null;
+                limit?: number;
+                /** @description next_cursor of the last page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoursePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_course_api_v1_courses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_course_api_v1_courses__course_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_course_api_v1_courses__course_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_course_api_v1_courses__course_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourseUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseRead"];
                 };
             };
             /** @description Validation Error */
