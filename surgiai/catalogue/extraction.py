@@ -43,6 +43,8 @@ class ExtractedProduct:
     category: str | None
     page: int
     description: str | None = None
+    # From a Stock / Availability column; None when the table has none.
+    available: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -323,7 +325,7 @@ _NUMBER_WORDS = frozenset({"no", "num", "number", "nos"})
 
 def classify_product_header(text: str) -> str | None:
     """The field a product table's column header names: name, description, code, pack_size,
-    price, category, variant (a size, appended to the name), or None."""
+    price, category, variant (a size, appended to the name), available, or None."""
     tokens = _header_tokens(text)
     if not tokens:
         return None
@@ -332,6 +334,8 @@ def classify_product_header(text: str) -> str | None:
         return None
     if words & _SKIP_WORDS:
         return None
+    if words & {"stock", "availability", "available", "status"}:
+        return "available"
     if words & {"price", "mrp", "rate", "cost", "amount", "inr", "rs", "usd", "eur", "value"}:
         return "price"
     if words & {"code", "sku", "ref", "reference", "model"} or (
@@ -633,8 +637,27 @@ def _product_row(
         category=_truncate(category, CATEGORY_MAX),
         page=page,
         description=_truncate(description, DESCRIPTION_MAX),
+        available=parse_availability(_first_cell(row, mapping.get("available"))),
     )
     return ProductRow(row_number, product, problems)
+
+
+_IN_STOCK = re.compile(r"^(?:in[ -]?stock|available|yes|y|ready(?: stock)?|✓|✔)$", re.I)
+_OUT_OF_STOCK = re.compile(
+    r"^(?:out[ -]?of[ -]?stock|not available|unavailable|no|n|discontinued|sold out|on order|"
+    r"back[ -]?order(?:ed)?|x|✗|✘)$",
+    re.I,
+)
+
+
+def parse_availability(value: str) -> bool | None:
+    """ "In stock" / "Out of stock" and their kin; None for anything else (a date, a count)."""
+    text = " ".join(value.split()).strip(" .")
+    if _IN_STOCK.match(text):
+        return True
+    if _OUT_OF_STOCK.match(text):
+        return False
+    return None
 
 
 def products_from_table(rows: Sequence[Sequence[str | None]], page: int) -> list[ExtractedProduct]:
@@ -716,8 +739,11 @@ def courses_from_table(rows: Sequence[Sequence[str | None]], page: int) -> list[
         filled = [cell for cell in row if cell]
         if len(filled) <= 1:
             continue  # empty, or a heading
-        if tuple(row) in found.rows or _is_course_header(
-            _map_header(row, classify_course_header), row
+        # A header again (a table continued on the next page); a row with a date or a fee in it
+        # is a course whatever its words ("Workshop", "Centre").
+        if tuple(row) in found.rows or (
+            not any(ch.isdigit() for cell in row for ch in cell)
+            and _is_course_header(_map_header(row, classify_course_header), row)
         ):
             continue
         if is_note(filled[0]):
@@ -772,7 +798,28 @@ def _text_label(label: str) -> str | None:
 
 
 def _split_segments(line: str) -> list[str]:
-    return [part for part in re.split(r"\s+\|\s+|\s+•\s+|\t+", line) if part.strip()]
+    """A line's labelled parts: split at "|", "•" and tabs, and before a second label on the
+    same line ("CME credits: 12 Seats: 30", as a PDF's text often joins them)."""
+    parts = [part for part in re.split(r"\s+\|\s+|\s+•\s+|\t+", line) if part.strip()]
+    return [piece for part in parts for piece in _split_labels(part)]
+
+
+def _split_labels(segment: str) -> list[str]:
+    for colon in re.finditer(r"[:\uff1a]", segment):
+        prefix = segment[: colon.start()]
+        if ":" not in prefix and "\uff1a" not in prefix:
+            continue  # the segment's own label
+        spans = [word.span() for word in re.finditer(r"\S+", prefix)]
+        # The words just before this colon that make a label ("Seats", "CME credits"), with
+        # something before them (the first label's value).
+        for size in (3, 2, 1):
+            if len(spans) <= size:
+                continue
+            start = spans[-size][0]
+            label = prefix[start:].strip()
+            if re.fullmatch(r"[A-Za-z][A-Za-z .()/&']*", label) and _text_label(label):
+                return [prefix[:start].strip(), *_split_labels(segment[start:])]
+    return [segment]
 
 
 def _looks_like_title(line: str) -> bool:

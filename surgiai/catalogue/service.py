@@ -195,7 +195,7 @@ class CatalogueService:
                     currency=item.currency,
                     category=item.category,
                     description=item.description,
-                    available=True,
+                    available=item.available is not False,
                     source_document_id=document_id,
                     source_page=item.page,
                     edited_fields=[],
@@ -224,8 +224,10 @@ class CatalogueService:
                         by_code[new] = row
                     setattr(row, name, new)
                     changed = True
-            if not row.available and "available" not in edited:
-                row.available = True
+            # Listed again: available, unless the document says it is out of stock.
+            available = item.available is not False
+            if row.available != available and "available" not in edited:
+                row.available = available
                 changed = True
             row.source_document_id = document_id
             row.source_page = item.page

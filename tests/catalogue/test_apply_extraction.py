@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -161,3 +162,28 @@ class TestApplyExtraction:
                 "Mumbai",
                 Decimal("9000.00"),
             )
+
+    def test_a_document_that_says_out_of_stock_makes_the_product_unavailable_and_back(
+        self, runtime: Runtime
+    ) -> None:
+        with session_scope(runtime.session_factory) as session:
+            document_id = add_document(session)
+            listed = product("Disposable Trocar 5 mm", "TR-5", "2450")
+            catalogue_service.apply_extraction(
+                session,
+                document_id=document_id,
+                replaced_document_id=None,
+                products=[replace(listed, available=False)],
+                courses=[],
+            )
+        assert products_by_code(runtime)["TR-5"].available is False
+        with session_scope(runtime.session_factory) as session:
+            result = catalogue_service.apply_extraction(
+                session,
+                document_id=document_id,
+                replaced_document_id=None,
+                products=[replace(listed, available=True)],
+                courses=[],
+            )
+            assert result == ExtractionResult(products_updated=1)
+        assert products_by_code(runtime)["TR-5"].available is True

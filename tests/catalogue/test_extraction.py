@@ -119,6 +119,18 @@ class TestProductTables:
         ]
         assert [p.name for p in products_from_table(rows, 1)] == ["Scissors", "Forceps"]
 
+    def test_a_stock_column_says_what_is_out_of_stock(self) -> None:
+        products = products_from_table(
+            [
+                ["Product", "Code", "Price", "Stock"],
+                ["Disposable Trocar 5 mm", "TR-5", "2,450", "Out of stock"],
+                ["Disposable Trocar 10 mm", "TR-10", "2,890", "In Stock"],
+                ["Veress Needle", "VN-1", "1,875", "call us"],
+            ],
+            page=2,
+        )
+        assert [product.available for product in products] == [False, True, None]
+
     def test_ambiguous_prices_are_not_guessed(self) -> None:
         rows: list[list[str | None]] = [
             ["Product", "Price"],
@@ -145,6 +157,8 @@ class TestProductTables:
             ("Qty/Box", "pack_size"),
             ("Product Type", "category"),
             ("Particulars", "name"),
+            ("Stock", "available"),
+            ("Availability", "available"),
         ],
     )
     def test_header_meanings(self, header: str, meaning: str | None) -> None:
@@ -287,6 +301,41 @@ Organised by: ACME Surgical
             Decimal("8000.00"),
             Decimal("6.0"),
         )
+
+    def test_details_that_share_a_line(self) -> None:
+        [course] = courses_from_text(
+            "Basic Laparoscopic Skills\nDates: 14-16 March 2027 Venue: Ruby Hall, Pune\n"
+            "Fee: Rs. 25,000\nCME credits: 12 Seats: 30",
+            page=4,
+        )
+        assert (course.starts_on, course.ends_on) == (date(2027, 3, 14), date(2027, 3, 16))
+        assert (course.venue, course.fee, course.cme_credits, course.seats) == (
+            "Ruby Hall, Pune",
+            Decimal("25000.00"),
+            Decimal("12.0"),
+            30,
+        )
+
+    def test_a_row_whose_words_look_like_a_header_is_still_a_course(self) -> None:
+        courses = courses_from_table(
+            [
+                ["Course", "Dates", "Venue", "Fee", "CME Credits"],
+                ["Basic Laparoscopic Skills", "14 Feb 2027", "Ruby Hall, Pune", "Rs. 9,000", "6"],
+                [
+                    "Laparoscopic Hysterectomy Workshop",
+                    "14 Feb 2027 to 15 Feb 2027",
+                    "AMRI Skills Centre, Kolkata",
+                    "Rs. 15,000",
+                    "10",
+                ],
+            ],
+            page=5,
+        )
+        assert [course.title for course in courses] == [
+            "Basic Laparoscopic Skills",
+            "Laparoscopic Hysterectomy Workshop",
+        ]
+        assert courses[1].ends_on == date(2027, 2, 15)
 
     def test_a_course_label_names_the_course(self) -> None:
         text = "Course: Hernia Repair Masterclass\nDate: 2027-03-01\nCity: Chennai\n"

@@ -12,14 +12,9 @@ from benchmarks.knowledge import evaluation, samples
 from benchmarks.knowledge.snapshot import Processed, build_snapshot, exactness, process, truth_text
 from surgiai.knowledge.answers import Answerer
 
+
 # What surgiai/catalogue/extraction.py does not read yet (its owner is fixing it); these tests
 # fail strictly once it does, to be turned back into plain assertions.
-EXTRACTION_GAPS = (
-    "extraction drops the courses' CME credits and seats printed on one line "
-    "('CME credits: 12 Seats: 30'), and reads no Stock column, so every product is in stock"
-)
-
-
 @pytest.fixture(scope="module")
 def surgicare() -> Processed:
     return process(samples.SURGICARE)
@@ -39,7 +34,6 @@ class TestExtraction:
                 len(processed.catalogue.products)
             )
 
-    @pytest.mark.xfail(strict=True, reason=EXTRACTION_GAPS)
     def test_every_course_exactly(self, surgicare: Processed, ortholine: Processed) -> None:
         for processed in (surgicare, ortholine):
             assert exactness(processed)["course_errors"] == [], processed.catalogue.title
@@ -58,7 +52,6 @@ class TestTargets:
         assert figures["clinical_answered"] == 0
         assert figures["refusal_set_answered"] == 0
 
-    @pytest.mark.xfail(strict=True, reason=EXTRACTION_GAPS)
     def test_held_out_correct_fact_rate(self, surgicare: Processed) -> None:
         figures = _figures(surgicare, "heldout")
         assert figures["correct_fact_rate"] >= 0.95, figures["wrong"]
