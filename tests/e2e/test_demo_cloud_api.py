@@ -67,16 +67,17 @@ class TestDemo:
                 "from": DOCTOR,
                 "name": "Dr. Müller",
                 "type": "text",
-                "text": {"body": "¿Precio del trocar de 5 mm?"},
+                "text": {"body": "Disposable trocar 5mm ka price kya hai?"},
             },
         )
         assert inbound.status_code == 200
         [received] = wait_for(lambda: messages(service, headers))
-        assert received["text"] == "¿Precio del trocar de 5 mm?"
+        assert received["text"] == "Disposable trocar 5mm ka price kya hai?"
         assert received["wamid"] == inbound.json()["wamid"]
-        # The Master Agent acknowledges the question at once, quoting it.
+        # The Master Agent answers from the demo's catalogue at once, quoting the question.
         [acknowledged] = wait_for(lambda: messages(service, headers, "out"))
-        assert acknowledged["sender"]["label"] == "AI · greeting"
+        assert acknowledged["sender"]["label"] == "AI · smart_reply"
+        assert "₹2,450" in acknowledged["text"]
         assert acknowledged["context_wamid"] == received["wamid"]
 
         reply = httpx.post(
