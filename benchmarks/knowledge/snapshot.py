@@ -66,7 +66,7 @@ def build_snapshot(processed: Processed, revision: int = 1) -> KnowledgeSnapshot
             currency=item.currency,
             category=item.category,
             # What `apply_extraction` stores for a product a document lists.
-            available=True,
+            available=item.available is not False,
             citation=f"{title}, p. {item.page}",
         )
         for index, item in enumerate(processed.extraction.products, start=1)
@@ -147,6 +147,7 @@ def exactness(processed: Processed) -> dict[str, Any]:
                 "name": (product.name, found[0].name),
                 "pack_size": (product.pack_size, found[0].pack_size),
                 "price": (product.price, found[0].price),
+                "available": (product.available, found[0].available is not False),
                 "page": (page, found[0].page),
             }
         )
