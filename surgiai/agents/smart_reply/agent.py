@@ -31,7 +31,10 @@ from surgiai.workspace.models import AnswerPolicy
 
 KNOWLEDGE = "knowledge"
 ANSWER_POLICY = "answer_policy"
-DOCUMENT_REASON = "Built from document text: check it before it goes out (answer policy)."
+DOCUMENT_REASON = (
+    "Built from document text: check it before it goes out (answer policy). Approve its "
+    "suggestion on the FAQ page too, and the same question is answered on its own next time."
+)
 
 # The reply's wording for an answer: the template's, or the language model's.
 Phrase = Callable[[str, Answer], str]
