@@ -1,10 +1,11 @@
 """The Master Agent under load, embedded mode against the Cloud API simulator over HTTP.
 
 `surgiai run` (SQLite, in-process queue) and `surgiai simulator` as separate processes. The
-simulator's control API plays 50 doctors a second for 60 s, each a new doctor with a question,
-to one number on Meta's 1,000 mps throughput level (the doctors and the replies make 100
-messages a second, over the default level's 80); the simulator signs and delivers the
-webhooks. Latency = the simulator accepting our reply minus the moment the doctor's message
+simulator's control API plays 50 doctors a second for 60 s, each a new doctor with a question
+about the demo's catalogue (imported through the API first: some are answered from it, some
+asked which product they mean, some handed to a person), to one number on Meta's 1,000 mps
+throughput level (the doctors and the replies make 100 messages a second, over the default
+level's 80); the simulator signs and delivers the webhooks. Latency = the simulator accepting our reply minus the moment the doctor's message
 was injected (one clock: both are on this machine).
 
 Modes: `normal`; `watched` (normal, with one dashboard's WebSocket open for the whole run, so
@@ -25,6 +26,8 @@ exactly once. Normal runs at the target 50/s and at `SUSTAINED_RATE`; the other 
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import os
 import signal
 import statistics
@@ -32,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ import httpx
 import websockets
 
 from benchmarks.harness import Server, base_env, free_port, python
+from surgiai.catalogue.extraction import courses_from_table
 
 RATE = 50
 SECONDS = 60
@@ -229,7 +234,37 @@ def _connect(simulator: str, app: str) -> str:
                 "throughput_mps": THROUGHPUT_MPS,
             },
         ).raise_for_status()
+        _seed_catalogue(client, {"Authorization": f"Bearer {token}"})
     return str(token)
+
+
+def _seed_catalogue(client: httpx.Client, headers: dict[str, str]) -> None:
+    """The demo's price list, courses and FAQ answers, through the API an admin uses, so that
+    the doctors' questions are answered from a catalogue, as in production."""
+    data = resources.files("surgiai").joinpath("demo_data")
+    client.post(
+        "/api/v1/products/import",
+        headers=headers,
+        files={"file": ("products.csv", data.joinpath("products.csv").read_bytes(), "text/csv")},
+    ).raise_for_status()
+    rows = list(csv.reader(data.joinpath("courses.csv").read_text("utf-8").splitlines()))
+    for course in courses_from_table(rows, page=1):
+        client.post(
+            "/api/v1/courses",
+            headers=headers,
+            json={
+                "title": course.title,
+                "starts_on": course.starts_on.isoformat() if course.starts_on else None,
+                "ends_on": course.ends_on.isoformat() if course.ends_on else None,
+                "city": course.city,
+                "venue": course.venue,
+                "fee": str(course.fee) if course.fee is not None else None,
+                "cme_credits": str(course.cme_credits) if course.cme_credits else None,
+                "seats": course.seats,
+            },
+        ).raise_for_status()
+    for faq in json.loads(data.joinpath("faqs.json").read_text("utf-8")):
+        client.post("/api/v1/faqs", headers=headers, json=faq).raise_for_status()
 
 
 def _load(
