@@ -23,6 +23,7 @@ from surgiai.runtime import Runtime, TaskContext
 from tests.agents.test_master import DOCTOR, doctor_writes, graph, replies
 from tests.conftest import drain, make_settings
 from tests.fixtures import create_number
+from tests.knowledge.catalogue import add_product
 from tests.monitoring.test_service import degrade_greeting, notifications, outbound
 from tests.workspace.conftest import ENVIRONMENT, add_template
 
@@ -69,8 +70,10 @@ class TestAiReplies:
     def test_switched_off_the_next_message_waits_for_the_team_but_stop_is_honoured(
         self, client: TestClient, runtime: Runtime, admin: dict[str, str]
     ) -> None:
+        add_product(runtime, "Disposable Trocar 5 mm", code="TR-5", price="2450")
+        add_product(runtime, "Disposable Trocar 10 mm", code="TR-10", price="2890")
         doctor_writes(client, runtime, "What is the price of the 5 mm trocar?", "wamid.w1")
-        assert [agent for agent, _, _ in replies(runtime)] == ["greeting"]
+        assert [agent for agent, _, _ in replies(runtime)] == ["smart_reply"]
 
         change(client, admin, ai_replies_enabled=False)
         doctor_writes(client, runtime, "And the price of the 10 mm one?", "wamid.w2")
@@ -83,12 +86,16 @@ class TestAiReplies:
         doctor_writes(client, runtime, "STOP", "wamid.w3")
         drain(runtime.queue)
         assert opted_out(runtime)
-        assert [agent for agent, _, _ in replies(runtime)] == ["greeting", "opt_out"]
+        assert [agent for agent, _, _ in replies(runtime)] == ["smart_reply", "opt_out"]
         assert waiting_for_the_team(runtime) == ["And the price of the 10 mm one?"]
 
         change(client, admin, ai_replies_enabled=True)
-        doctor_writes(client, runtime, "Do you have titanium clips in stock?", "wamid.w4")
-        assert [agent for agent, _, _ in replies(runtime)] == ["greeting", "opt_out", "greeting"]
+        doctor_writes(client, runtime, "Is the 10 mm trocar in stock?", "wamid.w4")
+        assert [agent for agent, _, _ in replies(runtime)] == [
+            "smart_reply",
+            "opt_out",
+            "smart_reply",
+        ]
 
     def test_switched_off_a_users_command_from_their_phone_is_still_answered(
         self, client: TestClient, runtime: Runtime, admin: dict[str, str]
