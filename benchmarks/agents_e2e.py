@@ -5,8 +5,9 @@ simulator's control API plays 50 doctors a second for 60 s, each a new doctor wi
 about the demo's catalogue (imported through the API first: some are answered from it, some
 asked which product they mean, some handed to a person), to one number on Meta's 1,000 mps
 throughput level (the doctors and the replies make 100 messages a second, over the default
-level's 80); the simulator signs and delivers the webhooks. Latency = the simulator accepting our reply minus the moment the doctor's message
-was injected (one clock: both are on this machine).
+level's 80); the simulator signs and delivers the webhooks. Latency = the simulator accepting
+our reply minus the moment the doctor's message was injected (one clock: both are on this
+machine).
 
 Modes: `normal`; `watched` (normal, with one dashboard's WebSocket open for the whole run, so
 every change is built into a real-time event and delivered); `chaos`
