@@ -55,6 +55,11 @@ class TestMigrations:
                     (1, "gynaecologist")
                 ]
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                # 0016's new profile columns have their defaults on the doctors already there.
+                assert connection.exec_driver_sql(
+                    "SELECT stage, score_reasons, custom_fields, score_overridden,"
+                    " last_inbound_at FROM doctor"
+                ).all() == [("new", "{}", "{}", 0, None)]
         finally:
             engine.dispose()
 
