@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     business_name: Annotated[str, Field(min_length=1, max_length=100)] = "SurgiAI"
     # The team's time zone (IANA name): reports count calendar days in it.
     timezone: str = "UTC"
+    # The country a phone number typed without its code belongs to (ISO 3166 code).
+    default_region: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] = "IN"
     # False: no AI agent answers anything (doctors' messages wait for the team), whatever the
     # Settings page says.
     agents_enabled: bool = True
