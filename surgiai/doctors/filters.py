@@ -1,0 +1,123 @@
+"""Which doctors: the one filter the Doctors list, segments, exports and (later) campaigns share,
+as a validated model and as the SQL `WHERE` it means. Every field narrows; lists mean "any of"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from surgiai.doctors.models import Doctor, DoctorTag, LifecycleStage
+
+Word = Annotated[str, Field(min_length=1, max_length=100)]
+Words = Annotated[list[Word], Field(max_length=50)]
+Score = Annotated[int, Field(ge=0, le=100)]
+
+
+class DoctorFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Part of the name, number, username, hospital, registration number or email.
+    q: Annotated[str | None, Field(max_length=100)] = None
+    specialty: Words = []
+    city: Words = []
+    state: Words = []
+    # Doctors with any of these tags.
+    tags: Words = []
+    score_min: Score | None = None
+    score_max: Score | None = None
+    stage: Annotated[list[LifecycleStage], Field(max_length=6)] = []
+    last_inbound_after: datetime | None = None
+    last_inbound_before: datetime | None = None
+    last_outbound_after: datetime | None = None
+    last_outbound_before: datetime | None = None
+    consent: Literal["opted_in", "opted_out"] | None = None
+    # The doctor's sticky sending number.
+    number_id: Annotated[int | None, Field(ge=1, le=2**63 - 1)] = None
+
+    @model_validator(mode="after")
+    def _ranges_in_order(self) -> DoctorFilter:
+        if (
+            self.score_min is not None
+            and self.score_max is not None
+            and self.score_min > self.score_max
+        ):
+            raise ValueError("score_min is above score_max")
+        return self
+
+    def is_empty(self) -> bool:
+        return self == DoctorFilter()
+
+
+def _any_of(column: InstrumentedAttribute[str | None], values: list[str]) -> ColumnElement[bool]:
+    """Case-insensitive: "Pune" finds "pune" as typed by an import."""
+    return func.lower(column).in_([value.casefold() for value in values])
+
+
+def conditions(f: DoctorFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if f.q:
+        pattern = f"%{f.q.strip().casefold()}%"
+        digits = "".join(ch for ch in f.q if ch.isdigit())
+        text_match = or_(
+            func.lower(Doctor.name).like(pattern),
+            func.lower(Doctor.profile_name).like(pattern),
+            func.lower(Doctor.username).like(pattern),
+            func.lower(Doctor.hospital).like(pattern),
+            func.lower(Doctor.registration_number).like(pattern),
+            func.lower(Doctor.email).like(pattern),
+        )
+        found.append(or_(text_match, Doctor.wa_id.like(f"%{digits}%")) if digits else text_match)
+    if f.specialty:
+        found.append(_any_of(Doctor.specialty, f.specialty))
+    if f.city:
+        found.append(_any_of(Doctor.city, f.city))
+    if f.state:
+        found.append(_any_of(Doctor.state, f.state))
+    if f.tags:
+        found.append(
+            exists().where(and_(DoctorTag.doctor_id == Doctor.id, DoctorTag.tag.in_(f.tags)))
+        )
+    if f.score_min is not None:
+        found.append(Doctor.lead_score >= f.score_min)
+    if f.score_max is not None:
+        found.append(Doctor.lead_score <= f.score_max)
+    if f.stage:
+        found.append(Doctor.stage.in_(f.stage))
+    if f.last_inbound_after is not None:
+        found.append(Doctor.last_inbound_at >= f.last_inbound_after)
+    if f.last_inbound_before is not None:
+        found.append(
+            or_(Doctor.last_inbound_at.is_(None), Doctor.last_inbound_at < f.last_inbound_before)
+        )
+    if f.last_outbound_after is not None:
+        found.append(Doctor.last_outbound_at >= f.last_outbound_after)
+    if f.last_outbound_before is not None:
+        found.append(
+            or_(
+                Doctor.last_outbound_at.is_(None),
+                Doctor.last_outbound_at < f.last_outbound_before,
+            )
+        )
+    if f.consent is not None:
+        found.append(Doctor.marketing_opted_out.is_(f.consent == "opted_out"))
+    if f.number_id is not None:
+        found.append(Doctor.sticky_number_id == f.number_id)
+    return found
+
+
+def where(f: DoctorFilter) -> ColumnElement[bool]:
+    """The filter as one SQL condition (`true()` when it filters nothing)."""
+    found = conditions(f)
+    return and_(*found) if found else true()
+
+
+def matching(f: DoctorFilter) -> Select[Doctor]:
+    return select(Doctor).where(where(f))
+
+
+def count_statement(f: DoctorFilter) -> Select[int]:
+    return select(func.count()).select_from(Doctor).where(where(f))
