@@ -63,7 +63,8 @@ _ATTRIBUTE_PATTERNS: tuple[tuple[Attribute, re.Pattern[str]], ...] = tuple(
         (Attribute.code, r"\b(?:code|cat no|catalogue (?:no|number)|item no|ref no)\b"),
         (
             Attribute.availability,
-            r"\b(?:in stock|stock|available|availability|avail|milega|milegi|do you have)\b",
+            r"\b(?:in stock|stock|available|availability|avail|milega|milegi|do you have"
+            r"|do you (?:sell|supply|keep|make|deal in)|milte|milti|rakhte)\b",
         ),
         (Attribute.date, r"\b(?:when|kab|dates?|schedule|timings?)\b"),
         (Attribute.fee, r"\b(?:fees?|registration)\b"),
@@ -101,7 +102,8 @@ STOPWORDS = word_set(
     dates schedule timing timings fee fees registration cme point points credit credits hour
     hours where kahan kaha venue location address jagah seat seats batch total hoga aate aata
     come comes product products item items order buy purchase quote quotation latest current
-    is it its la do dena de
+    is it its la do dena de sell sells selling supply supplies keep deal make milte milti
+    rakhte
     """
 )
 # Words that make a question about a course: removed from the content words, and they limit the

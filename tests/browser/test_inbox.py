@@ -173,6 +173,15 @@ class TestApprovals:
         wa_id, name = a_doctor()
         doctor_writes(server, wa_id, name, "Hello, do you sell trocars?")
         conversation = conversation_of(server, owner_headers, wa_id)
+
+        def answered() -> bool:
+            page = server.http.get(
+                f"/api/v1/conversations/{conversation['id']}/messages", headers=owner_headers
+            ).json()
+            return any(m["direction"] == "out" for m in page["items"])
+
+        # The AI answers the first question before the conversation goes to draft mode.
+        wait_for(answered)
         server.http.patch(
             f"/api/v1/conversations/{conversation['id']}",
             json={"mode": "draft"},
