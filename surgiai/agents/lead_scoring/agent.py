@@ -8,6 +8,7 @@ A side-effect agent: it never answers the doctor. Its standby keeps scoring on r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -46,6 +47,10 @@ _INTENT_SIGNALS = {
     Intent.offer: Signal.offer,
     Intent.info_request: Signal.info,
 }
+# Messages that name no product or course: the catalogue is not searched.
+_NOT_ABOUT_PRODUCTS = frozenset(
+    {Intent.greeting, Intent.opt_out, Intent.opt_in, Intent.human_request}
+)
 # The stages lead scoring moves a doctor along, only forward; customer, dormant and lost are
 # the team's (and the orders domain's) to set.
 _ORDER = (LifecycleStage.new, LifecycleStage.engaged, LifecycleStage.qualified)
@@ -121,7 +126,7 @@ class LeadScoringAgent:
             expressed.append(Expressed(_INTENT_SIGNALS[context.intent], _now(context)))
         update = _update(context, expressed)
         interests: list[str] = []
-        if self.config.interest_tags:
+        if self.config.interest_tags and context.intent not in _NOT_ABOUT_PRODUCTS:
             interests = _interests(context)
         specialty = city = None
         if self.config.detect_profile and context.text:
@@ -218,9 +223,15 @@ def _expressed(context: AgentContext) -> list[Expressed]:
     expressed: list[Expressed] = []
     for message in _inbound((*context.history, *context.burst)):
         if message.text:
-            for signal in signals_in(words(message.text)):
+            for signal in _signals(message.text):
                 expressed.append(Expressed(signal, message.created_at))
     return expressed
+
+
+@functools.lru_cache(maxsize=4096)
+def _signals(text: str) -> frozenset[Signal]:
+    # Each burst re-reads the history the previous burst read.
+    return signals_in(words(text))
 
 
 def _interests(context: AgentContext) -> list[str]:
