@@ -14,6 +14,7 @@ from benchmarks import (
     dashboard_paint,
     inbox_api,
     knowledge_answers,
+    lead_scoring,
     master_overhead,
     outbound_pacing,
     queue_throughput,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "master_overhead": master_overhead.run,
     "agents_e2e": agents_e2e.run,
     "knowledge_answers": knowledge_answers.run,
+    "lead_scoring": lead_scoring.run,
 }
 
 

@@ -17,11 +17,13 @@ from surgiai.agents.base import (
     SendTemplate,
     SetMarketingPreference,
     SuggestFaq,
+    UpdateLead,
 )
 from surgiai.conversations.drafts import AiReply, draft_service
 from surgiai.conversations.inbox import HANDOFF_NOTICE, inbox_service
 from surgiai.conversations.models import Conversation, Draft, Message, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
+from surgiai.doctors.leads import lead_service
 from surgiai.doctors.service import doctor_service
 from surgiai.knowledge.faqs import FaqSuggestion, faq_service
 from surgiai.notifications.service import notification_service
@@ -73,6 +75,18 @@ def apply_action(
         inbox_service.add_tags(session, doctor.id, list(action.tags))
     elif isinstance(action, AdjustScore):
         doctor_service.adjust_score(doctor, action.delta)
+    elif isinstance(action, UpdateLead):
+        lead_service.update(
+            session,
+            doctor,
+            score=action.score,
+            reasons=action.reasons,
+            add_tags=action.add_tags,
+            remove_tags=action.remove_tags,
+            specialty=action.specialty,
+            city=action.city,
+            stage=action.stage,
+        )
     elif isinstance(action, HandOff):
         inbox_service.hand_over(
             session, conversation, reason=action.reason, notice=action.notice or HANDOFF_NOTICE

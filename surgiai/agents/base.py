@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from surgiai.agents.intents import Classification
 from surgiai.agents.language import Intent
+from surgiai.doctors.models import LifecycleStage
 
 # --- Actions -------------------------------------------------------------------------------------
 
@@ -44,6 +45,21 @@ class AddTags:
 class AdjustScore:
     delta: int
     reason: str
+
+
+@dataclass(frozen=True)
+class UpdateLead:
+    """What lead scoring concluded: the score and its breakdown, tags to add and remove, a
+    specialty or city the doctor stated, a stage. None and empty leave a thing as it is; an
+    admin's score or stage, and a profile's specialty or city, are never replaced."""
+
+    score: int | None = None
+    reasons: Mapping[str, int] = field(default_factory=dict)
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    specialty: str | None = None
+    city: str | None = None
+    stage: LifecycleStage | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,7 @@ Action = (
     | SendTemplate
     | AddTags
     | AdjustScore
+    | UpdateLead
     | HandOff
     | SetMarketingPreference
     | NotifyTeam
@@ -131,6 +148,19 @@ class DoctorView:
     marketing_opted_out: bool
     tags: tuple[str, ...]
     lead_score: int
+    # What lead scoring reads (besides the burst and the history).
+    score_reasons: Mapping[str, int] = field(default_factory=dict)
+    score_overridden: bool = False
+    stage: LifecycleStage = LifecycleStage.new
+    stage_overridden: bool = False
+    specialty: str | None = None
+    city: str | None = None
+    # Their latest message as their record has it (None before their first).
+    last_inbound_at: datetime | None = None
+    # In the last 30 days, over all their conversations: their messages (this burst
+    # included) and ours that they read.
+    inbound_recent: int = 0
+    reads_recent: int = 0
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ from surgiai.conversations.models import Conversation, ConversationMode, Message
 from surgiai.conversations.window import window_open
 from surgiai.db.engine import session_scope
 from surgiai.db.outbox import enqueue
+from surgiai.doctors.scoring import WINDOW
 from surgiai.errors import SurgiAIError
 from surgiai.kit.chaos import Chaos, parse_chaos
 from surgiai.kit.time import utcnow
@@ -80,6 +81,8 @@ ANSWERABLE_TYPES = frozenset(
     {"text", "interactive", "button", "image", "video", "document", "audio", "location", "sticker"}
 )
 HISTORY_LENGTH = 20
+# How far back the doctor's activity is counted for lead scoring.
+ACTIVITY_WINDOW = WINDOW
 # No typing indicator for answers that come at once; one for those that take a while.
 TYPING_AFTER_SECONDS = 1.0
 STANDALONE_INTENTS = frozenset({Intent.opt_out, Intent.opt_in, Intent.human_request})
@@ -272,6 +275,8 @@ class MasterAgent:
         history = inbound.history(conversation.id, before_id=burst[0].id, limit=HISTORY_LENGTH)
         views = tuple(_view(message) for message in burst)
         text = "\n".join(message.text for message in views if message.text)
+        now = utcnow()
+        inbound_recent, reads_recent = inbound.activity(doctor.id, now - ACTIVITY_WINDOW)
         return AgentContext(
             conversation_id=conversation.id,
             number_id=conversation.number_id,
@@ -285,10 +290,19 @@ class MasterAgent:
                 marketing_opted_out=doctor.marketing_opted_out,
                 tags=tuple(inbound.tags(doctor.id)),
                 lead_score=doctor.lead_score,
+                score_reasons=doctor.score_reasons,
+                score_overridden=doctor.score_overridden,
+                stage=doctor.stage,
+                stage_overridden=doctor.stage_overridden,
+                specialty=doctor.specialty,
+                city=doctor.city,
+                last_inbound_at=doctor.last_inbound_at,
+                inbound_recent=inbound_recent,
+                reads_recent=reads_recent,
             ),
             burst=views,
             history=tuple(reversed(history)),
-            window_open=window_open(conversation, utcnow()),
+            window_open=window_open(conversation, now),
             classification=classify(text),
             extras=self._extras(session),
         )
@@ -307,12 +321,14 @@ class MasterAgent:
     def decide(
         self, context: AgentContext, disabled: frozenset[str] | set[str] = frozenset()
     ) -> Decision:
-        """Run the agents for this context (no database here: agents only see the snapshot)."""
+        """Run the agents for this context (no database here: agents only see the snapshot).
+        While a person has the conversation, only consent is answered; the side-effect agents,
+        which never answer, still run."""
         intent = context.intent
         silent = context.mode == ConversationMode.human.value
-        if silent and intent not in ALWAYS_HANDLED:
-            return Decision(runs=[], answered_by=None, actions=[])
         registration = self.registry.primary_for(intent)
+        if silent and intent not in ALWAYS_HANDLED:
+            registration = None
         runs: list[RunResult] = []
         actions: list[tuple[str, Action]] = []
         answered_by: str | None = None
@@ -331,12 +347,16 @@ class MasterAgent:
                     actions.append((HANDOFF, HandOff(_failure_note(runs))))
         for name in self.registry.side_effects:
             side = self.registry.get(name)
-            if side is None or silent:
+            if side is None:
                 continue
-            result = self._run(side.agent, "side_effect", context, disabled)
-            runs.append(result)
-            if result.ok:
-                actions += [(side.agent.name, action) for action in result.actions]
+            # Its standby runs when it fails, as a primary's does.
+            for agent, role in _options(side):
+                role = "side_effect" if role == "primary" else role
+                result = self._run(agent, role, context, disabled)
+                runs.append(result)
+                if result.ok:
+                    actions += [(agent.name, action) for action in result.actions]
+                    break
         return Decision(runs=runs, answered_by=answered_by, actions=actions, failure=failure)
 
     def _run(

@@ -13,6 +13,7 @@ from surgiai.agents.base import Agent
 from surgiai.agents.greeting.agent import AcknowledgementAgent, GreetingAgent
 from surgiai.agents.handoff.agent import HumanHandoffAgent
 from surgiai.agents.language import Intent
+from surgiai.agents.lead_scoring.agent import LEAD_SCORING, LeadScoringAgent, LeadScoringBasicAgent
 from surgiai.agents.llm import LanguageModel
 from surgiai.agents.opt_out.agent import OptOutAgent, OptOutBasicAgent
 from surgiai.agents.smart_reply.agent import (
@@ -91,6 +92,7 @@ def default_registry(language_model: LanguageModel | None = None) -> AgentRegist
             ),
             Registration(OptOutAgent(), standby=OptOutBasicAgent()),
             Registration(HumanHandoffAgent(), critical=False),
+            Registration(LeadScoringAgent(), standby=LeadScoringBasicAgent(), critical=False),
         ],
         routes={
             Intent.greeting: "greeting",
@@ -110,6 +112,7 @@ def default_registry(language_model: LanguageModel | None = None) -> AgentRegist
             Intent.opt_in: "opt_out",
             Intent.human_request: "human_handoff",
         },
+        side_effects=(LEAD_SCORING,),
         context_providers={
             KNOWLEDGE: lambda session, _: knowledge_index.current(session),
             ANSWER_POLICY: lambda session, settings: (

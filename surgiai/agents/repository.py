@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, case, exists, func, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.agents.base import MessageView
@@ -17,7 +17,7 @@ from surgiai.agents.models import (
     ScheduledAction,
     ScheduledState,
 )
-from surgiai.conversations.models import Direction, Message
+from surgiai.conversations.models import Conversation, Direction, Message
 from surgiai.db.upsert import insert_ignore_conflict
 from surgiai.doctors.models import DoctorTag
 
@@ -68,6 +68,11 @@ class InboundRepository:
 
     def tags(self, doctor_id: int) -> list[str]:
         return sorted(self.session.scalars(_TAGS, {"doctor_id": doctor_id}))
+
+    def activity(self, doctor_id: int, since: datetime) -> tuple[int, int]:
+        """(their messages, ours they read) since `since`, over all their conversations."""
+        row = self.session.execute(_ACTIVITY, {"doctor_id": doctor_id, "since": since}).one()
+        return int(row.inbound or 0), int(row.reads or 0)
 
     def stuck(self, claimed_before: datetime, limit: int) -> Sequence[int]:
         """Conversations whose burst was claimed by a worker that died."""
@@ -149,6 +154,20 @@ _HISTORY = (
     )
     .order_by(Message.id.desc())
     .limit(bindparam("limit"))
+)
+_ACTIVITY = select(
+    func.sum(case((Message.direction == Direction.inbound, 1), else_=0)).label("inbound"),
+    func.sum(
+        case(
+            (and_(Message.direction == Direction.outbound, Message.read_at.is_not(None)), 1),
+            else_=0,
+        )
+    ).label("reads"),
+).where(
+    Message.conversation_id.in_(
+        select(Conversation.id).where(Conversation.doctor_id == bindparam("doctor_id"))
+    ),
+    Message.created_at >= bindparam("since"),
 )
 _TAGS = select(DoctorTag.tag).where(DoctorTag.doctor_id == bindparam("doctor_id"))
 

@@ -1,17 +1,18 @@
 """The Master Agent's tasks: answering a conversation, carrying out a follow-up that came due,
-and the sweepers that re-drive what a dead worker held."""
+the sweepers that re-drive what a dead worker held, and lead scoring's daily decay."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from surgiai.agents.master import MASTER, PROCESS_TASK
 from surgiai.agents.repository import InboundRepository
 from surgiai.agents.scheduled import RUN_TASK, scheduled_action_service
 from surgiai.db.outbox import enqueue
+from surgiai.doctors.leads import lead_service
 from surgiai.kit.time import utcnow
 from surgiai.runtime import TaskContext
-from surgiai.worker.registry import sweeper, task
+from surgiai.worker.registry import periodic, sweeper, task
 
 # A burst takes seconds at most (agents time out in a few); a claim this old lost its worker.
 STUCK_AFTER = timedelta(minutes=2)
@@ -54,3 +55,14 @@ def redrive_scheduled(context: TaskContext) -> int:
     for scheduled_id in ids:
         enqueue(session, RUN_TASK, scheduled_id)
     return len(ids)
+
+
+def _before_the_working_day(moment: datetime) -> bool:
+    # 02:30 UTC is 08:00 in India: the team starts the day with today's hot leads.
+    return moment.hour == 2 and moment.minute == 30
+
+
+@periodic("agents.lead_scoring_decay", _before_the_working_day)
+def decay_lead_scores(context: TaskContext) -> None:
+    """Silence cools a lead: scores fade (and hot turns warm, then cold) without a message."""
+    lead_service.decay(context.session, utcnow())

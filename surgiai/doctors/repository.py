@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
-from surgiai.doctors.models import Doctor, DoctorTag
+from surgiai.doctors.models import Doctor, DoctorEvent, DoctorTag
 from surgiai.kit.time import utcnow
 
 
@@ -72,6 +73,44 @@ class DoctorRepository:
             insert_ignore_conflict(
                 self.session, DoctorTag, {"doctor_id": doctor_id, "tag": tag}, ["doctor_id", "tag"]
             )
+
+    def remove_tags(self, doctor_id: int, tags: list[str]) -> None:
+        if tags:
+            self.session.execute(
+                delete(DoctorTag).where(DoctorTag.doctor_id == doctor_id, DoctorTag.tag.in_(tags))
+            )
+
+    def add_event(
+        self, doctor_id: int, kind: str, data: dict[str, Any], actor_user_id: int | None = None
+    ) -> None:
+        self.session.add(
+            DoctorEvent(doctor_id=doctor_id, kind=kind, data=data, actor_user_id=actor_user_id)
+        )
+
+    def fading_scores(
+        self, scored_before: datetime, *, after_id: int, limit: int
+    ) -> list[tuple[Doctor, datetime]]:
+        """Doctors with a score the scorer keeps (not an admin's) whose last score change is
+        older than `scored_before`, with its time; by id, from `after_id`."""
+        last_scored = (
+            select(DoctorEvent.doctor_id, func.max(DoctorEvent.created_at).label("at"))
+            .where(DoctorEvent.kind == "score")
+            .group_by(DoctorEvent.doctor_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(Doctor, last_scored.c.at)
+            .join(last_scored, last_scored.c.doctor_id == Doctor.id)
+            .where(
+                Doctor.id > after_id,
+                Doctor.lead_score > 0,
+                Doctor.score_overridden.is_(False),
+                last_scored.c.at < scored_before,
+            )
+            .order_by(Doctor.id)
+            .limit(limit)
+        )
+        return [(doctor, at) for doctor, at in rows]
 
     def delete(self, doctor: Doctor) -> None:
         self.session.execute(delete(DoctorTag).where(DoctorTag.doctor_id == doctor.id))

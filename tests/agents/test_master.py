@@ -167,7 +167,10 @@ class TestRouting:
         # Never the price of a product that was not asked about.
         assert "2,890" not in text
         assert status in {"accepted", "sent"}
-        assert runs(runtime) == [("smart_reply", "primary", "ok")]
+        assert runs(runtime) == [
+            ("smart_reply", "primary", "ok"),
+            ("lead_scoring", "side_effect", "ok"),
+        ]
 
     def test_a_question_about_an_unknown_product_goes_to_a_person_not_a_guess(
         self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
@@ -295,6 +298,7 @@ class TestFailover:
         assert runs(runtime) == [
             ("greeting", "primary", "error"),
             ("acknowledgement", "standby", "ok"),
+            ("lead_scoring", "side_effect", "ok"),
         ]
 
     def test_a_primary_that_times_out_is_replaced_by_its_standby(
