@@ -18,6 +18,7 @@ from benchmarks import (
     outbound_pacing,
     queue_throughput,
     realtime_latency,
+    segments_count,
     webhook_ingest,
 )
 
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "master_overhead": master_overhead.run,
     "agents_e2e": agents_e2e.run,
     "knowledge_answers": knowledge_answers.run,
+    "segments_count": segments_count.run,
 }
 
 

@@ -292,9 +292,7 @@ class TestRules:
         assert classify(text).source == "model"
 
     @pytest.mark.parametrize("text", ["mat bhejo", "मत भेजो"])
-    def test_a_bare_dont_send_is_an_opt_out_guess_that_the_doctor_confirms(
-        self, text: str
-    ) -> None:
+    def test_a_bare_dont_send_is_an_opt_out_guess_that_the_doctor_confirms(self, text: str) -> None:
         # It may be about a parcel: the model's guess makes the opt-out agent ask for STOP.
         result = classify(text)
         assert (result.intent, result.source) == (Intent.opt_out, "model")
