@@ -186,6 +186,10 @@ export function SegmentsPage() {
   );
 }
 
+function matchLine(count: number): string {
+  return count === 1 ? "1 doctor matches" : `${count.toLocaleString("en-IN")} doctors match`;
+}
+
 function Builder({
   editing,
   canEdit,
@@ -326,7 +330,7 @@ function Builder({
             {preview.isError
               ? errorDetail(preview.error)
               : preview.data
-                ? `${preview.data.count.toLocaleString("en-IN")} doctors match`
+                ? matchLine(preview.data.count)
                 : "Counting…"}
           </Text>
           {canEdit && (
