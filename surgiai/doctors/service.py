@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import structlog
 from sqlalchemy.orm import Session
 
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.repository import DoctorRepository
 from surgiai.kit.time import utcnow
-
-log = structlog.get_logger(__name__)
 
 
 class DoctorService:
