@@ -19,6 +19,7 @@ from benchmarks import (
     outbound_pacing,
     queue_throughput,
     realtime_latency,
+    segments_count,
     webhook_ingest,
 )
 
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "agents_e2e": agents_e2e.run,
     "knowledge_answers": knowledge_answers.run,
     "lead_scoring": lead_scoring.run,
+    "segments_count": segments_count.run,
 }
 
 

@@ -28,6 +28,8 @@ from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
+from surgiai.doctors.consent_endpoints import router as consent_router
+from surgiai.doctors.segment_endpoints import router as segments_router
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
@@ -133,6 +135,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         stats_router,
         workspace_router,
         faqs_router,
+        consent_router,
+        segments_router,
         webhook_events_router,
         realtime_router,
     ):

@@ -23,7 +23,9 @@ from surgiai.conversations.drafts import AiReply, draft_service
 from surgiai.conversations.inbox import HANDOFF_NOTICE, inbox_service
 from surgiai.conversations.models import Conversation, Draft, Message, SenderKind
 from surgiai.conversations.service import OutboundRequest, message_service
+from surgiai.doctors.consent import consent_service
 from surgiai.doctors.leads import lead_service
+from surgiai.doctors.models import ConsentSource
 from surgiai.doctors.service import doctor_service
 from surgiai.knowledge.faqs import FaqSuggestion, faq_service
 from surgiai.notifications.service import notification_service
@@ -92,7 +94,15 @@ def apply_action(
             session, conversation, reason=action.reason, notice=action.notice or HANDOFF_NOTICE
         )
     elif isinstance(action, SetMarketingPreference):
-        doctor_service.set_marketing_preference(doctor, opted_out=action.opted_out)
+        # The doctor's own words, on the number they wrote to: consent holds on every number.
+        consent_service.record(
+            session,
+            doctor,
+            opted_out=action.opted_out,
+            source=ConsentSource.keyword,
+            number_id=conversation.number_id,
+            detail=newest.text if newest is not None else None,
+        )
     elif isinstance(action, NotifyTeam):
         notification_service.notify(
             session,

@@ -53,11 +53,16 @@ _MESSAGES = (
 _DETERMINERS = r"(?:(?:these|this|your|the|all|any|such|more|further|of|daily) )*"
 _LISTS = r"(?:list|lists|broadcast|broadcasts|broadcast list|group|database|mailing list|contacts)"
 _HINDI_DO = r"(?:karo|kro|kar do|kardo|kariye|kijiye|karein|kare)"
+# The same in Devanagari: "बंद करो", "मैसेज मत भेजो", "शुरू कीजिए".
+_HINDI_DO_DEVANAGARI = r"(?:करो|कर दो|करें|करिए|कीजिए|कीजिये)"
+_MESSAGES_DEVANAGARI = r"(?:मैसेज|मेसेज|संदेश|एसएमएस)"
 
 _OPT_OUT_CLAUSES = [
     # WhatsApp's convention: a message that is just the keyword, in any case. CANCEL, END and
     # QUIT, keywords elsewhere, are left out: in a sales chat "cancel" is about an order.
     r"stop|stop all|stopall|unsubscribe|unsub|opt out|optout",
+    # Common misspellings of the keyword, typed in a hurry.
+    r"unsubcribe|unsubscibe|unsuscribe|unsubscrib|unsubscriber|stopp|stoppp",
     r"stop (?:messaging|texting|spamming|whatsapping|contacting|bothering)(?: me)?",
     # "stop sending" needs its object: "stop sending the wrong size" is a complaint.
     rf"stop (?:sending|messaging|texting)(?: me)? {_DETERMINERS}{_MESSAGES}",
@@ -73,9 +78,14 @@ _OPT_OUT_CLAUSES = [
     rf"opt me out(?: of {_DETERMINERS}(?:{_LISTS}|{_MESSAGES}))?",
     rf"i (?:dont|do not) want {_DETERMINERS}{_MESSAGES}",
     # Hinglish: "band karo", "msg bhejna band karo", "message mat bhejo".
-    rf"(?:{_DETERMINERS}{_MESSAGES} )?(?:bhejna )?(?:band|bandh) {_HINDI_DO}",
-    # "mat bhejo" alone may be about a parcel; with "message" it is about messages.
+    rf"(?:{_DETERMINERS}{_MESSAGES} )?(?:bhejna )?(?:band|bandh|bnd) {_HINDI_DO}",
+    rf"{_MESSAGES} (?:band|bandh|bnd)",
+    rf"(?:{_MESSAGES_DEVANAGARI} )?(?:भेजना )?(?:बंद|बन्द) {_HINDI_DO_DEVANAGARI}",
+    rf"(?:मुझे )?{_MESSAGES_DEVANAGARI} (?:मत|न) (?:भेजो|भेजिए|भेजें|भेजना)",
+    # "mat bhejo" alone may be about a parcel; with "message" it is about messages. Alone, it
+    # is left to the model, whose opt-out guess asks the doctor to confirm with STOP.
     rf"(?:mujhe )?{_MESSAGES} mat (?:bhejo|bhejiye|bhejna|karo|kijiye)",
+    rf"(?:mujhe )?mat (?:bhejo|bhejiye|bhejna) {_DETERMINERS}{_MESSAGES}",
 ]
 _OPT_IN_CLAUSES = [
     r"start|unstop|subscribe|resubscribe|re subscribe|opt in|optin|start again|subscribe again",
@@ -87,6 +97,7 @@ _OPT_IN_CLAUSES = [
     rf"(?:i )?(?:want|would like) to (?:resubscribe|subscribe again|opt in|receive "
     rf"{_DETERMINERS}{_MESSAGES} again)",
     rf"(?:{_MESSAGES} )?(?:chalu|shuru|start) {_HINDI_DO}",
+    rf"(?:{_MESSAGES_DEVANAGARI} )?(?:फिर से )?(?:शुरू|चालू) {_HINDI_DO_DEVANAGARI}",
 ]
 
 

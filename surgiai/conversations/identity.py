@@ -33,6 +33,7 @@ from surgiai.conversations.models import Conversation, ConversationMode, Convers
 from surgiai.conversations.repository import ConversationRepository
 from surgiai.conversations.schemas import ConversationRemoved
 from surgiai.db.base import Base
+from surgiai.doctors.consent import consent_service
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.repository import DoctorRepository
 
@@ -199,6 +200,7 @@ class IdentityService:
         if drop.marketing_opted_out and not keep.marketing_opted_out:
             keep.marketing_opted_out = True
             keep.marketing_opted_out_at = drop.marketing_opted_out_at
+        consent_service.move(session, from_doctor_id=drop.id, to_doctor_id=keep.id)
         if keep.unreachable_reason is None and drop.unreachable_reason is not None:
             keep.unreachable_reason = drop.unreachable_reason
             keep.unreachable_at = drop.unreachable_at

@@ -46,7 +46,8 @@ from surgiai.conversations.window import (
     window_open,
 )
 from surgiai.db.outbox import enqueue
-from surgiai.doctors.models import Doctor
+from surgiai.doctors.consent import consent_service
+from surgiai.doctors.models import ConsentSource, Doctor
 from surgiai.doctors.service import doctor_service
 from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, SurgiAIError
 from surgiai.kit.phone import to_wa_id
@@ -206,6 +207,7 @@ class MessageService:
         )
         conversation.last_message_at = now
         conversation.last_message_id = message.id
+        _note_activity(plan.doctor, conversation.number_id, last_outbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
         enqueue(session, SEND_TASK, message.id)
@@ -395,14 +397,21 @@ class MessageService:
         message.next_attempt_at = None
         events.message_changed(message)
 
-    def react_to_error(self, message: Message, error: ErrorDetail) -> None:
+    def react_to_error(self, session: Session, message: Message, error: ErrorDetail) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""
         conversation = message.conversation
         number_service.apply_channel_error(conversation.number, error)
         if error.reaction is ErrorReaction.recipient_unreachable:
             doctor_service.mark_unreachable(conversation.doctor, error.reason)
         elif error.reaction is ErrorReaction.marketing_opted_out:
-            doctor_service.set_marketing_preference(conversation.doctor, opted_out=True)
+            consent_service.record(
+                session,
+                conversation.doctor,
+                opted_out=True,
+                source=ConsentSource.error_131050,
+                number_id=conversation.number_id,
+                detail=f"error {error.code} on message {message.id}: {error.reason}",
+            )
 
     # --- Inbound ------------------------------------------------------------------------------
 
@@ -443,6 +452,7 @@ class MessageService:
         # In SQL, not Python: two workers storing two messages of one doctor both count.
         conversation.unread_count = Conversation.unread_count + 1
         conversation.status = ConversationStatus.open
+        _note_activity(doctor, number.id, last_inbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
         if inbound.type.value in INBOUND_MEDIA_TYPES and inbound.media and inbound.media.id:
@@ -503,7 +513,7 @@ class MessageService:
         error = update.errors[0] if update.errors else ErrorDetail()
         self.mark_failed(message, error.code, error.title, error.reason)
         message.failed_at = update.timestamp
-        self.react_to_error(message, error)
+        self.react_to_error(session, message, error)
         events.message_changed(message)
         return message_id
 
@@ -550,3 +560,25 @@ class MessageService:
 
 
 message_service = MessageService()
+
+
+def _note_activity(
+    doctor: Doctor,
+    number_id: int,
+    *,
+    last_inbound_at: datetime | None = None,
+    last_outbound_at: datetime | None = None,
+) -> None:
+    """Keep the doctor's activity times on their row (segments filter on them without joining
+    messages) and give them a sticky number, their first conversation's. The doctor is loaded
+    already: this adds no query, and its columns join the row's one UPDATE at flush."""
+    if last_inbound_at is not None and (
+        doctor.last_inbound_at is None or doctor.last_inbound_at < last_inbound_at
+    ):
+        doctor.last_inbound_at = last_inbound_at
+    if last_outbound_at is not None and (
+        doctor.last_outbound_at is None or doctor.last_outbound_at < last_outbound_at
+    ):
+        doctor.last_outbound_at = last_outbound_at
+    if doctor.sticky_number_id is None:
+        doctor.sticky_number_id = number_id

@@ -189,7 +189,7 @@ def _handle_send_error(session: Session, message: Message, failure: ChannelError
     log.warning("conversations.send.failed", message_id=message.id, code=error.code)
     message_service.mark_failed(message, error.code, error.title, error.reason)
     if error.code is not None:
-        message_service.react_to_error(message, error)
+        message_service.react_to_error(session, message, error)
 
 
 def _reschedule(session: Session, message: Message, delay: float, *, pacing: bool = False) -> None:

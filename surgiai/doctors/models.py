@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from surgiai.db.base import Base, TimestampMixin
@@ -29,6 +29,14 @@ class Doctor(TimestampMixin, Base):
     is found by whichever a webhook carries (`conversations.identity`)."""
 
     __tablename__ = "doctor"
+    # For segment counts (`doctors.filters`, migration 0017): filters compare text in lower
+    # case, and "not heard from since" is counted for the doctors who still take marketing.
+    __table_args__ = (
+        Index("ix_doctor_lower_specialty", text("lower(specialty)")),
+        Index("ix_doctor_lower_city", text("lower(city)")),
+        Index("ix_doctor_lower_state", text("lower(state)")),
+        Index("ix_doctor_consent_last_inbound", "marketing_opted_out", "last_inbound_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wa_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)

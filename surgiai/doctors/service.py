@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import structlog
 from sqlalchemy.orm import Session
 
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.repository import DoctorRepository
 from surgiai.kit.time import utcnow
-
-log = structlog.get_logger(__name__)
 
 
 class DoctorService:
@@ -27,13 +24,6 @@ class DoctorService:
 
     def get_by_wa_id(self, session: Session, wa_id: str) -> Doctor | None:
         return DoctorRepository(session).get_by_wa_id(wa_id)
-
-    def set_marketing_preference(self, doctor: Doctor, *, opted_out: bool) -> None:
-        if doctor.marketing_opted_out == opted_out:
-            return
-        doctor.marketing_opted_out = opted_out
-        doctor.marketing_opted_out_at = utcnow() if opted_out else None
-        log.info("doctors.marketing_preference", doctor_id=doctor.id, opted_out=opted_out)
 
     def adjust_score(self, doctor: Doctor, delta: int) -> None:
         """Move the lead score by `delta`, in SQL: two workers scoring one doctor both count."""

@@ -24,7 +24,8 @@ from surgiai.config import Settings
 from surgiai.conversations.identity import identity_service
 from surgiai.conversations.inbox import inbox_service
 from surgiai.conversations.service import message_service
-from surgiai.doctors.service import doctor_service
+from surgiai.doctors.consent import consent_service
+from surgiai.doctors.models import ConsentSource
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.repository import NumberRepository
 from surgiai.numbers.service import number_service
@@ -101,10 +102,17 @@ def _apply_management(
         doctor = identity_service.resolve(session, who)
         if doctor is None:
             return
-        if event.value == "stop":
-            doctor_service.set_marketing_preference(doctor, opted_out=True)
-        elif event.value in {"resume", "signup"}:
-            doctor_service.set_marketing_preference(doctor, opted_out=False)
+        if event.value not in {"stop", "resume", "signup"}:
+            return
+        number = numbers.get_by_phone_number_id(event.phone_number_id or "")
+        consent_service.record(
+            session,
+            doctor,
+            opted_out=event.value == "stop",
+            source=ConsentSource.user_preferences,
+            number_id=number.id if number is not None else None,
+            detail=" ".join(filter(None, ["user_preferences", event.value, event.detail])),
+        )
     elif isinstance(event, UserIdChangeEvent):
         identity_service.move(session, event.previous, event.current)
     elif isinstance(event, PhoneQualityEvent):

@@ -245,6 +245,16 @@ class TestRules:
             "remove my number from your list",
             "band karo",
             "msg bhejna band karo",
+            "unsubscribe pls",
+            "STOP ALL",
+            "opt out",
+            "Unsubcribe",
+            "bnd karo",
+            "msg band",
+            "mat bhejo messages",
+            "बंद करो",
+            "बंद कीजिए",
+            "मुझे मैसेज मत भेजो",
         ],
     )
     def test_opt_out(self, text: str) -> None:
@@ -252,7 +262,16 @@ class TestRules:
 
     @pytest.mark.parametrize(
         "text",
-        ["START", "start", "Unstop", "subscribe again", "resume messages", "messages chalu karo"],
+        [
+            "START",
+            "start",
+            "Unstop",
+            "subscribe again",
+            "resume messages",
+            "messages chalu karo",
+            "शुरू करो",
+            "मैसेज फिर से चालू कीजिए",
+        ],
     )
     def test_opt_in(self, text: str) -> None:
         assert classify(text) == Classification(Intent.opt_in, 1.0, "rule")
@@ -271,6 +290,12 @@ class TestRules:
     )
     def test_keywords_inside_other_sentences_are_left_to_the_model(self, text: str) -> None:
         assert classify(text).source == "model"
+
+    @pytest.mark.parametrize("text", ["mat bhejo", "मत भेजो"])
+    def test_a_bare_dont_send_is_an_opt_out_guess_that_the_doctor_confirms(self, text: str) -> None:
+        # It may be about a parcel: the model's guess makes the opt-out agent ask for STOP.
+        result = classify(text)
+        assert (result.intent, result.source) == (Intent.opt_out, "model")
 
     def test_stopping_the_bot_asks_for_a_person(self) -> None:
         assert classify("stop the bot") == Classification(Intent.human_request, 1.0, "rule")

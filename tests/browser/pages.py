@@ -376,3 +376,42 @@ class CataloguePage:
 
     def open_courses(self) -> None:
         self.page.get_by_role("tab", name="Courses").click()
+
+
+class SegmentsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def saved(self) -> Locator:
+        return self.page.get_by_role("table", name="Segments")
+
+    @property
+    def count(self) -> Locator:
+        return self.page.get_by_test_id("segment-count")
+
+    def row(self, name: str) -> Locator:
+        return self.saved.get_by_role("row").filter(has_text=name)
+
+    def name(self, text: str) -> None:
+        field(self.page, "Name").fill(text)
+
+    def add_value(self, label: str, value: str) -> None:
+        """A value typed into a list field (specialty, city, tags) and confirmed with Enter."""
+        box = self.page.get_by_role("combobox", name=label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+
+    def choose_consent(self, option: str) -> None:
+        self.page.get_by_role("combobox", name="Marketing consent").click()
+        self.page.get_by_role("option", name=option).click()
+
+    def save(self) -> None:
+        self.page.get_by_role("button", name=re.compile(r"^Save (segment|changes)$")).click()
+
+    def edit(self, name: str) -> None:
+        self.page.get_by_role("button", name=f"Edit {name}", exact=True).click()
+
+    def delete(self, name: str) -> None:
+        self.page.get_by_role("button", name=f"Delete {name}", exact=True).click()
+        self.page.get_by_role("dialog").get_by_role("button", name="Delete").click()

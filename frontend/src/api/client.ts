@@ -55,6 +55,11 @@ export type CoursePage = Schemas["CoursePage"];
 export type CourseCreate = Schemas["CourseCreate"];
 export type CourseUpdate = Schemas["CourseUpdate"];
 export type ImportReport = Schemas["ImportReport"];
+export type DoctorFilter = Schemas["DoctorFilter"];
+export type LifecycleStage = Schemas["LifecycleStage"];
+export type Segment = Schemas["SegmentRead"];
+export type SegmentMembers = Schemas["SegmentMembers"];
+export type ConsentLedger = Schemas["ConsentLedger"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

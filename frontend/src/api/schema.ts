@@ -1030,6 +1030,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doctors/{doctor_id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Consent */
+        get: operations["get_consent_api_v1_doctors__doctor_id__consent_get"];
+        put?: never;
+        /** Change Consent */
+        post: operations["change_consent_api_v1_doctors__doctor_id__consent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Segments */
+        get: operations["list_segments_api_v1_segments_get"];
+        put?: never;
+        /** Create Segment */
+        post: operations["create_segment_api_v1_segments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count Doctors
+         * @description How many doctors unsaved filters match (the builder's live count).
+         */
+        post: operations["count_doctors_api_v1_segments_count_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Members
+         * @description Unsaved filters: their count and their first members, warmest first.
+         */
+        post: operations["preview_members_api_v1_segments_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{segment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Segment */
+        get: operations["get_segment_api_v1_segments__segment_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Segment */
+        delete: operations["delete_segment_api_v1_segments__segment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Segment */
+        patch: operations["update_segment_api_v1_segments__segment_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/segments/{segment_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Segment Members */
+        get: operations["segment_members_api_v1_segments__segment_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-events": {
         parameters: {
             query?: never;
@@ -1248,6 +1360,55 @@ export interface components {
          * @enum {string}
          */
         CommandStatus: "done" | "confirmation_required" | "refused" | "not_a_command";
+        /**
+         * ConsentChange
+         * @description A team member records a doctor's consent: what they said, and where they said it.
+         */
+        ConsentChange: {
+            /** Opted Out */
+            opted_out: boolean;
+            /** Reason */
+            reason: string;
+        };
+        /** ConsentEventRead */
+        ConsentEventRead: {
+            /** Id */
+            id: number;
+            /** Opted Out */
+            opted_out: boolean;
+            source: components["schemas"]["ConsentSource"];
+            /** Number Id */
+            number_id: number | null;
+            /** Number Label */
+            number_label: string | null;
+            /** Actor User Id */
+            actor_user_id: number | null;
+            /** Actor Name */
+            actor_name: string | null;
+            /** Detail */
+            detail: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ConsentLedger */
+        ConsentLedger: {
+            /** Doctor Id */
+            doctor_id: number;
+            /** Marketing Opted Out */
+            marketing_opted_out: boolean;
+            /** Marketing Opted Out At */
+            marketing_opted_out_at: string | null;
+            /** Events */
+            events: components["schemas"]["ConsentEventRead"][];
+        };
+        /**
+         * ConsentSource
+         * @enum {string}
+         */
+        ConsentSource: "keyword" | "user_preferences" | "error_131050" | "admin" | "import";
         /** ConversationPage */
         ConversationPage: {
             /** Items */
@@ -1432,6 +1593,52 @@ export interface components {
             error: string;
             /** Stack Trace */
             stack_trace: string;
+        };
+        /** DoctorFilter */
+        DoctorFilter: {
+            /** Q */
+            q?: string | null;
+            /**
+             * Specialty
+             * @default []
+             */
+            specialty?: string[];
+            /**
+             * City
+             * @default []
+             */
+            city?: string[];
+            /**
+             * State
+             * @default []
+             */
+            state?: string[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags?: string[];
+            /** Score Min */
+            score_min?: number | null;
+            /** Score Max */
+            score_max?: number | null;
+            /**
+             * Stage
+             * @default []
+             */
+            stage?: components["schemas"]["LifecycleStage"][];
+            /** Last Inbound After */
+            last_inbound_after?: string | null;
+            /** Last Inbound Before */
+            last_inbound_before?: string | null;
+            /** Last Outbound After */
+            last_outbound_after?: string | null;
+            /** Last Outbound Before */
+            last_outbound_before?: string | null;
+            /** Consent */
+            consent?: ("opted_in" | "opted_out") | null;
+            /** Number Id */
+            number_id?: number | null;
         };
         /** DoctorSummary */
         DoctorSummary: {
@@ -1867,6 +2074,11 @@ export interface components {
             /** Limit */
             limit: number;
         };
+        /**
+         * LifecycleStage
+         * @enum {string}
+         */
+        LifecycleStage: "new" | "engaged" | "qualified" | "customer" | "dormant" | "lost";
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -2364,6 +2576,104 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "agent" | "viewer";
+        /** SegmentCount */
+        SegmentCount: {
+            /** Count */
+            count: number;
+        };
+        /** SegmentCreate */
+        SegmentCreate: {
+            /** Name */
+            name: string;
+            /**
+             * @default {
+             *       "specialty": [],
+             *       "city": [],
+             *       "state": [],
+             *       "tags": [],
+             *       "stage": []
+             *     }
+             */
+            filters?: components["schemas"]["DoctorFilter"];
+        };
+        /** SegmentMember */
+        SegmentMember: {
+            /** Id */
+            id: number;
+            /** Display Name */
+            display_name: string;
+            /** Wa Id */
+            wa_id: string | null;
+            /** Specialty */
+            specialty: string | null;
+            /** City */
+            city: string | null;
+            /** State */
+            state: string | null;
+            /** Lead Score */
+            lead_score: number;
+            stage: components["schemas"]["LifecycleStage"];
+            /** Marketing Opted Out */
+            marketing_opted_out: boolean;
+            /** Last Inbound At */
+            last_inbound_at: string | null;
+        };
+        /** SegmentMembers */
+        SegmentMembers: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["SegmentMember"][];
+        };
+        /**
+         * SegmentPreviewRequest
+         * @description Unsaved filters, as the builder has them: their count and first members.
+         */
+        SegmentPreviewRequest: {
+            /**
+             * @default {
+             *       "specialty": [],
+             *       "city": [],
+             *       "state": [],
+             *       "tags": [],
+             *       "stage": []
+             *     }
+             */
+            filters?: components["schemas"]["DoctorFilter"];
+            /**
+             * Limit
+             * @default 20
+             */
+            limit?: number;
+        };
+        /** SegmentRead */
+        SegmentRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            filters: components["schemas"]["DoctorFilter"];
+            /** Count */
+            count: number;
+            /** Created By User Id */
+            created_by_user_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SegmentUpdate */
+        SegmentUpdate: {
+            /** Name */
+            name?: string | null;
+            filters?: components["schemas"]["DoctorFilter"] | null;
+        };
         /**
          * Sender
          * @description Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
@@ -5101,6 +5411,319 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_consent_api_v1_doctors__doctor_id__consent_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentLedger"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_consent_api_v1_doctors__doctor_id__consent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentLedger"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_segments_api_v1_segments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"][];
+                };
+            };
+        };
+    };
+    create_segment_api_v1_segments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_doctors_api_v1_segments_count_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorFilter"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCount"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_members_api_v1_segments_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentMembers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_segment_api_v1_segments__segment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_segment_api_v1_segments__segment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_segment_api_v1_segments__segment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    segment_members_api_v1_segments__segment_id__members_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentMembers"];
                 };
             };
             /** @description Validation Error */

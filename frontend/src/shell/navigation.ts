@@ -15,6 +15,7 @@ export const SECTIONS: readonly Section[] = [
   { to: "/inbox", label: "Inbox", permission: "read" },
   { to: "/approvals", label: "Approvals", permission: "read", badge: "pendingDrafts" },
   { to: "/catalogue", label: "Catalogue", permission: "read" },
+  { to: "/segments", label: "Segments", permission: "read" },
   { to: "/documents", label: "Documents", permission: "read" },
   { to: "/faq", label: "FAQ", permission: "read" },
   { to: "/numbers", label: "Numbers", permission: "read" },
