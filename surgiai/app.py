@@ -28,6 +28,7 @@ from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
+from surgiai.doctors.import_endpoints import router as doctor_import_router
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
@@ -127,6 +128,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         commands_router,
         media_router,
         templates_router,
+        # Before any other /api/v1/doctors router: /import and /export are not doctor ids.
+        doctor_import_router,
         documents_router,
         products_router,
         courses_router,
