@@ -21,7 +21,7 @@ from surgiai.doctors.import_schemas import (
     PreviewRowRead,
 )
 from surgiai.doctors.import_service import doctor_import_service
-from surgiai.doctors.importing import FIELDS, MAX_IMPORT_BYTES, check_size
+from surgiai.doctors.importing import FIELDS, MAX_IMPORT_BYTES, check_size, file_mime_type
 from surgiai.errors import Unprocessable
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
@@ -107,12 +107,11 @@ async def import_doctors(
     chosen = doctor_import_service.checked_mapping(
         filename=file.filename, data=data, mapping=_mapping(mapping)
     )
-    is_xlsx = data.startswith(b"PK\x03\x04")
     media = media_service.store(
         session,
         settings.data_dir / "media",
         data,
-        mime_type=XLSX_MIME_TYPE if is_xlsx else CSV_MIME_TYPE,
+        mime_type=file_mime_type(data),
         filename=file.filename,
     )
     doctor_import = doctor_import_service.create(

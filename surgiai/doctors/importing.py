@@ -125,6 +125,9 @@ _OPTED_OUT_WORDS = frozenset({"optedout", "optout", "dnd", "unsubscribed", "unsu
 _YES_WORDS = frozenset({"yes", "y", "true", "1", "x"})
 _NO_WORDS = frozenset({"no", "n", "false", "0"})
 _OPT_OUT_HEADERS = frozenset({"optout", "optedout", "dnd", "unsubscribed"})
+# Columns of our own export that SurgiAI computes: importing an export does not copy them into
+# custom fields (scores and stages are set by lead scoring and admins, not by files).
+_COMPUTED_HEADERS = frozenset({"score", "stage", "lastinbound", "lastoutbound"})
 # Our own export's guard against formula injection, taken off again on the way in.
 _ESCAPED_FORMULA = re.compile(r"^'[=+\-@\t\r]")
 _TAG_SEPARATORS = re.compile(r"[,;|]")
@@ -172,6 +175,13 @@ class PreviewRow:
     row: int
     values: dict[str, str]
     problem: str | None
+
+
+def file_mime_type(data: bytes) -> str:
+    """How an import's file is stored: an XLSX workbook or CSV text."""
+    if data.startswith(b"PK\x03\x04"):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return "text/csv"
 
 
 def check_size(size: int) -> None:
@@ -397,7 +407,11 @@ class RowReader:
             (column_of[mapping["consent"]], mapping["consent"]) if "consent" in mapping else None
         )
         mapped = set(mapping.values())
-        self.custom = [(header, column_of[header]) for header in headers if header not in mapped]
+        self.custom = [
+            (header, column_of[header])
+            for header in headers
+            if header not in mapped and _header_key(header) not in _COMPUTED_HEADERS
+        ]
 
     def read(self, number: int, cells: list[str]) -> DoctorRecord:
         """One row as a record. Raises ValueError with the reason a person can act on."""
