@@ -32,7 +32,8 @@ from tests.services import base_env
 
 MESSY = (
     "Dr Name,Mobile No.,Speciality,City,Hospital,Reg No,Tags,Years in practice\r\n"
-    'Dr. Anil Kumar,+91 98765 43210,General Surgery,Pune,Ruby Hall,MH-1234,"hot, laparoscopy",12\r\n'
+    "Dr. Anil Kumar,+91 98765 43210,General Surgery,Pune,Ruby Hall,MH-1234,"
+    '"hot, laparoscopy",12\r\n'
     "डॉ. अनीता शर्मा,098765-43211,,Jaipur,,,,\r\n"
     "\r\n"
     "டாக்டர் கார்த்திக்,0091 98765 43212,Gynaecology,Chennai,,,,\r\n"
