@@ -37,6 +37,9 @@ const DocumentsPage = lazy(() =>
 const CataloguePage = lazy(() =>
   import("./catalogue/CataloguePage").then((m) => ({ default: m.CataloguePage })),
 );
+const DoctorImportPage = lazy(() =>
+  import("./doctors/import/DoctorImportPage").then((m) => ({ default: m.DoctorImportPage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -99,6 +102,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="faq" element={<FaqPage />} />
             <Route path="catalogue" element={<CataloguePage />} />
+            <Route path="doctors/import" element={<DoctorImportPage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="documents" element={<DocumentsPage />} />
             <Route path="users" element={<UsersPage />} />

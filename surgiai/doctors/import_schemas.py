@@ -9,7 +9,7 @@ from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.models import ImportState
 
 
-class ImportRejection(BaseModel):
+class DoctorImportRejection(BaseModel):
     row: int
     reason: str
 
@@ -27,7 +27,7 @@ class DoctorImportRead(BaseModel):
     added: int
     updated: int
     unchanged: int
-    rejected: list[ImportRejection]
+    rejected: list[DoctorImportRejection]
     created_at: datetime
     finished_at: datetime | None
 

@@ -55,6 +55,8 @@ export type CoursePage = Schemas["CoursePage"];
 export type CourseCreate = Schemas["CourseCreate"];
 export type CourseUpdate = Schemas["CourseUpdate"];
 export type ImportReport = Schemas["ImportReport"];
+export type DoctorImport = Schemas["DoctorImportRead"];
+export type DoctorImportPreview = Schemas["ImportPreviewRead"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

@@ -729,6 +729,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doctors/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Import
+         * @description What importing this file would read: its columns, the mapping it would use, and its
+         *     first 20 rows with each one's problem. Changes nothing. 413 over 20 MB, 415 for a file
+         *     that is neither CSV nor XLSX, 422 for an empty file or a mapping that does not fit it.
+         */
+        post: operations["preview_import_api_v1_doctors_import_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Doctors
+         * @description Add and update doctors from a CSV (UTF-8, UTF-16 or Windows-1252) or XLSX file, in
+         *     the background: poll `GET /api/v1/doctors/imports/{id}` for its progress and report.
+         *     Numbers are read with the workspace's default region; a row without a possible mobile
+         *     number is rejected with its row number and reason; rows with one number are merged; a
+         *     doctor is updated only in the fields the file sets; the same file again changes nothing.
+         *     413 / 415 / 422 as for the preview.
+         */
+        post: operations["import_doctors_api_v1_doctors_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Import */
+        get: operations["get_import_api_v1_doctors_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Doctors
+         * @description The doctors the filter finds (as the Doctors list filters), as CSV (UTF-8) or XLSX.
+         *     Cells that a spreadsheet would run as a formula are prefixed with '.
+         */
+        get: operations["export_doctors_api_v1_doctors_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/documents": {
         parameters: {
             query?: never;
@@ -1191,6 +1276,19 @@ export interface components {
             /** Next Cursor */
             next_cursor: number | null;
         };
+        /** Body_import_doctors_api_v1_doctors_import_post */
+        Body_import_doctors_api_v1_doctors_import_post: {
+            /**
+             * File
+             * @description A CSV or XLSX file, at most 20 MB
+             */
+            file: string;
+            /**
+             * Mapping
+             * @description JSON: field → column header ({"name": "Dr Name", "mobile": "Cell"}). Without it, columns are mapped by what their headers mean.
+             */
+            mapping?: string | null;
+        };
         /** Body_import_products_api_v1_products_import_post */
         Body_import_products_api_v1_products_import_post: {
             /**
@@ -1198,6 +1296,19 @@ export interface components {
              * @description A CSV or XLSX file, at most 5 MB
              */
             file: string;
+        };
+        /** Body_preview_import_api_v1_doctors_import_preview_post */
+        Body_preview_import_api_v1_doctors_import_preview_post: {
+            /**
+             * File
+             * @description A CSV or XLSX file, at most 20 MB
+             */
+            file: string;
+            /**
+             * Mapping
+             * @description JSON: field → column header ({"name": "Dr Name", "mobile": "Cell"}). Without it, columns are mapped by what their headers mean.
+             */
+            mapping?: string | null;
         };
         /** Body_upload_api_v1_media_post */
         Body_upload_api_v1_media_post: {
@@ -1432,6 +1543,46 @@ export interface components {
             error: string;
             /** Stack Trace */
             stack_trace: string;
+        };
+        /** DoctorImportRead */
+        DoctorImportRead: {
+            /** Id */
+            id: number;
+            /** Filename */
+            filename: string;
+            /** Mapping */
+            mapping: {
+                [key: string]: string;
+            };
+            state: components["schemas"]["ImportState"];
+            /** Failure Reason */
+            failure_reason: string | null;
+            /** Rows Total */
+            rows_total: number | null;
+            /** Rows Done */
+            rows_done: number;
+            /** Added */
+            added: number;
+            /** Updated */
+            updated: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Rejected */
+            rejected: components["schemas"]["DoctorImportRejection"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** DoctorImportRejection */
+        DoctorImportRejection: {
+            /** Row */
+            row: number;
+            /** Reason */
+            reason: string;
         };
         /** DoctorSummary */
         DoctorSummary: {
@@ -1818,6 +1969,21 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** ImportPreviewRead */
+        ImportPreviewRead: {
+            /** Source */
+            source: string;
+            /** Headers */
+            headers: string[];
+            /** Mapping */
+            mapping: {
+                [key: string]: string;
+            };
+            /** Fields */
+            fields: string[];
+            /** Rows */
+            rows: components["schemas"]["PreviewRowRead"][];
+        };
         /** ImportRejection */
         ImportRejection: {
             /** Row */
@@ -1838,6 +2004,11 @@ export interface components {
             /** Rejected */
             rejected: components["schemas"]["ImportRejection"][];
         };
+        /**
+         * ImportState
+         * @enum {string}
+         */
+        ImportState: "processing" | "done" | "failed";
         /** LastMessage */
         LastMessage: {
             /** Id */
@@ -1867,6 +2038,11 @@ export interface components {
             /** Limit */
             limit: number;
         };
+        /**
+         * LifecycleStage
+         * @enum {string}
+         */
+        LifecycleStage: "new" | "engaged" | "qualified" | "customer" | "dormant" | "lost";
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -2231,6 +2407,17 @@ export interface components {
             request: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** PreviewRowRead */
+        PreviewRowRead: {
+            /** Row */
+            row: number;
+            /** Values */
+            values: {
+                [key: string]: string;
+            };
+            /** Problem */
+            problem: string | null;
         };
         /** Problem */
         Problem: {
@@ -4262,6 +4449,148 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateSyncRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_import_api_v1_doctors_import_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_import_api_v1_doctors_import_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreviewRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_doctors_api_v1_doctors_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_doctors_api_v1_doctors_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorImportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_doctors_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorImportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_doctors_api_v1_doctors_export_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                specialty?: string[];
+                city?: string[];
+                state?: string[];
+                tags?: string[];
+                score_min?: number | null;
+                score_max?: number | null;
+                stage?: components["schemas"]["LifecycleStage"][];
+                last_inbound_after?: string | null;
+                last_inbound_before?: string | null;
+                last_outbound_after?: string | null;
+                last_outbound_before?: string | null;
+                consent?: ("opted_in" | "opted_out") | null;
+                number_id?: number | null;
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
