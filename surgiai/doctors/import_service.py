@@ -67,7 +67,11 @@ class DoctorImportService:
         """The file's columns, the mapping the import would use, and its first rows as read.
         413 / 415 / 422 as for an import."""
         table = read_table(filename, data)
-        chosen = self._mapping(table.headers, mapping)
+        chosen = check_mapping(
+            detect_mapping(table.headers) if mapping is None else mapping,
+            table.headers,
+            require_mobile=False,
+        )
         return ImportPreview(
             table.source, table.headers, chosen, preview(table, chosen, default_region)
         )

@@ -134,6 +134,11 @@ _TAG_SEPARATORS = re.compile(r"[,;|]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+NO_MOBILE_COLUMN = (
+    "No column holds the mobile number: name it Mobile, Phone or WhatsApp, or map it."
+)
+
+
 class UnsupportedFile(UnsupportedMediaType):
     @property
     def public_name(self) -> str:
@@ -351,9 +356,11 @@ def detect_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def check_mapping(mapping: Mapping[str, str], headers: list[str]) -> dict[str, str]:
+def check_mapping(
+    mapping: Mapping[str, str], headers: list[str], *, require_mobile: bool = True
+) -> dict[str, str]:
     """The admin's mapping, refused (422) when it names an unknown field or column, maps one
-    column twice, or has no mobile number column."""
+    column twice, or (`require_mobile`) has no mobile number column."""
     unknown = sorted(set(mapping) - set(FIELDS))
     if unknown:
         raise Unprocessable(f"Unknown field {unknown[0]!r}: map columns to {', '.join(FIELDS)}.")
@@ -364,10 +371,8 @@ def check_mapping(mapping: Mapping[str, str], headers: list[str]) -> dict[str, s
     repeated = next((header for header in columns if columns.count(header) > 1), None)
     if repeated is not None:
         raise Unprocessable(f"The column {repeated!r} is mapped to two fields.")
-    if "mobile" not in mapping:
-        raise Unprocessable(
-            "No column holds the mobile number: name it Mobile, Phone or WhatsApp, or map it."
-        )
+    if require_mobile and "mobile" not in mapping:
+        raise Unprocessable(NO_MOBILE_COLUMN)
     return dict(mapping)
 
 
@@ -493,7 +498,7 @@ def read_records(table: Table, mapping: Mapping[str, str], default_region: str) 
 def preview(table: Table, mapping: Mapping[str, str], default_region: str) -> list[PreviewRow]:
     """The first rows as they would be read: the mapped fields' cells and each row's problem
     (a number seen on an earlier row is merged into it, which is said too)."""
-    reader = RowReader(table.headers, mapping, default_region)
+    reader = RowReader(table.headers, mapping, default_region) if "mobile" in mapping else None
     seen: dict[str, int] = {}
     shown: list[PreviewRow] = []
     column_of = {header: index for index, header in enumerate(table.headers)}
@@ -503,6 +508,9 @@ def preview(table: Table, mapping: Mapping[str, str], default_region: str) -> li
             for name, header in mapping.items()
         }
         problem: str | None = None
+        if reader is None:
+            shown.append(PreviewRow(number, values, NO_MOBILE_COLUMN))
+            continue
         try:
             record = reader.read(number, cells)
         except ValueError as error:
