@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,8 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from surgiai.auth.roles import Role
-from surgiai.cli import app as cli_app
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import (
     ConsentEvent,
@@ -362,36 +362,39 @@ class TestExport:
         assert response.status_code == 422
 
 
+def run_cli(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command in its own process, as an operator runs it (it configures logging)."""
+    env = base_env(tmp_path, database_url)
+    env.update(
+        {"SURGIAI_ADMIN_EMAIL": "boss@clinic.example", "SURGIAI_ADMIN_PASSWORD": "a strong pass"}
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "surgiai", "doctors", "import", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 class TestCli:
-    def test_imports_now_and_prints_the_report(
-        self, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        for key, value in base_env(tmp_path, database_url).items():
-            if key.startswith("SURGIAI_"):
-                monkeypatch.setenv(key, value)
-        monkeypatch.setenv("SURGIAI_ADMIN_EMAIL", "boss@clinic.example")
-        monkeypatch.setenv("SURGIAI_ADMIN_PASSWORD", "a strong password")
+    def test_imports_now_and_prints_the_report(self, tmp_path: Path, database_url: str) -> None:
         file = tmp_path / "list.csv"
         file.write_bytes(b"Cell,Name\n9876543210,Dr. A\n12345,Dr. B\n")
-        runner = CliRunner()
-        args = ["doctors", "import", str(file), "--mapping", '{"mobile": "Cell", "name": "Name"}']
-        result = runner.invoke(cli_app, args)
-        assert result.exit_code == 0, result.output
-        assert "1 added, 0 updated, 0 unchanged, 1 rows rejected" in result.output
-        assert "row 3: mobile: '12345' has too few" in result.output
-        again = runner.invoke(cli_app, args)
-        assert "0 added, 0 updated, 1 unchanged" in again.output
+        args = [str(file), "--mapping", '{"mobile": "Cell", "name": "Name"}']
+        result = run_cli(tmp_path, database_url, *args)
+        assert result.returncode == 0, result.stderr
+        assert "1 added, 0 updated, 0 unchanged, 1 rows rejected" in result.stdout
+        assert "row 3: mobile: '12345' has too few" in result.stdout
+        again = run_cli(tmp_path, database_url, *args)
+        assert "0 added, 0 updated, 1 unchanged" in again.stdout
 
     def test_a_file_without_a_mobile_column_exits_1(
-        self, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+        self, tmp_path: Path, database_url: str
     ) -> None:
-        for key, value in base_env(tmp_path, database_url).items():
-            if key.startswith("SURGIAI_"):
-                monkeypatch.setenv(key, value)
-        monkeypatch.setenv("SURGIAI_ADMIN_EMAIL", "boss@clinic.example")
-        monkeypatch.setenv("SURGIAI_ADMIN_PASSWORD", "a strong password")
         file = tmp_path / "list.csv"
         file.write_bytes(b"Name\nDr. A\n")
-        result = CliRunner().invoke(cli_app, ["doctors", "import", str(file)])
-        assert result.exit_code == 1
-        assert "No column holds the mobile number" in result.output
+        result = run_cli(tmp_path, database_url, str(file))
+        assert result.returncode == 1
+        assert "No column holds the mobile number" in result.stderr
