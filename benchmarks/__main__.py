@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks import (
     agents_e2e,
     dashboard_paint,
+    doctors_import,
     inbox_api,
     knowledge_answers,
     lead_scoring,
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "knowledge_answers": knowledge_answers.run,
     "lead_scoring": lead_scoring.run,
     "segments_count": segments_count.run,
+    "doctors_import": doctors_import.run,
 }
 
 

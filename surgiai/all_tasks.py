@@ -11,6 +11,7 @@ from surgiai.agents import tasks as agent_tasks
 from surgiai.audit import tasks as audit_tasks
 from surgiai.auth import tasks as auth_tasks
 from surgiai.conversations import tasks as conversation_tasks
+from surgiai.doctors import tasks as doctor_tasks
 from surgiai.external_events import tasks as external_event_tasks
 from surgiai.knowledge import tasks as knowledge_tasks
 from surgiai.monitoring import tasks as monitoring_tasks
@@ -24,6 +25,7 @@ TASK_MODULES = (
     audit_tasks,
     auth_tasks,
     conversation_tasks,
+    doctor_tasks,
     external_event_tasks,
     knowledge_tasks,
     monitoring_tasks,

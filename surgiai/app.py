@@ -29,6 +29,7 @@ from surgiai.conversations.inbox_endpoints import router as conversations_router
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
 from surgiai.doctors.consent_endpoints import router as consent_router
+from surgiai.doctors.import_endpoints import router as doctor_import_router
 from surgiai.doctors.segment_endpoints import router as segments_router
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
@@ -129,6 +130,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         commands_router,
         media_router,
         templates_router,
+        # Before any other /api/v1/doctors router: /import and /export are not doctor ids.
+        doctor_import_router,
         documents_router,
         products_router,
         courses_router,

@@ -19,6 +19,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage dashboard users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+doctors_app = typer.Typer(help="Doctors (leads).", no_args_is_help=True)
+app.add_typer(doctors_app, name="doctors")
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -285,6 +287,75 @@ def users_create(
     finally:
         runtime.close()
     typer.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@doctors_app.command("import")
+def doctors_import(
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX file.", exists=True, dir_okay=False)],
+    mapping: Annotated[
+        str | None,
+        typer.Option(help='JSON: field → column header, e.g. \'{"mobile": "Cell"}\'.'),
+    ] = None,
+) -> None:
+    """Import doctors from a file now, as the dashboard's import does, and print the report."""
+    import json
+
+    from surgiai.db.engine import session_scope
+    from surgiai.doctors.import_service import doctor_import_service
+    from surgiai.doctors.importing import file_mime_type
+    from surgiai.errors import SurgiAIError
+    from surgiai.media.service import media_service
+
+    chosen: dict[str, str] | None = None
+    if mapping is not None:
+        try:
+            chosen = json.loads(mapping)
+        except json.JSONDecodeError:
+            typer.echo("surgiai: --mapping is not JSON", err=True)
+            raise typer.Exit(code=2) from None
+        if not isinstance(chosen, dict):
+            typer.echo("surgiai: --mapping must be an object of field → column", err=True)
+            raise typer.Exit(code=2)
+    settings = load_settings()
+    runtime = prepare(settings)
+    data = file.read_bytes()
+    try:
+        with session_scope(runtime.session_factory) as session:
+            checked = doctor_import_service.checked_mapping(
+                filename=file.name, data=data, mapping=chosen
+            )
+            media = media_service.store(
+                session,
+                settings.data_dir / "media",
+                data,
+                mime_type=file_mime_type(data),
+                filename=file.name,
+            )
+            doctor_import = doctor_import_service.create(
+                session, filename=file.name, mapping=checked, media_file_id=media.id, user_id=None
+            )
+            session.commit()
+            try:
+                report = doctor_import_service.run(
+                    session, doctor_import, data, settings.default_region, checkpoint=session.commit
+                )
+            except SurgiAIError as error:
+                session.rollback()
+                doctor_import_service.fail(session, doctor_import.id, error.detail)
+                session.commit()
+                raise
+            lines = [
+                f"Imported {file.name}: {report.rows_total} rows, {report.added} added, "
+                f"{report.updated} updated, {report.unchanged} unchanged, "
+                f"{len(report.rejected)} rows rejected.",
+                *(f"  row {item['row']}: {item['reason']}" for item in report.rejected),
+            ]
+    except SurgiAIError as error:
+        typer.echo(f"surgiai: {error.detail}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        runtime.close()
+    typer.echo("\n".join(lines))
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:

@@ -39,6 +39,8 @@ const CataloguePage = lazy(() =>
 );
 const SegmentsPage = lazy(() =>
   import("./segments/SegmentsPage").then((m) => ({ default: m.SegmentsPage })),
+const DoctorImportPage = lazy(() =>
+  import("./doctors/import/DoctorImportPage").then((m) => ({ default: m.DoctorImportPage })),
 );
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
@@ -103,6 +105,7 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="faq" element={<FaqPage />} />
             <Route path="catalogue" element={<CataloguePage />} />
             <Route path="segments" element={<SegmentsPage />} />
+            <Route path="doctors/import" element={<DoctorImportPage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="documents" element={<DocumentsPage />} />
             <Route path="users" element={<UsersPage />} />

@@ -415,3 +415,30 @@ class SegmentsPage:
     def delete(self, name: str) -> None:
         self.page.get_by_role("button", name=f"Delete {name}", exact=True).click()
         self.page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+
+
+class DoctorImportPage:
+    """/doctors/import: choose a file, map its columns, import, read the report."""
+
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+        self.form = self.page.get_by_role("form", name="Import doctors")
+
+    def choose_file(self, name: str, content: bytes) -> None:
+        with self.page.expect_file_chooser() as chooser:
+            self.form.get_by_role("button", name="File").click()
+        payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": content}
+        chooser.value.set_files(files=[payload])
+
+    def map_column(self, field_label: str, header: str) -> None:
+        self.form.get_by_role("combobox", name=field_label, exact=True).click()
+        self.page.get_by_role("option", name=header, exact=True).click()
+
+    @property
+    def preview(self) -> Locator:
+        return self.form.get_by_role("table", name="Preview")
+
+    def start(self) -> Locator:
+        """Import; returns the report, shown once the import has run."""
+        self.form.get_by_role("button", name="Import", exact=True).click()
+        return self.form.get_by_role("region", name="Import report")

@@ -60,6 +60,8 @@ export type LifecycleStage = Schemas["LifecycleStage"];
 export type Segment = Schemas["SegmentRead"];
 export type SegmentMembers = Schemas["SegmentMembers"];
 export type ConsentLedger = Schemas["ConsentLedger"];
+export type DoctorImport = Schemas["DoctorImportRead"];
+export type DoctorImportPreview = Schemas["ImportPreviewRead"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

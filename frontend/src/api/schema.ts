@@ -729,6 +729,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doctors/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Import
+         * @description What importing this file would read: its columns, the mapping it would use, and its
+         *     first 20 rows with each one's problem. Changes nothing. 413 over 20 MB, 415 for a file
+         *     that is neither CSV nor XLSX, 422 for an empty file or a mapping that does not fit it.
+         */
+        post: operations["preview_import_api_v1_doctors_import_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Doctors
+         * @description Add and update doctors from a CSV (UTF-8, UTF-16 or Windows-1252) or XLSX file, in
+         *     the background: poll `GET /api/v1/doctors/imports/{id}` for its progress and report.
+         *     Numbers are read with the workspace's default region; a row without a possible mobile
+         *     number is rejected with its row number and reason; rows with one number are merged; a
+         *     doctor is updated only in the fields the file sets; the same file again changes nothing.
+         *     413 / 415 / 422 as for the preview.
+         */
+        post: operations["import_doctors_api_v1_doctors_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Import */
+        get: operations["get_import_api_v1_doctors_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Doctors
+         * @description The doctors the filter finds (as the Doctors list filters), as CSV (UTF-8) or XLSX.
+         *     Cells that a spreadsheet would run as a formula are prefixed with '.
+         */
+        get: operations["export_doctors_api_v1_doctors_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/documents": {
         parameters: {
             query?: never;
@@ -1030,118 +1115,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/doctors/{doctor_id}/consent": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Consent */
-        get: operations["get_consent_api_v1_doctors__doctor_id__consent_get"];
-        put?: never;
-        /** Change Consent */
-        post: operations["change_consent_api_v1_doctors__doctor_id__consent_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/segments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List Segments */
-        get: operations["list_segments_api_v1_segments_get"];
-        put?: never;
-        /** Create Segment */
-        post: operations["create_segment_api_v1_segments_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/segments/count": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Count Doctors
-         * @description How many doctors unsaved filters match (the builder's live count).
-         */
-        post: operations["count_doctors_api_v1_segments_count_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/segments/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Preview Members
-         * @description Unsaved filters: their count and their first members, warmest first.
-         */
-        post: operations["preview_members_api_v1_segments_preview_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/segments/{segment_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get Segment */
-        get: operations["get_segment_api_v1_segments__segment_id__get"];
-        put?: never;
-        post?: never;
-        /** Delete Segment */
-        delete: operations["delete_segment_api_v1_segments__segment_id__delete"];
-        options?: never;
-        head?: never;
-        /** Update Segment */
-        patch: operations["update_segment_api_v1_segments__segment_id__patch"];
-        trace?: never;
-    };
-    "/api/v1/segments/{segment_id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Segment Members */
-        get: operations["segment_members_api_v1_segments__segment_id__members_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/webhook-events": {
         parameters: {
             query?: never;
@@ -1303,6 +1276,19 @@ export interface components {
             /** Next Cursor */
             next_cursor: number | null;
         };
+        /** Body_import_doctors_api_v1_doctors_import_post */
+        Body_import_doctors_api_v1_doctors_import_post: {
+            /**
+             * File
+             * @description A CSV or XLSX file, at most 20 MB
+             */
+            file: string;
+            /**
+             * Mapping
+             * @description JSON: field → column header ({"name": "Dr Name", "mobile": "Cell"}). Without it, columns are mapped by what their headers mean.
+             */
+            mapping?: string | null;
+        };
         /** Body_import_products_api_v1_products_import_post */
         Body_import_products_api_v1_products_import_post: {
             /**
@@ -1310,6 +1296,19 @@ export interface components {
              * @description A CSV or XLSX file, at most 5 MB
              */
             file: string;
+        };
+        /** Body_preview_import_api_v1_doctors_import_preview_post */
+        Body_preview_import_api_v1_doctors_import_preview_post: {
+            /**
+             * File
+             * @description A CSV or XLSX file, at most 20 MB
+             */
+            file: string;
+            /**
+             * Mapping
+             * @description JSON: field → column header ({"name": "Dr Name", "mobile": "Cell"}). Without it, columns are mapped by what their headers mean.
+             */
+            mapping?: string | null;
         };
         /** Body_upload_api_v1_media_post */
         Body_upload_api_v1_media_post: {
@@ -1360,55 +1359,6 @@ export interface components {
          * @enum {string}
          */
         CommandStatus: "done" | "confirmation_required" | "refused" | "not_a_command";
-        /**
-         * ConsentChange
-         * @description A team member records a doctor's consent: what they said, and where they said it.
-         */
-        ConsentChange: {
-            /** Opted Out */
-            opted_out: boolean;
-            /** Reason */
-            reason: string;
-        };
-        /** ConsentEventRead */
-        ConsentEventRead: {
-            /** Id */
-            id: number;
-            /** Opted Out */
-            opted_out: boolean;
-            source: components["schemas"]["ConsentSource"];
-            /** Number Id */
-            number_id: number | null;
-            /** Number Label */
-            number_label: string | null;
-            /** Actor User Id */
-            actor_user_id: number | null;
-            /** Actor Name */
-            actor_name: string | null;
-            /** Detail */
-            detail: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-        };
-        /** ConsentLedger */
-        ConsentLedger: {
-            /** Doctor Id */
-            doctor_id: number;
-            /** Marketing Opted Out */
-            marketing_opted_out: boolean;
-            /** Marketing Opted Out At */
-            marketing_opted_out_at: string | null;
-            /** Events */
-            events: components["schemas"]["ConsentEventRead"][];
-        };
-        /**
-         * ConsentSource
-         * @enum {string}
-         */
-        ConsentSource: "keyword" | "user_preferences" | "error_131050" | "admin" | "import";
         /** ConversationPage */
         ConversationPage: {
             /** Items */
@@ -1594,51 +1544,45 @@ export interface components {
             /** Stack Trace */
             stack_trace: string;
         };
-        /** DoctorFilter */
-        DoctorFilter: {
-            /** Q */
-            q?: string | null;
+        /** DoctorImportRead */
+        DoctorImportRead: {
+            /** Id */
+            id: number;
+            /** Filename */
+            filename: string;
+            /** Mapping */
+            mapping: {
+                [key: string]: string;
+            };
+            state: components["schemas"]["ImportState"];
+            /** Failure Reason */
+            failure_reason: string | null;
+            /** Rows Total */
+            rows_total: number | null;
+            /** Rows Done */
+            rows_done: number;
+            /** Added */
+            added: number;
+            /** Updated */
+            updated: number;
+            /** Unchanged */
+            unchanged: number;
+            /** Rejected */
+            rejected: components["schemas"]["DoctorImportRejection"][];
             /**
-             * Specialty
-             * @default []
+             * Created At
+             * Format: date-time
              */
-            specialty?: string[];
-            /**
-             * City
-             * @default []
-             */
-            city?: string[];
-            /**
-             * State
-             * @default []
-             */
-            state?: string[];
-            /**
-             * Tags
-             * @default []
-             */
-            tags?: string[];
-            /** Score Min */
-            score_min?: number | null;
-            /** Score Max */
-            score_max?: number | null;
-            /**
-             * Stage
-             * @default []
-             */
-            stage?: components["schemas"]["LifecycleStage"][];
-            /** Last Inbound After */
-            last_inbound_after?: string | null;
-            /** Last Inbound Before */
-            last_inbound_before?: string | null;
-            /** Last Outbound After */
-            last_outbound_after?: string | null;
-            /** Last Outbound Before */
-            last_outbound_before?: string | null;
-            /** Consent */
-            consent?: ("opted_in" | "opted_out") | null;
-            /** Number Id */
-            number_id?: number | null;
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** DoctorImportRejection */
+        DoctorImportRejection: {
+            /** Row */
+            row: number;
+            /** Reason */
+            reason: string;
         };
         /** DoctorSummary */
         DoctorSummary: {
@@ -2025,6 +1969,21 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** ImportPreviewRead */
+        ImportPreviewRead: {
+            /** Source */
+            source: string;
+            /** Headers */
+            headers: string[];
+            /** Mapping */
+            mapping: {
+                [key: string]: string;
+            };
+            /** Fields */
+            fields: string[];
+            /** Rows */
+            rows: components["schemas"]["PreviewRowRead"][];
+        };
         /** ImportRejection */
         ImportRejection: {
             /** Row */
@@ -2045,6 +2004,11 @@ export interface components {
             /** Rejected */
             rejected: components["schemas"]["ImportRejection"][];
         };
+        /**
+         * ImportState
+         * @enum {string}
+         */
+        ImportState: "processing" | "done" | "failed";
         /** LastMessage */
         LastMessage: {
             /** Id */
@@ -2444,6 +2408,17 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** PreviewRowRead */
+        PreviewRowRead: {
+            /** Row */
+            row: number;
+            /** Values */
+            values: {
+                [key: string]: string;
+            };
+            /** Problem */
+            problem: string | null;
+        };
         /** Problem */
         Problem: {
             /** Error */
@@ -2576,104 +2551,6 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "agent" | "viewer";
-        /** SegmentCount */
-        SegmentCount: {
-            /** Count */
-            count: number;
-        };
-        /** SegmentCreate */
-        SegmentCreate: {
-            /** Name */
-            name: string;
-            /**
-             * @default {
-             *       "specialty": [],
-             *       "city": [],
-             *       "state": [],
-             *       "tags": [],
-             *       "stage": []
-             *     }
-             */
-            filters?: components["schemas"]["DoctorFilter"];
-        };
-        /** SegmentMember */
-        SegmentMember: {
-            /** Id */
-            id: number;
-            /** Display Name */
-            display_name: string;
-            /** Wa Id */
-            wa_id: string | null;
-            /** Specialty */
-            specialty: string | null;
-            /** City */
-            city: string | null;
-            /** State */
-            state: string | null;
-            /** Lead Score */
-            lead_score: number;
-            stage: components["schemas"]["LifecycleStage"];
-            /** Marketing Opted Out */
-            marketing_opted_out: boolean;
-            /** Last Inbound At */
-            last_inbound_at: string | null;
-        };
-        /** SegmentMembers */
-        SegmentMembers: {
-            /** Count */
-            count: number;
-            /** Items */
-            items: components["schemas"]["SegmentMember"][];
-        };
-        /**
-         * SegmentPreviewRequest
-         * @description Unsaved filters, as the builder has them: their count and first members.
-         */
-        SegmentPreviewRequest: {
-            /**
-             * @default {
-             *       "specialty": [],
-             *       "city": [],
-             *       "state": [],
-             *       "tags": [],
-             *       "stage": []
-             *     }
-             */
-            filters?: components["schemas"]["DoctorFilter"];
-            /**
-             * Limit
-             * @default 20
-             */
-            limit?: number;
-        };
-        /** SegmentRead */
-        SegmentRead: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            filters: components["schemas"]["DoctorFilter"];
-            /** Count */
-            count: number;
-            /** Created By User Id */
-            created_by_user_id: number | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-        };
-        /** SegmentUpdate */
-        SegmentUpdate: {
-            /** Name */
-            name?: string | null;
-            filters?: components["schemas"]["DoctorFilter"] | null;
-        };
         /**
          * Sender
          * @description Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
@@ -4585,6 +4462,148 @@ export interface operations {
             };
         };
     };
+    preview_import_api_v1_doctors_import_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_import_api_v1_doctors_import_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreviewRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_doctors_api_v1_doctors_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_doctors_api_v1_doctors_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorImportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_doctors_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorImportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_doctors_api_v1_doctors_export_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                specialty?: string[];
+                city?: string[];
+                state?: string[];
+                tags?: string[];
+                score_min?: number | null;
+                score_max?: number | null;
+                stage?: components["schemas"]["LifecycleStage"][];
+                last_inbound_after?: string | null;
+                last_inbound_before?: string | null;
+                last_outbound_after?: string | null;
+                last_outbound_before?: string | null;
+                consent?: ("opted_in" | "opted_out") | null;
+                number_id?: number | null;
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_documents_api_v1_documents_get: {
         parameters: {
             query?: {
@@ -5411,319 +5430,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqRead"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_consent_api_v1_doctors__doctor_id__consent_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                doctor_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConsentLedger"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    change_consent_api_v1_doctors__doctor_id__consent_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                doctor_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConsentChange"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConsentLedger"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_segments_api_v1_segments_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentRead"][];
-                };
-            };
-        };
-    };
-    create_segment_api_v1_segments_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SegmentCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentRead"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    count_doctors_api_v1_segments_count_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DoctorFilter"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentCount"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    preview_members_api_v1_segments_preview_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SegmentPreviewRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentMembers"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_segment_api_v1_segments__segment_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                segment_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentRead"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    delete_segment_api_v1_segments__segment_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                segment_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    update_segment_api_v1_segments__segment_id__patch: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                segment_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SegmentUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentRead"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    segment_members_api_v1_segments__segment_id__members_get: {
-        parameters: {
-            query?: {
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                segment_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentMembers"];
                 };
             };
             /** @description Validation Error */

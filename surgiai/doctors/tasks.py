@@ -1,0 +1,49 @@
+"""Importing doctors from an uploaded file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import structlog
+
+from surgiai.doctors.import_service import (
+    FILE_GONE,
+    GENERIC_FAILURE,
+    IMPORT_TASK,
+    doctor_import_service,
+)
+from surgiai.errors import SurgiAIError
+from surgiai.runtime import TaskContext
+from surgiai.worker.registry import task
+
+log = structlog.get_logger(__name__)
+
+
+@task(IMPORT_TASK)
+def import_doctors(context: TaskContext, import_id: int, path: str) -> None:
+    """Run an import: progress is committed after each batch; a file that cannot be read
+    fails the import with the reason."""
+    session = context.session
+    doctor_import = doctor_import_service.processing(session, import_id)
+    if doctor_import is None:
+        return
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        doctor_import_service.fail(session, import_id, FILE_GONE)
+        return
+    try:
+        doctor_import_service.run(
+            session,
+            doctor_import,
+            data,
+            context.settings.default_region,
+            checkpoint=session.commit,
+        )
+    except SurgiAIError as error:
+        session.rollback()
+        doctor_import_service.fail(session, import_id, error.detail)
+    except Exception:
+        session.rollback()
+        log.exception("doctors.import.failed", import_id=import_id)
+        doctor_import_service.fail(session, import_id, GENERIC_FAILURE)
