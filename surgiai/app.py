@@ -26,8 +26,10 @@ from surgiai.commands.endpoints import router as commands_router
 from surgiai.conversations.endpoints import router as messages_router
 from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
+from surgiai.conversations.timeline_endpoints import router as doctor_timeline_router
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
+from surgiai.doctors.endpoints import router as doctors_router
 from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
@@ -133,6 +135,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         stats_router,
         workspace_router,
         faqs_router,
+        doctors_router,
+        doctor_timeline_router,
         webhook_events_router,
         realtime_router,
     ):
