@@ -12,6 +12,7 @@ from typing import Any
 from benchmarks import (
     agents_e2e,
     dashboard_paint,
+    doctors_list,
     inbox_api,
     knowledge_answers,
     master_overhead,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "master_overhead": master_overhead.run,
     "agents_e2e": agents_e2e.run,
     "knowledge_answers": knowledge_answers.run,
+    "doctors_list": doctors_list.run,
 }
 
 

@@ -37,6 +37,12 @@ const DocumentsPage = lazy(() =>
 const CataloguePage = lazy(() =>
   import("./catalogue/CataloguePage").then((m) => ({ default: m.CataloguePage })),
 );
+const DoctorsPage = lazy(() =>
+  import("./doctors/DoctorsPage").then((m) => ({ default: m.DoctorsPage })),
+);
+const DoctorProfilePage = lazy(() =>
+  import("./doctors/DoctorProfilePage").then((m) => ({ default: m.DoctorProfilePage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -96,6 +102,8 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="inbox" element={<InboxPage />} />
             <Route path="inbox/:conversationId" element={<InboxPage />} />
             <Route path="approvals" element={<ApprovalsPage />} />
+            <Route path="doctors" element={<DoctorsPage />} />
+            <Route path="doctors/:doctorId" element={<DoctorProfilePage />} />
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="faq" element={<FaqPage />} />
             <Route path="catalogue" element={<CataloguePage />} />

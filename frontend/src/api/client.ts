@@ -55,6 +55,14 @@ export type CoursePage = Schemas["CoursePage"];
 export type CourseCreate = Schemas["CourseCreate"];
 export type CourseUpdate = Schemas["CourseUpdate"];
 export type ImportReport = Schemas["ImportReport"];
+export type Doctor = Schemas["DoctorRead"];
+export type DoctorPage = Schemas["DoctorPage"];
+export type DoctorCreate = Schemas["DoctorCreate"];
+export type DoctorUpdate = Schemas["DoctorUpdate"];
+export type LifecycleStage = Doctor["stage"];
+export type TimelineItem = Schemas["TimelineItem"];
+export type TimelinePage = Schemas["TimelinePage"];
+export type DoctorConversation = Schemas["DoctorConversation"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

@@ -14,6 +14,7 @@ export const SECTIONS: readonly Section[] = [
   { to: "/", label: "Overview", permission: "read" },
   { to: "/inbox", label: "Inbox", permission: "read" },
   { to: "/approvals", label: "Approvals", permission: "read", badge: "pendingDrafts" },
+  { to: "/doctors", label: "Doctors", permission: "read" },
   { to: "/catalogue", label: "Catalogue", permission: "read" },
   { to: "/documents", label: "Documents", permission: "read" },
   { to: "/faq", label: "FAQ", permission: "read" },
