@@ -66,30 +66,21 @@ export function DoctorEditDialog({
   onClose: () => void;
 }) {
   const update = useUpdateDoctor(doctor.id);
-  const initial = () =>
-    Object.fromEntries(TEXT_FIELDS.map(([field]) => [field, doctor[field] ?? ""])) as Record<
-      TextField,
-      string
-    >;
-  const [values, setValues] = useState(initial);
+  const [values, setValues] = useState(
+    () =>
+      Object.fromEntries(TEXT_FIELDS.map(([field]) => [field, doctor[field] ?? ""])) as Record<
+        TextField,
+        string
+      >,
+  );
   const [tags, setTags] = useState(doctor.tags);
   const [stage, setStage] = useState<LifecycleStage>(doctor.stage);
   const [score, setScore] = useState(doctor.lead_score);
   const [reason, setReason] = useState("");
   const overriding = stage !== doctor.stage || score !== doctor.lead_score;
 
-  const close = () => {
-    update.reset();
-    setValues(initial());
-    setTags(doctor.tags);
-    setStage(doctor.stage);
-    setScore(doctor.lead_score);
-    setReason("");
-    onClose();
-  };
-
   return (
-    <Modal opened={opened} onClose={close} title={`Edit ${doctor.display_name}`} size="lg">
+    <Modal opened={opened} onClose={onClose} title={`Edit ${doctor.display_name}`} size="lg">
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -97,7 +88,6 @@ export function DoctorEditDialog({
           update.mutate(body, {
             onSuccess: (saved) => {
               notifications.show({ color: "teal", title: "Saved", message: saved.display_name });
-              setReason("");
               onClose();
             },
           });
@@ -158,7 +148,7 @@ export function DoctorEditDialog({
             </Text>
           )}
           <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
+            <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
             <Button type="submit" loading={update.isPending}>

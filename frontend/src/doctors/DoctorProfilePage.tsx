@@ -244,12 +244,12 @@ export function DoctorProfilePage() {
         Timeline
       </Title>
       <DoctorTimeline doctorId={doctorId} />
-      {can(user, "converse") && (
+      {editing && (
+        // Mounted on opening, so that it starts from the profile as it is now.
         <DoctorEditDialog
-          key={profile.updated_at + profile.tags.join()}
           doctor={profile}
           canOverride={can(user, "manage_settings")}
-          opened={editing}
+          opened
           onClose={() => setEditing(false)}
         />
       )}
