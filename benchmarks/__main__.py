@@ -13,6 +13,7 @@ from benchmarks import (
     agents_e2e,
     dashboard_paint,
     doctors_import,
+    doctors_list,
     inbox_api,
     knowledge_answers,
     lead_scoring,
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "lead_scoring": lead_scoring.run,
     "segments_count": segments_count.run,
     "doctors_import": doctors_import.run,
+    "doctors_list": doctors_list.run,
 }
 
 

@@ -26,9 +26,11 @@ from surgiai.commands.endpoints import router as commands_router
 from surgiai.conversations.endpoints import router as messages_router
 from surgiai.conversations.inbox_endpoints import drafts_router
 from surgiai.conversations.inbox_endpoints import router as conversations_router
+from surgiai.conversations.timeline_endpoints import router as doctor_timeline_router
 from surgiai.demo import MOUNT_PATH, build_simulator
 from surgiai.demo import seed as seed_demo
 from surgiai.doctors.consent_endpoints import router as consent_router
+from surgiai.doctors.endpoints import router as doctors_router
 from surgiai.doctors.import_endpoints import router as doctor_import_router
 from surgiai.doctors.segment_endpoints import router as segments_router
 from surgiai.errors import SurgiAIError
@@ -140,6 +142,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         faqs_router,
         consent_router,
         segments_router,
+        doctors_router,
+        doctor_timeline_router,
         webhook_events_router,
         realtime_router,
     ):

@@ -39,8 +39,15 @@ const CataloguePage = lazy(() =>
 );
 const SegmentsPage = lazy(() =>
   import("./segments/SegmentsPage").then((m) => ({ default: m.SegmentsPage })),
+);
 const DoctorImportPage = lazy(() =>
   import("./doctors/import/DoctorImportPage").then((m) => ({ default: m.DoctorImportPage })),
+);
+const DoctorsPage = lazy(() =>
+  import("./doctors/DoctorsPage").then((m) => ({ default: m.DoctorsPage })),
+);
+const DoctorProfilePage = lazy(() =>
+  import("./doctors/DoctorProfilePage").then((m) => ({ default: m.DoctorProfilePage })),
 );
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
@@ -101,6 +108,8 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="inbox" element={<InboxPage />} />
             <Route path="inbox/:conversationId" element={<InboxPage />} />
             <Route path="approvals" element={<ApprovalsPage />} />
+            <Route path="doctors" element={<DoctorsPage />} />
+            <Route path="doctors/:doctorId" element={<DoctorProfilePage />} />
             <Route path="numbers" element={<NumbersPage />} />
             <Route path="faq" element={<FaqPage />} />
             <Route path="catalogue" element={<CataloguePage />} />

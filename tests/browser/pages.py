@@ -442,3 +442,34 @@ class DoctorImportPage:
         """Import; returns the report, shown once the import has run."""
         self.form.get_by_role("button", name="Import", exact=True).click()
         return self.form.get_by_role("region", name="Import report")
+
+
+class DoctorsPage:
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table", name="Doctors")
+
+    def row(self, name: str) -> Locator:
+        return self.table.get_by_role("row").filter(has_text=name)
+
+    def search(self, text: str) -> None:
+        self.page.get_by_role("textbox", name="Search doctors").fill(text)
+
+    def open_profile(self, name: str) -> None:
+        self.table.get_by_role("link", name=name).click()
+
+    def edit(self) -> Locator:
+        """Open the edit dialog of the profile shown; returns it."""
+        self.page.get_by_role("button", name="Edit", exact=True).click()
+        return self.page.get_by_role("dialog")
+
+    @property
+    def score_card(self) -> Locator:
+        return self.page.get_by_label("Score and stage")
+
+    @property
+    def timeline(self) -> Locator:
+        return self.page.get_by_label("Timeline", exact=True)

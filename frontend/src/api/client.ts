@@ -62,6 +62,13 @@ export type SegmentMembers = Schemas["SegmentMembers"];
 export type ConsentLedger = Schemas["ConsentLedger"];
 export type DoctorImport = Schemas["DoctorImportRead"];
 export type DoctorImportPreview = Schemas["ImportPreviewRead"];
+export type Doctor = Schemas["DoctorRead"];
+export type DoctorPage = Schemas["DoctorPage"];
+export type DoctorCreate = Schemas["DoctorCreate"];
+export type DoctorUpdate = Schemas["DoctorUpdate"];
+export type TimelineItem = Schemas["TimelineItem"];
+export type TimelinePage = Schemas["TimelinePage"];
+export type DoctorConversation = Schemas["DoctorConversation"];
 
 export const CSRF_COOKIE = "surgiai_csrf";
 export const CSRF_HEADER = "X-CSRF-Token";

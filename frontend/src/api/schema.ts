@@ -1115,6 +1115,212 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/doctors/{doctor_id}/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Consent */
+        get: operations["get_consent_api_v1_doctors__doctor_id__consent_get"];
+        put?: never;
+        /** Change Consent */
+        post: operations["change_consent_api_v1_doctors__doctor_id__consent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Segments */
+        get: operations["list_segments_api_v1_segments_get"];
+        put?: never;
+        /** Create Segment */
+        post: operations["create_segment_api_v1_segments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count Doctors
+         * @description How many doctors unsaved filters match (the builder's live count).
+         */
+        post: operations["count_doctors_api_v1_segments_count_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Members
+         * @description Unsaved filters: their count and their first members, warmest first.
+         */
+        post: operations["preview_members_api_v1_segments_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{segment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Segment */
+        get: operations["get_segment_api_v1_segments__segment_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Segment */
+        delete: operations["delete_segment_api_v1_segments__segment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Segment */
+        patch: operations["update_segment_api_v1_segments__segment_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/segments/{segment_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Segment Members */
+        get: operations["segment_members_api_v1_segments__segment_id__members_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Doctors
+         * @description Newest first. Lists mean "any of" (`?city=Pune&city=Mumbai`); text matches ignore case.
+         */
+        get: operations["list_doctors_api_v1_doctors_get"];
+        put?: never;
+        /**
+         * Create Doctor
+         * @description The phone as people type it, read with the workspace's default region
+         *     (`SURGIAI_DEFAULT_REGION`). 422 with the reason when it is no mobile number; 409 when a
+         *     doctor has it already.
+         */
+        post: operations["create_doctor_api_v1_doctors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/{doctor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Doctor */
+        get: operations["get_doctor_api_v1_doctors__doctor_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Doctor
+         * @description Remove the doctor with their conversations, messages, timeline and consent records.
+         */
+        delete: operations["delete_doctor_api_v1_doctors__doctor_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Doctor
+         * @description Change the profile fields sent, add and remove tags. `stage` or `lead_score` with a
+         *     `reason` overrides the scorer (owners and admins; null hands it back). Each change goes on
+         *     the doctor's timeline with who and why.
+         */
+        patch: operations["update_doctor_api_v1_doctors__doctor_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/doctors/{doctor_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Timeline
+         * @description Newest first: messages of all the doctor's conversations, score, stage, tag and profile
+         *     changes with who and why, and consent changes with their source.
+         */
+        get: operations["get_timeline_api_v1_doctors__doctor_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/doctors/{doctor_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Doctor Conversations
+         * @description One per number that talks to the doctor, the most recently active first.
+         */
+        get: operations["get_doctor_conversations_api_v1_doctors__doctor_id__conversations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook-events": {
         parameters: {
             query?: never;
@@ -1359,6 +1565,62 @@ export interface components {
          * @enum {string}
          */
         CommandStatus: "done" | "confirmation_required" | "refused" | "not_a_command";
+        /**
+         * ConsentChange
+         * @description A team member records a doctor's consent: what they said, and where they said it.
+         */
+        ConsentChange: {
+            /** Opted Out */
+            opted_out: boolean;
+            /** Reason */
+            reason: string;
+        };
+        /** ConsentEventRead */
+        ConsentEventRead: {
+            /** Id */
+            id: number;
+            /** Opted Out */
+            opted_out: boolean;
+            source: components["schemas"]["ConsentSource"];
+            /** Number Id */
+            number_id: number | null;
+            /** Number Label */
+            number_label: string | null;
+            /** Actor User Id */
+            actor_user_id: number | null;
+            /** Actor Name */
+            actor_name: string | null;
+            /** Detail */
+            detail: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** ConsentLedger */
+        ConsentLedger: {
+            /** Doctor Id */
+            doctor_id: number;
+            /** Marketing Opted Out */
+            marketing_opted_out: boolean;
+            /** Marketing Opted Out At */
+            marketing_opted_out_at: string | null;
+            /** Events */
+            events: components["schemas"]["ConsentEventRead"][];
+        };
+        /** ConsentRead */
+        ConsentRead: {
+            /** Opted Out */
+            opted_out: boolean;
+            /** Since */
+            since: string | null;
+        };
+        /**
+         * ConsentSource
+         * @enum {string}
+         */
+        ConsentSource: "keyword" | "user_preferences" | "error_131050" | "admin" | "import";
         /** ConversationPage */
         ConversationPage: {
             /** Items */
@@ -1544,6 +1806,101 @@ export interface components {
             /** Stack Trace */
             stack_trace: string;
         };
+        /**
+         * DoctorConversation
+         * @description One of the doctor's conversations: one per number that talks to them.
+         */
+        DoctorConversation: {
+            /** Id */
+            id: number;
+            /** Number Id */
+            number_id: number;
+            /** Number Name */
+            number_name: string;
+            /** Status */
+            status: string;
+            /** Last Message At */
+            last_message_at: string | null;
+        };
+        /** DoctorCreate */
+        DoctorCreate: {
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Specialty */
+            specialty?: string | null;
+            /** City */
+            city?: string | null;
+            /** State */
+            state?: string | null;
+            /** Hospital */
+            hospital?: string | null;
+            /** Registration Number */
+            registration_number?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Preferred Language */
+            preferred_language?: string | null;
+            /**
+             * Custom Fields
+             * @default {}
+             */
+            custom_fields?: {
+                [key: string]: string | number | boolean | null;
+            };
+            /**
+             * Tags
+             * @default []
+             */
+            tags?: string[];
+        };
+        /** DoctorFilter */
+        DoctorFilter: {
+            /** Q */
+            q?: string | null;
+            /**
+             * Specialty
+             * @default []
+             */
+            specialty?: string[];
+            /**
+             * City
+             * @default []
+             */
+            city?: string[];
+            /**
+             * State
+             * @default []
+             */
+            state?: string[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags?: string[];
+            /** Score Min */
+            score_min?: number | null;
+            /** Score Max */
+            score_max?: number | null;
+            /**
+             * Stage
+             * @default []
+             */
+            stage?: components["schemas"]["LifecycleStage"][];
+            /** Last Inbound After */
+            last_inbound_after?: string | null;
+            /** Last Inbound Before */
+            last_inbound_before?: string | null;
+            /** Last Outbound After */
+            last_outbound_after?: string | null;
+            /** Last Outbound Before */
+            last_outbound_before?: string | null;
+            /** Consent */
+            consent?: ("opted_in" | "opted_out") | null;
+            /** Number Id */
+            number_id?: number | null;
+        };
         /** DoctorImportRead */
         DoctorImportRead: {
             /** Id */
@@ -1584,6 +1941,84 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** DoctorPage */
+        DoctorPage: {
+            /** Items */
+            items: components["schemas"]["DoctorRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** DoctorRead */
+        DoctorRead: {
+            /** Id */
+            id: number;
+            /** Display Name */
+            display_name: string;
+            /** Name */
+            name: string | null;
+            /** Profile Name */
+            profile_name: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Wa Id */
+            wa_id: string | null;
+            /** User Id */
+            user_id: string | null;
+            /** Parent User Id */
+            parent_user_id: string | null;
+            /** Username */
+            username: string | null;
+            /** Specialty */
+            specialty: string | null;
+            /** City */
+            city: string | null;
+            /** State */
+            state: string | null;
+            /** Hospital */
+            hospital: string | null;
+            /** Registration Number */
+            registration_number: string | null;
+            /** Email */
+            email: string | null;
+            /** Preferred Language */
+            preferred_language: string | null;
+            /** Custom Fields */
+            custom_fields: {
+                [key: string]: unknown;
+            };
+            /** Tags */
+            tags: string[];
+            /** Lead Score */
+            lead_score: number;
+            /** Score Reasons */
+            score_reasons: {
+                [key: string]: unknown;
+            };
+            /** Score Overridden */
+            score_overridden: boolean;
+            stage: components["schemas"]["LifecycleStage"];
+            /** Stage Overridden */
+            stage_overridden: boolean;
+            consent: components["schemas"]["ConsentRead"];
+            /** Unreachable Reason */
+            unreachable_reason: string | null;
+            /** Sticky Number Id */
+            sticky_number_id: number | null;
+            /** Last Inbound At */
+            last_inbound_at: string | null;
+            /** Last Outbound At */
+            last_outbound_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** DoctorSummary */
         DoctorSummary: {
             /** Id */
@@ -1606,6 +2041,50 @@ export interface components {
             marketing_opted_out: boolean;
             /** Unreachable Reason */
             unreachable_reason: string | null;
+        };
+        /**
+         * DoctorUpdate
+         * @description The fields to change; a profile field sent as null is cleared (name excepted).
+         *
+         *     `stage` and `lead_score` are an admin's override and need a `reason`: the scorer leaves an
+         *     overridden value alone; null clears the override and hands it back to the scorer.
+         */
+        DoctorUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Specialty */
+            specialty?: string | null;
+            /** City */
+            city?: string | null;
+            /** State */
+            state?: string | null;
+            /** Hospital */
+            hospital?: string | null;
+            /** Registration Number */
+            registration_number?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Preferred Language */
+            preferred_language?: string | null;
+            /** Custom Fields */
+            custom_fields?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /**
+             * Add Tags
+             * @default []
+             */
+            add_tags?: string[];
+            /**
+             * Remove Tags
+             * @default []
+             */
+            remove_tags?: string[];
+            stage?: components["schemas"]["LifecycleStage"] | null;
+            /** Lead Score */
+            lead_score?: number | null;
+            /** Reason */
+            reason?: string | null;
         };
         /** DocumentChunkRead */
         DocumentChunkRead: {
@@ -2551,6 +3030,104 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "agent" | "viewer";
+        /** SegmentCount */
+        SegmentCount: {
+            /** Count */
+            count: number;
+        };
+        /** SegmentCreate */
+        SegmentCreate: {
+            /** Name */
+            name: string;
+            /**
+             * @default {
+             *       "specialty": [],
+             *       "city": [],
+             *       "state": [],
+             *       "tags": [],
+             *       "stage": []
+             *     }
+             */
+            filters?: components["schemas"]["DoctorFilter"];
+        };
+        /** SegmentMember */
+        SegmentMember: {
+            /** Id */
+            id: number;
+            /** Display Name */
+            display_name: string;
+            /** Wa Id */
+            wa_id: string | null;
+            /** Specialty */
+            specialty: string | null;
+            /** City */
+            city: string | null;
+            /** State */
+            state: string | null;
+            /** Lead Score */
+            lead_score: number;
+            stage: components["schemas"]["LifecycleStage"];
+            /** Marketing Opted Out */
+            marketing_opted_out: boolean;
+            /** Last Inbound At */
+            last_inbound_at: string | null;
+        };
+        /** SegmentMembers */
+        SegmentMembers: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["SegmentMember"][];
+        };
+        /**
+         * SegmentPreviewRequest
+         * @description Unsaved filters, as the builder has them: their count and first members.
+         */
+        SegmentPreviewRequest: {
+            /**
+             * @default {
+             *       "specialty": [],
+             *       "city": [],
+             *       "state": [],
+             *       "tags": [],
+             *       "stage": []
+             *     }
+             */
+            filters?: components["schemas"]["DoctorFilter"];
+            /**
+             * Limit
+             * @default 20
+             */
+            limit?: number;
+        };
+        /** SegmentRead */
+        SegmentRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            filters: components["schemas"]["DoctorFilter"];
+            /** Count */
+            count: number;
+            /** Created By User Id */
+            created_by_user_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** SegmentUpdate */
+        SegmentUpdate: {
+            /** Name */
+            name?: string | null;
+            filters?: components["schemas"]["DoctorFilter"] | null;
+        };
         /**
          * Sender
          * @description Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
@@ -2689,6 +3266,38 @@ export interface components {
             template_category?: ("MARKETING" | "UTILITY" | "AUTHENTICATION") | null;
         } & {
             [key: string]: unknown;
+        };
+        /** TimelineItem */
+        TimelineItem: {
+            /** Kind */
+            kind: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Text */
+            text: string;
+            /** Actor */
+            actor: string;
+            /** Direction */
+            direction?: ("in" | "out") | null;
+            /** Conversation Id */
+            conversation_id?: number | null;
+            /**
+             * Data
+             * @default {}
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** TimelinePage */
+        TimelinePage: {
+            /** Items */
+            items: components["schemas"]["TimelineItem"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** TrafficCounts */
         TrafficCounts: {
@@ -5430,6 +6039,561 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FaqRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_consent_api_v1_doctors__doctor_id__consent_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentLedger"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_consent_api_v1_doctors__doctor_id__consent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentLedger"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_segments_api_v1_segments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"][];
+                };
+            };
+        };
+    };
+    create_segment_api_v1_segments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    count_doctors_api_v1_segments_count_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorFilter"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCount"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_members_api_v1_segments_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentMembers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_segment_api_v1_segments__segment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_segment_api_v1_segments__segment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_segment_api_v1_segments__segment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    segment_members_api_v1_segments__segment_id__members_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentMembers"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_doctors_api_v1_doctors_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the name, number, hospital, email… */
+                q?: string | null;
+                /** @description Any of these tags */
+                tag?: string[];
+                specialty?: string[];
+                city?: string[];
+                state?: string[];
+                stage?: components["schemas"]["LifecycleStage"][];
+                score_min?: number | null;
+                score_max?: number | null;
+                consent?: ("opted_in" | "opted_out") | null;
+                /** @description Sticky number */
+                number_id?: number | null;
+                /** @description A saved segment, with these filters */
+                segment_id?: number | null;
+                limit?: number;
+                /** @description next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_doctor_api_v1_doctors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_doctor_api_v1_doctors__doctor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_doctor_api_v1_doctors__doctor_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_doctor_api_v1_doctors__doctor_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_timeline_api_v1_doctors__doctor_id__timeline_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor */
+                before?: string | null;
+            };
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_doctor_conversations_api_v1_doctors__doctor_id__conversations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorConversation"][];
                 };
             };
             /** @description Validation Error */
