@@ -265,7 +265,7 @@ export function DoctorsPage() {
         description="Every lead with their profile, score, stage and consent."
         actions={
           <Group gap="sm">
-            {can(user, "manage_knowledge") && (
+            {can(user, "manage_settings") && (
               <Button component={Link} to="/doctors/import" variant="default">
                 Import
               </Button>
