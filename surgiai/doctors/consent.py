@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from surgiai.auth.models import User
+from surgiai.doctors.leads import lead_service
 from surgiai.doctors.models import ConsentEvent, ConsentSource, Doctor
 from surgiai.kit.time import utcnow
 
@@ -56,6 +57,8 @@ class ConsentService:
             created_at=now,
         )
         session.add(event)
+        # Whatever the path (Meta's webhook, error 131050, a person), the lead score knows.
+        lead_service.record_opt_out(session, doctor, opted_out=opted_out)
         log.info(
             "doctors.consent.changed",
             doctor_id=doctor.id,

@@ -19,7 +19,7 @@ from surgiai.auth.roles import Role
 from surgiai.conversations.models import SenderKind
 from surgiai.conversations.service import MarketingOptedOut, OutboundRequest, message_service
 from surgiai.db.engine import session_scope
-from surgiai.doctors.models import Doctor
+from surgiai.doctors.models import Doctor, DoctorEvent
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import (
@@ -152,7 +152,7 @@ class TestMeta:
     def test_user_preferences_stop_and_resume_are_recorded_with_the_number(
         self, client: TestClient, runtime: Runtime, owner: dict[str, str], numbers: tuple[int, int]
     ) -> None:
-        doctor_writes(client, runtime, "Hi", "wamid.m1")
+        doctor_writes(client, runtime, "What is the price of the 5 mm trocar?", "wamid.m1")
         for value in ("stop", "resume"):
             preference = {
                 "wa_id": DOCTOR,
@@ -181,6 +181,19 @@ class TestMeta:
             (False, "user_preferences", "Sales"),
         ]
         assert "stop" in found["events"][1]["detail"]
+        # The lead score counted the opt-out while it lasted, and not after the resume.
+        with session_scope(runtime.session_factory) as session:
+            doctor = session.scalars(select(Doctor).where(Doctor.wa_id == DOCTOR)).one()
+            assert doctor.score_reasons.get("opted_out") is None
+            causes = [
+                event.data.get("cause")
+                for event in session.scalars(
+                    select(DoctorEvent)
+                    .where(DoctorEvent.doctor_id == doctor.id, DoctorEvent.kind == "score")
+                    .order_by(DoctorEvent.id)
+                )
+            ]
+            assert causes.count("opt_out") == 2
 
     def test_error_131050_opts_the_doctor_out_on_the_number_that_was_refused(
         self,
