@@ -57,7 +57,10 @@ def _any_of(column: InstrumentedAttribute[str | None], values: list[str]) -> Col
     return func.lower(column).in_([value.casefold() for value in values])
 
 
-def conditions(f: DoctorFilter) -> list[ColumnElement[bool]]:
+def conditions(f: DoctorFilter, *, score_index: bool = True) -> list[ColumnElement[bool]]:
+    """`score_index=False`: compare the score row by row (`lead_score + 0` keeps any planner off
+    its index). A newest-first page stops after a few dozen rows of the primary key, where a
+    score range through its index would collect and sort a third of all doctors."""
     found: list[ColumnElement[bool]] = []
     if f.q:
         pattern = f"%{f.q.strip().casefold()}%"
@@ -81,10 +84,11 @@ def conditions(f: DoctorFilter) -> list[ColumnElement[bool]]:
         # Doctors from the tag's index, not a probe per doctor: a rare tag over 100,000
         # doctors counts in a few milliseconds.
         found.append(Doctor.id.in_(select(DoctorTag.doctor_id).where(DoctorTag.tag.in_(f.tags))))
+    score = Doctor.lead_score if score_index else Doctor.lead_score + 0
     if f.score_min is not None:
-        found.append(Doctor.lead_score >= f.score_min)
+        found.append(score >= f.score_min)
     if f.score_max is not None:
-        found.append(Doctor.lead_score <= f.score_max)
+        found.append(score <= f.score_max)
     if f.stage:
         found.append(Doctor.stage.in_(f.stage))
     if f.last_inbound_after is not None:
@@ -109,9 +113,9 @@ def conditions(f: DoctorFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def where(f: DoctorFilter) -> ColumnElement[bool]:
+def where(f: DoctorFilter, *, score_index: bool = True) -> ColumnElement[bool]:
     """The filter as one SQL condition (`true()` when it filters nothing)."""
-    found = conditions(f)
+    found = conditions(f, score_index=score_index)
     return and_(*found) if found else true()
 
 

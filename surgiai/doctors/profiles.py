@@ -85,9 +85,10 @@ class ProfileService:
     ) -> DoctorPage:
         """Newest first, by id: the primary key keeps every page fast at 100,000 doctors, and a
         doctor whose score changes meanwhile neither repeats nor goes missing."""
-        statement = select(Doctor).where(filters.where(query))
+        statement = select(Doctor).where(filters.where(query, score_index=False))
         if segment_id is not None:
-            statement = statement.where(filters.where(self._segment_filter(session, segment_id)))
+            segment = self._segment_filter(session, segment_id)
+            statement = statement.where(filters.where(segment, score_index=False))
         if cursor:
             statement = statement.where(Doctor.id < _cursor_id(cursor))
         rows = session.scalars(statement.order_by(Doctor.id.desc()).limit(limit + 1)).all()
