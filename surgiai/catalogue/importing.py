@@ -8,8 +8,6 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 
 from surgiai.catalogue.extraction import (
     HEADER_SEARCH_ROWS,
@@ -17,6 +15,7 @@ from surgiai.catalogue.extraction import (
     read_product_rows,
 )
 from surgiai.errors import PayloadTooLarge, SurgiAIError, Unprocessable
+from surgiai.kit.spreadsheets import decode_text, xlsx_cell
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
@@ -68,31 +67,6 @@ def read_table_file(filename: str | None, data: bytes) -> SheetRows:
     return _read_csv(text, encoding)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was in."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    sample = data[:4096]
-    if sample and sample.count(b"\x00") * 4 >= len(sample):
-        # UTF-16 without a byte-order mark: the zero bytes say which end is which.
-        even_zeros = sample[0::2].count(0)
-        odd_zeros = sample[1::2].count(0)
-        codec = "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
-        return data.decode(codec, errors="replace"), "UTF-16"
-    if b"\x00" in sample:
-        raise UnsupportedFile("This is not a CSV or XLSX file: it holds binary data.")
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
-
-
 def _read_csv(text: str, encoding: str) -> SheetRows:
     sample = "\n".join(text.splitlines()[: HEADER_SEARCH_ROWS + 5])
     try:
@@ -111,22 +85,6 @@ def _read_csv(text: str, encoding: str) -> SheetRows:
     return SheetRows(rows, f"CSV ({encoding})")
 
 
-def _xlsx_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        # 2450.0 → "2450", 0.1 + 0.2 artefacts → the shortest repr.
-        number = Decimal(repr(value))
-        return format(number.normalize(), "f") if number == number.to_integral() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return clean_cell(value)
-
-
 def _read_xlsx(data: bytes) -> SheetRows:
     # Imported here: only imports need it. No type stubs are installed for it.
     import openpyxl  # type: ignore[import-untyped]
@@ -143,7 +101,7 @@ def _read_xlsx(data: bytes) -> SheetRows:
         for sheet in workbook.worksheets:
             rows: list[tuple[int, list[str]]] = []
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_xlsx_cell(value) for value in values[:MAX_COLUMNS]]
+                cells = [clean_cell(xlsx_cell(value)) for value in values[:MAX_COLUMNS]]
                 if not any(cells):
                     continue  # formatted but empty rows, up to a million of them
                 if len(rows) >= MAX_IMPORT_ROWS + HEADER_SEARCH_ROWS:

@@ -11,11 +11,10 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 
 from surgiai.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from surgiai.kit.phone import NotAMobileNumber, parse_mobile
+from surgiai.kit.spreadsheets import decode_text, xlsx_cell
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 # Past this, a sheet is certainly not a list of doctors typed by hand (columns or rows).
@@ -220,29 +219,6 @@ def read_table(filename: str | None, data: bytes, *, max_rows: int | None = None
     return _read_csv(text, encoding, max_rows)
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was in."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "UTF-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    sample = data[:4096]
-    if sample and sample.count(b"\x00") * 4 >= len(sample):
-        # UTF-16 without a byte-order mark: the zero bytes say which end is which.
-        codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-        return data.decode(codec, errors="replace"), "UTF-16"
-    if b"\x00" in sample:
-        raise UnsupportedFile("This is not a CSV or XLSX file: it holds binary data.")
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
-
-
 def _clean(cell: str) -> str:
     cell = cell.strip()
     return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
@@ -301,22 +277,6 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _xlsx_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        # A mobile typed into a number cell: 9876543210.0 → "9876543210".
-        number = Decimal(repr(value))
-        return format(number.normalize(), "f") if number == number.to_integral() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _read_xlsx(data: bytes, max_rows: int | None) -> Table:
     # Imported here: only imports need it. No type stubs are installed for it.
     import openpyxl  # type: ignore[import-untyped]
@@ -331,7 +291,7 @@ def _read_xlsx(data: bytes, max_rows: int | None) -> Table:
     try:
         sheet = workbook.worksheets[0]
         numbered = (
-            (number, [_xlsx_cell(value) for value in values[:MAX_COLUMNS]])
+            (number, [xlsx_cell(value) for value in values[:MAX_COLUMNS]])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
         return _table(f"XLSX sheet {sheet.title!r}", numbered, max_rows)

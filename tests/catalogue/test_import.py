@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from surgiai.auth.roles import Role
-from surgiai.catalogue.importing import decode_text
 from surgiai.catalogue.models import Product
 from surgiai.catalogue.revision import current_revision
 from surgiai.db.engine import session_scope
+from surgiai.kit.spreadsheets import decode_text
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import create_user, login
