@@ -26,7 +26,7 @@ from surgiai.auth.roles import Role
 from surgiai.auth.security import hash_password
 from surgiai.db.engine import make_engine
 from surgiai.db.migrate import upgrade
-from surgiai.doctors.models import Doctor, DoctorTag, LifecycleStage
+from surgiai.doctors.models import Doctor, DoctorTag, LifecycleStage, search_text_of
 
 DOCTORS = 100_000
 REQUESTS = 300
@@ -105,14 +105,18 @@ def seed_doctors(engine: Engine, rng: random.Random, count: int = DOCTORS) -> No
             for index in range(start, min(start + 10_000, count)):
                 state = rng.choice(states)
                 opted_out = rng.random() < 0.05
+                identity = {
+                    "wa_id": f"91{9000000000 + index}",
+                    "name": f"Dr {rng.choice(NAMES)} {rng.choice(SURNAMES)} {index}",
+                    "hospital": f"{rng.choice(SURNAMES)} Hospital",
+                }
                 doctors.append(
                     {
-                        "wa_id": f"91{9000000000 + index}",
-                        "name": f"Dr {rng.choice(NAMES)} {rng.choice(SURNAMES)} {index}",
+                        **identity,
+                        "search_text": search_text_of(identity),
                         "specialty": rng.choice(SPECIALTIES),
                         "city": rng.choice(CITIES[state]),
                         "state": state,
-                        "hospital": f"{rng.choice(SURNAMES)} Hospital",
                         "lead_score": rng.randint(0, 100),
                         "score_reasons": {},
                         "custom_fields": {},

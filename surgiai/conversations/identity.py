@@ -34,6 +34,7 @@ from surgiai.conversations.repository import ConversationRepository
 from surgiai.conversations.schemas import ConversationRemoved
 from surgiai.db.base import Base
 from surgiai.doctors.consent import consent_service
+from surgiai.doctors.leads import lead_service
 from surgiai.doctors.models import Doctor
 from surgiai.doctors.repository import DoctorRepository
 
@@ -204,9 +205,16 @@ class IdentityService:
         if keep.unreachable_reason is None and drop.unreachable_reason is not None:
             keep.unreachable_reason = drop.unreachable_reason
             keep.unreachable_at = drop.unreachable_at
-        keep.lead_score = keep.lead_score + drop.lead_score
         keep.created_at = min(keep.created_at, drop.created_at)
         repository.add_tags(keep.id, repository.tags_of({drop.id})[drop.id])
+        repository.move_events(from_doctor_id=drop.id, to_doctor_id=keep.id)
+        # One person's activity, seen as two: each factor at the stronger of the two (which
+        # also leaves one hot/warm/cold tag of the two records' tags).
+        merged = {
+            factor: max(keep.score_reasons.get(factor, 0), drop.score_reasons.get(factor, 0))
+            for factor in {*keep.score_reasons, *drop.score_reasons}
+        }
+        lead_service.rescore_to(session, keep, merged, cause="merge")
         conversations = ConversationRepository(session)
         for conversation in conversations.for_doctor_recent_first(drop.id):
             kept = conversations.find(keep.id, conversation.number_id)

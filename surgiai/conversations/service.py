@@ -47,6 +47,7 @@ from surgiai.conversations.window import (
 )
 from surgiai.db.outbox import enqueue
 from surgiai.doctors.consent import consent_service
+from surgiai.doctors.leads import lead_service
 from surgiai.doctors.models import ConsentSource, Doctor
 from surgiai.doctors.service import doctor_service
 from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, SurgiAIError
@@ -480,6 +481,8 @@ class MessageService:
             new_status = MessageState(update.status)
             if messages.advance_status(message_id, status, new_status, update.timestamp):
                 events.message_changed_by_id(session, message_id)
+                if new_status is MessageState.read:
+                    self._note_read(session, message_id)
                 return message_id
         else:
             raise RuntimeError(f"status of message {update.wamid!r} kept changing under us")
@@ -488,6 +491,14 @@ class MessageService:
             log.info("conversations.status.unknown_message", status=update.status)
             return None
         return self.apply_status(session, update)
+
+    @staticmethod
+    def _note_read(session: Session, message_id: int) -> None:
+        """A doctor reading what we sent is engagement: it moves their lead score (once per
+        message: a status never moves back to read)."""
+        doctor = MessageRepository(session).recipient_of(message_id)
+        if doctor is not None:
+            lead_service.record_read(session, doctor)
 
     @staticmethod
     def _learn_recipient(

@@ -3,18 +3,21 @@ as a validated model and as the SQL `WHERE` it means. Every field narrows; lists
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
+from surgiai.doctors import search
 from surgiai.doctors.models import Doctor, DoctorTag, LifecycleStage
+from surgiai.kit.time import utcnow
 
 Word = Annotated[str, Field(min_length=1, max_length=100)]
 Words = Annotated[list[Word], Field(max_length=50)]
 Score = Annotated[int, Field(ge=0, le=100)]
+Days = Annotated[int, Field(ge=1, le=3650)]
 
 
 class DoctorFilter(BaseModel):
@@ -34,6 +37,12 @@ class DoctorFilter(BaseModel):
     last_inbound_before: datetime | None = None
     last_outbound_after: datetime | None = None
     last_outbound_before: datetime | None = None
+    # Windows that move with the clock, for saved segments ("wrote in the last 30 days",
+    # "nothing sent to them for 60 days or more"); silent includes never.
+    inbound_within_days: Days | None = None
+    inbound_silent_days: Days | None = None
+    outbound_within_days: Days | None = None
+    outbound_silent_days: Days | None = None
     consent: Literal["opted_in", "opted_out"] | None = None
     # The doctor's sticky sending number.
     number_id: Annotated[int | None, Field(ge=1, le=2**63 - 1)] = None
@@ -62,18 +71,8 @@ def conditions(f: DoctorFilter, *, score_index: bool = True) -> list[ColumnEleme
     its index). A newest-first page stops after a few dozen rows of the primary key, where a
     score range through its index would collect and sort a third of all doctors."""
     found: list[ColumnElement[bool]] = []
-    if f.q:
-        pattern = f"%{f.q.strip().casefold()}%"
-        digits = "".join(ch for ch in f.q if ch.isdigit())
-        text_match = or_(
-            func.lower(Doctor.name).like(pattern),
-            func.lower(Doctor.profile_name).like(pattern),
-            func.lower(Doctor.username).like(pattern),
-            func.lower(Doctor.hospital).like(pattern),
-            func.lower(Doctor.registration_number).like(pattern),
-            func.lower(Doctor.email).like(pattern),
-        )
-        found.append(or_(text_match, Doctor.wa_id.like(f"%{digits}%")) if digits else text_match)
+    if f.q and (text_match := search.matches(f.q)) is not None:
+        found.append(text_match)
     if f.specialty:
         found.append(_any_of(Doctor.specialty, f.specialty))
     if f.city:
@@ -106,6 +105,15 @@ def conditions(f: DoctorFilter, *, score_index: bool = True) -> list[ColumnEleme
                 Doctor.last_outbound_at < f.last_outbound_before,
             )
         )
+    now = utcnow()
+    for column, within, silent in (
+        (Doctor.last_inbound_at, f.inbound_within_days, f.inbound_silent_days),
+        (Doctor.last_outbound_at, f.outbound_within_days, f.outbound_silent_days),
+    ):
+        if within is not None:
+            found.append(column >= now - timedelta(days=within))
+        if silent is not None:
+            found.append(or_(column.is_(None), column < now - timedelta(days=silent)))
     if f.consent is not None:
         found.append(Doctor.marketing_opted_out.is_(f.consent == "opted_out"))
     if f.number_id is not None:

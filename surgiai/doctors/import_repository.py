@@ -36,6 +36,8 @@ class DoctorImportRepository:
                 Doctor.wa_id,
                 Doctor.custom_fields,
                 Doctor.marketing_opted_out,
+                Doctor.username,
+                Doctor.profile_name,
                 *_PROFILE_COLUMNS,
             ).where(Doctor.wa_id.in_(wa_ids))
         ).all()
@@ -52,6 +54,8 @@ class DoctorImportRepository:
                 tags=frozenset(tags[row.id]),
                 custom_fields=dict(row.custom_fields or {}),
                 opted_out=row.marketing_opted_out,
+                username=row.username,
+                profile_name=row.profile_name,
             )
             for row in rows
         }

@@ -30,7 +30,7 @@ from surgiai.doctors.importing import (
     read_records,
     read_table,
 )
-from surgiai.doctors.models import ConsentSource, DoctorImport, ImportState
+from surgiai.doctors.models import ConsentSource, DoctorImport, ImportState, search_text_of
 from surgiai.errors import NotFound
 from surgiai.kit.time import utcnow
 
@@ -245,6 +245,15 @@ class DoctorImportService:
                 continue
             updated += 1
             values: dict[str, Any] = {"id": doctor.id, "updated_at": now, **changes.profile}
+            values["search_text"] = search_text_of(
+                {
+                    **doctor.profile,
+                    **changes.profile,
+                    "wa_id": record.wa_id,
+                    "username": doctor.username,
+                    "profile_name": doctor.profile_name,
+                }
+            )
             if changes.custom_fields is not None:
                 values["custom_fields"] = changes.custom_fields
             if changes.opt_out:
@@ -263,9 +272,11 @@ class DoctorImportService:
 
 def _new_doctor(record: DoctorRecord, now: Any) -> dict[str, Any]:
     # Every row has every key: one bulk INSERT takes the keys of its first row.
+    profile = {name: record.profile.get(name) for name in PROFILE_FIELDS}
     return {
         "wa_id": record.wa_id,
-        **{name: record.profile.get(name) for name in PROFILE_FIELDS},
+        **profile,
+        "search_text": search_text_of({**profile, "wa_id": record.wa_id}),
         "custom_fields": record.custom_fields,
         "marketing_opted_out": record.opted_out is not None,
         "marketing_opted_out_at": now if record.opted_out is not None else None,

@@ -497,6 +497,9 @@ class CurrentDoctor:
     tags: frozenset[str]
     custom_fields: dict[str, object]
     opted_out: bool
+    # Searched but not imported: what the doctor's WhatsApp profile says.
+    username: str | None = None
+    profile_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,15 @@ class LeadService:
             session, doctor, {"opted_out": OPT_OUT_POINTS if opted_out else None}, cause="opt_out"
         )
 
+    def rescore_to(
+        self, session: Session, doctor: Doctor, reasons: Mapping[str, int], *, cause: str
+    ) -> None:
+        """Set the whole breakdown (two records found to be one doctor)."""
+        if doctor.score_overridden:
+            return
+        moved = rescore(reasons)
+        self._apply(session, doctor, moved.points, moved.reasons, cause=cause)
+
     def decay(self, session: Session, now: datetime) -> int:
         """Fade the scores of doctors who went quiet, from their last score change; returns
         how many changed. Run daily."""

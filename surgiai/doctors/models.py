@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from surgiai.db.base import Base, TimestampMixin
 from surgiai.kit.time import utcnow
@@ -82,6 +84,8 @@ class Doctor(TimestampMixin, Base):
     # Activity, kept on the row so that segments count 100,000 doctors without joins.
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     last_outbound_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # What the list's free-text search reads (`doctors.search`), kept in step on every write.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def display_name(self) -> str:
@@ -220,3 +224,25 @@ class DoctorImport(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+SEARCHED_FIELDS: tuple[str, ...] = (
+    "name",
+    "profile_name",
+    "username",
+    "hospital",
+    "registration_number",
+    "email",
+    "wa_id",
+)
+
+
+def search_text_of(values: Mapping[str, Any]) -> str:
+    """A doctor's `search_text` from its fields (`doctors.search`)."""
+    return " ".join(str(values[name]).casefold() for name in SEARCHED_FIELDS if values.get(name))
+
+
+@event.listens_for(Doctor, "before_insert")
+@event.listens_for(Doctor, "before_update")
+def _refresh_search_text(_mapper: Mapper[Doctor], _connection: Connection, doctor: Doctor) -> None:
+    doctor.search_text = search_text_of({name: getattr(doctor, name) for name in SEARCHED_FIELDS})

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
@@ -85,6 +85,14 @@ class DoctorRepository:
     ) -> None:
         self.session.add(
             DoctorEvent(doctor_id=doctor_id, kind=kind, data=data, actor_user_id=actor_user_id)
+        )
+
+    def move_events(self, *, from_doctor_id: int, to_doctor_id: int) -> None:
+        """Two records found to be one doctor: the timeline of the one that goes is kept."""
+        self.session.execute(
+            update(DoctorEvent)
+            .where(DoctorEvent.doctor_id == from_doctor_id)
+            .values(doctor_id=to_doctor_id)
         )
 
     def fading_scores(

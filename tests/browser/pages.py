@@ -402,6 +402,14 @@ class SegmentsPage:
         box.fill(value)
         box.press("Enter")
 
+    def window(self, label: str, days: int) -> None:
+        """A moving activity window ("Wrote to us in the last", "Nothing sent for"), in days."""
+        field(self.page, label).fill(str(days))
+
+    def choose_number(self, label: str) -> None:
+        self.page.get_by_role("combobox", name="Sending number").click()
+        self.page.get_by_role("option", name=label).click()
+
     def choose_consent(self, option: str) -> None:
         self.page.get_by_role("combobox", name="Marketing consent").click()
         self.page.get_by_role("option", name=option).click()

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from surgiai.conversations.models import Conversation, Message, MessageState
 from surgiai.db.engine import session_scope
-from surgiai.doctors.models import Doctor
+from surgiai.doctors.models import Doctor, DoctorEvent
+from surgiai.doctors.scoring import ENGAGEMENT_PER_READ
 from surgiai.runtime import Runtime
 from tests.conftest import drain
 from tests.fixtures import (
@@ -287,6 +288,16 @@ class TestLinking:
             headers=admin,
         )
         assert tagged.status_code == 200, tagged.text
+        with session_scope(runtime.session_factory) as session:
+            # Each record scored on its own: the phone one read our template, the other asked.
+            for doctor_id, reasons in (
+                (phone_doctor.id, {"recency": 0, "engagement": 6, "intent": 0}),
+                (username_doctor.id, {"recency": 30, "engagement": 0, "intent": 20}),
+            ):
+                record = session.get(Doctor, doctor_id)
+                assert record is not None
+                record.score_reasons, record.lead_score = reasons, sum(reasons.values())
+            session.add(DoctorEvent(doctor_id=username_doctor.id, kind="stage", data={}))
 
         writes(client, runtime, "wamid.in2", "acha, Pune wala course", phone=PHONE)
 
@@ -295,7 +306,16 @@ class TestLinking:
         assert (doctor.wa_id, doctor.user_id, doctor.username) == (PHONE, BSUID, USERNAME)
         assert count(runtime, Conversation) == 1 and count(runtime, Message) == 3
         [conversation] = client.get("/api/v1/conversations", headers=admin).json()["items"]
-        assert conversation["doctor"]["tags"] == ["gynaecologist"]
+        assert "gynaecologist" in conversation["doctor"]["tags"]
+        # One person's activity: each factor at the stronger of the two records, not their sum.
+        assert doctor.score_reasons["engagement"] == 6 and doctor.score_reasons["intent"] == 20
+        assert doctor.lead_score <= 100
+        bands = {"hot", "warm", "cold"} & set(conversation["doctor"]["tags"])
+        assert len(bands) == 1
+        with session_scope(runtime.session_factory) as session:
+            timeline = session.execute(select(DoctorEvent.doctor_id, DoctorEvent.kind)).all()
+        assert (phone_doctor.id, "stage") in timeline
+        assert {doctor_id for doctor_id, _ in timeline} == {phone_doctor.id}
 
     def test_a_sent_status_gives_a_phone_doctor_their_user_id(
         self, client: TestClient, runtime: Runtime, admin: dict[str, str], graph: respx.MockRouter
@@ -369,6 +389,26 @@ class TestStatuses:
         )
         assert message_state(runtime, sent) is MessageState.failed
         assert only_doctor(runtime).unreachable_reason is not None
+
+    def test_a_read_receipt_moves_the_doctors_lead_score_once(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str], graph: respx.MockRouter
+    ) -> None:
+        writes(client, runtime, "wamid.in1", "hello", username=USERNAME)
+        before = only_doctor(runtime)
+        sent = answer(client, runtime, admin, before.id, "Namaste doctor")
+        for state in ("delivered", "read", "read"):
+            status(client, runtime, sent, state, recipient_id=BSUID, recipient_user_id=BSUID)
+        after = only_doctor(runtime)
+        assert after.score_reasons.get("engagement", 0) == (
+            before.score_reasons.get("engagement", 0) + ENGAGEMENT_PER_READ
+        )
+        assert after.lead_score == before.lead_score + ENGAGEMENT_PER_READ
+        with session_scope(runtime.session_factory) as session:
+            causes = [
+                event.data["cause"]
+                for event in session.scalars(select(DoctorEvent).where(DoctorEvent.kind == "score"))
+            ]
+        assert causes.count("read") == 1
 
 
 class TestNumberChange:

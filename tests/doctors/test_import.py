@@ -187,6 +187,22 @@ class TestMessyFile:
             assert last is not None
             assert (last.kind, last.data["fields"]) == ("import", ["city"])
 
+    def test_imported_and_reimported_doctors_are_found_by_the_search(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str]
+    ) -> None:
+        def found(q: str) -> list[str]:
+            page = client.get("/api/v1/doctors", params={"q": q}, headers=admin).json()
+            return [item["wa_id"] for item in page["items"]]
+
+        run_import(client, runtime, admin, MESSY.encode("utf-8"))
+        assert found("anil kumar") == ["919876543210"]
+        assert found("ruby hall") == ["919876543210"]
+        changed = "Mobile,Name,Hospital\n+919876543210,Dr. Anil Kumar,Jehangir Hospital\n"
+        run_import(client, runtime, admin, changed.encode())
+        assert found("jehangir") == ["919876543210"]
+        assert found("ruby hall") == []
+        assert found("98765 43210") == ["919876543210"]
+
     @pytest.mark.parametrize(
         "encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-be-bom", "cp1252"]
     )

@@ -108,6 +108,52 @@ class TestList:
         assert listed(q="meh") == ["Dr Mehta"]
         assert listed(q="9876540002") == ["Dr Iyer"]
 
+    def test_search_finds_a_doctor_however_the_team_types_them(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str], viewer: dict[str, str]
+    ) -> None:
+        add_doctors(
+            runtime,
+            [
+                {"name": "Dr Anjali Deshmukh", "hospital": "Sahyadri Hospital", "city": "Pune"},
+                {"name": "डॉ. सुनीता वर्मा", "email": "Sunita.Verma@Clinic.in"},
+                {
+                    "profile_name": "Rahul",
+                    "username": "drrahul_uro",
+                    "registration_number": "MMC 2011/4471",
+                },
+                {"name": "Dr 100% Sure"},
+            ],
+        )
+
+        def listed(q: str) -> list[str]:
+            response = client.get(URL, params={"q": q}, headers=viewer)
+            assert response.status_code == 200, response.text
+            return names(response.json())
+
+        assert listed("  ANJALI  ") == ["Dr Anjali Deshmukh"]
+        assert listed("sahyadri") == ["Dr Anjali Deshmukh"]
+        assert listed("सुनीता") == ["डॉ. सुनीता वर्मा"]
+        assert listed("sunita.verma@clinic") == ["डॉ. सुनीता वर्मा"]
+        assert listed("@drrahul") == [] and listed("drrahul") == ["Rahul"]
+        assert listed("4471") == ["Rahul"]
+        # A number as people write it: spaces, dashes, country code.
+        assert listed("98765 40000") == ["Dr Anjali Deshmukh"]
+        assert listed("+91-98765-40001") == ["डॉ. सुनीता वर्मा"]
+        # LIKE's wildcards are searched for, not obeyed.
+        assert listed("100%") == ["Dr 100% Sure"]
+        assert listed("%") == ["Dr 100% Sure"]
+        assert listed("_uro") == ["Rahul"]
+        assert listed("r_h") == []  # "rah" would match a wildcard
+
+        # An edit is searchable at once, and the old value no longer finds the doctor.
+        doctor_id = client.get(URL, params={"q": "anjali"}, headers=viewer).json()["items"][0]["id"]
+        edited = client.patch(
+            f"{URL}/{doctor_id}", json={"hospital": "Ruby Hall Clinic"}, headers=admin
+        )
+        assert edited.status_code == 200, edited.text
+        assert listed("ruby hall") == ["Dr Anjali Deshmukh"]
+        assert listed("sahyadri") == []
+
     def test_a_segment_combines_with_the_query(
         self, client: TestClient, runtime: Runtime, viewer: dict[str, str]
     ) -> None:

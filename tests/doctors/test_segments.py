@@ -51,6 +51,8 @@ def doctors(runtime: Runtime) -> dict[str, int]:
                 stage=LifecycleStage(stage),
                 marketing_opted_out=opted_out,
                 last_inbound_at=NOW - timedelta(days=days) if days is not None else None,
+                # We last wrote to every other doctor 3 days ago, never to the rest.
+                last_outbound_at=NOW - timedelta(days=3) if index % 2 == 0 else None,
                 sticky_number_id=number_id if index % 2 == 0 else None,
             )
             session.add(doctor)
@@ -85,6 +87,12 @@ class TestCounts:
             # Not heard from in 30 days, never included.
             ({"last_inbound_before": (NOW - timedelta(days=30)).isoformat()}, 4),
             ({"number_id": 1}, 3),
+            # The same windows, moving with the clock, as saved segments keep them.
+            ({"inbound_within_days": 7}, 2),
+            ({"inbound_silent_days": 30}, 4),
+            ({"outbound_within_days": 7}, 3),
+            ({"outbound_silent_days": 4}, 3),
+            ({"outbound_silent_days": 7, "inbound_within_days": 7}, 1),
             ({"specialty": ["General Surgery"], "tags": ["hot"], "city": ["Kochi"]}, 1),
         ],
     )
@@ -100,6 +108,8 @@ class TestCounts:
             {"score_min": 101},
             {"stage": ["asleep"]},
             {"colour": ["red"]},
+            {"inbound_within_days": 0},
+            {"outbound_silent_days": 100_000},
         ],
     )
     def test_bad_filters_are_refused(
@@ -138,6 +148,27 @@ class TestSavedSegments:
 
         assert client.delete(f"/api/v1/segments/{segment['id']}", headers=owner).status_code == 204
         assert client.get(f"/api/v1/segments/{segment['id']}", headers=owner).status_code == 404
+
+    def test_a_relative_window_moves_with_the_clock(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        owner: dict[str, str],
+        doctors: dict[str, int],
+    ) -> None:
+        created = client.post(
+            "/api/v1/segments",
+            json={"name": "Active this week", "filters": {"inbound_within_days": 7}},
+            headers=owner,
+        )
+        assert created.json()["count"] == 2
+        with session_scope(runtime.session_factory) as session:
+            asha = session.get(Doctor, doctors["Dr. Asha Rao"])
+            assert asha is not None
+            # As if a week went by without a message from her.
+            asha.last_inbound_at = utcnow() - timedelta(days=8)
+        segment = client.get(f"/api/v1/segments/{created.json()['id']}", headers=owner).json()
+        assert (segment["count"], segment["filters"]["inbound_within_days"]) == (1, 7)
 
     def test_names_are_unique_whatever_their_case(
         self, client: TestClient, owner: dict[str, str]

@@ -1896,6 +1896,14 @@ export interface components {
             last_outbound_after?: string | null;
             /** Last Outbound Before */
             last_outbound_before?: string | null;
+            /** Inbound Within Days */
+            inbound_within_days?: number | null;
+            /** Inbound Silent Days */
+            inbound_silent_days?: number | null;
+            /** Outbound Within Days */
+            outbound_within_days?: number | null;
+            /** Outbound Silent Days */
+            outbound_silent_days?: number | null;
             /** Consent */
             consent?: ("opted_in" | "opted_out") | null;
             /** Number Id */
@@ -5183,6 +5191,10 @@ export interface operations {
                 last_inbound_before?: string | null;
                 last_outbound_after?: string | null;
                 last_outbound_before?: string | null;
+                inbound_within_days?: number | null;
+                inbound_silent_days?: number | null;
+                outbound_within_days?: number | null;
+                outbound_silent_days?: number | null;
                 consent?: ("opted_in" | "opted_out") | null;
                 number_id?: number | null;
                 format?: "csv" | "xlsx";

@@ -24,7 +24,8 @@ import { errorDetail, type DoctorFilter, type Segment } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "../components/states";
-import { STAGES, compact, dayToInstant, describe, instantToDay } from "./filters";
+import { useNumbers } from "../numbers/queries";
+import { STAGES, compact, describe } from "./filters";
 import {
   useCreateSegment,
   useDeleteSegment,
@@ -35,6 +36,22 @@ import {
 import classes from "../components/tables.module.css";
 
 type Editing = { id: number | null; name: string; filter: DoctorFilter };
+type WindowKey =
+  "inbound_within_days" | "inbound_silent_days" | "outbound_within_days" | "outbound_silent_days";
+
+// Windows that move with the clock: a saved "wrote this month" stays true next month.
+const WINDOWS: { key: WindowKey; label: string; description: string }[] = [
+  { key: "inbound_within_days", label: "Wrote to us in the last", description: "Doctor wrote" },
+  { key: "inbound_silent_days", label: "Silent for at least", description: "Or never wrote" },
+  { key: "outbound_within_days", label: "We wrote in the last", description: "We sent them" },
+  { key: "outbound_silent_days", label: "Nothing sent for", description: "Or never sent" },
+];
+const FIXED_DATES = [
+  "last_inbound_after",
+  "last_inbound_before",
+  "last_outbound_after",
+  "last_outbound_before",
+] as const;
 
 const NEW: Editing = { id: null, name: "", filter: {} };
 
@@ -45,12 +62,15 @@ export function SegmentsPage() {
   const [editing, setEditing] = useState<Editing>(NEW);
   const [deleting, setDeleting] = useState<Segment | null>(null);
   const remove = useDeleteSegment();
+  const numbers = useNumbers();
+  const numberLabel = (id: number) =>
+    numbers.data?.find((number) => number.id === id)?.label ?? `number #${id}`;
 
   return (
     <>
       <PageHeader
         title="Segments"
-        description="Saved groups of doctors (by specialty, place, tags, score, stage, activity and consent), counted live. Broadcasts, offers and re-engagement target them."
+        description="Saved groups of doctors (by specialty, place, tags, score, stage, recent activity, sending number and consent), counted live. Broadcasts, offers and re-engagement target them."
       />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, lg: 5 }}>
@@ -97,7 +117,7 @@ export function SegmentsPage() {
                             {segment.name}
                           </Text>
                           <Text size="xs" c="dimmed">
-                            {describe(segment.filters)}
+                            {describe(segment.filters, numberLabel)}
                           </Text>
                         </Table.Td>
                         <Table.Td ta="right" className={classes.compact}>
@@ -208,6 +228,9 @@ function Builder({
   const update = useUpdateSegment();
   const [error, setError] = useState<string | null>(null);
   const set = (changes: Partial<DoctorFilter>) => setFilter((old) => ({ ...old, ...changes }));
+  const numbers = useNumbers();
+  // Segments saved with calendar dates before the builder offered moving windows.
+  const fixedDates = FIXED_DATES.filter((key) => filter[key] != null);
 
   const save = () => {
     setError(null);
@@ -290,25 +313,32 @@ function Builder({
               onChange={(stage) => set({ stage: stage as DoctorFilter["stage"] })}
             />
           </Grid.Col>
+          {WINDOWS.map(({ key, label, description }) => (
+            <Grid.Col key={key} span={{ base: 6, sm: 3 }}>
+              <NumberInput
+                label={label}
+                description={description}
+                suffix=" days"
+                min={1}
+                max={3650}
+                allowDecimal={false}
+                value={filter[key] ?? ""}
+                onChange={(value) => set({ [key]: typeof value === "number" ? value : null })}
+              />
+            </Grid.Col>
+          ))}
           <Grid.Col span={{ base: 12, sm: 4 }}>
-            <TextInput
-              type="date"
-              label="Wrote to us since"
-              value={instantToDay(filter.last_inbound_after)}
-              onChange={(event) =>
-                set({ last_inbound_after: dayToInstant(event.currentTarget.value) })
-              }
-            />
-          </Grid.Col>
-          <Grid.Col span={{ base: 12, sm: 4 }}>
-            <TextInput
-              type="date"
-              label="Silent since"
-              description="Includes those who never wrote"
-              value={instantToDay(filter.last_inbound_before)}
-              onChange={(event) =>
-                set({ last_inbound_before: dayToInstant(event.currentTarget.value) })
-              }
+            <Select
+              label="Sending number"
+              description="The number they hear from"
+              data={(numbers.data ?? []).map((number) => ({
+                value: String(number.id),
+                label: number.label,
+              }))}
+              clearable
+              placeholder="Any"
+              value={filter.number_id != null ? String(filter.number_id) : null}
+              onChange={(id) => set({ number_id: id ? Number(id) : null })}
             />
           </Grid.Col>
           <Grid.Col span={{ base: 12, sm: 4 }}>
@@ -325,6 +355,20 @@ function Builder({
             />
           </Grid.Col>
         </Grid>
+        {fixedDates.length > 0 && (
+          <Group gap="xs">
+            <Text size="sm" c="dimmed">
+              Also: {describe(Object.fromEntries(fixedDates.map((key) => [key, filter[key]])))}
+            </Text>
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              onClick={() => set(Object.fromEntries(fixedDates.map((key) => [key, null])))}
+            >
+              Remove
+            </Button>
+          </Group>
+        )}
         <Group justify="space-between" align="center">
           <Text size="sm" aria-live="polite" data-testid="segment-count">
             {preview.isError

@@ -13,5 +13,10 @@ suite("segment filters", () => {
     expect(describe({ city: ["Pune", "Mumbai"], score_min: 60, consent: "opted_out" })).toBe(
       "City: Pune, Mumbai · Score 60–100 · Opted out",
     );
+    expect(
+      describe({ inbound_within_days: 30, outbound_silent_days: 1, number_id: 2 }, (id) =>
+        id === 2 ? "Sales Pune" : "?",
+      ),
+    ).toBe("Wrote in the last 30 days · Nothing sent 1 day+ · Via Sales Pune");
   });
 });

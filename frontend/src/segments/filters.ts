@@ -21,13 +21,6 @@ export function compact(filter: DoctorFilter): DoctorFilter {
   return kept as DoctorFilter;
 }
 
-/** "2026-05-01" from a date input, as the start of that day in the user's time zone. */
-export function dayToInstant(day: string): string | null {
-  if (!day) return null;
-  const instant = new Date(`${day}T00:00:00`);
-  return Number.isNaN(instant.getTime()) ? null : instant.toISOString();
-}
-
 export function instantToDay(instant: string | null | undefined): string {
   if (!instant) return "";
   const date = new Date(instant);
@@ -36,7 +29,10 @@ export function instantToDay(instant: string | null | undefined): string {
 }
 
 /** A one-line summary of a saved segment's filters, for the list. */
-export function describe(filter: DoctorFilter): string {
+export function describe(
+  filter: DoctorFilter,
+  numberLabel: (id: number) => string = (id) => `number #${id}`,
+): string {
   const parts: string[] = [];
   const list = (label: string, values: string[] | undefined) => {
     if (values && values.length) parts.push(`${label}: ${values.join(", ")}`);
@@ -52,6 +48,18 @@ export function describe(filter: DoctorFilter): string {
     parts.push(`Wrote since ${instantToDay(filter.last_inbound_after)}`);
   if (filter.last_inbound_before)
     parts.push(`Silent since ${instantToDay(filter.last_inbound_before)}`);
+  if (filter.last_outbound_after)
+    parts.push(`We wrote since ${instantToDay(filter.last_outbound_after)}`);
+  if (filter.last_outbound_before)
+    parts.push(`Nothing sent since ${instantToDay(filter.last_outbound_before)}`);
+  const days = (n: number) => (n === 1 ? "1 day" : `${n} days`);
+  if (filter.inbound_within_days)
+    parts.push(`Wrote in the last ${days(filter.inbound_within_days)}`);
+  if (filter.inbound_silent_days) parts.push(`Silent ${days(filter.inbound_silent_days)}+`);
+  if (filter.outbound_within_days)
+    parts.push(`We wrote in the last ${days(filter.outbound_within_days)}`);
+  if (filter.outbound_silent_days) parts.push(`Nothing sent ${days(filter.outbound_silent_days)}+`);
+  if (filter.number_id != null) parts.push(`Via ${numberLabel(filter.number_id)}`);
   if (filter.consent === "opted_in") parts.push("Takes marketing");
   if (filter.consent === "opted_out") parts.push("Opted out");
   if (filter.q) parts.push(`Matching "${filter.q}"`);
