@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
 from surgiai.auth.dependencies import CurrentUser, KnowledgeManager
-from surgiai.catalogue.importing import MAX_IMPORT_BYTES, check_size
+from surgiai.catalogue.importing import MAX_IMPORT_BYTES, check_size, too_large
 from surgiai.catalogue.models import CourseStatus
 from surgiai.catalogue.schemas import (
     MAX_ID,
@@ -20,9 +20,13 @@ from surgiai.catalogue.schemas import (
     ProductUpdate,
 )
 from surgiai.catalogue.service import catalogue_service
-from surgiai.dependencies import DbSession
+from surgiai.dependencies import DbSession, upload_route
 
-products_router = APIRouter(prefix="/api/v1/products", tags=["catalogue"])
+products_router = APIRouter(
+    prefix="/api/v1/products",
+    tags=["catalogue"],
+    route_class=upload_route(lambda _: MAX_IMPORT_BYTES, too_large),
+)
 courses_router = APIRouter(prefix="/api/v1/courses", tags=["catalogue"])
 # Those who manage the workspace's settings manage what SurgiAI answers from.
 

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from surgiai.auth.dependencies import require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.dependencies import DbSession, RuntimeDep, SettingsDep
+from surgiai.dependencies import DbSession, RuntimeDep, SettingsDep, upload_route
 from surgiai.doctors import exporting
 from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.import_schemas import (
@@ -21,12 +21,22 @@ from surgiai.doctors.import_schemas import (
     PreviewRowRead,
 )
 from surgiai.doctors.import_service import doctor_import_service
-from surgiai.doctors.importing import FIELDS, MAX_IMPORT_BYTES, check_size, file_mime_type
+from surgiai.doctors.importing import (
+    FIELDS,
+    MAX_IMPORT_BYTES,
+    check_size,
+    file_mime_type,
+    too_large,
+)
 from surgiai.errors import Unprocessable
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
 
-router = APIRouter(prefix="/api/v1/doctors", tags=["doctors"])
+router = APIRouter(
+    prefix="/api/v1/doctors",
+    tags=["doctors"],
+    route_class=upload_route(lambda _: MAX_IMPORT_BYTES, too_large),
+)
 # The whole list of doctors, numbers and all, goes in and out here: owners and admins, who
 # manage the workspace, not every agent.
 DoctorListManager = Annotated[User, Depends(require(Permission.manage_settings))]

@@ -190,9 +190,11 @@ def file_mime_type(data: bytes) -> str:
 
 def check_size(size: int) -> None:
     if size > MAX_IMPORT_BYTES:
-        raise PayloadTooLarge(
-            f"The file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB: split it into smaller files."
-        )
+        raise PayloadTooLarge(too_large(MAX_IMPORT_BYTES))
+
+
+def too_large(limit_bytes: int) -> str:
+    return f"The file is over {limit_bytes // (1024 * 1024)} MB: split it into smaller files."
 
 
 # --- Reading the file --------------------------------------------------------------------------

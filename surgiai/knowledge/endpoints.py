@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, Response, UploadFile, status
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Form, Query, UploadFile, status
 
 from surgiai.auth.dependencies import CurrentUser, KnowledgeManager
-from surgiai.dependencies import DbSession, SettingsDep, get_runtime
-from surgiai.errors import PayloadTooLarge
+from surgiai.dependencies import DbSession, SettingsDep, upload_route
 from surgiai.knowledge.documents import document_service, too_large
 from surgiai.knowledge.schemas import (
     DocumentChunkRead,
@@ -17,31 +14,10 @@ from surgiai.knowledge.schemas import (
     DocumentRead,
 )
 
-# The multipart envelope around the file: boundaries, part headers, the title.
-MULTIPART_ALLOWANCE = 64 * 1024
-
-
-class _DeclaredSizeLimitedRoute(APIRoute):
-    """Refuses a body whose declared length is over the document limit before the framework
-    reads it (FastAPI parses a form before any dependency runs). A body without a declared
-    length is spooled to disk by the parser and cut at the limit by the endpoint."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            if request.method == "POST":
-                limit = get_runtime(request).settings.document_max_bytes
-                declared = request.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
-                    raise PayloadTooLarge(too_large(limit))
-            return await handler(request)
-
-        return limited
-
-
 router = APIRouter(
-    prefix="/api/v1/documents", tags=["documents"], route_class=_DeclaredSizeLimitedRoute
+    prefix="/api/v1/documents",
+    tags=["documents"],
+    route_class=upload_route(lambda settings: settings.document_max_bytes, too_large),
 )
 # Documents decide what SurgiAI tells doctors: those who manage its settings manage them.
 

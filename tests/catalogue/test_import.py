@@ -152,6 +152,21 @@ class TestImport:
         data = b"Product,Price\n" + b"x" * (5 * 1024 * 1024)
         assert upload(client, admin, data).status_code == 413
 
+    def test_a_body_declared_over_the_limit_is_refused_before_it_is_read(
+        self, client: TestClient, admin: dict[str, str]
+    ) -> None:
+        response = client.post(
+            "/api/v1/products/import",
+            headers={
+                **admin,
+                "Content-Type": "multipart/form-data; boundary=x",
+                "Content-Length": str(50 * 1024 * 1024),
+            },
+            content=b"--x--\r\n",
+        )
+        assert response.status_code == 413
+        assert response.json()["detail"].startswith("The file is over 5 MB")
+
     @pytest.mark.parametrize(
         ("data", "name", "status"),
         [

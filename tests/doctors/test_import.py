@@ -304,6 +304,22 @@ class TestRefused:
         data = b"Mobile\n" + b"9876543210\n" * (2 * 1024 * 1024)
         assert upload(client, admin, data).status_code == 413
 
+    @pytest.mark.parametrize("path", ["/api/v1/doctors/import", "/api/v1/doctors/import/preview"])
+    def test_a_body_declared_over_20_mb_is_refused_before_it_is_read(
+        self, client: TestClient, admin: dict[str, str], path: str
+    ) -> None:
+        response = client.post(
+            path,
+            headers={
+                **admin,
+                "Content-Type": "multipart/form-data; boundary=x",
+                "Content-Length": str(40 * 1024 * 1024),
+            },
+            content=b"--x--\r\n",
+        )
+        assert response.status_code == 413
+        assert response.json()["detail"].startswith("The file is over 20 MB")
+
     @pytest.mark.parametrize(
         "data", [b"%PDF-1.7 whatever", b"\xd0\xcf\x11\xe0 old excel", b"\x00\x01\x02binary\x00"]
     )
