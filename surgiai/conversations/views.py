@@ -19,6 +19,7 @@ from surgiai.conversations.schemas import (
     DoctorSummary,
     DraftRead,
     LastMessage,
+    MessageMedia,
     MessageRead,
     NoteRead,
     NumberRef,
@@ -27,6 +28,7 @@ from surgiai.conversations.schemas import (
 )
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW, window_open
 from surgiai.doctors.models import Doctor
+from surgiai.media.service import MEDIA_MESSAGE_TYPES, download_name
 from surgiai.numbers.models import WhatsAppNumber
 
 UserNames = Mapping[int, str]
@@ -61,6 +63,37 @@ def formatted_html(type_: str, text: str | None) -> str | None:
     return to_html(text)
 
 
+def message_media(message: Message) -> MessageMedia | None:
+    if message.type not in MEDIA_MESSAGE_TYPES:
+        return None
+    media = message.media_file
+    if media is not None:
+        return MessageMedia(
+            state="ready",
+            url=f"/api/v1/media/{media.id}",
+            mime_type=media.mime_type,
+            size=media.size,
+            filename=download_name(media),
+        )
+    body = message.payload.get(message.type) if message.direction.value == "in" else None
+    described = body if isinstance(body, dict) else message.payload
+    mime_type = described.get("mime_type")
+    filename = described.get("filename")
+    common = {
+        "mime_type": mime_type if isinstance(mime_type, str) else None,
+        "filename": filename if isinstance(filename, str) else None,
+    }
+    if message.media_error:
+        return MessageMedia(state="failed", error=message.media_error, **common)
+    if message.direction.value == "in" and isinstance(body, dict) and body.get("id"):
+        return MessageMedia(state="downloading", **common)
+    if message.direction.value == "in":
+        return MessageMedia(
+            state="failed", error="WhatsApp sent no media id for this file.", **common
+        )
+    return MessageMedia(state="not_kept", **common)
+
+
 def message_read(message: Message, names: UserNames) -> MessageRead:
     conversation = message.conversation
     return MessageRead(
@@ -91,6 +124,7 @@ def message_read(message: Message, names: UserNames) -> MessageRead:
         html=formatted_html(message.type, message.text),
         context_wamid=message.context_wamid,
         media_file_id=message.media_file_id,
+        media=message_media(message),
         attempts=message.attempts,
         next_attempt_at=message.next_attempt_at,
     )
