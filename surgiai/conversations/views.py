@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlencode
 
 from surgiai.conversations.formatting import to_html
 from surgiai.conversations.models import (
@@ -66,23 +67,22 @@ def formatted_html(type_: str, text: str | None) -> str | None:
 def message_media(message: Message) -> MessageMedia | None:
     if message.type not in MEDIA_MESSAGE_TYPES:
         return None
+    body = message.payload.get(message.type) if message.direction.value == "in" else None
+    described = body if isinstance(body, dict) else message.payload
+    mime_type = described.get("mime_type")
+    # The message's own name: one file (kept once by content) may be sent under several.
+    filename = described.get("filename") if isinstance(described.get("filename"), str) else None
     media = message.media_file
     if media is not None:
         return MessageMedia(
             state="ready",
-            url=f"/api/v1/media/{media.id}",
+            url=f"/api/v1/media/{media.id}"
+            + (f"?{urlencode({'name': filename})}" if filename else ""),
             mime_type=media.mime_type,
             size=media.size,
-            filename=download_name(media),
+            filename=filename or download_name(media),
         )
-    body = message.payload.get(message.type) if message.direction.value == "in" else None
-    described = body if isinstance(body, dict) else message.payload
-    mime_type = described.get("mime_type")
-    filename = described.get("filename")
-    common = {
-        "mime_type": mime_type if isinstance(mime_type, str) else None,
-        "filename": filename if isinstance(filename, str) else None,
-    }
+    common = {"mime_type": mime_type if isinstance(mime_type, str) else None, "filename": filename}
     if message.media_error:
         return MessageMedia(state="failed", error=message.media_error, **common)
     if message.direction.value == "in" and isinstance(body, dict) and body.get("id"):

@@ -49,6 +49,15 @@ def download_name(media: MediaFile) -> str:
     return f"{media.sha256[:12]}{extension}"
 
 
+def safe_filename(name: str | None) -> str | None:
+    """A name given with a request, as a bare file name (no folders, no control characters)."""
+    if not name:
+        return None
+    bare = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in bare if ch.isprintable()).strip()
+    return cleaned or None
+
+
 def shown_inline(media: MediaFile) -> bool:
     return base_mime(media.mime_type) in INLINE_TYPES
 

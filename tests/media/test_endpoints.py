@@ -181,6 +181,11 @@ class TestInboundMedia:
         download = client.get(f"/api/v1/media/{uploaded['id']}", headers=headers)
         assert download.headers["content-disposition"].startswith("attachment;")
         assert "OT%20list.pdf" in download.headers["content-disposition"]
+        # The same file sent under another name downloads under that name.
+        renamed = client.get(
+            f"/api/v1/media/{uploaded['id']}", params={"name": "../Consent.pdf"}, headers=headers
+        )
+        assert 'filename="Consent.pdf"' in renamed.headers["content-disposition"]
 
     def test_media_whatsapp_will_not_give_says_why(
         self, client: TestClient, runtime: Runtime, graph: respx.MockRouter

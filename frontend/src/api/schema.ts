@@ -683,7 +683,7 @@ export interface paths {
         /**
          * Download
          * @description A kept file: images, audio and video inline (the inbox shows them), anything else as
-         *     an attachment.
+         *     an attachment, named `name` when given (the name its message gave it).
          */
         get: operations["download_api_v1_media__media_file_id__get"];
         put?: never;
@@ -5003,7 +5003,9 @@ export interface operations {
     };
     download_api_v1_media__media_file_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                name?: string | null;
+            };
             header?: never;
             path: {
                 media_file_id: number;

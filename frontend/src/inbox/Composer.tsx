@@ -388,7 +388,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             >
               {(props) => (
                 <Button variant="default" size="xs" {...props}>
-                  📎 Attach file
+                  Attach file
                 </Button>
               )}
             </FileButton>

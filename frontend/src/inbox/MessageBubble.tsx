@@ -45,7 +45,9 @@ function Body({ message }: { message: Message }) {
   const hasAttachment = message.media != null || SHOWN_BY_CARD.has(message.type);
   let text = null;
   // `html` is WhatsApp formatting rendered and escaped by the server.
-  if (SHOWN_BY_CARD.has(message.type)) text = null;
+  // An outbound document without a caption is summarised by its name, which the file shows.
+  const onlyTheFileName = message.media != null && message.text === message.media.filename;
+  if (SHOWN_BY_CARD.has(message.type) || onlyTheFileName) text = null;
   else if (message.html)
     text = <div className={classes.text} dangerouslySetInnerHTML={{ __html: message.html }} />;
   else if (message.text) text = <div className={classes.text}>{message.text}</div>;

@@ -105,7 +105,9 @@ function MediaView({ message }: { message: Message }) {
           className={classes.file}
           aria-label={`Download ${name}`}
         >
-          <span aria-hidden="true">📄</span>
+          <span aria-hidden="true" className={classes.fileIcon}>
+            {fileExtension(name)}
+          </span>
           <span>
             <span className={classes.fileName}>{name}</span>
             <Text span size="xs" c="dimmed" display="block">
@@ -117,6 +119,12 @@ function MediaView({ message }: { message: Message }) {
         </a>
       );
   }
+}
+
+/** What WhatsApp prints on a document's icon: its extension ("PDF", "DOCX"). */
+function fileExtension(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 && name.length - dot <= 5 ? name.slice(dot + 1).toUpperCase() : "FILE";
 }
 
 /** OpenStreetMap needs no key and opens on any device. */
@@ -133,7 +141,7 @@ function LocationView({ location }: { location: Fields }) {
   return (
     <div className={classes.place}>
       <Text size="sm" fw={600}>
-        📍 {name ?? "Location"}
+        {name ?? "Location"}
       </Text>
       {address && <Text size="xs">{address}</Text>}
       {known ? (
@@ -160,7 +168,7 @@ function ContactCard({ contact }: { contact: Fields }) {
   return (
     <article className={classes.contact} aria-label={`Contact: ${label}`}>
       <Text size="sm" fw={600}>
-        👤 {label}
+        {label}
       </Text>
       {org && <Text size="xs">{org}</Text>}
       {phones.map((phone, index) => {

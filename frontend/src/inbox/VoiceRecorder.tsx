@@ -115,7 +115,7 @@ export function VoiceRecorder({
   if (seconds === null)
     return (
       <Button variant="default" size="xs" onClick={() => void start()} disabled={disabled}>
-        🎤 Record voice note
+        Record voice note
       </Button>
     );
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
