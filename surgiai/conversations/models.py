@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surgiai.db.base import Base
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
+from surgiai.media.models import MediaFile
 from surgiai.numbers.models import WhatsAppNumber
 
 
@@ -136,6 +137,8 @@ class Message(Base):
     media_file_id: Mapped[int | None] = mapped_column(
         ForeignKey("media_file.id", ondelete="SET NULL"), default=None
     )
+    # Inbound media WhatsApp would not give us (expired, too large …), in words for the team.
+    media_error: Mapped[str | None] = mapped_column(String(300), default=None)
 
     # Inbound: the Master Agent's processing (pending → processing → done), claimed by a
     # worker's token so a message is answered exactly once whatever crashes.
@@ -149,6 +152,8 @@ class Message(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     conversation: Mapped[Conversation] = relationship(lazy="joined")
+    # Loaded for a page of messages in one query, and only for those that have a file.
+    media_file: Mapped[MediaFile | None] = relationship(lazy="selectin")
 
 
 class ConversationNote(Base):

@@ -71,6 +71,20 @@ class Sender(BaseModel):
     user_name: str | None = None
 
 
+class MessageMedia(BaseModel):
+    """A media message's file as the inbox shows it. `ready`: kept by SurgiAI, at `url`;
+    `downloading`: the doctor's file is being fetched from WhatsApp; `failed`: WhatsApp would
+    not give it (`error` says why); `not_kept`: sent by a link or WhatsApp media id, never
+    stored here."""
+
+    state: Literal["ready", "downloading", "failed", "not_kept"]
+    url: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    filename: str | None = None
+    error: str | None = None
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -103,6 +117,8 @@ class MessageRead(BaseModel):
     html: str | None
     context_wamid: str | None
     media_file_id: int | None
+    # Image, video, audio, document and sticker messages only.
+    media: MessageMedia | None = None
     attempts: int
     next_attempt_at: datetime | None
 

@@ -100,6 +100,12 @@ MEDIA_KINDS: dict[str, Callable[[str], bool]] = {
 }
 
 
+def media_error_reason(error: ErrorDetail) -> str:
+    """Why a doctor's file could not be downloaded, as the inbox shows it."""
+    code = f" (WhatsApp error {error.code})" if error.code is not None else ""
+    return f"{error.reason}{code}"[:300]
+
+
 def with_media_id(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
     """The payload as WhatsApp takes it: our stored file replaced by its media id."""
     sent = {key: value for key, value in payload.items() if key != "media_file_id"}

@@ -25,6 +25,7 @@ from surgiai.conversations.service import (
     DOWNLOAD_MEDIA_TASK,
     SEND_TASK,
     is_automatic,
+    media_error_reason,
     message_service,
     with_media_id,
 )
@@ -261,6 +262,8 @@ def download_media(context: TaskContext, message_id: int) -> None:
         if error.error.code is None:
             raise  # no answer: the task's own retries
         log.warning("conversations.media.unavailable", message_id=message_id, code=error.error.code)
+        message.media_error = media_error_reason(error.error)
+        events.message_changed(message)
         return
     media = media_service.store(
         session,
@@ -270,6 +273,10 @@ def download_media(context: TaskContext, message_id: int) -> None:
         filename=body.get("filename") if isinstance(body, dict) else None,
     )
     message.media_file_id = media.id
+    message.media_file = media
+    message.media_error = None
+    # The inbox shows the file as soon as it is kept.
+    events.message_changed(message)
 
 
 @sweeper("conversations.outbound")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlencode
 
 from surgiai.conversations.formatting import to_html
 from surgiai.conversations.models import (
@@ -19,6 +20,7 @@ from surgiai.conversations.schemas import (
     DoctorSummary,
     DraftRead,
     LastMessage,
+    MessageMedia,
     MessageRead,
     NoteRead,
     NumberRef,
@@ -27,6 +29,7 @@ from surgiai.conversations.schemas import (
 )
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW, window_open
 from surgiai.doctors.models import Doctor
+from surgiai.media.service import MEDIA_MESSAGE_TYPES, download_name
 from surgiai.numbers.models import WhatsAppNumber
 
 UserNames = Mapping[int, str]
@@ -61,6 +64,36 @@ def formatted_html(type_: str, text: str | None) -> str | None:
     return to_html(text)
 
 
+def message_media(message: Message) -> MessageMedia | None:
+    if message.type not in MEDIA_MESSAGE_TYPES:
+        return None
+    body = message.payload.get(message.type) if message.direction.value == "in" else None
+    described = body if isinstance(body, dict) else message.payload
+    mime_type = described.get("mime_type")
+    # The message's own name: one file (kept once by content) may be sent under several.
+    filename = described.get("filename") if isinstance(described.get("filename"), str) else None
+    media = message.media_file
+    if media is not None:
+        return MessageMedia(
+            state="ready",
+            url=f"/api/v1/media/{media.id}"
+            + (f"?{urlencode({'name': filename})}" if filename else ""),
+            mime_type=media.mime_type,
+            size=media.size,
+            filename=filename or download_name(media),
+        )
+    common = {"mime_type": mime_type if isinstance(mime_type, str) else None, "filename": filename}
+    if message.media_error:
+        return MessageMedia(state="failed", error=message.media_error, **common)
+    if message.direction.value == "in" and isinstance(body, dict) and body.get("id"):
+        return MessageMedia(state="downloading", **common)
+    if message.direction.value == "in":
+        return MessageMedia(
+            state="failed", error="WhatsApp sent no media id for this file.", **common
+        )
+    return MessageMedia(state="not_kept", **common)
+
+
 def message_read(message: Message, names: UserNames) -> MessageRead:
     conversation = message.conversation
     return MessageRead(
@@ -91,6 +124,7 @@ def message_read(message: Message, names: UserNames) -> MessageRead:
         html=formatted_html(message.type, message.text),
         context_wamid=message.context_wamid,
         media_file_id=message.media_file_id,
+        media=message_media(message),
         attempts=message.attempts,
         next_attempt_at=message.next_attempt_at,
     )

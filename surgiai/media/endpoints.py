@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, UploadFile, status
+from fastapi import APIRouter, Depends, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
-from surgiai.auth.dependencies import CurrentUser, require
+from surgiai.auth.dependencies import require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.channels.validation import validate_upload
 from surgiai.dependencies import DbSession, SettingsDep
 from surgiai.errors import PayloadTooLarge
 from surgiai.media.schemas import MediaFileRead
-from surgiai.media.service import media_service
+from surgiai.media.service import download_name, media_service, safe_filename, shown_inline
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
 Converser = Annotated[User, Depends(require(Permission.converse))]
+Reader = Annotated[User, Depends(require(Permission.read))]
 # The largest file WhatsApp accepts for sending (documents).
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
@@ -38,11 +39,20 @@ def upload(
 
 @router.get("/{media_file_id}")
 def download(
-    media_file_id: int, _: CurrentUser, session: DbSession, settings: SettingsDep
+    media_file_id: int,
+    _: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    name: Annotated[str | None, Query(max_length=255)] = None,
 ) -> FileResponse:
+    """A kept file: images, audio and video inline (the inbox shows them), anything else as
+    an attachment, named `name` when given (the name its message gave it)."""
     media = media_service.get(session, media_file_id)
     return FileResponse(
-        media_service.path(settings.data_dir / "media", media),
+        media_service.existing_path(settings.data_dir / "media", media),
         media_type=media.mime_type,
-        filename=media.filename or f"{media.sha256[:12]}",
+        filename=safe_filename(name) or download_name(media),
+        content_disposition_type="inline" if shown_inline(media) else "attachment",
+        # A file's content never changes under its id.
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
     )

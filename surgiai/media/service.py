@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,48 @@ from surgiai.media.repository import MediaRepository
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
 # WhatsApp keeps uploaded media 30 days; re-upload a day early rather than risk a dead id.
 UPLOAD_REUSE = timedelta(days=29)
+# The message types that carry a file.
+MEDIA_MESSAGE_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
+# Shown in the browser (an <img>, <audio>, <video>); anything else is only ever downloaded,
+# so a file a doctor sent cannot run as a page of ours.
+INLINE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/webp", "video/mp4", "video/3gpp"}
+    | {"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/opus"}
+)
+# Where Python's table has no answer or an odd one (".jpe").
+_EXTENSIONS = {
+    "audio/ogg": ".ogg",
+    "audio/opus": ".opus",
+    "audio/mpeg": ".mp3",
+    "image/jpeg": ".jpg",
+}
+
+
+def base_mime(mime_type: str) -> str:
+    return mime_type.split(";", 1)[0].strip().lower()
+
+
+def download_name(media: MediaFile) -> str:
+    """The file's own name, or one made from its hash and type (WhatsApp names only
+    documents)."""
+    if media.filename:
+        return media.filename
+    mime = base_mime(media.mime_type)
+    extension = _EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ""
+    return f"{media.sha256[:12]}{extension}"
+
+
+def safe_filename(name: str | None) -> str | None:
+    """A name given with a request, as a bare file name (no folders, no control characters)."""
+    if not name:
+        return None
+    bare = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in bare if ch.isprintable()).strip()
+    return cleaned or None
+
+
+def shown_inline(media: MediaFile) -> bool:
+    return base_mime(media.mime_type) in INLINE_TYPES
 
 
 class MediaService:
@@ -55,6 +98,14 @@ class MediaService:
 
     def path(self, media_root: Path, media: MediaFile) -> Path:
         return media_root / media.storage_path
+
+    def existing_path(self, media_root: Path, media: MediaFile) -> Path:
+        """The stored file, or NotFound when it has gone from the disk (a restored database
+        without its data dir)."""
+        path = self.path(media_root, media)
+        if not path.is_file():
+            raise NotFound(f"The file {download_name(media)} is no longer kept on this server.")
+        return path
 
     def get(self, session: Session, media_file_id: int) -> MediaFile:
         media = MediaRepository(session).get(media_file_id)

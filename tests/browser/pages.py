@@ -211,7 +211,9 @@ class InboxPage:
         return self.page.get_by_role("list", name="Messages")
 
     def bubble(self, text: str) -> Locator:
-        return self.messages.get_by_role("listitem").filter(has_text=text)
+        """The message saying `text`, not a reply that only quotes it."""
+        quoting = self.page.get_by_label("Replying to", exact=True).filter(has_text=text)
+        return self.messages.get_by_role("listitem").filter(has_text=text).filter(has_not=quoting)
 
     def tick(self, text: str, status: str) -> Locator:
         return self.bubble(text).get_by_role("img", name=status)

@@ -1,11 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
 from fastapi.testclient import TestClient
 
 from surgiai.auth.roles import Role
 from surgiai.runtime import Runtime
 from tests.conftest import drain
-from tests.fixtures import create_number, create_user, login, sign, text_message_value, webhook_body
+from tests.fixtures import (
+    GRAPH,
+    create_number,
+    create_user,
+    graph_error,
+    login,
+    sign,
+    text_message_value,
+    webhook_body,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -92,3 +107,121 @@ class TestUpload:
             headers=headers,
         )
         assert document.status_code == 202
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
+
+
+def doctor_sends_media(
+    client: TestClient, kind: str, body: dict[str, object], wamid: str = "wamid.media1"
+) -> None:
+    value = text_message_value(wamid, "")
+    message = value["messages"][0]  # type: ignore[index]
+    message["type"] = kind
+    message.pop("text")
+    message[kind] = body
+    raw = webhook_body(value)
+    client.post("/webhooks/whatsapp", content=raw, headers=sign(raw)).raise_for_status()
+
+
+def thread(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    [conversation] = client.get("/api/v1/conversations", headers=headers).json()["items"]
+    page = client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=headers)
+    items: list[dict[str, Any]] = page.json()["items"]
+    return items
+
+
+@pytest.fixture
+def graph() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False) as router:
+        yield router
+
+
+class TestInboundMedia:
+    def test_a_doctors_image_is_kept_and_shown_inline(
+        self, client: TestClient, runtime: Runtime, graph: respx.MockRouter
+    ) -> None:
+        create_user(runtime)
+        create_number(runtime)
+        headers = login(client, "owner@example.com")
+        graph.get(f"{GRAPH}/media-img-1").mock(
+            return_value=httpx.Response(
+                200, json={"url": "https://lookaside.test/img1", "mime_type": "image/jpeg"}
+            )
+        )
+        graph.get("https://lookaside.test/img1").mock(
+            return_value=httpx.Response(200, content=JPEG, headers={"content-type": "image/jpeg"})
+        )
+        doctor_sends_media(
+            client, "image", {"id": "media-img-1", "mime_type": "image/jpeg", "caption": "Wound"}
+        )
+        drain(runtime.queue)
+        [message] = thread(client, headers)
+        media = message["media"]
+        assert media["state"] == "ready"
+        assert (media["mime_type"], media["size"]) == ("image/jpeg", len(JPEG))
+        assert media["filename"].endswith(".jpg")
+        shown = client.get(media["url"], headers=headers)
+        assert shown.status_code == 200
+        assert shown.headers["content-type"] == "image/jpeg"
+        assert shown.headers["content-disposition"].startswith("inline;")
+        assert shown.headers["x-content-type-options"] == "nosniff"
+        assert shown.content == JPEG
+
+    def test_a_document_downloads_as_an_attachment_by_its_name(
+        self, client: TestClient, runtime: Runtime
+    ) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        uploaded = client.post(
+            "/api/v1/media",
+            files={"file": ("OT list.pdf", PDF, "application/pdf")},
+            headers=headers,
+        ).json()
+        download = client.get(f"/api/v1/media/{uploaded['id']}", headers=headers)
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert "OT%20list.pdf" in download.headers["content-disposition"]
+        # The same file sent under another name downloads under that name.
+        renamed = client.get(
+            f"/api/v1/media/{uploaded['id']}", params={"name": "../Consent.pdf"}, headers=headers
+        )
+        assert 'filename="Consent.pdf"' in renamed.headers["content-disposition"]
+
+    def test_media_whatsapp_will_not_give_says_why(
+        self, client: TestClient, runtime: Runtime, graph: respx.MockRouter
+    ) -> None:
+        create_user(runtime)
+        create_number(runtime)
+        headers = login(client, "owner@example.com")
+        graph.get(f"{GRAPH}/media-gone").mock(
+            return_value=httpx.Response(400, json=graph_error(131052, "Media download error"))
+        )
+        doctor_sends_media(client, "audio", {"id": "media-gone", "mime_type": "audio/ogg"})
+        drain(runtime.queue)
+        [message] = thread(client, headers)
+        assert message["media"]["state"] == "failed"
+        assert "could not download the media" in message["media"]["error"]
+        assert "131052" in message["media"]["error"]
+
+    def test_only_signed_in_users_get_files(self, client: TestClient, runtime: Runtime) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        uploaded = client.post(
+            "/api/v1/media", files={"file": ("p.pdf", PDF, "application/pdf")}, headers=headers
+        ).json()
+        client.cookies.clear()
+        assert client.get(f"/api/v1/media/{uploaded['id']}").status_code == 401
+
+    def test_a_file_gone_from_the_disk_is_a_clear_404(
+        self, client: TestClient, runtime: Runtime
+    ) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        uploaded = client.post(
+            "/api/v1/media", files={"file": ("p.pdf", PDF, "application/pdf")}, headers=headers
+        ).json()
+        digest = uploaded["sha256"]
+        (runtime.settings.data_dir / "media" / digest[:2] / digest).unlink()
+        gone = client.get(f"/api/v1/media/{uploaded['id']}", headers=headers)
+        assert gone.status_code == 404
+        assert "no longer kept" in gone.json()["detail"]

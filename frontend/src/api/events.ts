@@ -301,6 +301,45 @@ export interface components {
             type: "message.created";
             data: components["schemas"]["MessageRead"];
         };
+        /**
+         * MessageMedia
+         * @description A media message's file as the inbox shows it. `ready`: kept by SurgiAI, at `url`;
+         *     `downloading`: the doctor's file is being fetched from WhatsApp; `failed`: WhatsApp would
+         *     not give it (`error` says why); `not_kept`: sent by a link or WhatsApp media id, never
+         *     stored here.
+         */
+        MessageMedia: {
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "ready" | "downloading" | "failed" | "not_kept";
+            /**
+             * Url
+             * @default null
+             */
+            url?: string | null;
+            /**
+             * Mime Type
+             * @default null
+             */
+            mime_type?: string | null;
+            /**
+             * Size
+             * @default null
+             */
+            size?: number | null;
+            /**
+             * Filename
+             * @default null
+             */
+            filename?: string | null;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+        };
         /** MessageRead */
         MessageRead: {
             /** Id */
@@ -361,6 +400,8 @@ export interface components {
             context_wamid: string | null;
             /** Media File Id */
             media_file_id: number | null;
+            /** @default null */
+            media?: components["schemas"]["MessageMedia"] | null;
             /** Attempts */
             attempts: number;
             /** Next Attempt At */

@@ -680,7 +680,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download */
+        /**
+         * Download
+         * @description A kept file: images, audio and video inline (the inbox shows them), anything else as
+         *     an attachment, named `name` when given (the name its message gave it).
+         */
         get: operations["download_api_v1_media__media_file_id__get"];
         put?: never;
         post?: never;
@@ -2591,6 +2595,30 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * MessageMedia
+         * @description A media message's file as the inbox shows it. `ready`: kept by SurgiAI, at `url`;
+         *     `downloading`: the doctor's file is being fetched from WhatsApp; `failed`: WhatsApp would
+         *     not give it (`error` says why); `not_kept`: sent by a link or WhatsApp media id, never
+         *     stored here.
+         */
+        MessageMedia: {
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "ready" | "downloading" | "failed" | "not_kept";
+            /** Url */
+            url?: string | null;
+            /** Mime Type */
+            mime_type?: string | null;
+            /** Size */
+            size?: number | null;
+            /** Filename */
+            filename?: string | null;
+            /** Error */
+            error?: string | null;
+        };
         /** MessagePage */
         MessagePage: {
             /** Items */
@@ -2658,6 +2686,7 @@ export interface components {
             context_wamid: string | null;
             /** Media File Id */
             media_file_id: number | null;
+            media?: components["schemas"]["MessageMedia"] | null;
             /** Attempts */
             attempts: number;
             /** Next Attempt At */
@@ -4982,7 +5011,9 @@ export interface operations {
     };
     download_api_v1_media__media_file_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                name?: string | null;
+            };
             header?: never;
             path: {
                 media_file_id: number;

@@ -3,6 +3,8 @@
 import {
   Alert,
   Button,
+  CloseButton,
+  FileButton,
   Group,
   List,
   Modal,
@@ -14,7 +16,7 @@ import {
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import {
   errorDetail,
   type Conversation,
@@ -23,10 +25,18 @@ import {
   type Preview,
   type Template,
 } from "../api/client";
-import { formatDateTime, formatPhone, formatRecipient } from "../lib/format";
+import { formatBytes, formatDateTime, formatPhone, formatRecipient } from "../lib/format";
 import { applyEvent } from "../realtime/events";
 import classes from "./InboxPage.module.css";
-import { sendTyping, usePreview, useSend, useTemplates } from "./queries";
+import {
+  ACCEPTED_TYPES,
+  attachmentKind,
+  attachmentMessage,
+  attachmentProblem,
+  type AttachmentKind,
+} from "./attachments";
+import { sendTyping, usePreview, useSend, useTemplates, useUploadMedia } from "./queries";
+import { VoiceRecorder, type Recording } from "./VoiceRecorder";
 
 export const TYPING_EVERY_MS = 5_000;
 
@@ -57,14 +67,34 @@ function variableLabel(key: string, name: string): string {
   return `${part.charAt(0).toUpperCase()}${part.slice(1)} {{${name}}}`;
 }
 
+/** A file chosen or recorded, with a local URL to look at or listen to before sending. */
+type Attached = { file: File; kind: AttachmentKind; voice: boolean; url: string };
+
+function AttachmentPreview({ attached }: { attached: Attached }) {
+  const label = attached.voice ? "Voice note" : attached.file.name;
+  if (attached.kind === "image")
+    return <img src={attached.url} alt={label} className={classes.thumbnail} />;
+  if (attached.kind === "audio")
+    return <audio controls src={attached.url} aria-label={`Listen: ${label}`} />;
+  if (attached.kind === "video")
+    return <video controls src={attached.url} className={classes.thumbnail} aria-label={label} />;
+  return (
+    <Text size="sm">
+      📄 {attached.file.name} · {formatBytes(attached.file.size)}
+    </Text>
+  );
+}
+
 function PreviewDialog({
   preview,
+  attached,
   onClose,
   onSend,
   sending,
   error,
 }: {
   preview: Preview | null;
+  attached: Attached | null;
   onClose: () => void;
   onSend: () => void;
   sending: boolean;
@@ -85,6 +115,7 @@ function PreviewDialog({
               ? `24 h window open until ${formatDateTime(preview.window_closes_at)}.`
               : "24 h window closed: only an approved template can be sent."}
           </Text>
+          {attached && <AttachmentPreview attached={attached} />}
           {preview.rendered.header && (
             <Text size="sm" fw={700}>
               {preview.rendered.header}
@@ -215,7 +246,25 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const lastTyping = useRef(0);
   const previewing = usePreview(conversation.id);
   const send = useSend(conversation.id);
+  const upload = useUploadMedia();
+  const [attached, setAttached] = useState<Attached | null>(null);
+  const [attachError, setAttachError] = useState<string | null>(null);
+  // Lets the same file be picked again after it was removed.
+  const resetPicker = useRef<() => void>(null);
   const needsTemplate = !conversation.window_open;
+
+  // The local URL lives as long as its attachment.
+  useEffect(() => (attached ? () => URL.revokeObjectURL(attached.url) : undefined), [attached]);
+
+  function attach(file: File | null, voice = false) {
+    resetPicker.current?.();
+    if (!file) return;
+    const problem = attachmentProblem(file);
+    const kind = attachmentKind(file.type);
+    setAttachError(problem);
+    if (problem || !kind) return;
+    setAttached({ file, kind, voice, url: URL.createObjectURL(file) });
+  }
 
   function typed(value: string) {
     setText(value);
@@ -227,21 +276,39 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     }
   }
 
+  const noPreview = (error: unknown) =>
+    notifications.show({ color: "red", title: "No preview", message: errorDetail(error) });
+
+  function showPreview(message: MessageCreate) {
+    setBody(message);
+    send.reset();
+    previewing.mutate(message, { onSuccess: setPreview, onError: noPreview });
+  }
+
   function submit(event?: FormEvent) {
     event?.preventDefault();
+    if (!needsTemplate && attached) {
+      // The file is kept first: the preview checks it as WhatsApp will.
+      upload.mutate(attached.file, {
+        onSuccess: (stored) =>
+          showPreview(
+            attachmentMessage(attached.kind, stored.id, {
+              caption: text,
+              filename: attached.file.name,
+              voice: attached.voice,
+            }),
+          ),
+        onError: noPreview,
+      });
+      return;
+    }
     const message: MessageCreate | null = needsTemplate
       ? template && templateMessage(template, values)
       : text.trim()
         ? { type: "text", text: { body: text } }
         : null;
     if (!message) return;
-    setBody(message);
-    send.reset();
-    previewing.mutate(message, {
-      onSuccess: setPreview,
-      onError: (error) =>
-        notifications.show({ color: "red", title: "No preview", message: errorDetail(error) }),
-    });
+    showPreview(message);
   }
 
   function confirm() {
@@ -251,7 +318,10 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         // Sent, not previewed: the answer is the message.
         applyEvent(queryClient, { type: "message.created", data: sent as Message });
         setPreview(null);
-        setText("");
+        // Audio carries no caption: the text typed waits for its own message.
+        const keepText = attached?.kind === "audio";
+        setAttached(null);
+        if (!keepText) setText("");
         setValues({});
         setTemplate(null);
       },
@@ -285,17 +355,60 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           onKeyDown={onKeyDown}
         />
       )}
+      {!needsTemplate && attached && (
+        <Group className={classes.attached} gap="xs" mt={6} aria-label="Attachment" role="group">
+          <AttachmentPreview attached={attached} />
+          <Text size="xs" c="dimmed">
+            {attached.voice ? "Voice note" : attached.file.name} · {formatBytes(attached.file.size)}
+            {attached.kind === "audio"
+              ? " · sent without text"
+              : text.trim()
+                ? " · the message goes as its caption"
+                : ""}
+          </Text>
+          <CloseButton
+            size="sm"
+            aria-label={attached.voice ? "Discard voice note" : "Remove attachment"}
+            onClick={() => setAttached(null)}
+          />
+        </Group>
+      )}
+      {attachError && (
+        <Text size="sm" c="red.8" role="alert" mt={6}>
+          {attachError}
+        </Text>
+      )}
       <Group justify="flex-end" mt={6}>
+        {!needsTemplate && (
+          <Group gap="xs" mr="auto">
+            <FileButton
+              onChange={(file) => attach(file)}
+              accept={ACCEPTED_TYPES}
+              resetRef={resetPicker}
+            >
+              {(props) => (
+                <Button variant="default" size="xs" {...props}>
+                  Attach file
+                </Button>
+              )}
+            </FileButton>
+            <VoiceRecorder
+              onRecorded={(recording: Recording) => attach(recording.file, recording.voice)}
+              onError={setAttachError}
+            />
+          </Group>
+        )}
         <Button
           type="submit"
-          loading={previewing.isPending}
-          disabled={needsTemplate ? !template : !text.trim()}
+          loading={previewing.isPending || upload.isPending}
+          disabled={needsTemplate ? !template : !text.trim() && !attached}
         >
           Preview and send
         </Button>
       </Group>
       <PreviewDialog
         preview={preview}
+        attached={needsTemplate ? null : attached}
         onClose={() => setPreview(null)}
         onSend={confirm}
         sending={send.isPending}

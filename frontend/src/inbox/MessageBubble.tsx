@@ -3,6 +3,7 @@ import { Text, Tooltip } from "@mantine/core";
 import type { Message } from "../api/client";
 import { formatDateTime } from "../lib/format";
 import classes from "./InboxPage.module.css";
+import { Attachment, QuotedMessage, ReactionBadges, type Reaction } from "./MessageContent";
 
 type Tick = { mark: string; label: string; tone: "pending" | "sent" | "read" | "failed" | "muted" };
 
@@ -36,21 +37,47 @@ export function tickFor(message: Pick<Message, "status" | "error_reason" | "erro
   }
 }
 
+// Their text only repeats what the card shows.
+const SHOWN_BY_CARD = new Set(["location", "contacts"]);
+
 function Body({ message }: { message: Message }) {
+  const attachment = <Attachment message={message} />;
+  const hasAttachment = message.media != null || SHOWN_BY_CARD.has(message.type);
+  let text = null;
   // `html` is WhatsApp formatting rendered and escaped by the server.
-  if (message.html)
-    return <div className={classes.text} dangerouslySetInnerHTML={{ __html: message.html }} />;
-  if (message.text) return <div className={classes.text}>{message.text}</div>;
+  // An outbound document without a caption is summarised by its name, which the file shows.
+  const onlyTheFileName = message.media != null && message.text === message.media.filename;
+  if (SHOWN_BY_CARD.has(message.type) || onlyTheFileName) text = null;
+  else if (message.html)
+    text = <div className={classes.text} dangerouslySetInnerHTML={{ __html: message.html }} />;
+  else if (message.text) text = <div className={classes.text}>{message.text}</div>;
+  else if (!hasAttachment)
+    text = (
+      <Text size="sm" fs="italic" c="dimmed">
+        {message.type === "template"
+          ? `Template ${String((message.payload as { name?: unknown }).name ?? "")}`
+          : `A ${message.type} message`}
+      </Text>
+    );
   return (
-    <Text size="sm" fs="italic" c="dimmed">
-      {message.type === "template"
-        ? `Template ${String((message.payload as { name?: unknown }).name ?? "")}`
-        : `A ${message.type} message`}
-    </Text>
+    <>
+      {hasAttachment && attachment}
+      {text}
+    </>
   );
 }
 
-export function MessageBubble({ message }: { message: Message }) {
+export function MessageBubble({
+  message,
+  quoted,
+  reactions,
+}: {
+  message: Message;
+  /** The message this one answers: undefined when it answers none, null when it is not
+   * loaded. */
+  quoted?: Message | null;
+  reactions?: Reaction[];
+}) {
   const inbound = message.direction === "in";
   const tick = inbound ? null : tickFor(message);
   const problem = tick && (tick.tone === "failed" || tick.tone === "muted") && tick.mark;
@@ -64,6 +91,7 @@ export function MessageBubble({ message }: { message: Message }) {
       <Text size="xs" fw={600} className={classes.sender}>
         {message.sender.label}
       </Text>
+      {quoted !== undefined && <QuotedMessage quoted={quoted} />}
       <Body message={message} />
       <div className={classes.meta}>
         <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
@@ -80,6 +108,7 @@ export function MessageBubble({ message }: { message: Message }) {
           </Tooltip>
         )}
       </div>
+      {reactions && reactions.length > 0 && <ReactionBadges reactions={reactions} />}
       {problem && (
         <Text size="xs" c={tick.tone === "failed" ? "red.8" : "dimmed"} mt={4}>
           {tick.label}

@@ -2,7 +2,7 @@
 import { Badge, Button, Group, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
 import { errorDetail, type Conversation } from "../api/client";
 import { can } from "../auth/permissions";
@@ -13,6 +13,7 @@ import { Composer } from "./Composer";
 import { MODE_COLORS, MODE_LABELS } from "./ConversationList";
 import classes from "./InboxPage.module.css";
 import { MessageBubble } from "./MessageBubble";
+import { reactionTarget, reactionsByTarget } from "./MessageContent";
 import { NotesDrawer } from "./NotesDrawer";
 import {
   oldestFirst,
@@ -123,6 +124,11 @@ function Messages({ conversationId }: { conversationId: number }) {
   const messages = oldestFirst(query.data);
   const list = useRef<HTMLOListElement>(null);
   const newest = messages.at(-1)?.id;
+  const byWamid = useMemo(
+    () => new Map(messages.flatMap((m) => (m.wamid ? [[m.wamid, m] as const] : []))),
+    [messages],
+  );
+  const reactions = useMemo(() => reactionsByTarget(messages), [messages]);
 
   // Keep the newest message in view as messages arrive (not when older ones load).
   useLayoutEffect(() => {
@@ -162,9 +168,21 @@ function Messages({ conversationId }: { conversationId: number }) {
           </Text>
         </li>
       )}
-      {messages.map((message) => (
-        <MessageBubble key={message.id} message={message} />
-      ))}
+      {messages.map((message) => {
+        const target = message.type === "reaction" ? reactionTarget(message) : null;
+        // A reaction shows on the message it reacts to, unless that one is not loaded.
+        if (target !== null && byWamid.has(target)) return null;
+        return (
+          <MessageBubble
+            key={message.id}
+            message={message}
+            quoted={
+              message.context_wamid ? (byWamid.get(message.context_wamid) ?? null) : undefined
+            }
+            reactions={message.wamid ? reactions.get(message.wamid) : undefined}
+          />
+        );
+      })}
     </ol>
   );
 }

@@ -265,3 +265,20 @@ export function useTemplates(numberId: number, enabled: boolean) {
     staleTime: 60_000,
   });
 }
+
+/** Keep a file to send (`POST /api/v1/media`); the same content is kept once. */
+export function useUploadMedia() {
+  return useMutation({
+    mutationFn: (file: File) => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      return unwrap(
+        api.POST("/api/v1/media", {
+          // The generated type describes the form's fields; the browser sends the FormData.
+          body: { file: "" },
+          bodySerializer: () => form,
+        }),
+      );
+    },
+  });
+}

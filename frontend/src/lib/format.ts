@@ -86,3 +86,10 @@ export function formatDay(isoDay: string, { long = false }: { long?: boolean } =
   const day = new Date(`${isoDay}T00:00:00Z`);
   return (long ? calendarDayLong : calendarDay).format(day);
 }
+
+/** A file size as people read it: "820 bytes", "48 KB", "2.4 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
