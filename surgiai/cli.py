@@ -335,6 +335,8 @@ def doctors_import(
                 session, filename=file.name, mapping=checked, media_file_id=media.id, user_id=None
             )
             session.commit()
+            started = doctor_import_service.start(session, doctor_import.id)
+            assert started is not None, "a new import is processing"
             try:
                 report = doctor_import_service.run(
                     session, doctor_import, data, settings.default_region, checkpoint=session.commit

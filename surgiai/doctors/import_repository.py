@@ -4,14 +4,22 @@ statements (an import of 50,000 rows is a few hundred statements, not 50,000).""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import conflict_insert
 from surgiai.doctors.importing import PROFILE_FIELDS, CurrentDoctor
-from surgiai.doctors.models import ConsentEvent, Doctor, DoctorEvent, DoctorImport, DoctorTag
+from surgiai.doctors.models import (
+    ConsentEvent,
+    Doctor,
+    DoctorEvent,
+    DoctorImport,
+    DoctorTag,
+    ImportState,
+)
 
 _PROFILE_COLUMNS = [getattr(Doctor, name) for name in PROFILE_FIELDS]
 
@@ -27,6 +35,27 @@ class DoctorImportRepository:
 
     def get(self, import_id: int) -> DoctorImport | None:
         return self.session.get(DoctorImport, import_id)
+
+    def get_for_update(self, import_id: int) -> DoctorImport | None:
+        """The import, locked (PostgreSQL) so that two workers cannot both start a run."""
+        return self.session.scalar(
+            select(DoctorImport).where(DoctorImport.id == import_id).with_for_update()
+        )
+
+    def stalled(self, *, silent_since: datetime, queued_before: datetime) -> Sequence[DoctorImport]:
+        """Processing imports whose run went silent, or whose job never started."""
+        return self.session.scalars(
+            select(DoctorImport).where(
+                DoctorImport.state == ImportState.processing,
+                or_(
+                    DoctorImport.heartbeat_at < silent_since,
+                    and_(
+                        DoctorImport.heartbeat_at.is_(None),
+                        DoctorImport.created_at < queued_before,
+                    ),
+                ),
+            )
+        ).all()
 
     def current(self, wa_ids: Sequence[str]) -> dict[str, CurrentDoctor]:
         """The doctors with these numbers, by wa_id, with their tags."""

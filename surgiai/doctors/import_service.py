@@ -7,8 +7,9 @@ job and changes nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -45,6 +46,15 @@ GENERIC_FAILURE = (
     "kept. Import the file again: what is already there is left as it is."
 )
 FILE_GONE = "The uploaded file is no longer stored. Import it again."
+CRASHED = (
+    "The import stopped {attempts} times before it finished (the worker ran out of memory or "
+    "was restarted); the rows already imported are kept. Split the file and import the parts."
+)
+# A run shows a sign of life at its start and after every batch (well under a second each):
+# one silent this long has died. A job never started this long after upload was lost.
+STUCK_AFTER = timedelta(minutes=10)
+LOST_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,30 @@ class DoctorImportService:
         found = DoctorImportRepository(session).get(import_id)
         return found if found is not None and found.state == ImportState.processing else None
 
+    def start(self, session: Session, import_id: int) -> DoctorImport | None:
+        """Begin a run: the import to run, or None when there is nothing to do (gone, done,
+        or failed for having stopped too many workers)."""
+        found = DoctorImportRepository(session).get_for_update(import_id)
+        if found is None or found.state != ImportState.processing:
+            return None
+        found.attempts += 1
+        if found.attempts > MAX_ATTEMPTS:
+            self._fail(found, CRASHED.format(attempts=found.attempts - 1))
+            return None
+        found.heartbeat_at = utcnow()
+        return found
+
+    def stuck(self, session: Session, now: datetime) -> Sequence[DoctorImport]:
+        """Imports left `processing` by a worker that died, or whose job was lost."""
+        return DoctorImportRepository(session).stalled(
+            silent_since=now - STUCK_AFTER, queued_before=now - LOST_AFTER
+        )
+
+    def redrive(self, session: Session, doctor_import: DoctorImport, path: str) -> None:
+        # Counts as a sign of life: the sweeper does not queue it again while the job waits.
+        doctor_import.heartbeat_at = utcnow()
+        self.queue(session, doctor_import, path)
+
     def run(
         self,
         session: Session,
@@ -139,17 +173,29 @@ class DoctorImportService:
         table = read_table(doctor_import.filename, data)
         mapping = check_mapping(doctor_import.mapping, table.headers)
         result = read_records(table, mapping, default_region)
-        doctor_import.rows_total = len(table.rows)
-        doctor_import.rows_done = len(result.rejected)
-        doctor_import.rejected = [_rejection(r) for r in result.rejected[:MAX_REJECTED]]
+        # A run after a dead worker's: the batches it committed (with their counts, in the same
+        # transaction) are skipped. The same file and mapping give the same batches.
+        applied_rows = 0
+        if doctor_import.rows_total is not None:
+            applied_rows = doctor_import.rows_done - len(result.rejected)
+        else:
+            doctor_import.rows_total = len(table.rows)
+            doctor_import.rows_done = len(result.rejected)
+            doctor_import.rejected = [_rejection(r) for r in result.rejected[:MAX_REJECTED]]
+        doctor_import.heartbeat_at = utcnow()
         checkpoint()
         for start in range(0, len(result.records), BATCH_SIZE):
             batch = result.records[start : start + BATCH_SIZE]
+            rows = sum(record.rows for record in batch)
+            if applied_rows >= rows:
+                applied_rows -= rows
+                continue
             added, updated = self._apply(session, doctor_import, batch)
             doctor_import.added += added
             doctor_import.updated += updated
             doctor_import.unchanged += len(batch) - added - updated
-            doctor_import.rows_done += sum(record.rows for record in batch)
+            doctor_import.rows_done += rows
+            doctor_import.heartbeat_at = utcnow()
             checkpoint()
         doctor_import.state = ImportState.done
         doctor_import.finished_at = utcnow()
@@ -179,9 +225,13 @@ class DoctorImportService:
     def fail(self, session: Session, import_id: int, reason: str) -> None:
         found = self.processing(session, import_id)
         if found is not None:
-            found.state = ImportState.failed
-            found.failure_reason = reason[:500]
-            found.finished_at = utcnow()
+            self._fail(found, reason)
+
+    @staticmethod
+    def _fail(doctor_import: DoctorImport, reason: str) -> None:
+        doctor_import.state = ImportState.failed
+        doctor_import.failure_reason = reason[:500]
+        doctor_import.finished_at = utcnow()
 
     def _apply(
         self, session: Session, doctor_import: DoctorImport, records: list[DoctorRecord]

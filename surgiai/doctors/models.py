@@ -224,6 +224,10 @@ class DoctorImport(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Runs started, and the last sign of life of the current one (its start, each batch): the
+    # sweeper re-runs an import whose worker died (`doctors.tasks`).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 SEARCHED_FIELDS: tuple[str, ...] = (

@@ -13,8 +13,10 @@ from surgiai.doctors.import_service import (
     doctor_import_service,
 )
 from surgiai.errors import SurgiAIError
+from surgiai.kit.time import utcnow
+from surgiai.media.service import media_service
 from surgiai.runtime import TaskContext
-from surgiai.worker.registry import task
+from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +26,8 @@ def import_doctors(context: TaskContext, import_id: int, path: str) -> None:
     """Run an import: progress is committed after each batch; a file that cannot be read
     fails the import with the reason."""
     session = context.session
-    doctor_import = doctor_import_service.processing(session, import_id)
+    doctor_import = doctor_import_service.start(session, import_id)
+    session.commit()
     if doctor_import is None:
         return
     try:
@@ -47,3 +50,16 @@ def import_doctors(context: TaskContext, import_id: int, path: str) -> None:
         session.rollback()
         log.exception("doctors.import.failed", import_id=import_id)
         doctor_import_service.fail(session, import_id, GENERIC_FAILURE)
+
+
+@sweeper("doctors.imports")
+def redrive_imports(context: TaskContext) -> int:
+    """Imports a dead worker left `processing`, or whose job was lost, run again from the
+    batch after the last one committed."""
+    session = context.session
+    stuck = doctor_import_service.stuck(session, utcnow())
+    for doctor_import in stuck:
+        stored = media_service.get(session, doctor_import.media_file_id)
+        path = media_service.path(context.settings.data_dir / "media", stored).resolve()
+        doctor_import_service.redrive(session, doctor_import, str(path))
+    return len(stuck)

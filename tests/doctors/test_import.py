@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from surgiai.auth.roles import Role
 from surgiai.db.engine import session_scope
+from surgiai.doctors import import_service
+from surgiai.doctors import tasks as doctor_tasks
 from surgiai.doctors.models import (
     ConsentEvent,
     ConsentSource,
@@ -25,7 +29,8 @@ from surgiai.doctors.models import (
     DoctorImport,
     DoctorTag,
 )
-from surgiai.runtime import Runtime
+from surgiai.kit.time import utcnow
+from surgiai.runtime import Runtime, TaskContext
 from tests.conftest import drain
 from tests.fixtures import create_user, login
 from tests.services import base_env
@@ -273,6 +278,85 @@ class TestMessyFile:
         run_import(client, runtime, admin, data, mapping=mapping)
         doctor = doctors(runtime)["919876543210"]
         assert (doctor.name, doctor.custom_fields) == ("Dr. Das", {"Notes": "Met at AMASICON"})
+
+
+class TestDeadWorker:
+    def test_an_import_whose_worker_died_is_finished_from_the_next_batch(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str]
+    ) -> None:
+        rows = "".join(f"+91 98{index:08d},Dr Patel {index}\n" for index in range(1_200))
+        response = upload(client, admin, ("Mobile,Name\n" + rows + "12345,Too short\n").encode())
+        import_id = response.json()["id"]
+        queued = [t for t in runtime.queue.huey.pending() if t.name == import_service.IMPORT_TASK]
+        [path] = [task.args[2] for task in queued]
+        runtime.queue.huey.flush()
+
+        class WorkerKilled(BaseException):
+            pass
+
+        commits = 0
+
+        def commit_then_die(session: Session) -> None:
+            nonlocal commits
+            session.commit()
+            commits += 1
+            if commits == 2:  # the rejected rows, then the first batch of 500
+                raise WorkerKilled
+
+        with session_scope(runtime.session_factory) as session:
+            doctor_import = import_service.doctor_import_service.start(session, import_id)
+            assert doctor_import is not None
+            session.commit()
+            with pytest.raises(WorkerKilled):
+                import_service.doctor_import_service.run(
+                    session,
+                    doctor_import,
+                    Path(path).read_bytes(),
+                    "IN",
+                    checkpoint=lambda: commit_then_die(session),
+                )
+        report = client.get(f"/api/v1/doctors/imports/{import_id}", headers=admin).json()
+        assert (report["state"], report["added"], report["rows_done"]) == ("processing", 500, 501)
+
+        def sweep(silent_for: timedelta) -> int:
+            with session_scope(runtime.session_factory) as session:
+                stalled = session.get(DoctorImport, import_id)
+                assert stalled is not None
+                stalled.heartbeat_at = utcnow() - silent_for
+            with session_scope(runtime.session_factory) as session:
+                return doctor_tasks.redrive_imports(TaskContext(session, runtime))
+
+        # A run that shows signs of life is left alone.
+        assert sweep(timedelta(minutes=1)) == 0
+        assert sweep(import_service.STUCK_AFTER + timedelta(seconds=1)) == 1
+        drain(runtime.queue)
+        report = client.get(f"/api/v1/doctors/imports/{import_id}", headers=admin).json()
+        assert report["state"] == "done", report
+        assert (report["added"], report["updated"], report["unchanged"]) == (1_200, 0, 0)
+        assert (report["rows_done"], report["rows_total"]) == (1_201, 1_201)
+        assert report["rejected"] == [{"row": 1_202, "reason": report["rejected"][0]["reason"]}]
+        assert len(doctors(runtime)) == 1_200
+
+    def test_an_import_that_keeps_killing_its_worker_is_given_up(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str]
+    ) -> None:
+        response = upload(client, admin, b"Mobile,Name\n+919876543210,Dr Rao\n")
+        import_id = response.json()["id"]
+        runtime.queue.huey.flush()
+        for _ in range(import_service.MAX_ATTEMPTS):
+            with session_scope(runtime.session_factory) as session:
+                # Each worker takes the job and dies before its first batch.
+                assert import_service.doctor_import_service.start(session, import_id) is not None
+        with session_scope(runtime.session_factory) as session:
+            stalled = session.get(DoctorImport, import_id)
+            assert stalled is not None
+            stalled.heartbeat_at = utcnow() - import_service.STUCK_AFTER - timedelta(seconds=1)
+        with session_scope(runtime.session_factory) as session:
+            assert doctor_tasks.redrive_imports(TaskContext(session, runtime)) == 1
+        drain(runtime.queue)
+        report = client.get(f"/api/v1/doctors/imports/{import_id}", headers=admin).json()
+        assert report["state"] == "failed"
+        assert report["failure_reason"] == import_service.CRASHED.format(attempts=3)
 
 
 class TestPreview:
