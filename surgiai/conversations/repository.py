@@ -289,6 +289,8 @@ class ConversationFilters:
     unassigned: bool = False
     tag: str | None = None
     q: str | None = None
+    # Only open conversations whose doctor waits for our answer, longest waiting first.
+    awaiting: bool = False
 
 
 _WORD = re.compile(r"\w+")
@@ -312,10 +314,31 @@ class InboxRepository:
         after: tuple[datetime, int] | None,
     ) -> Sequence[Conversation]:
         """Newest activity first; `after` is the (last_message_at, id) of the previous page's
-        last row."""
-        statement = select(Conversation).order_by(
-            Conversation.last_message_at.desc(), Conversation.id.desc()
-        )
+        last row. The awaiting queue: longest waiting first, `after` its (awaiting_since, id)."""
+        if filters.awaiting:
+            statement = select(Conversation).order_by(
+                Conversation.awaiting_since.asc(), Conversation.id.asc()
+            )
+            statement = statement.where(
+                Conversation.awaiting_since.is_not(None),
+                Conversation.status == ConversationStatus.open,
+            )
+            if after is not None:
+                since, last_id = after
+                statement = statement.where(
+                    (Conversation.awaiting_since > since)
+                    | ((Conversation.awaiting_since == since) & (Conversation.id > last_id))
+                )
+        else:
+            statement = select(Conversation).order_by(
+                Conversation.last_message_at.desc(), Conversation.id.desc()
+            )
+            if after is not None:
+                at, last_id = after
+                statement = statement.where(
+                    (Conversation.last_message_at < at)
+                    | ((Conversation.last_message_at == at) & (Conversation.id < last_id))
+                )
         if filters.mode is not None:
             statement = statement.where(Conversation.mode == filters.mode)
         if filters.status is not None:
@@ -338,12 +361,6 @@ class InboxRepository:
             )
         if filters.q:
             statement = statement.where(self._matches(filters.q))
-        if after is not None:
-            at, last_id = after
-            statement = statement.where(
-                (Conversation.last_message_at < at)
-                | ((Conversation.last_message_at == at) & (Conversation.id < last_id))
-            )
         return self.session.scalars(statement.limit(limit)).all()
 
     def _matches(self, q: str) -> ColumnElement[bool]:

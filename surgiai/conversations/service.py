@@ -177,6 +177,12 @@ def is_automatic(
     )
 
 
+def answers_the_doctor(sender_kind: SenderKind, sender_user_id: int | None) -> bool:
+    """A person's or an agent's reply ends the doctor's wait; a system message (the hand-off
+    notice, a campaign, a follow-up) does not."""
+    return sender_kind in (SenderKind.admin, SenderKind.ai) or sender_user_id is not None
+
+
 class MessageService:
     # --- Outbound -----------------------------------------------------------------------------
 
@@ -207,6 +213,8 @@ class MessageService:
         )
         conversation.last_message_at = now
         conversation.last_message_id = message.id
+        if answers_the_doctor(request.sender_kind, request.sender_user_id):
+            conversation.awaiting_since = None
         _note_activity(plan.doctor, conversation.number_id, last_outbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
@@ -451,7 +459,10 @@ class MessageService:
         conversation.last_message_id = max(conversation.last_message_id or 0, message.id)
         # In SQL, not Python: two workers storing two messages of one doctor both count.
         conversation.unread_count = Conversation.unread_count + 1
+        # Writing into a closed conversation reopens it, and the doctor now waits for us.
         conversation.status = ConversationStatus.open
+        if conversation.awaiting_since is None:
+            conversation.awaiting_since = now
         _note_activity(doctor, number.id, last_inbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
