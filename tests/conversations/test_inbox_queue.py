@@ -19,6 +19,7 @@ from surgiai.conversations.drafts import AiReply, draft_service
 from surgiai.conversations.models import Conversation
 from surgiai.db.engine import session_scope
 from surgiai.runtime import Runtime
+from tests.conftest import drain
 from tests.conversations.test_inbox import (
     DOCTOR,
     OTHER_DOCTOR,
@@ -26,7 +27,6 @@ from tests.conversations.test_inbox import (
     conversation_of,
     doctor_writes,
 )
-from tests.conftest import drain
 from tests.fixtures import create_number, create_user, graph_accepted, login
 
 
