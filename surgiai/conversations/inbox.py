@@ -248,6 +248,8 @@ class InboxService:
                 message = session.get(Message, message_id)
                 if message is not None:
                     events.message_changed(message)
+                    # An agent's reply that will not leave after all answered nobody.
+                    message_service.wait_again_if_unanswered(session, message)
         log.info("conversations.mode", conversation_id=conversation.id, mode=mode.value)
 
     def switch_to_human_if_asked(self, session: Session, message: Message) -> bool:
@@ -284,7 +286,8 @@ class InboxService:
         if conversation.mode is not ConversationMode.human:
             self._set_mode(session, conversation, ConversationMode.human)
         if conversation.awaiting_since is None:
-            # An agent's acknowledgement is no answer: the doctor waits for the person.
+            # An agent's acknowledgement is no answer: the doctor waits for the person, since
+            # the question being handed over.
             asked = InboxRepository(session).last_inbound(conversation.id)
             conversation.awaiting_since = asked.created_at if asked is not None else utcnow()
         events.conversation_changed(conversation)

@@ -465,6 +465,29 @@ class InboxRepository:
             .limit(1)
         )
 
+    def unanswered_since(self, conversation_id: int) -> datetime | None:
+        """When the doctor's oldest message after our last answer arrived (None: answered).
+        An answer is a person's or an agent's message that was not cancelled and did not fail;
+        system messages (the hand-off notice, campaigns, follow-ups) answer nothing."""
+        last_answer = (
+            select(func.max(Message.id))
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.outbound,
+                Message.sender_kind.in_([SenderKind.admin, SenderKind.ai])
+                | Message.sender_user_id.is_not(None),
+                Message.status.not_in([MessageState.failed, MessageState.cancelled]),
+            )
+            .scalar_subquery()
+        )
+        return self.session.scalar(
+            select(func.min(Message.created_at)).where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.inbound,
+                Message.id > func.coalesce(last_answer, 0),
+            )
+        )
+
     def cancel_automatic_queued(self, doctor_id: int, reason: str, now: datetime) -> Sequence[int]:
         """Queued automatic messages to this doctor, on any number, are not sent after all."""
         ids = self.session.scalars(

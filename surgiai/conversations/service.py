@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from surgiai.channels.base import (
     ErrorDetail,
@@ -38,6 +38,7 @@ from surgiai.conversations.models import (
 from surgiai.conversations.repository import (
     HANDOFF_AGENT,
     ConversationRepository,
+    InboxRepository,
     MessageRepository,
 )
 from surgiai.conversations.window import (
@@ -397,6 +398,7 @@ class MessageService:
         message.error_reason = reason[:500]
         message.next_attempt_at = None
         events.message_changed(message)
+        self._wait_again_if_unanswered(message)
 
     def cancel(self, message: Message, reason: str) -> None:
         message.status = MessageState.cancelled
@@ -404,6 +406,28 @@ class MessageService:
         message.error_reason = reason[:500]
         message.next_attempt_at = None
         events.message_changed(message)
+        self._wait_again_if_unanswered(message)
+
+    def _wait_again_if_unanswered(self, message: Message) -> None:
+        session = object_session(message)
+        if session is not None:
+            self.wait_again_if_unanswered(session, message)
+
+    def wait_again_if_unanswered(self, session: Session, message: Message) -> None:
+        """An answer that failed or was cancelled never reached the doctor: if it was the one
+        that ended their wait, they wait again (from their oldest unanswered message)."""
+        conversation = message.conversation
+        if (
+            message.direction is not Direction.outbound
+            or not answers_the_doctor(message.sender_kind, message.sender_user_id)
+            or conversation.status is not ConversationStatus.open
+            or conversation.awaiting_since is not None
+        ):
+            return
+        since = InboxRepository(session).unanswered_since(conversation.id)
+        if since is not None:
+            conversation.awaiting_since = since
+            events.conversation_changed(conversation)
 
     def react_to_error(self, session: Session, message: Message, error: ErrorDetail) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""

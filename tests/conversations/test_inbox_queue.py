@@ -16,7 +16,8 @@ from surgiai.audit.models import AuditEvent
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
 from surgiai.conversations.drafts import AiReply, draft_service
-from surgiai.conversations.models import Conversation
+from surgiai.conversations.models import Conversation, Message
+from surgiai.conversations.service import message_service
 from surgiai.db.engine import session_scope
 from surgiai.runtime import Runtime
 from tests.conftest import drain
@@ -251,3 +252,40 @@ class TestAssignment:
         viewer = login(client, "viewer@example.com")
         answer_ = client.get("/api/v1/conversations/assignees", headers=viewer)
         assert answer_.status_code == 403
+
+
+class TestAnswersThatNeverLeft:
+    def test_a_failed_or_cancelled_answer_puts_the_doctor_back_in_the_queue(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str], number_id: int
+    ) -> None:
+        doctor_writes(client, runtime, "28mm circular stapler price pls", "wamid.f1")
+        conversation = conversation_of(client, admin)
+        waiting_since = awaiting(client, admin)[0]["awaiting_since"]
+
+        with session_scope(runtime.session_factory) as session:
+            row = session.get(Conversation, conversation["id"])
+            assert row is not None
+            ai_reply = draft_service.deliver_ai_reply(
+                session,
+                row,
+                AiReply(agent="smart_reply", type="text", payload={"body": "₹26,500"}),
+            )
+            assert isinstance(ai_reply, Message)
+            reply_id = ai_reply.id
+        assert awaiting(client, admin) == []
+
+        # A person takes over before the AI's reply left: it is cancelled, so nobody answered.
+        client.post(f"/api/v1/conversations/{conversation['id']}/takeover", headers=admin)
+        with session_scope(runtime.session_factory) as session:
+            cancelled = session.get(Message, reply_id)
+            assert cancelled is not None and cancelled.status.value == "cancelled"
+        (again,) = awaiting(client, admin)
+        assert again["awaiting_since"] == waiting_since
+
+        answer(client, admin, conversation["id"], "Rs 26,500, doctor")
+        assert awaiting(client, admin) == []
+        with session_scope(runtime.session_factory) as session:
+            sent = session.scalars(select(Message).where(Message.text == "Rs 26,500, doctor")).one()
+            message_service.mark_failed(sent, 131026, "Undeliverable", "Not on WhatsApp")
+        (failed,) = awaiting(client, admin)
+        assert failed["awaiting_since"] == waiting_since
