@@ -33,6 +33,7 @@ export function WaitingTimer({ since }: { since: string }) {
       size="xs"
       variant="light"
       color={minutes >= 30 ? "red" : minutes >= 10 ? "orange" : "gray"}
+      tt="none"
       title="The doctor is waiting for our answer"
     >
       {text}
