@@ -112,7 +112,6 @@ async def seed(runtime: Runtime, simulator: Simulator) -> None:
     await simulator.personas.start(
         PersonaSettings(
             count=DEMO_PERSONAS,
-            wa_id_prefix="9198",
             initiate_per_minute=0.1,
             # Some doctors use a WhatsApp username, and some of those share no phone number.
             username_share=0.3,

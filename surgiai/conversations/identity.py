@@ -243,6 +243,8 @@ def _absorb(session: Session, kept: Conversation, merged: Conversation) -> None:
     kept.last_message_at = _latest(kept.last_message_at, merged.last_message_at)
     kept.last_message_id = max(kept.last_message_id or 0, merged.last_message_id or 0) or None
     kept.unread_count = kept.unread_count + merged.unread_count
+    waits = [at for at in (kept.awaiting_since, merged.awaiting_since) if at is not None]
+    kept.awaiting_since = min(waits) if waits else None
     if merged.status is ConversationStatus.open:
         kept.status = ConversationStatus.open
     if merged.mode is ConversationMode.human and kept.mode is not ConversationMode.human:

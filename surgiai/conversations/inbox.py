@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
 from surgiai.auth.repository import UserRepository
+from surgiai.auth.roles import Permission, has_permission
 from surgiai.conversations import events
 from surgiai.conversations.human_request import asks_for_human
 from surgiai.conversations.models import (
@@ -40,6 +41,7 @@ from surgiai.conversations.schemas import (
     Preview,
     ThreadMessageCreate,
     TypingRead,
+    UserRef,
 )
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.conversations.views import conversation_read, message_read, note_read
@@ -62,9 +64,12 @@ TAKEOVER_CANCEL_REASON = "Not sent: a team member took this conversation over."
 HANDOFF_NOTICE = "Thank you. A member of our team will answer you here shortly."
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    assert conversation.last_message_at is not None
-    raw = json.dumps([conversation.last_message_at.isoformat(), conversation.id])
+def encode_cursor(conversation: Conversation, *, awaiting: bool = False) -> str:
+    """The row's place in its ordering: its waiting time in the awaiting queue, else its last
+    activity."""
+    at = conversation.awaiting_since if awaiting else conversation.last_message_at
+    assert at is not None
+    raw = json.dumps([at.isoformat(), conversation.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -95,7 +100,9 @@ class InboxService:
         )
         page = list(rows[:limit])
         items = self.read_many(session, page)
-        next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
+        next_cursor = (
+            encode_cursor(page[-1], awaiting=filters.awaiting) if len(rows) > limit else None
+        )
         return ConversationPage(items=items, next_cursor=next_cursor)
 
     def read_many(
@@ -162,8 +169,14 @@ class InboxService:
         changes: dict[str, object] = {}
         if body.status is not None and body.status != conversation.status.value:
             conversation.status = ConversationStatus(body.status)
+            if conversation.status is ConversationStatus.closed:
+                # Closed means handled: out of the awaiting queue until the doctor writes again.
+                conversation.awaiting_since = None
             changes["status"] = body.status
-        if "assigned_user_id" in body.model_fields_set:
+        if (
+            "assigned_user_id" in body.model_fields_set
+            and body.assigned_user_id != conversation.assigned_user_id
+        ):
             self._assign(session, conversation, body.assigned_user_id)
             changes["assigned_user_id"] = body.assigned_user_id
         if body.mode is not None and body.mode != conversation.mode.value:
@@ -187,19 +200,37 @@ class InboxService:
         return conversation
 
     def release(self, session: Session, conversation_id: int, user: User) -> Conversation:
-        """Back to the number's default mode; the assignee stays the doctor's contact."""
+        """Back to the number's default mode, and nobody's any more: the takeover is over."""
         conversation = self.get(session, conversation_id)
         default = ConversationMode(conversation.number.default_mode)
         self._set_mode(session, conversation, default)
-        self._audit(session, user, "conversation.release", conversation, {"mode": default.value})
+        released_from = conversation.assigned_user_id
+        conversation.assigned_user_id = None
+        self._audit(
+            session,
+            user,
+            "conversation.release",
+            conversation,
+            {"mode": default.value, "unassigned_user_id": released_from},
+        )
         events.conversation_changed(conversation)
         return conversation
+
+    def assignees(self, session: Session) -> list[UserRef]:
+        """Who a conversation may be given to: active users who may answer doctors."""
+        return [
+            UserRef(id=user.id, name=user.name)
+            for user in UserRepository(session).list()
+            if user.is_active and has_permission(user.role, Permission.converse)
+        ]
 
     def _assign(self, session: Session, conversation: Conversation, user_id: int | None) -> None:
         if user_id is not None:
             assignee = UserRepository(session).get(user_id)
             if assignee is None or not assignee.is_active:
                 raise BadRequest(f"No active user with id {user_id} to assign.")
+            if not has_permission(assignee.role, Permission.converse):
+                raise BadRequest(f"{assignee.name} may not answer doctors (role {assignee.role}).")
         conversation.assigned_user_id = user_id
 
     def _set_mode(
@@ -217,6 +248,8 @@ class InboxService:
                 message = session.get(Message, message_id)
                 if message is not None:
                     events.message_changed(message)
+                    # An agent's reply that will not leave after all answered nobody.
+                    message_service.wait_again_if_unanswered(session, message)
         log.info("conversations.mode", conversation_id=conversation.id, mode=mode.value)
 
     def switch_to_human_if_asked(self, session: Session, message: Message) -> bool:
@@ -252,7 +285,12 @@ class InboxService:
         allows)."""
         if conversation.mode is not ConversationMode.human:
             self._set_mode(session, conversation, ConversationMode.human)
-            events.conversation_changed(conversation)
+        if conversation.awaiting_since is None:
+            # An agent's acknowledgement is no answer: the doctor waits for the person, since
+            # the question being handed over.
+            asked = InboxRepository(session).last_inbound(conversation.id)
+            conversation.awaiting_since = asked.created_at if asked is not None else utcnow()
+        events.conversation_changed(conversation)
         doctor = conversation.doctor
         name = doctor.display_name
         notification_service.notify(

@@ -29,6 +29,7 @@ from surgiai.conversations.schemas import (
     Preview,
     ThreadMessageCreate,
     TypingCreate,
+    UserRef,
 )
 from surgiai.dependencies import DbSession
 
@@ -53,10 +54,17 @@ def list_conversations(
     q: Annotated[
         str | None, Query(max_length=200, description="Doctor name or number, or message text")
     ] = None,
+    awaiting: Annotated[
+        bool,
+        Query(
+            description="Only open conversations waiting for our answer (the doctor wrote last, "
+            "or an agent only acknowledged and handed over), longest waiting first"
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="next_cursor")] = None,
 ) -> ConversationPage:
-    """Newest activity first."""
+    """Newest activity first (the awaiting queue: longest waiting first)."""
     filters = ConversationFilters(
         mode=ConversationMode(mode) if mode else None,
         status=ConversationStatus(conversation_status) if conversation_status else None,
@@ -72,8 +80,15 @@ def list_conversations(
         unassigned=assigned == "none",
         tag=tag,
         q=q.strip() if q and q.strip() else None,
+        awaiting=awaiting,
     )
     return inbox_service.page(session, filters, limit=limit, cursor=cursor)
+
+
+@router.get("/assignees", response_model=list[UserRef])
+def list_assignees(_: Converser, session: DbSession) -> list[UserRef]:
+    """The colleagues a conversation can be assigned to: active users who may answer doctors."""
+    return inbox_service.assignees(session)
 
 
 @router.get("/{conversation_id}", response_model=ConversationRead)

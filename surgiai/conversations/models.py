@@ -33,6 +33,8 @@ class Conversation(Base):
         UniqueConstraint("doctor_id", "number_id"),
         # The inbox: newest activity first, with (last_message_at, id) as the cursor.
         Index("ix_conversation_activity", "last_message_at", "id"),
+        # The "awaiting our reply" queue: longest waiting first.
+        Index("ix_conversation_awaiting", "awaiting_since", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +58,9 @@ class Conversation(Base):
     assigned_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), default=None, index=True
     )
+    # When the doctor's oldest unanswered message arrived: set by their message, cleared by a
+    # person's or an agent's answer (not by the hand-off notice) or by closing. None: not waiting.
+    awaiting_since: Mapped[datetime | None] = mapped_column(default=None)
     # The doctor's messages nobody on the team has opened yet.
     unread_count: Mapped[int] = mapped_column(default=0)
     # When WhatsApp's typing indicator was last sent (it shows for up to 25 s).

@@ -289,6 +289,8 @@ class ConversationFilters:
     unassigned: bool = False
     tag: str | None = None
     q: str | None = None
+    # Only open conversations whose doctor waits for our answer, longest waiting first.
+    awaiting: bool = False
 
 
 _WORD = re.compile(r"\w+")
@@ -312,10 +314,31 @@ class InboxRepository:
         after: tuple[datetime, int] | None,
     ) -> Sequence[Conversation]:
         """Newest activity first; `after` is the (last_message_at, id) of the previous page's
-        last row."""
-        statement = select(Conversation).order_by(
-            Conversation.last_message_at.desc(), Conversation.id.desc()
-        )
+        last row. The awaiting queue: longest waiting first, `after` its (awaiting_since, id)."""
+        if filters.awaiting:
+            statement = select(Conversation).order_by(
+                Conversation.awaiting_since.asc(), Conversation.id.asc()
+            )
+            statement = statement.where(
+                Conversation.awaiting_since.is_not(None),
+                Conversation.status == ConversationStatus.open,
+            )
+            if after is not None:
+                since, last_id = after
+                statement = statement.where(
+                    (Conversation.awaiting_since > since)
+                    | ((Conversation.awaiting_since == since) & (Conversation.id > last_id))
+                )
+        else:
+            statement = select(Conversation).order_by(
+                Conversation.last_message_at.desc(), Conversation.id.desc()
+            )
+            if after is not None:
+                at, last_id = after
+                statement = statement.where(
+                    (Conversation.last_message_at < at)
+                    | ((Conversation.last_message_at == at) & (Conversation.id < last_id))
+                )
         if filters.mode is not None:
             statement = statement.where(Conversation.mode == filters.mode)
         if filters.status is not None:
@@ -338,12 +361,6 @@ class InboxRepository:
             )
         if filters.q:
             statement = statement.where(self._matches(filters.q))
-        if after is not None:
-            at, last_id = after
-            statement = statement.where(
-                (Conversation.last_message_at < at)
-                | ((Conversation.last_message_at == at) & (Conversation.id < last_id))
-            )
         return self.session.scalars(statement.limit(limit)).all()
 
     def _matches(self, q: str) -> ColumnElement[bool]:
@@ -446,6 +463,29 @@ class InboxRepository:
             )
             .order_by(Message.id.desc())
             .limit(1)
+        )
+
+    def unanswered_since(self, conversation_id: int) -> datetime | None:
+        """When the doctor's oldest message after our last answer arrived (None: answered).
+        An answer is a person's or an agent's message that was not cancelled and did not fail;
+        system messages (the hand-off notice, campaigns, follow-ups) answer nothing."""
+        last_answer = (
+            select(func.max(Message.id))
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.outbound,
+                Message.sender_kind.in_([SenderKind.admin, SenderKind.ai])
+                | Message.sender_user_id.is_not(None),
+                Message.status.not_in([MessageState.failed, MessageState.cancelled]),
+            )
+            .scalar_subquery()
+        )
+        return self.session.scalar(
+            select(func.min(Message.created_at)).where(
+                Message.conversation_id == conversation_id,
+                Message.direction == Direction.inbound,
+                Message.id > func.coalesce(last_answer, 0),
+            )
         )
 
     def cancel_automatic_queued(self, doctor_id: int, reason: str, now: datetime) -> Sequence[int]:

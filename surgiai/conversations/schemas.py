@@ -182,6 +182,9 @@ class ConversationRead(BaseModel):
     created_at: datetime
     last_message_at: datetime | None
     last_inbound_at: datetime | None
+    # Since when the doctor waits for our answer (their oldest unanswered message); null when
+    # nobody waits.
+    awaiting_since: datetime | None
     window_open: bool
     window_closes_at: datetime | None
     last_message: LastMessage | None

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from surgiai.channels.base import (
     ErrorDetail,
@@ -38,6 +38,7 @@ from surgiai.conversations.models import (
 from surgiai.conversations.repository import (
     HANDOFF_AGENT,
     ConversationRepository,
+    InboxRepository,
     MessageRepository,
 )
 from surgiai.conversations.window import (
@@ -184,6 +185,12 @@ def is_automatic(
     )
 
 
+def answers_the_doctor(sender_kind: SenderKind, sender_user_id: int | None) -> bool:
+    """A person's or an agent's reply ends the doctor's wait; a system message (the hand-off
+    notice, a campaign, a follow-up) does not."""
+    return sender_kind in (SenderKind.admin, SenderKind.ai) or sender_user_id is not None
+
+
 class MessageService:
     # --- Outbound -----------------------------------------------------------------------------
 
@@ -214,6 +221,8 @@ class MessageService:
         )
         conversation.last_message_at = now
         conversation.last_message_id = message.id
+        if answers_the_doctor(request.sender_kind, request.sender_user_id):
+            conversation.awaiting_since = None
         _note_activity(plan.doctor, conversation.number_id, last_outbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
@@ -396,6 +405,7 @@ class MessageService:
         message.error_reason = reason[:500]
         message.next_attempt_at = None
         events.message_changed(message)
+        self._wait_again_if_unanswered(message)
 
     def cancel(self, message: Message, reason: str) -> None:
         message.status = MessageState.cancelled
@@ -403,6 +413,28 @@ class MessageService:
         message.error_reason = reason[:500]
         message.next_attempt_at = None
         events.message_changed(message)
+        self._wait_again_if_unanswered(message)
+
+    def _wait_again_if_unanswered(self, message: Message) -> None:
+        session = object_session(message)
+        if session is not None:
+            self.wait_again_if_unanswered(session, message)
+
+    def wait_again_if_unanswered(self, session: Session, message: Message) -> None:
+        """An answer that failed or was cancelled never reached the doctor: if it was the one
+        that ended their wait, they wait again (from their oldest unanswered message)."""
+        conversation = message.conversation
+        if (
+            message.direction is not Direction.outbound
+            or not answers_the_doctor(message.sender_kind, message.sender_user_id)
+            or conversation.status is not ConversationStatus.open
+            or conversation.awaiting_since is not None
+        ):
+            return
+        since = InboxRepository(session).unanswered_since(conversation.id)
+        if since is not None:
+            conversation.awaiting_since = since
+            events.conversation_changed(conversation)
 
     def react_to_error(self, session: Session, message: Message, error: ErrorDetail) -> None:
         """What an error means beyond this message: pause the number, mark the doctor."""
@@ -458,7 +490,10 @@ class MessageService:
         conversation.last_message_id = max(conversation.last_message_id or 0, message.id)
         # In SQL, not Python: two workers storing two messages of one doctor both count.
         conversation.unread_count = Conversation.unread_count + 1
+        # Writing into a closed conversation reopens it, and the doctor now waits for us.
         conversation.status = ConversationStatus.open
+        if conversation.awaiting_since is None:
+            conversation.awaiting_since = now
         _note_activity(doctor, number.id, last_inbound_at=now)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)

@@ -177,6 +177,7 @@ def conversation_read(
         created_at=conversation.created_at,
         last_message_at=conversation.last_message_at,
         last_inbound_at=conversation.last_inbound_at,
+        awaiting_since=conversation.awaiting_since,
         window_open=is_open,
         window_closes_at=(
             conversation.last_inbound_at + CUSTOMER_SERVICE_WINDOW

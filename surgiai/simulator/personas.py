@@ -13,7 +13,9 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
+import phonenumbers
 import structlog
+from phonenumbers import PhoneNumberType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from surgiai.errors import SurgiAIError
@@ -29,40 +31,121 @@ log = structlog.get_logger(__name__)
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 
-# What Indian surgeons and gynaecologists write, in English and Hinglish, typos included.
+# What Indian surgeons and gynaecologists write, in English and Hinglish, typos included: about
+# the demo catalogue's products, CME courses and FAQs (surgiai/demo_data/), so that the demo's
+# Smart Reply answers most of them, and a few it has to hand to a person.
 QUESTION_BANK = (
     "5mm trocar ka price kya hai?",
+    "10mm disposable trocar rate pls",
+    "12mm trocar price? 20 box chahiye, discount milega?",
     "Laparoscopic suturing CME course Pune mein kab hai?",
     "pls send hernia mesh 15x15 rate",
-    "Is the fee for FOGSI CME workshop inclusive of GST?",
-    "order 4821 dispatch hua kya?",
-    "45mm linear stapler reloads stock mein hai? monday OT ke liye chahiye",
-    "Need quotation for 20 nos 12mm trocars, bulk discount milega?",
-    "Hysteroscopy hands-on workshop ki dates kya hai? Delhi ya Mumbai?",
+    "30x30 polypropylene mesh stock mein hai?",
+    "composite ventral mesh price kya hai",
+    "FOGSI lap hysterectomy workshop Mumbai fee kitni hai?",
+    "hysteroscopy workshop Delhi dates?",
+    "TEP TAPP hernia course Bengaluru mein seats available hai?",
+    "linear stapler 45mm reload blue ka rate",
+    "circular stapler 28mm price pls",
+    "skin stapler 35W kitne ka hai",
+    "bipolar vessel sealer rate kya hai",
+    "harmonic scalpel shears price pls",
+    "barbed suture 3-0 ka rate? 2 box chahiye",
+    "polyglactin suture 2-0 rate",
+    "veress needle 120mm available?",
+    "uterine manipulator ka rate",
+    "hysteroscopy sheath 5mm rate kya hai",
+    "titanium ligation clips price",
+    "absorbable tacker price pls",
     "can u share the IFU for bipolar vessel sealer",
-    "polypropylene vs PTFE mesh, which one u recommend for incisional hernia?",
-    "Same hemostatic agents as last month, reorder kar do pls",
+    "polypropylene vs composite mesh, which one u recommend for incisional hernia?",
+    "order 4821 dispatch hua kya?",
+    "delivery kitne din mein hoga? Jaipur",
+    "is delivery free above 10000?",
     "Hospital ke corporate card se payment ho jayega?",
-    "Residents ke liye harmonic scalpel training available hai kya?",
-    "28mm circular stapler this week milega?",
-    "Pls share catalouge of arthroscopy instruments",
-    "How many CME credits for the lap hysterectomy course? MMC accredited hai?",
-    "Vessel sealer ka rate with delivery to Lucknow? ₹ mein batana",
+    "do you accept UPI",
     "Need GST invoice with hospital details for order 5530",
+    "reusable instruments warranty kitne saal ki hai",
+    "damaged item received, return kar sakte hai?",
 )
-# Surgeons and gynaecologists, with the specialty their WhatsApp handles tend to carry.
+
+
+@dataclass(frozen=True)
+class DemoDoctor:
+    name: str
+    # What their WhatsApp handles tend to carry (`dr.ananya.ortho`).
+    specialty: str
+    # Where their phone number is from (ISO 3166 region): most are in India.
+    region: str = "IN"
+
+
+# Surgeons and gynaecologists from across India, and a few who practise abroad.
 DOCTORS = (
-    ("Dr. Ananya Iyer", "ortho"),
-    ("Dr. Rakesh Gupta", "surgeon"),
-    ("Dr. Priya Sharma", "gynae"),
-    ("Dr. Vikram Reddy", "laparo"),
-    ("Dr. Meera Nair", "obgyn"),
-    ("Dr. Arjun Mehta", "surgery"),
-    ("Dr. Kavita Deshpande", "gynae"),
-    ("Dr. Sanjay Kulkarni", "uro"),
-    ("Dr. Farah Siddiqui", "obgyn"),
-    ("Dr. Harpreet Singh", "ortho"),
+    DemoDoctor("Dr. Ananya Iyer", "ortho"),
+    DemoDoctor("Dr. Rakesh Gupta", "surgeon"),
+    DemoDoctor("Dr. Priya Sharma", "gynae"),
+    DemoDoctor("Dr. Vikram Reddy", "laparo"),
+    DemoDoctor("Dr. Meera Nair", "obgyn"),
+    DemoDoctor("Dr. Arjun Mehta", "surgery"),
+    DemoDoctor("Dr. Kavita Deshpande", "gynae"),
+    DemoDoctor("Dr. Sanjay Kulkarni", "uro"),
+    DemoDoctor("Dr. Farah Siddiqui", "obgyn"),
+    DemoDoctor("Dr. Harpreet Singh", "ortho"),
+    DemoDoctor("Dr. Subhash Banerjee", "surgeon"),
+    DemoDoctor("Dr. Lakshmi Venkatesh", "obgyn"),
+    DemoDoctor("Dr. Imran Qureshi", "laparo"),
+    DemoDoctor("Dr. Nandini Bora", "gynae"),
+    DemoDoctor("Dr. Rohit Chauhan", "ortho"),
+    DemoDoctor("Dr. Sneha Patil", "obgyn"),
+    DemoDoctor("Dr. Abhishek Mishra", "uro"),
+    DemoDoctor("Dr. Jyoti Mahapatra", "gynae"),
+    DemoDoctor("Dr. Thomas Kurian", "surgery"),
+    DemoDoctor("Dr. Pooja Agarwal", "obgyn"),
+    DemoDoctor("Dr. Karthik Subramanian", "laparo"),
+    DemoDoctor("Dr. Gurpreet Kaur", "gynae"),
+    DemoDoctor("Dr. Manoj Yadav", "surgeon"),
+    DemoDoctor("Dr. Ritu Saxena", "obgyn"),
+    DemoDoctor("Dr. Aamir Wani", "ortho"),
+    DemoDoctor("Dr. Deepak Joshi", "uro"),
+    DemoDoctor("Dr. Swati Hegde", "laparo"),
+    DemoDoctor("Dr. Vivek Shetty", "surgeon"),
+    DemoDoctor("Dr. Nikhil Menon", "ortho", "AE"),
+    DemoDoctor("Dr. Shabnam Khan", "obgyn", "AE"),
+    DemoDoctor("Dr. Rajesh Patel", "surgery", "GB"),
+    DemoDoctor("Dr. Anjali Thapa", "gynae", "NP"),
+    DemoDoctor("Dr. Bikash Shrestha", "laparo", "NP"),
 )
+
+# Mobile numbers as WhatsApp gives them (country code, no plus): a prefix, then random digits.
+# India: 91 and ten digits from 6-9; UAE: 971 5x; UK: 44 7x; Nepal: 977 98x.
+MOBILE_PLANS: dict[str, tuple[tuple[str, ...], int]] = {
+    "IN": (("916", "917", "918", "919"), 12),
+    "AE": (("97150", "97152", "97154", "97155", "97156", "97158"), 12),
+    "GB": (("4475", "4477", "4478", "4479"), 12),
+    "NP": (("97798",), 13),
+}
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def is_mobile(wa_id: str, region: str) -> bool:
+    """A number that exists as a mobile in `region`, as libphonenumber knows the allocations."""
+    number = phonenumbers.parse(f"+{wa_id}")
+    return (
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.region_code_for_number(number) == region
+        and phonenumbers.number_type(number) in _MOBILE_TYPES
+    )
+
+
+def mobile_number(rng: random.Random, region: str) -> str:
+    """A random mobile number of `region` (drawn again until one that is allocated)."""
+    prefixes, length = MOBILE_PLANS[region]
+    while True:
+        prefix = rng.choice(prefixes)
+        digits = length - len(prefix)
+        wa_id = prefix + str(rng.randrange(10**digits)).zfill(digits)
+        if is_mobile(wa_id, region):
+            return wa_id
 
 
 class PersonaSettings(BaseModel):
@@ -78,8 +161,10 @@ class PersonaSettings(BaseModel):
     initiate_per_minute: Annotated[float, Field(ge=0)] = 0.2
     think_seconds_min: Annotated[float, Field(ge=0)] = 2.0
     think_seconds_max: Annotated[float, Field(ge=0)] = 20.0
-    # Indian mobiles: 91, then ten digits starting with 6 to 9.
-    wa_id_prefix: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")] = "9198"
+    # None: every doctor gets a real mobile number of their country (most Indian, a few from
+    # the UAE, the UK and Nepal). A prefix: Indian doctors only, numbered `prefix` + random
+    # digits up to `wa_id_length` (tests choose their numbers so).
+    wa_id_prefix: Annotated[str | None, Field(pattern=r"^[0-9]{1,6}$")] = None
     wa_id_length: Annotated[int, Field(ge=7, le=15)] = 12
     # Share of personas with a WhatsApp username, and the share of those whose phone number
     # webhooks do not show (they reach the business by BSUID and username only).
@@ -90,7 +175,7 @@ class PersonaSettings(BaseModel):
     def _consistent(self) -> PersonaSettings:
         if self.think_seconds_max < self.think_seconds_min:
             raise ValueError("think_seconds_max must be >= think_seconds_min")
-        if len(self.wa_id_prefix) >= self.wa_id_length:
+        if self.wa_id_prefix is not None and len(self.wa_id_prefix) >= self.wa_id_length:
             raise ValueError("wa_id_prefix must be shorter than wa_id_length")
         return self
 
@@ -196,16 +281,21 @@ class PersonaManager:
         rng = self._sim.rng
         personas: dict[str, Persona] = {}
         usernames: set[str] = set()
-        digits = settings.wa_id_length - len(settings.wa_id_prefix)
+        prefix = settings.wa_id_prefix
+        doctors = DOCTORS if prefix is None else [d for d in DOCTORS if d.region == "IN"]
         while len(personas) < settings.count:
-            wa_id = settings.wa_id_prefix + str(rng.randrange(10**digits)).zfill(digits)
+            doctor = rng.choice(doctors)
+            if prefix is None:
+                wa_id = mobile_number(rng, doctor.region)
+            else:
+                digits = settings.wa_id_length - len(prefix)
+                wa_id = prefix + str(rng.randrange(10**digits)).zfill(digits)
             if wa_id in personas:
                 continue
-            name, specialty = rng.choice(DOCTORS)
-            persona = Persona(wa_id, name)
+            persona = Persona(wa_id, doctor.name)
             # Drawn only when asked for, so runs without usernames keep their random sequence.
             if settings.username_share and rng.random() < settings.username_share:
-                persona.username = username_for(rng, name, specialty, usernames)
+                persona.username = username_for(rng, doctor.name, doctor.specialty, usernames)
                 hidden = settings.hidden_phone_share and rng.random() < settings.hidden_phone_share
                 persona.phone_shared = not hidden
             personas[wa_id] = persona

@@ -63,6 +63,56 @@ class TestMigrations:
         finally:
             engine.dispose()
 
+    def test_0018_finds_the_doctors_already_waiting_for_an_answer(self, tmp_path: object) -> None:
+        engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+        try:
+            upgrade(engine, "0017")
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    "INSERT INTO whatsapp_number (id, label, channel, phone_number_id, waba_id,"
+                    " display_phone_number, access_token_encrypted, access_token_hint, enabled,"
+                    " status, quality_rating, throughput_level, throughput_mps, paused,"
+                    " created_at, updated_at) VALUES (1, 'Sales', 'cloud', '1', '2', '3', 'x',"
+                    " 'x', 1, 'CONNECTED', 'GREEN', 'STANDARD', 80, 0, '2026-01-01',"
+                    " '2026-01-01')"
+                )
+                for doctor in (1, 2, 3):
+                    connection.exec_driver_sql(
+                        "INSERT INTO doctor (id, wa_id, marketing_opted_out, lead_score,"
+                        f" created_at, updated_at) VALUES ({doctor}, '91980000000{doctor}', 0, 0,"
+                        " '2026-01-01', '2026-01-01')"
+                    )
+                    status = "closed" if doctor == 3 else "open"
+                    connection.exec_driver_sql(
+                        "INSERT INTO conversation (id, doctor_id, number_id, created_at, mode,"
+                        f" status, unread_count) VALUES ({doctor}, {doctor}, 1, '2026-01-01',"
+                        f" 'ai', '{status}', 0)"
+                    )
+                # 1: answered, then two questions; 2: only the hand-off notice since; 3: closed.
+                messages = [
+                    (1, 1, "inbound", "doctor", "2026-01-01 10:00:00"),
+                    (2, 1, "outbound", "ai", "2026-01-01 10:01:00"),
+                    (3, 1, "inbound", "doctor", "2026-01-01 11:00:00"),
+                    (4, 1, "inbound", "doctor", "2026-01-01 11:05:00"),
+                    (5, 2, "inbound", "doctor", "2026-01-01 12:00:00"),
+                    (6, 2, "outbound", "system", "2026-01-01 12:00:05"),
+                    (7, 3, "inbound", "doctor", "2026-01-01 13:00:00"),
+                ]
+                for id_, conversation, direction, sender, at in messages:
+                    connection.exec_driver_sql(
+                        "INSERT INTO message (id, conversation_id, direction, type, payload,"
+                        " status, created_at, sender_kind, attempts) VALUES"
+                        f" ({id_}, {conversation}, '{direction}', 'text', '{{}}', 'sent',"
+                        f" '{at}', '{sender}', 0)"
+                    )
+            upgrade(engine)
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql(
+                    "SELECT id, awaiting_since FROM conversation ORDER BY id"
+                ).all() == [(1, "2026-01-01 11:00:00"), (2, "2026-01-01 12:00:00"), (3, None)]
+        finally:
+            engine.dispose()
+
     def test_sqlite_runs_in_wal_mode(self, tmp_path: object) -> None:
         engine = make_engine(f"sqlite:///{tmp_path}/wal.db")
         try:

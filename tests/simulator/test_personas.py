@@ -6,13 +6,22 @@ import asyncio
 import re
 from typing import Any
 
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberType
 
 from surgiai.simulator.personas import DOCTORS, QUESTION_BANK
 from tests.services import wait_until
 from tests.simulator.harness import Harness, HarnessFactory, template_send
 
 pytestmark = pytest.mark.anyio
+MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+# Words that would give a Spanish demo away (the simulator's doctors were once Spanish).
+SPANISH = re.compile(
+    r"[¿¡ñáéíóú]|\b(hola|gracias|precio|curso|necesito|por favor|buenos|cuánto|señor|doctora)\b",
+    re.IGNORECASE,
+)
+HINGLISH = re.compile(r"\b(kya|hai|mein|chahiye|kitne|milega|batao|hoga|kar|ka|ki)\b")
 
 
 async def start(h: Harness, **settings: Any) -> str:
@@ -40,10 +49,10 @@ def buttons_to(wa_id: str) -> dict[str, Any]:
         "type": "interactive",
         "interactive": {
             "type": "button",
-            "body": {"text": "¿Le interesa el curso de laparoscopía?"},
+            "body": {"text": "Interested in the Laparoscopic Suturing Masterclass?"},
             "action": {
                 "buttons": [
-                    {"type": "reply", "reply": {"id": "yes", "title": "Sí"}},
+                    {"type": "reply", "reply": {"id": "yes", "title": "Haan, details bhejo"}},
                     {"type": "reply", "reply": {"id": "no", "title": "No"}},
                 ]
             },
@@ -69,7 +78,7 @@ class TestReactions:
         assert tap["context"]["id"] == wamid
         assert tap["interactive"]["type"] == "button_reply"
         assert tap["interactive"]["button_reply"] in [
-            {"id": "yes", "title": "Sí"},
+            {"id": "yes", "title": "Haan, details bhejo"},
             {"id": "no", "title": "No"},
         ]
         assert await stats(h) == {
@@ -143,13 +152,48 @@ class TestConversations:
         assert (await h.client.get("/control/personas")).json()["personas"] == []
 
 
+class TestDemoScripts:
+    def test_indian_surgeons_and_gynaecologists_in_english_and_hinglish(self) -> None:
+        for text in [*QUESTION_BANK, *(doctor.name for doctor in DOCTORS)]:
+            assert not SPANISH.search(text), text
+        assert all(doctor.name.startswith("Dr. ") for doctor in DOCTORS)
+        assert len({doctor.name for doctor in DOCTORS}) == len(DOCTORS)
+        hinglish = [text for text in QUESTION_BANK if HINGLISH.search(text)]
+        assert len(hinglish) >= 5
+        english = [text for text in QUESTION_BANK if not HINGLISH.search(text)]
+        assert len(english) >= 5
+        topics = " ".join(QUESTION_BANK).lower()
+        for product in ("trocar", "stapler", "suture", "mesh", "cme", "course", "workshop"):
+            assert product in topics, product
+
+
 class TestIdentities:
-    async def test_indian_doctors_by_default(self, h: Harness) -> None:
-        body = {"count": 20, "initiate_per_minute": 0.0}
+    async def test_indian_doctors_and_a_few_from_abroad_with_real_mobile_numbers(
+        self, h: Harness
+    ) -> None:
+        body = {"count": 200, "initiate_per_minute": 0.0}
+        personas = (await h.client.post("/control/personas", json=body)).json()["personas"]
+        region_of = {doctor.name: doctor.region for doctor in DOCTORS}
+        assert {p["name"] for p in personas} <= set(region_of)
+        for persona in personas:
+            number = phonenumbers.parse(f"+{persona['wa_id']}")
+            region = region_of[persona["name"]]
+            assert phonenumbers.is_valid_number(number), persona
+            assert phonenumbers.region_code_for_number(number) == region, persona
+            assert phonenumbers.number_type(number) in MOBILE, persona
+            if region == "IN":
+                assert re.fullmatch(r"91[6-9][0-9]{9}", persona["wa_id"]), persona
+        regions = [region_of[p["name"]] for p in personas]
+        assert regions.count("IN") > len(regions) * 3 // 4
+        assert {"AE", "GB", "NP"} <= set(regions)
+        assert all(p["username"] is None and p["phone_shared"] for p in personas)
+
+    async def test_a_prefix_numbers_indian_doctors_as_a_test_chooses(self, h: Harness) -> None:
+        body = {"count": 20, "initiate_per_minute": 0.0, "wa_id_prefix": "9198"}
         personas = (await h.client.post("/control/personas", json=body)).json()["personas"]
         assert all(re.fullmatch(r"9198[0-9]{8}", p["wa_id"]) for p in personas)
-        assert {p["name"] for p in personas} <= {name for name, _ in DOCTORS}
-        assert all(p["username"] is None and p["phone_shared"] for p in personas)
+        india = {doctor.name for doctor in DOCTORS if doctor.region == "IN"}
+        assert {p["name"] for p in personas} <= india
 
     async def test_usernames_and_hidden_phones(self, h: Harness) -> None:
         await start(h, count=3, username_share=1.0, hidden_phone_share=1.0, reply_probability=1.0)

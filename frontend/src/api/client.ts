@@ -18,6 +18,7 @@ export type UserCreate = Schemas["UserCreate"];
 export type UserUpdate = Schemas["UserUpdate"];
 export type Conversation = Schemas["ConversationRead"];
 export type ConversationPage = Schemas["ConversationPage"];
+export type ConversationUpdate = Schemas["ConversationUpdate"];
 export type ConversationMode = Conversation["mode"];
 export type Message = Schemas["MessageRead"];
 export type MessagePage = Schemas["MessagePage"];

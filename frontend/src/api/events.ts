@@ -88,6 +88,8 @@ export interface components {
             last_message_at: string | null;
             /** Last Inbound At */
             last_inbound_at: string | null;
+            /** Awaiting Since */
+            awaiting_since: string | null;
             /** Window Open */
             window_open: boolean;
             /** Window Closes At */

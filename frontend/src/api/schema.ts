@@ -310,9 +310,29 @@ export interface paths {
         };
         /**
          * List Conversations
-         * @description Newest activity first.
+         * @description Newest activity first (the awaiting queue: longest waiting first).
          */
         get: operations["list_conversations_api_v1_conversations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Assignees
+         * @description The colleagues a conversation can be assigned to: active users who may answer doctors.
+         */
+        get: operations["list_assignees_api_v1_conversations_assignees_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1660,6 +1680,8 @@ export interface components {
             last_message_at: string | null;
             /** Last Inbound At */
             last_inbound_at: string | null;
+            /** Awaiting Since */
+            awaiting_since: string | null;
             /** Window Open */
             window_open: boolean;
             /** Window Closes At */
@@ -4296,6 +4318,8 @@ export interface operations {
                 tag?: string | null;
                 /** @description Doctor name or number, or message text */
                 q?: string | null;
+                /** @description Only open conversations waiting for our answer (the doctor wrote last, or an agent only acknowledged and handed over), longest waiting first */
+                awaiting?: boolean;
                 limit?: number;
                 /** @description next_cursor */
                 cursor?: string | null;
@@ -4322,6 +4346,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_assignees_api_v1_conversations_assignees_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRef"][];
                 };
             };
         };

@@ -8,6 +8,7 @@ import { ErrorState, LoadingState } from "../components/states";
 import { formatRelative } from "../lib/format";
 import classes from "./InboxPage.module.css";
 import { useConversations, type ConversationFilters } from "./queries";
+import { WaitingTimer } from "./WaitingTimer";
 
 export const MODE_LABELS: Record<Conversation["mode"], string> = {
   ai: "AI",
@@ -69,6 +70,7 @@ function ConversationItem({
           <Badge size="xs" variant="light" color={MODE_COLORS[conversation.mode]}>
             {MODE_LABELS[conversation.mode]}
           </Badge>
+          <QueueState conversation={conversation} />
           <Text size="xs" c="dimmed" truncate>
             {conversation.number.label}
             {handle && !name.startsWith("@") ? ` · ${handle}` : ""}
@@ -80,9 +82,21 @@ function ConversationItem({
   );
 }
 
-type Filter = "all" | "unread" | "mine" | "human" | "draft" | "closed";
+/** Closed, or how long the doctor has waited for our answer. */
+function QueueState({ conversation }: { conversation: Conversation }) {
+  if (conversation.status === "closed")
+    return (
+      <Badge size="xs" variant="outline" color="gray">
+        Closed
+      </Badge>
+    );
+  return conversation.awaiting_since ? <WaitingTimer since={conversation.awaiting_since} /> : null;
+}
+
+type Filter = "all" | "awaiting" | "unread" | "mine" | "human" | "draft" | "closed";
 const FILTERS: Record<Filter, ConversationFilters> = {
   all: { status: "open" },
+  awaiting: { status: "open", awaiting: true },
   unread: { status: "open", unread: true },
   mine: { status: "open", assigned: "me" },
   human: { status: "open", mode: "human" },
@@ -121,6 +135,7 @@ export function ConversationList({ selectedId }: { selectedId: number | null }) 
           onChange={(value) => value && setFilter(value as Filter)}
           data={[
             { value: "all", label: "All open" },
+            { value: "awaiting", label: "Awaiting our reply" },
             { value: "unread", label: "Unread" },
             { value: "mine", label: "Assigned to me" },
             { value: "human", label: "Human mode" },

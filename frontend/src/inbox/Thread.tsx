@@ -10,11 +10,13 @@ import { useCurrentUser } from "../auth/session";
 import { ErrorState, LoadingState } from "../components/states";
 import { formatDateTime, formatDoctorAddress } from "../lib/format";
 import { Composer } from "./Composer";
+import { ConversationActions } from "./ConversationActions";
 import { MODE_COLORS, MODE_LABELS } from "./ConversationList";
 import classes from "./InboxPage.module.css";
 import { MessageBubble } from "./MessageBubble";
 import { reactionTarget, reactionsByTarget } from "./MessageContent";
 import { NotesDrawer } from "./NotesDrawer";
+import { WaitingTimer } from "./WaitingTimer";
 import {
   oldestFirst,
   useConversation,
@@ -81,6 +83,14 @@ function ThreadHeader({
           >
             {MODE_LABELS[conversation.mode]}
           </Badge>
+          {conversation.status === "closed" && (
+            <Badge color="gray" variant="outline">
+              Closed
+            </Badge>
+          )}
+          {conversation.awaiting_since && conversation.status === "open" && (
+            <WaitingTimer since={conversation.awaiting_since} />
+          )}
         </Group>
         <Text size="xs" c="dimmed">
           {formatDoctorAddress(conversation.doctor)} · {conversation.number.label}
@@ -95,6 +105,7 @@ function ThreadHeader({
         <Button variant="default" size="xs" onClick={onNotes}>
           Notes
         </Button>
+        {canConverse && <ConversationActions conversation={conversation} />}
         {canConverse &&
           (conversation.mode === "human" ? (
             <Button

@@ -75,6 +75,7 @@ function aConversation(overrides: Partial<Conversation> = {}): Conversation {
     created_at: "2025-01-01T10:00:00+00:00",
     last_message_at: "2025-01-01T10:00:00+00:00",
     last_inbound_at: "2025-01-01T10:00:00+00:00",
+    awaiting_since: null,
     window_open: true,
     window_closes_at: "2025-01-02T10:00:00+00:00",
     last_message: null,

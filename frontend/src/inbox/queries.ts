@@ -5,18 +5,22 @@ import {
   useQuery,
   useQueryClient,
   type InfiniteData,
+  type QueryKey,
 } from "@tanstack/react-query";
 import {
   api,
   unwrap,
   type Conversation,
   type ConversationPage,
+  type ConversationUpdate,
   type Message,
   type MessageCreate,
   type MessagePage,
   type Note,
   type Preview,
+  type User,
 } from "../api/client";
+import { ME_KEY } from "../auth/session";
 import { useFallbackPolling } from "../realtime/connection";
 
 export type ConversationFilters = {
@@ -25,6 +29,8 @@ export type ConversationFilters = {
   status?: Conversation["status"];
   unread?: boolean;
   assigned?: string;
+  /** The "awaiting our reply" queue: longest waiting first. */
+  awaiting?: boolean;
 };
 
 /** Every conversation list, whatever its filters. */
@@ -58,6 +64,7 @@ export function useConversations(filters: ConversationFilters) {
               status: filters.status,
               unread: filters.unread,
               assigned: filters.assigned,
+              awaiting: filters.awaiting,
               limit: PAGE_SIZE,
               cursor: pageParam ?? undefined,
             },
@@ -136,30 +143,82 @@ export function useTyping(id: number) {
   });
 }
 
-/** A conversation as the API now has it: into its own cache and every list that shows it,
- * moved to the top when it has the newest activity. Answers whether any list knew it. */
+/** Whether a list with these filters shows the conversation: "in", "out", or "keep" where
+ * the dashboard cannot tell (a search; an unread list keeps the conversation being read). */
+export function listVerdict(
+  conversation: Conversation,
+  filters: ConversationFilters,
+  meId: number | undefined,
+): "in" | "out" | "keep" {
+  if (filters.status && conversation.status !== filters.status) return "out";
+  if (filters.mode && conversation.mode !== filters.mode) return "out";
+  if (filters.awaiting && !conversation.awaiting_since) return "out";
+  if (filters.assigned === "none" && conversation.assigned_user) return "out";
+  if (filters.assigned === "me" && meId !== undefined && conversation.assigned_user?.id !== meId)
+    return "out";
+  if (filters.q) return "keep";
+  if (filters.unread && conversation.unread_count === 0) return "keep";
+  return "in";
+}
+
+function placeInList(
+  data: ConversationPages,
+  conversation: Conversation,
+  filters: ConversationFilters,
+): ConversationPages {
+  // The awaiting queue is in waiting order, which a wait in progress does not change.
+  const top = data.pages[0]?.items.find((c) => c.id !== conversation.id);
+  const newest =
+    !filters.awaiting &&
+    (!top || (conversation.last_message_at ?? "") >= (top.last_message_at ?? ""));
+  const pages = data.pages.map((page) => ({
+    ...page,
+    items: newest
+      ? page.items.filter((c) => c.id !== conversation.id)
+      : page.items.map((c) => (c.id === conversation.id ? conversation : c)),
+  }));
+  if (newest) pages[0] = { ...pages[0]!, items: [conversation, ...pages[0]!.items] };
+  return { ...data, pages };
+}
+
+/** A conversation as the API now has it: into its own cache and every list that shows it
+ * (moved to the top when it has the newest activity), out of the lists whose filters it no
+ * longer matches (closed, answered, reassigned). Answers whether any list knew it, and the
+ * lists that should show it but do not have it yet (to fetch again). */
 export function storeConversation(
   queryClient: ReturnType<typeof useQueryClient>,
   conversation: Conversation,
-): boolean {
+): { known: boolean; missingFrom: QueryKey[] } {
   queryClient.setQueryData(conversationKey(conversation.id), conversation);
+  const meId = queryClient.getQueryData<User | null>(ME_KEY)?.id;
   let known = false;
-  queryClient.setQueriesData<ConversationPages>({ queryKey: CONVERSATIONS_KEY }, (data) => {
-    if (!data || !data.pages.some((page) => page.items.some((c) => c.id === conversation.id)))
-      return data;
-    known = true;
-    const top = data.pages[0]?.items.find((c) => c.id !== conversation.id);
-    const newest = !top || (conversation.last_message_at ?? "") >= (top.last_message_at ?? "");
-    const pages = data.pages.map((page) => ({
-      ...page,
-      items: newest
-        ? page.items.filter((c) => c.id !== conversation.id)
-        : page.items.map((c) => (c.id === conversation.id ? conversation : c)),
-    }));
-    if (newest) pages[0] = { ...pages[0]!, items: [conversation, ...pages[0]!.items] };
-    return { ...data, pages };
-  });
-  return known;
+  const missingFrom: QueryKey[] = [];
+  for (const [key, data] of queryClient.getQueriesData<ConversationPages>({
+    queryKey: CONVERSATIONS_KEY,
+  })) {
+    if (!data) continue;
+    const filters = (key[1] ?? {}) as ConversationFilters;
+    const listed = data.pages.some((page) => page.items.some((c) => c.id === conversation.id));
+    known ||= listed;
+    const verdict = listVerdict(conversation, filters, meId);
+    if (!listed) {
+      if (verdict === "in") missingFrom.push(key);
+      continue;
+    }
+    queryClient.setQueryData<ConversationPages>(
+      key,
+      verdict === "out"
+        ? {
+            ...data,
+            pages: data.pages.map((page) => ({
+              ...page,
+              items: page.items.filter((c) => c.id !== conversation.id),
+            })),
+          }
+        : placeInList(data, conversation, filters),
+    );
+  }
+  return { known, missingFrom };
 }
 
 /** Drop a conversation that no longer exists (merged into another) from every cached list. */
@@ -179,6 +238,31 @@ export function forgetConversation(
         }
       : data,
   );
+}
+
+/** Close or reopen, or assign (`assigned_user_id`, null for nobody). */
+export function useUpdateConversation(id: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ConversationUpdate) =>
+      unwrap(
+        api.PATCH("/api/v1/conversations/{conversation_id}", {
+          params: { path: { conversation_id: id } },
+          body,
+        }),
+      ),
+    onSuccess: (conversation) => storeConversation(queryClient, conversation),
+  });
+}
+
+/** The colleagues a conversation can be assigned to (active users who may answer doctors). */
+export function useAssignees(enabled: boolean) {
+  return useQuery({
+    queryKey: ["conversations-assignees"],
+    queryFn: () => unwrap(api.GET("/api/v1/conversations/assignees")),
+    enabled,
+    staleTime: 60_000,
+  });
 }
 
 function useConversationAction(action: "takeover" | "release") {

@@ -31,9 +31,10 @@ export function useDismissNotification() {
   });
 }
 
-/** Messages and new doctors per day. Every message would change it, so it is not refetched per
- * live event (a busy hour would ask for the aggregate many times a second): once a minute. */
+/** Messages and new doctors per day. Live message events ask for it again (coalesced, see
+ * `STATS_COALESCE_MS` in realtime/events); without the live connection it polls. */
 export function useTraffic(days: number, numberId: number | null) {
+  const poll = useFallbackPolling();
   return useQuery({
     queryKey: [...TRAFFIC_KEY, days, numberId],
     queryFn: () =>
@@ -42,7 +43,7 @@ export function useTraffic(days: number, numberId: number | null) {
           params: { query: { days, number_id: numberId ?? undefined } },
         }),
       ),
-    refetchInterval: 60_000,
+    refetchInterval: poll,
     // Switching the period or the number keeps the last chart on screen until the new one comes.
     placeholderData: keepPreviousData,
   });

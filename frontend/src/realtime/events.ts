@@ -20,7 +20,7 @@ import {
 } from "../inbox/queries";
 import { NUMBERS_KEY } from "../numbers/queries";
 import { AGENTS_KEY, addCrashReport } from "../agents/queries";
-import { NOTIFICATIONS_KEY } from "../overview/queries";
+import { NOTIFICATIONS_KEY, TRAFFIC_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { storeSettings } from "../settings/queries";
 import type { IncomingEvent } from "./socket";
@@ -35,10 +35,17 @@ export type DashboardEvent = Exclude<RealtimeEvent, { type: "hello" | "pong" }>;
 type DashboardEventType = DashboardEvent["type"];
 
 const COALESCE_MS = 400;
+/** The overview's aggregates: each live message asks for them again, at most this often (a busy
+ * hour would otherwise recount them many times a second). */
+export const STATS_COALESCE_MS = 1_500;
 const pending = new WeakMap<QueryClient, Map<string, ReturnType<typeof setTimeout>>>();
 
-/** Refetch `queryKey` once, shortly, however many events ask for it meanwhile. */
-export function invalidateSoon(queryClient: QueryClient, queryKey: QueryKey): void {
+/** Refetch `queryKey` once, shortly (`delayMs`), however many events ask for it meanwhile. */
+export function invalidateSoon(
+  queryClient: QueryClient,
+  queryKey: QueryKey,
+  delayMs = COALESCE_MS,
+): void {
   const timers = pending.get(queryClient) ?? new Map<string, ReturnType<typeof setTimeout>>();
   pending.set(queryClient, timers);
   const id = JSON.stringify(queryKey);
@@ -48,7 +55,7 @@ export function invalidateSoon(queryClient: QueryClient, queryKey: QueryKey): vo
     setTimeout(() => {
       timers.delete(id);
       void queryClient.invalidateQueries({ queryKey });
-    }, COALESCE_MS),
+    }, delayMs),
   );
 }
 
@@ -78,6 +85,9 @@ function messageChanged(
     const [first, ...rest] = updated;
     return { ...pages, pages: [{ ...first!, items: [data, ...first!.items] }, ...rest] };
   });
+  // The overview's figures count messages: today's traffic, and each number's last hour.
+  invalidateSoon(queryClient, TRAFFIC_KEY, STATS_COALESCE_MS);
+  if (data.direction !== "in") invalidateSoon(queryClient, NUMBERS_KEY, STATS_COALESCE_MS);
   // Whoever was typing has answered.
   if (created && data.direction !== "in") {
     queryClient.setQueryData<Typing | null>(typingKey(data.conversation_id), null);
@@ -88,9 +98,11 @@ function conversationUpdated(
   queryClient: QueryClient,
   data: EventData["conversation.updated"],
 ): void {
-  const known = storeConversation(queryClient, data);
-  // A conversation no list shows yet (new, or now matching a filter): ask once for the lists.
+  const { known, missingFrom } = storeConversation(queryClient, data);
+  // A conversation no list shows yet (new; a search may find it): ask once for every list.
   if (!known) invalidateSoon(queryClient, CONVERSATIONS_KEY);
+  // Lists it now belongs in (a doctor waiting, a conversation reopened): ask for those.
+  else for (const key of missingFrom) invalidateSoon(queryClient, key);
 }
 
 /** Two records of one doctor became one: this conversation's messages are another's now. */
