@@ -63,10 +63,10 @@ class TestMigrations:
         finally:
             engine.dispose()
 
-    def test_0018_finds_the_doctors_already_waiting_for_an_answer(self, tmp_path: object) -> None:
+    def test_0021_finds_the_doctors_already_waiting_for_an_answer(self, tmp_path: object) -> None:
         engine = make_engine(f"sqlite:///{tmp_path}/old.db")
         try:
-            upgrade(engine, "0017")
+            upgrade(engine, "0020")
             with engine.begin() as connection:
                 connection.exec_driver_sql(
                     "INSERT INTO whatsapp_number (id, label, channel, phone_number_id, waba_id,"

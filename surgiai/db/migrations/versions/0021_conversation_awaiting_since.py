@@ -1,7 +1,7 @@
 """conversations: awaiting_since, the "awaiting our reply" queue
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import surgiai.db.base
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
