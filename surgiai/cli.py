@@ -114,11 +114,13 @@ def _start_workers(runtime: Any) -> Callable[[], None]:
         runtime.workers_ready = processes.ready
         return processes.stop
     from surgiai.worker.heartbeat import Heartbeat
+    from surgiai.worker.sweeper import sweep_at_start
 
     consumer = runtime.queue.consumer(workers=settings.worker_threads, periodic=True, embedded=True)
     consumer.start()
     heartbeat = Heartbeat(runtime.session_factory, threads=settings.worker_threads, embedded=True)
     heartbeat.start()
+    sweep_at_start(runtime)
 
     def stop() -> None:
         heartbeat.stop()
@@ -159,6 +161,7 @@ def worker(
     from surgiai.all_tasks import task_registry
     from surgiai.runtime import Runtime
     from surgiai.worker.heartbeat import Heartbeat
+    from surgiai.worker.sweeper import sweep_at_start
 
     # The link starts reading (and ringing) only after the runtime below exists.
     link = (
@@ -183,6 +186,7 @@ def worker(
         embedded=link is not None,
     )
     heartbeat.start()
+    sweep_at_start(runtime)
     if link is not None:
         link.start()
         link.send_ready()

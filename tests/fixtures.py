@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -193,3 +197,14 @@ def run_scheduled(runtime: Runtime) -> int:
     for job in due:
         huey.execute(job, timestamp=later)
     return len(due)
+
+
+def gone_claimant() -> str:
+    """A claimant (`worker.claimants`) whose process ran on this host and has ended."""
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return f"{socket.gethostname()}:{int(ended.stdout)}:0badf00d"

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, case, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from surgiai.agents.base import MessageView
@@ -20,6 +31,7 @@ from surgiai.agents.models import (
 from surgiai.conversations.models import Conversation, Direction, Message
 from surgiai.db.upsert import insert_ignore_conflict
 from surgiai.doctors.models import DoctorTag
+from surgiai.worker.claimants import this_claimant
 
 RAN = (RunOutcome.ok, RunOutcome.error, RunOutcome.timeout)
 FAILED = (RunOutcome.error, RunOutcome.timeout)
@@ -40,7 +52,7 @@ class InboundRepository:
     def claim(self, ids: list[int], token: str, now: datetime) -> bool:
         """Take these pending messages for this run; False if any is no longer pending."""
         result = self.session.connection().execute(
-            _CLAIM, {"ids": ids, "token": token, "when": now}
+            _CLAIM, {"ids": ids, "token": token, "when": now, "claimant": this_claimant()}
         )
         return result.rowcount == len(ids)
 
@@ -74,24 +86,42 @@ class InboundRepository:
         row = self.session.execute(_ACTIVITY, {"doctor_id": doctor_id, "since": since}).one()
         return int(row.inbound or 0), int(row.reads or 0)
 
-    def stuck(self, claimed_before: datetime, limit: int) -> Sequence[int]:
-        """Conversations whose burst was claimed by a worker that died."""
+    def claimants(self) -> set[str | None]:
+        """The processes holding claims on bursts."""
+        return set(
+            self.session.scalars(
+                select(Message.agent_claimed_by).where(Message.agent_state == PROCESSING).distinct()
+            )
+        )
+
+    def stuck(
+        self, claimed_before: datetime, limit: int, gone: Collection[str] = ()
+    ) -> Sequence[int]:
+        """Conversations whose burst was claimed by a worker that died: claimed before
+        `claimed_before`, or by a claimant `gone`."""
         return self.session.scalars(
             select(Message.conversation_id)
-            .where(Message.agent_state == PROCESSING, Message.agent_claimed_at < claimed_before)
+            .where(Message.agent_state == PROCESSING, _dead_claim(claimed_before, gone))
             .distinct()
             .limit(limit)
         ).all()
 
-    def release(self, conversation_id: int, claimed_before: datetime) -> int:
+    def release(
+        self, conversation_id: int, claimed_before: datetime, gone: Collection[str] = ()
+    ) -> int:
         result = self.session.execute(
             update(Message)
             .where(
                 Message.conversation_id == conversation_id,
                 Message.agent_state == PROCESSING,
-                Message.agent_claimed_at < claimed_before,
+                _dead_claim(claimed_before, gone),
             )
-            .values(agent_state=PENDING, agent_claim=None, agent_claimed_at=None)
+            .values(
+                agent_state=PENDING,
+                agent_claim=None,
+                agent_claimed_at=None,
+                agent_claimed_by=None,
+            )
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -128,6 +158,7 @@ _CLAIM = (
         agent_state=PROCESSING,
         agent_claim=bindparam("token"),
         agent_claimed_at=bindparam("when"),
+        agent_claimed_by=bindparam("claimant"),
     )
 )
 _FINISH = (
@@ -311,3 +342,7 @@ class CrashReportRepository:
         if before_id is not None:
             statement = statement.where(CrashReport.id < before_id)
         return self.session.scalars(statement).all()
+
+
+def _dead_claim(claimed_before: datetime, gone: Collection[str]) -> ColumnElement[bool]:
+    return or_(Message.agent_claimed_at < claimed_before, Message.agent_claimed_by.in_(list(gone)))

@@ -12,6 +12,7 @@ from surgiai.db.outbox import enqueue
 from surgiai.doctors.leads import lead_service
 from surgiai.kit.time import utcnow
 from surgiai.runtime import TaskContext
+from surgiai.worker.claimants import gone
 from surgiai.worker.registry import periodic, sweeper, task
 
 # A burst takes seconds at most (agents time out in a few); a claim this old lost its worker.
@@ -38,8 +39,9 @@ def redrive_inbound(context: TaskContext) -> int:
     now = utcnow()
     inbound = InboundRepository(session)
     conversations: set[int] = set()
-    for conversation_id in inbound.stuck(now - STUCK_AFTER, limit=500):
-        if inbound.release(conversation_id, now - STUCK_AFTER):
+    dead = gone(session, inbound.claimants(), now)
+    for conversation_id in inbound.stuck(now - STUCK_AFTER, limit=500, gone=dead):
+        if inbound.release(conversation_id, now - STUCK_AFTER, gone=dead):
             conversations.add(conversation_id)
     conversations.update(inbound.waiting_since(now - LOST_AFTER, limit=500))
     for conversation_id in conversations:

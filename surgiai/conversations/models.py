@@ -150,11 +150,14 @@ class Message(Base):
     agent_state: Mapped[str | None] = mapped_column(String(16), default=None)
     agent_claim: Mapped[str | None] = mapped_column(String(32), default=None)
     agent_claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The process holding the claim (`worker.claimants`): gone, the claim goes back at once.
+    agent_claimed_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
     # Outbound delivery bookkeeping.
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
     conversation: Mapped[Conversation] = relationship(lazy="joined")
     # Loaded for a page of messages in one query, and only for those that have a file.

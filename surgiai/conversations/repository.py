@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -19,6 +19,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -43,6 +44,7 @@ from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
 from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
+from surgiai.worker.claimants import this_claimant
 
 MESSAGE_TABLE = cast(Table, Message.__table__)
 # What a status webhook may tell about the doctor a message went to.
@@ -192,13 +194,29 @@ class MessageRepository:
     def claim_for_sending(self, message_id: int, now: datetime) -> bool:
         """Move a queued message whose time has come to `sending`. Only one worker wins."""
         # On the session's connection: the ORM's statement handling is not needed for Core.
-        result = self.session.connection().execute(_CLAIM, {"message_id": message_id, "now": now})
+        result = self.session.connection().execute(
+            _CLAIM, {"message_id": message_id, "now": now, "claimant": this_claimant()}
+        )
         return bool(result.rowcount)
 
-    def stuck_in_sending(self, claimed_before: datetime, limit: int) -> Sequence[Message]:
+    def sending_claimants(self) -> set[str | None]:
+        """The processes holding send claims."""
+        return set(
+            self.session.scalars(
+                select(Message.claimed_by).where(Message.status == MessageState.sending).distinct()
+            )
+        )
+
+    def stuck_in_sending(
+        self, claimed_before: datetime, limit: int, gone: Collection[str] = ()
+    ) -> Sequence[Message]:
+        """Sends claimed before `claimed_before`, or by a claimant `gone`."""
         return self.session.scalars(
             select(Message)
-            .where(Message.status == MessageState.sending, Message.claimed_at < claimed_before)
+            .where(
+                Message.status == MessageState.sending,
+                or_(Message.claimed_at < claimed_before, Message.claimed_by.in_(list(gone))),
+            )
             .limit(limit)
         ).all()
 
@@ -237,6 +255,7 @@ _CLAIM = (
     .values(
         status=MessageState.sending,
         claimed_at=bindparam("now", type_=UTCDateTime()),
+        claimed_by=bindparam("claimant"),
         attempts=MESSAGE_TABLE.c.attempts + 1,
     )
 )

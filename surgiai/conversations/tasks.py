@@ -36,6 +36,7 @@ from surgiai.media.service import media_service
 from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.service import number_service
 from surgiai.runtime import TaskContext
+from surgiai.worker.claimants import gone
 from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
@@ -281,7 +282,8 @@ def download_media(context: TaskContext, message_id: int) -> None:
 
 @sweeper("conversations.outbound")
 def redrive_outbound(context: TaskContext) -> int:
-    """Re-queue sends whose worker died mid-flight, and queued sends whose task was lost.
+    """Re-queue sends whose worker died mid-flight (gone, or silent for too long), and queued
+    sends whose task was lost.
 
     A message that WhatsApp accepted has a wamid (from the response, or adopted from a status
     webhook's callback data), and the claim only takes messages without one: it is never sent
@@ -291,12 +293,16 @@ def redrive_outbound(context: TaskContext) -> int:
     now = utcnow()
     messages = MessageRepository(session)
     count = 0
-    for message in messages.stuck_in_sending(now - STUCK_SENDING_AFTER, limit=500):
+    gone_claimants = gone(session, messages.sending_claimants(), now)
+    for message in messages.stuck_in_sending(
+        now - STUCK_SENDING_AFTER, limit=500, gone=gone_claimants
+    ):
         if message.wamid is not None:
             message.status = MessageState.accepted
             continue
         message.status = MessageState.queued
         message.claimed_at = None
+        message.claimed_by = None
         message.next_attempt_at = None
         enqueue(session, SEND_TASK, message.id)
         count += 1

@@ -38,6 +38,8 @@ class ExternalEvent(Base):
         Enum(EventState, native_enum=False, length=16), default=EventState.pending
     )
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The process holding the claim (`worker.claimants`): gone, the claim goes back at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(200), default=None)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(1000), default=None)

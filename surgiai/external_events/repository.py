@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import conflict_insert
 from surgiai.external_events.models import EventState, ExternalEvent
+from surgiai.worker.claimants import this_claimant
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class ExternalEventRepository:
     def claim_pending(self, limit: int, now: datetime) -> list[ClaimedEvent]:
         """Mark up to `limit` pending events as processing, oldest first, and return them with
         their bodies; only one worker gets each."""
-        rows = self.session.connection().execute(_CLAIM, {"limit": limit, "when": now})
+        rows = self.session.connection().execute(
+            _CLAIM, {"limit": limit, "when": now, "claimant": this_claimant()}
+        )
         return sorted(
             (ClaimedEvent(row.id, row.source, bytes(row.body), row.attempts) for row in rows),
             key=lambda event: event.id,
@@ -54,15 +57,29 @@ class ExternalEventRepository:
             },
         )
 
-    def release_stale(self, claimed_before: datetime) -> int:
-        """Processing claims of a worker that died go back to pending."""
+    def claimants(self) -> set[str | None]:
+        """The processes holding processing claims."""
+        return set(
+            self.session.scalars(
+                select(ExternalEvent.claimed_by)
+                .where(ExternalEvent.state == EventState.processing)
+                .distinct()
+            )
+        )
+
+    def release_stale(self, claimed_before: datetime, gone: Collection[str] = ()) -> int:
+        """Processing claims of a worker that died (claimed before `claimed_before`, or by a
+        claimant `gone`) go back to pending."""
         result = self.session.execute(
             update(ExternalEvent)
             .where(
                 ExternalEvent.state == EventState.processing,
-                ExternalEvent.claimed_at < claimed_before,
+                or_(
+                    ExternalEvent.claimed_at < claimed_before,
+                    ExternalEvent.claimed_by.in_(list(gone)),
+                ),
             )
-            .values(state=EventState.pending, claimed_at=None)
+            .values(state=EventState.pending, claimed_at=None, claimed_by=None)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -115,6 +132,7 @@ _CLAIM = (
     .values(
         state=EventState.processing.value,
         claimed_at=bindparam("when"),
+        claimed_by=bindparam("claimant"),
         attempts=_TABLE.c.attempts + 1,
     )
     .returning(_TABLE.c.id, _TABLE.c.source, _TABLE.c.body, _TABLE.c.attempts)

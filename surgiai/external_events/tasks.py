@@ -18,6 +18,7 @@ from surgiai.external_events.repository import ClaimedEvent, ExternalEventReposi
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import TaskContext
+from surgiai.worker.claimants import gone
 from surgiai.worker.registry import sweeper, task
 
 log = structlog.get_logger(__name__)
@@ -133,12 +134,14 @@ def _apply(
 
 @sweeper("external_events.pending")
 def redrive_pending(context: TaskContext) -> int:
-    """Claims of a worker that died go back to pending, and pending events nobody picked up
-    (their task was lost) get a worker."""
+    """Claims of a worker that died (gone, or silent for too long) go back to pending, and
+    pending events nobody picked up (their task was lost) get a worker."""
     session = context.session
     now = utcnow()
     events = ExternalEventRepository(session)
-    released = events.release_stale(now - STALE_PROCESSING_AFTER)
+    released = events.release_stale(
+        now - STALE_PROCESSING_AFTER, gone(session, events.claimants(), now)
+    )
     if released or events.has_pending_before(now - STALE_PENDING_AFTER):
         enqueue(session, PROCESS_TASK)
     return released

@@ -7,8 +7,6 @@ point. Rows silent for a day are pruned by the Health Monitoring agent.
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,18 +16,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from surgiai.db.engine import session_scope
 from surgiai.kit.time import utcnow
+from surgiai.worker.claimants import ALIVE_WITHIN, this_claimant
 from surgiai.worker.repository import HeartbeatRepository
 
 log = structlog.get_logger(__name__)
 
 BEAT_INTERVAL_SECONDS = 15.0
-# Four missed beats: a worker busy with a long transaction is not declared dead.
-ALIVE_WITHIN = timedelta(seconds=60)
 FORGET_AFTER = timedelta(days=1)
 
 
 def this_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """The name this process beats under and claims work under (`worker.claimants`)."""
+    return this_claimant()
 
 
 class Heartbeat:

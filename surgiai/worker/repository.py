@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,16 @@ class HeartbeatRepository:
 
     def remove(self, worker_id: str) -> None:
         self.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id))
+
+    def last_beats(self, worker_ids: Iterable[str]) -> dict[str, datetime]:
+        return {
+            worker_id: last_beat_at
+            for worker_id, last_beat_at in self.session.execute(
+                select(WorkerHeartbeat.worker_id, WorkerHeartbeat.last_beat_at).where(
+                    WorkerHeartbeat.worker_id.in_(list(worker_ids))
+                )
+            )
+        }
 
     def all(self) -> Sequence[WorkerHeartbeat]:
         return self.session.scalars(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import structlog
 
-from surgiai.runtime import TaskContext
+from surgiai.db.engine import session_scope
+from surgiai.runtime import Runtime, TaskContext
 from surgiai.worker.registry import every_minute, periodic
 
 log = structlog.get_logger(__name__)
@@ -28,3 +29,14 @@ def sweep(context: TaskContext) -> dict[str, int]:
 @periodic("worker.sweep", every_minute)
 def sweep_task(context: TaskContext) -> None:
     sweep(context)
+
+
+def sweep_at_start(runtime: Runtime) -> None:
+    """A process that runs tasks sweeps once as it starts: what a killed predecessor on this
+    host held (its pid is gone) goes back now, not at the next sweep two minutes on."""
+    try:
+        with session_scope(runtime.session_factory) as session:
+            sweep(TaskContext(session, runtime))
+    except Exception:
+        # The minute's sweep will do it; a process must start even if this fails.
+        log.exception("worker.sweeper.at_start_failed")

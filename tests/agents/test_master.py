@@ -4,6 +4,9 @@ replies read back from the database. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -42,6 +45,7 @@ from tests.fixtures import (
     PHONE_NUMBER_ID,
     create_number,
     create_user,
+    gone_claimant,
     graph_accepted,
     run_scheduled,
     sign,
@@ -49,6 +53,8 @@ from tests.fixtures import (
     webhook_body,
 )
 from tests.knowledge.catalogue import add_product
+
+HOST = socket.gethostname()
 
 DOCTOR = "919876543210"
 SEND_URL = f"{GRAPH}/{PHONE_NUMBER_ID}/messages"
@@ -415,6 +421,36 @@ class TestExactlyOnce:
             assert redrive_inbound(TaskContext(session, runtime)) == 0
         drain(runtime.queue)
 
+        assert [agent for agent, _, _ in replies(runtime)] == ["smart_reply"]
+
+    @pytest.mark.usefixtures("catalogue")
+    def test_a_burst_held_by_a_process_that_is_gone_is_answered_at_once(
+        self, client: TestClient, runtime: Runtime, number_id: int, graph: respx.MockRouter
+    ) -> None:
+        """`surgiai run` killed just after claiming, and restarted: no 2-minute wait."""
+        body = webhook_body(text_message_value("wamid.k2", "Price of 5mm trocar?", wa_id=DOCTOR))
+        client.post("/webhooks/whatsapp", content=body, headers=sign(body))
+        store_without_answering(runtime)
+        live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            for claimant, released in ((f"{HOST}:{live.pid}:0badf00d", 0), (gone_claimant(), 1)):
+                with session_scope(runtime.session_factory) as session:
+                    session.execute(
+                        update(Message)
+                        .where(Message.wamid == "wamid.k2")
+                        .values(
+                            agent_state="processing",
+                            agent_claim="killed",
+                            agent_claimed_at=utcnow(),
+                            agent_claimed_by=claimant,
+                        )
+                    )
+                with session_scope(runtime.session_factory) as session:
+                    assert redrive_inbound(TaskContext(session, runtime)) == released
+        finally:
+            live.kill()
+            live.wait()
+        drain(runtime.queue)
         assert [agent for agent, _, _ in replies(runtime)] == ["smart_reply"]
 
     def test_a_slow_worker_whose_claim_was_taken_writes_nothing(

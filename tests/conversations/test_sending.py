@@ -31,6 +31,7 @@ from tests.fixtures import (
     PHONE_NUMBER_ID,
     create_number,
     create_user,
+    gone_claimant,
     graph_accepted,
     graph_error,
     login,
@@ -491,6 +492,35 @@ class TestCrashRedrive:
         assert get_message(client, admin, queued["id"])["wamid"] == "wamid.r"
         with session_scope(runtime.session_factory) as session:
             assert sweep(TaskContext(session, runtime))["conversations.outbound"] == 0
+
+    def test_a_send_held_by_a_process_that_is_gone_is_sent_at_once(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        """Claimed a moment ago by a process that no longer exists: no 2-minute wait."""
+        route = graph.post(SEND_URL).mock(
+            return_value=httpx.Response(200, json=graph_accepted("wamid.g"))
+        )
+        doctor_writes(client, runtime)
+        queued = send_text(client, admin)
+        runtime.queue.huey.flush()
+        with session_scope(runtime.session_factory) as session:
+            session.execute(
+                update(Message)
+                .where(Message.id == queued["id"])
+                .values(
+                    status="sending", claimed_at=utcnow(), claimed_by=gone_claimant(), attempts=1
+                )
+            )
+        with session_scope(runtime.session_factory) as session:
+            assert sweep(TaskContext(session, runtime))["conversations.outbound"] == 1
+        drain(runtime.queue)
+        assert route.call_count == 1
+        assert get_message(client, admin, queued["id"])["wamid"] == "wamid.g"
 
     def test_a_send_killed_after_whatsapp_accepted_it_is_never_sent_twice(
         self,

@@ -17,9 +17,16 @@ from surgiai.db.engine import session_scope
 from surgiai.external_events.ingest import PROCESS_TASK
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.kit.time import utcnow
-from surgiai.runtime import Runtime
+from surgiai.runtime import Runtime, TaskContext
+from surgiai.worker.sweeper import sweep
 from tests.conftest import drain
-from tests.fixtures import create_number, status_value, text_message_value, webhook_body
+from tests.fixtures import (
+    create_number,
+    gone_claimant,
+    status_value,
+    text_message_value,
+    webhook_body,
+)
 
 DOCTOR = "919876543210"
 
@@ -128,3 +135,22 @@ def test_a_receipt_that_fails_is_retried_later_and_the_others_of_its_group_apply
     drain(runtime.queue)
     assert statuses(runtime)[replies[1]] == "delivered"
     assert outcomes(runtime, ids[1:2]) == [(EventState.processed, None)]
+
+
+def test_a_delivery_held_by_a_process_that_is_gone_is_processed_at_once(runtime: Runtime) -> None:
+    """`surgiai run` killed right after claiming a doctor's message, and restarted."""
+    create_number(runtime)
+    [event_id] = store(runtime, webhook_body(text_message_value("wamid.g1", "Hi", wa_id=DOCTOR)))
+    with session_scope(runtime.session_factory) as session:
+        event = session.get(ExternalEvent, event_id)
+        assert event is not None
+        event.state, event.claimed_at, event.claimed_by = (
+            EventState.processing,
+            utcnow(),
+            gone_claimant(),
+        )
+        event.attempts = 1
+    with session_scope(runtime.session_factory) as session:
+        assert sweep(TaskContext(session, runtime))["external_events.pending"] == 1
+    drain(runtime.queue)
+    assert outcomes(runtime, [event_id]) == [(EventState.processed, None)]

@@ -81,7 +81,7 @@ class TestWorkerProcesses:
         workers = httpx.get(
             service.url + "/api/v1/agents", headers={"Authorization": f"Bearer {token}"}
         ).json()["workers"]
-        assert sorted(w["worker_id"].rsplit(":", 1)[1] for w in workers) == sorted(
+        assert sorted(w["worker_id"].rsplit(":", 2)[1] for w in workers) == sorted(
             str(pid) for pid in children(service.process.pid)
         )
         assert all(w["alive"] and w["embedded"] for w in workers)
