@@ -40,7 +40,7 @@ _PHONE_KEY_ALTERNATIVES = "|".join(sorted(PHONE_KEYS))
 _BODY_KEY_ALTERNATIVES = "|".join(sorted(BODY_KEYS))
 
 # argon2 (what we store) and bcrypt hashes, wherever they appear.
-_HASH = re.compile(r"\$argon2(?:id|i|d)\$[^\s'\",;)}\]]+|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")
+_HASH = re.compile(r"\$argon2(?:id|i|d)\$[A-Za-z0-9+/=$,]+|\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.I)
 # Meta access tokens start with EAA; they can appear bare in a vendor's error text.
 _META_TOKEN = re.compile(r"\bEAA[A-Za-z0-9]{20,}")
