@@ -83,7 +83,7 @@ class TestScrubbing:
         ("text", "secret"),
         [
             (
-                "UPDATE [parameters: {'password_hash': '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'}]",
+                "[parameters: {'password_hash': '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'}]",
                 "$argon2id",
             ),
             ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "c2FsdA"),

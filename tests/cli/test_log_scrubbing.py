@@ -9,7 +9,6 @@ a worker task."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,12 +28,12 @@ from tests.conftest import make_runtime, make_settings, truncate_all
 from tests.services import StartService, base_env, wait_for
 
 OWNER_EMAIL = "dr.kavitha.rao@surgiai.test"
-OWNER_PASSWORD = "Ward 7 rounds at 8"  # noqa: S105 (a test account)
-NEW_PASSWORD = "Night shift 2026!"  # noqa: S105
+OWNER_PASSWORD = "Ward 7 rounds at 8"
+NEW_PASSWORD = "Night shift 2026!"
 PHONE = "+919812345678"
-META_TOKEN = "EAAGm0PX4ZCpsBAKZCtest1234567890abcdef"  # noqa: S105
-APP_SECRET = "app-secret-3f9a1c77d2e4"  # noqa: S105
-VERIFY_TOKEN = "verify-token-8be21d0c"  # noqa: S105
+META_TOKEN = "EAAGm0PX4ZCpsBAKZCtest1234567890abcdef"
+APP_SECRET = "app-secret-3f9a1c77d2e4"
+VERIFY_TOKEN = "verify-token-8be21d0c"
 BODY = "Please send the price list for the laparoscopic stapler"
 # A request id as SurgiAI makes them (hex prefix and counter): digit runs inside must survive.
 REQUEST_IDS = ("31074c60a190c1ae00000000000003f2", "9f8e7d6c5b4a39281700000000919812")
