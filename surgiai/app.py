@@ -43,13 +43,14 @@ from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.knowledge.endpoints import router as documents_router
 from surgiai.knowledge.faq_endpoints import router as faqs_router
+from surgiai.logging import mark_logged
 from surgiai.media.endpoints import router as media_router
 from surgiai.notifications.endpoints import router as notifications_router
 from surgiai.numbers.endpoints import router as numbers_router
 from surgiai.runtime import Runtime
 from surgiai.stats.endpoints import router as stats_router
 from surgiai.templates.endpoints import router as templates_router
-from surgiai.web import mount_dashboard
+from surgiai.web import mount_dashboard, security_headers
 from surgiai.web.live import router as realtime_router
 from surgiai.workspace.endpoints import router as workspace_router
 
@@ -156,8 +157,9 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
 
 
 class Edge:
-    """The outermost ASGI layer: a correlation id and metrics for every request, and the
-    webhook receiver ahead of the framework (see `external_events.receiver`)."""
+    """The outermost ASGI layer: a correlation id, browser hardening headers and metrics for
+    every request, and the webhook receiver ahead of the framework (see
+    `external_events.receiver`)."""
 
     def __init__(self, app: FastAPI, webhook: WebhookReceiver) -> None:
         self.app = app
@@ -177,13 +179,17 @@ class Edge:
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
         started = time.perf_counter()
         status = 500
+        hardening = security_headers(scope["path"])
 
         async def send_observed(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
+                    *(header for header in hardening if header[0] not in present),
                     (b"x-request-id", correlation_id.encode("latin-1")),
                 ]
             await send(message)
@@ -218,6 +224,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, error: Exception) -> JSONResponse:
         log.exception("http.unhandled_error", error_type=type(error).__name__)
+        # Starlette re-raises it for the server, which would log it again, unmasked.
+        mark_logged(error)
         return JSONResponse(
             {"error": "InternalError", "detail": "Something went wrong on our side."},
             status_code=500,

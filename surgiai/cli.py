@@ -229,7 +229,9 @@ def simulator(
 
     configure_logging("INFO")
     config = SimulatorConfig(time_compression=time_compression, control_token=control_token)
-    uvicorn.run(create_simulator_app(config), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_simulator_app(config), host=host, port=port, log_level="warning", log_config=None
+    )
 
 
 @db_app.command("upgrade")
@@ -375,6 +377,9 @@ def _serve(application: Any, settings: Settings) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
-        proxy_headers=True,
+        # Uvicorn's loggers propagate to ours: one format, and everything masked.
+        log_config=None,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies,
     )
     uvicorn.Server(config).run()

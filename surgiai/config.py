@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from surgiai.kit.chaos import parse_chaos
 from surgiai.kit.time import zone
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     session_ttl_hours: Annotated[int, Field(ge=1)] = 24 * 7
     # Secure cookies need HTTPS; off by default so `make run` works on http://localhost.
     cookie_secure: bool = False
+    # Reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed. Empty: those headers are ignored, so that no client can
+    # pick the address the per-address login limit counts.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     # `business_name`, `agent_burst_seconds` and `alert_template*` are where the workspace's
     # settings (`surgiai.workspace`) start; once an admin saves the Settings page, the values
     # saved there apply instead.
@@ -103,6 +108,22 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _check_trusted_proxies(cls, value: object) -> list[str]:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list):
+            raise ValueError("must be addresses or CIDR networks separated by commas")
+        proxies = []
+        for entry in (str(item).strip() for item in entries):
+            if not entry:
+                continue
+            try:
+                proxies.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return proxies
 
     @field_validator("chaos")
     @classmethod

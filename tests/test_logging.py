@@ -6,7 +6,7 @@ import pytest
 import structlog
 from fastapi.testclient import TestClient
 
-from surgiai.logging import configure_logging, mask_phone
+from surgiai.logging import configure_logging, mask_phone, scrub_text
 from surgiai.runtime import Runtime
 from tests.fixtures import create_user
 
@@ -41,6 +41,62 @@ class TestMasking:
         assert "hunter22" not in line and "6505551234" not in line
         assert event["access_token"] == "***"
         assert event["to"] == "+*******1234"
+
+
+class TestScrubbing:
+    @pytest.mark.parametrize(
+        "number",
+        [
+            "+919812345678",
+            "+91 98123 45678",
+            "+91-98123-45678",
+            "919812345678",
+            "9812345678",
+            "98123 45678",
+            "098123 45678",
+            "0091 98123 45678",
+            "+16505551234",
+            "16505551234",
+        ],
+    )
+    def test_phone_numbers_in_any_spelling_are_masked(self, number: str) -> None:
+        scrubbed = scrub_text(f"doctor ({number}) wrote")
+        assert "2345678" not in scrubbed and "5551234" not in scrubbed
+        assert scrubbed.endswith(("5678) wrote", "1234) wrote"))
+
+    @pytest.mark.parametrize(
+        "survivor",
+        [
+            "31074c60a190c1ae00000000000003f2",
+            "2026-12-07T05:48:33.123456+00:00",
+            "wamid.HBgMOTE5ODEyMzQ1Njc4FQIAEhgUM0E3RjI1QzA5OEQ3RkI2QjBBNzUA",
+            "phone_number_id 106540352242922",
+            "media 1037543291543636",
+            "at 1765086513.25",
+            "order 1234 of 56",
+        ],
+    )
+    def test_ids_and_timestamps_are_left_whole(self, survivor: str) -> None:
+        assert scrub_text(survivor) == survivor
+
+    @pytest.mark.parametrize(
+        ("text", "secret"),
+        [
+            (
+                "[parameters: {'password_hash': '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'}]",
+                "$argon2id",
+            ),
+            ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "c2FsdA"),
+            ("Authorization: Bearer 4fQm1x.Zk9-_token", "4fQm1x"),
+            ('"WebSocket /api/v1/ws?token=4fQm1xZk9" 403', "4fQm1xZk9"),
+            ("GET /webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=s3cr3t", "s3cr3t"),
+            ("graph said: invalid EAAGm0PX4ZCpsBAKZC1234567890abcdef", "EAAGm0PX"),
+            ("{'app_secret': 'abc123def'}", "abc123def"),
+            ("{'body': 'Need 20 staplers by Friday', 'to': '16505551234'}", "staplers"),
+        ],
+    )
+    def test_hashes_tokens_secrets_and_bodies_are_masked(self, text: str, secret: str) -> None:
+        assert secret not in scrub_text(text)
 
 
 class TestCorrelationId:

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from surgiai.channels.base import OutboundMessage
-from surgiai.errors import BadRequest
+from surgiai.errors import BadRequest, UnsupportedMediaType
+from surgiai.kit.filetypes import contradicts
 
 MAX_TEXT_BODY = 4096
 MAX_CAPTION = 1024
@@ -128,6 +129,17 @@ def validate_upload(mime_type: str, size: int) -> None:
     if size > limit:
         raise OutboundValidationError(
             [f"{base_type} files are limited to {limit // 1024} KB; this one has {size // 1024} KB"]
+        )
+
+
+def validate_upload_contents(mime_type: str, data: bytes) -> None:
+    """Refuse (415) a file whose bytes are plainly not its declared type: HTML declared as
+    `image/png` would otherwise be kept and served back as an image."""
+    base_type = mime_type.split(";", 1)[0].strip().lower()
+    if contradicts(base_type, data):
+        raise UnsupportedMediaType(
+            f"The file was sent as {base_type} but its contents are not {base_type}: "
+            "attach it with its real type."
         )
 
 

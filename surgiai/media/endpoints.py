@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 from surgiai.auth.dependencies import require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.channels.validation import validate_upload
+from surgiai.channels.validation import validate_upload, validate_upload_contents
 from surgiai.dependencies import DbSession, SettingsDep
 from surgiai.errors import PayloadTooLarge
 from surgiai.media.schemas import MediaFileRead
@@ -31,6 +31,7 @@ def upload(
         raise PayloadTooLarge("Files over 100 MB cannot be sent on WhatsApp.")
     mime_type = (file.content_type or "application/octet-stream").split(";")[0].strip()
     validate_upload(mime_type, len(data))
+    validate_upload_contents(mime_type, data)
     media = media_service.store(
         session, settings.data_dir / "media", data, mime_type=mime_type, filename=file.filename
     )

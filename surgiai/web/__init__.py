@@ -1,5 +1,9 @@
 """The dashboard: the React app built by `make install` into `static/`, served at `/`.
 
+Every response carries browser hardening headers (`security_headers`): the dashboard a
+Content-Security-Policy under which only its own scripts run, everything else one that makes it
+no page at all; none may be framed or have its type sniffed.
+
 Hashed assets (`/assets/…`) are cached for a year; `index.html` is revalidated on every load, so
 a new build is picked up by a reload. Every other path that is not the backend's own (API,
 webhooks, simulator, health) is a dashboard route and gets `index.html` (SPA fallback). Built
@@ -27,6 +31,34 @@ ASSETS_PREFIX = "assets/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
+# Only the dashboard's own files. Mantine writes `<style>` tags and `style` attributes, so
+# styles may be inline; scripts never are. `blob:` is the composer's preview of a file being
+# attached; `data:` images are icons inside the stylesheets.
+DASHBOARD_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# JSON and files: never a document that runs anything, even opened on its own.
+BACKEND_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+# The API's interactive docs load Swagger UI from its CDN with an inline script.
+DOCS_PATH = "/api/v1/docs"
+DOCS_CSP = "frame-ancestors 'none'"
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"))
+_DASHBOARD_HEADERS = (*_ALWAYS, (b"content-security-policy", DASHBOARD_CSP.encode()))
+_BACKEND_HEADERS = (*_ALWAYS, (b"content-security-policy", BACKEND_CSP.encode()))
+_DOCS_HEADERS = (*_ALWAYS, (b"content-security-policy", DOCS_CSP.encode()))
+
 MISSING_BUILD = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SurgiAI: dashboard not built</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto">
@@ -39,6 +71,13 @@ then reload this page.</p>
 <p>The API itself is described at <a href="/api/v1/docs">/api/v1/docs</a>.</p>
 </body></html>
 """
+
+
+def security_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The hardening headers for a response to `path` (ASGI header pairs)."""
+    if path.startswith(DOCS_PATH):
+        return _DOCS_HEADERS
+    return _BACKEND_HEADERS if is_backend_path(path) else _DASHBOARD_HEADERS
 
 
 def is_backend_path(path: str) -> bool:

@@ -5,7 +5,9 @@ never an open socket. They come, in this order, from the subprotocol pair `beare
 (browsers holding a token: the WebSocket API cannot set headers), an `Authorization: Bearer`
 header (other clients) or the session cookie. Never from the query string, which ends up in
 access logs. A cookie is sent by the browser whatever page opens the socket, so with a cookie the
-`Origin` must be this host (cross-site WebSocket hijacking); behind a proxy, pass `Host` through.
+`Origin` must be this origin, scheme, host and port (cross-site WebSocket hijacking); behind a
+proxy, pass `Host` through and list the proxy in `SURGIAI_TRUSTED_PROXIES` for its
+`X-Forwarded-Proto`.
 
 After `hello`, the server sends events, each `{"type": ..., "data": {...}}` as catalogued in
 `web.events`; the client may send `{"type": "ping"}` (answered with `pong`) and nothing else
@@ -97,13 +99,23 @@ def credentials_of(websocket: WebSocket) -> Credentials | None:
 
 
 def same_origin(websocket: WebSocket) -> bool:
-    """Whether the page that opened the socket is served by this host. Browsers always send
-    `Origin` on a WebSocket handshake; a client without one is not a browser a foreign page
-    could drive, so it is not refused."""
+    """Whether the page that opened the socket is served by this very origin: scheme, host
+    and port. Browsers always send `Origin` on a WebSocket handshake, so a cookie without one
+    (or with `null`, or an `https` page for an `http` host) is refused."""
     origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+    host = websocket.headers.get("host")
+    if not origin or not host:
+        return False
+    page = urlsplit(origin)
+    scheme = "https" if websocket.url.scheme == "wss" else "http"
+    return page.scheme == scheme and _authority(scheme, page.netloc) == _authority(scheme, host)
+
+
+def _authority(scheme: str, host_and_port: str) -> str:
+    """`Example.com:80` and `example.com` are one authority over http."""
+    default_port = ":443" if scheme == "https" else ":80"
+    authority = host_and_port.lower()
+    return authority.removesuffix(default_port)
 
 
 def identify(session_factory: sessionmaker[Session], token: str) -> Identity | None:

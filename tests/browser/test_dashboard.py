@@ -289,3 +289,36 @@ class TestRoles:
         expect(row).to_contain_text("Deactivated")
         expect(row.get_by_role("button", name=f"Reactivate {name}")).to_be_visible()
         owner.screenshot("09-users")
+
+
+# Every Content-Security-Policy violation on the page, whatever reported it.
+RECORD_CSP_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+class TestContentSecurityPolicy:
+    def test_every_section_works_under_the_dashboards_policy(self, owner: Dashboard) -> None:
+        page = owner.page
+        page.add_init_script(RECORD_CSP_VIOLATIONS)
+        response = page.goto(owner.base_url + "/")
+        assert response is not None
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["x-frame-options"] == "DENY"
+        links = owner.navigation.get_by_role("link")
+        expect(links.first).to_be_visible()
+        names = [name for name in links.all_inner_texts() if name.strip()]
+        assert len(names) > 3
+        for name in names:
+            label = name.strip().splitlines()[0]
+            owner.go_to_section(label)
+            expect(page.get_by_role("heading", level=1).first).to_be_visible()
+        # The live connection opened under the policy (connect-src) and said hello.
+        expect(
+            page.get_by_role("status", name=re.compile(r"^Live updates: Live\."))
+        ).to_be_visible()
+        assert page.evaluate("window.cspViolations") == []

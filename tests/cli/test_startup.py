@@ -59,6 +59,11 @@ class TestInvalidSettings:
             ("SURGIAI_DATABASE_URL", "mysql://x", "SURGIAI_DATABASE_URL"),
             ("SURGIAI_ADMIN_PASSWORD", "short", "at least 8 characters"),
             ("SURGIAI_TIMEZONE", "India/Delhi", "unknown time zone 'India/Delhi'"),
+            (
+                "SURGIAI_TRUSTED_PROXIES",
+                "10.0.0.0/8,proxy.internal",
+                "'proxy.internal' is not an IP address or CIDR network",
+            ),
         ],
     )
     def test_refuses_to_start_with_a_one_line_reason(

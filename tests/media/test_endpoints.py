@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +25,17 @@ from tests.fixtures import (
 )
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
+OOXML_WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def ooxml_package(main_part: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr(main_part, "<document/>")
+    return buffer.getvalue()
 
 
 class TestUpload:
@@ -72,6 +85,55 @@ class TestUpload:
         assert big_image.status_code == 400
         assert "limited" in big_image.json()["detail"]
 
+    @pytest.mark.parametrize(
+        ("name", "content", "declared"),
+        [
+            ("photo.png", b"<!doctype html><script>alert(document.cookie)</script>", "image/png"),
+            ("scan.jpg", PNG_BYTES, "image/jpeg"),
+            ("note.ogg", b"ID3\x04\x00" + b"\x00" * 64, "audio/ogg"),
+            ("clip.mp4", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "video/mp4"),
+            ("rates.pdf", b"<html><body>price list</body></html>", "application/pdf"),
+            ("rates.docx", PDF, OOXML_WORD),
+            ("rates.xls", b"PK\x03\x04 not a spreadsheet", "application/vnd.ms-excel"),
+            ("notes.txt", PNG_BYTES, "text/plain"),
+        ],
+    )
+    def test_contents_contradicting_the_declared_type_are_refused_with_415(
+        self, client: TestClient, runtime: Runtime, name: str, content: bytes, declared: str
+    ) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        response = client.post(
+            "/api/v1/media", files={"file": (name, content, declared)}, headers=headers
+        )
+        assert response.status_code == 415, response.text
+        assert response.json()["error"] == "UnsupportedMediaType"
+        assert f"its contents are not {declared}" in response.json()["detail"]
+
+    @pytest.mark.parametrize(
+        ("name", "content", "declared"),
+        [
+            ("photo.png", PNG_BYTES, "image/png"),
+            ("scan.jpg", JPEG, "image/jpeg"),
+            ("sticker.webp", b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32, "image/webp"),
+            ("voice.ogg", b"OggS\x00\x02" + b"\x00" * 64, "audio/ogg"),
+            ("talk.mp3", b"ID3\x04\x00" + b"\x00" * 64, "audio/mpeg"),
+            ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32, "video/mp4"),
+            ("rates.pdf", PDF, "application/pdf"),
+            ("rates.docx", ooxml_package("word/document.xml"), OOXML_WORD),
+            ("notes.txt", b"OT list: Dr. Iyer, 9 am\n", "text/plain"),
+        ],
+    )
+    def test_files_that_are_what_they_say_are_kept(
+        self, client: TestClient, runtime: Runtime, name: str, content: bytes, declared: str
+    ) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        response = client.post(
+            "/api/v1/media", files={"file": (name, content, declared)}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+
     def test_viewer_cannot_upload(self, client: TestClient, runtime: Runtime) -> None:
         create_user(runtime, email="viewer@example.com", role=Role.viewer)
         headers = login(client, "viewer@example.com")
@@ -107,9 +169,6 @@ class TestUpload:
             headers=headers,
         )
         assert document.status_code == 202
-
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60 + b"\xff\xd9"
 
 
 def doctor_sends_media(

@@ -4,6 +4,7 @@ left alone."""
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from surgiai import web
 from surgiai.app import create_app
 from surgiai.runtime import Runtime
-from surgiai.web import IMMUTABLE, REVALIDATE, mount_dashboard
+from surgiai.web import BACKEND_CSP, IMMUTABLE, REVALIDATE, mount_dashboard
 
 INDEX = "<!doctype html><title>SurgiAI</title><div id=root></div>"
 SCRIPT = "console.log('dashboard');" * 100
@@ -134,3 +135,48 @@ class TestTheApplication:
             assert client.get("/api/v1/no-such-route").json() == {"detail": "Not Found"}
             assert client.get("/").text == INDEX
             assert client.get("/numbers").text == INDEX
+
+
+class TestBrowserHardening:
+    """Clickjacking, type sniffing and injected scripts: every response says what a browser
+    may do with it."""
+
+    @pytest.fixture
+    def client(
+        self, build: Path, monkeypatch: pytest.MonkeyPatch, runtime: Runtime
+    ) -> Iterator[TestClient]:
+        monkeypatch.setattr(web, "STATIC_DIR", build)
+        with TestClient(create_app(runtime)) as client:
+            yield client
+
+    @pytest.mark.parametrize("path", ["/", "/inbox/42", "/assets/index-abc123.js"])
+    def test_the_dashboard_runs_only_its_own_scripts_and_is_never_framed(
+        self, client: TestClient, path: str
+    ) -> None:
+        response = client.get(path)
+        assert response.status_code == 200
+        policy = dict(
+            directive.strip().split(" ", 1)
+            for directive in response.headers["content-security-policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'"
+        assert policy["default-src"] == "'self'"
+        assert policy["object-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'none'"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    @pytest.mark.parametrize("path", ["/healthz", "/api/v1/numbers", "/api/v1/no-such-route"])
+    def test_api_answers_are_never_documents_that_run_anything(
+        self, client: TestClient, path: str
+    ) -> None:
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == BACKEND_CSP
+        assert "sandbox" in BACKEND_CSP and "default-src 'none'" in BACKEND_CSP
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+    def test_headers_are_not_repeated(self, client: TestClient) -> None:
+        response = client.get("/")
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+        assert len(response.headers.get_list("content-security-policy")) == 1

@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
-from websockets.typing import Subprotocol
+from websockets.typing import Origin, Subprotocol
 
 from surgiai.auth.models import User
 from surgiai.auth.roles import Role
@@ -72,22 +72,34 @@ class TestHandshake:
             assert ws.subprotocol == "bearer"
             assert receive(ws)["type"] == "hello"
 
-    @pytest.mark.parametrize("origin", ["same", None], ids=["same-origin", "no-origin"])
-    def test_session_cookie_is_accepted_from_this_origin(
-        self, live: LiveServer, origin: str | None
-    ) -> None:
-        options: dict[str, Any] = {"origin": live.http} if origin else {}
+    def test_session_cookie_is_accepted_from_this_origin(self, live: LiveServer) -> None:
         headers = {"Cookie": f"surgiai_session={live.login()}"}
-        with connect(live.ws_url, additional_headers=headers, proxy=None, **options) as ws:
+        origin = Origin(live.http)
+        with connect(live.ws_url, additional_headers=headers, proxy=None, origin=origin) as ws:
             assert receive(ws)["type"] == "hello"
 
-    @pytest.mark.parametrize("origin", ["https://evil.example", "null"])
-    def test_session_cookie_from_a_foreign_page_is_refused(
-        self, live: LiveServer, origin: str
+    @pytest.mark.parametrize(
+        "origin",
+        ["https://evil.example", "null", None, "https", "other-port"],
+        ids=["foreign", "null", "no-origin", "https-page-for-http-host", "other-port"],
+    )
+    def test_session_cookie_from_any_other_origin_is_refused(
+        self, live: LiveServer, origin: str | None
     ) -> None:
-        """Cross-site WebSocket hijacking: the browser sends the cookie whoever opens the socket."""
+        """Cross-site WebSocket hijacking: the browser sends the cookie whoever opens the socket,
+        and every browser sends `Origin`; only this scheme, host and port may use the cookie."""
+        host = live.http.removeprefix("http://")
+        page = {"https": f"https://{host}", "other-port": f"http://{host}1"}.get(
+            origin or "", origin
+        )
+        options: dict[str, Any] = {"origin": page} if page else {}
         headers = {"Cookie": f"surgiai_session={live.login()}"}
-        assert refused_status(live.ws_url, additional_headers=headers, origin=origin) == 403
+        assert refused_status(live.ws_url, additional_headers=headers, **options) == 403
+
+    def test_bearer_token_needs_no_origin(self, live: LiveServer) -> None:
+        """Not a browser's ambient credential: API clients send no `Origin`."""
+        with open_socket(live.ws_url, live.login()) as ws:
+            assert receive(ws)["type"] == "hello"
 
     @pytest.mark.parametrize("how", ["header", "subprotocol", "cookie"])
     def test_a_wrong_token_is_refused_with_403(self, live: LiveServer, how: str) -> None:
