@@ -1,11 +1,14 @@
 /** Writing to a doctor: free text inside the 24 h window, an approved template outside it.
- * Every send is previewed first: the dialog shows exactly what WhatsApp will get. */
+ * The keyboard sends in one stroke (Enter, or Ctrl+Enter as each person prefers) after the same
+ * checks as the preview, whose problems it shows in place; "Preview and send" shows exactly
+ * what WhatsApp will get first. */
 import {
   Alert,
   Button,
   Group,
   List,
   Modal,
+  SegmentedControl,
   Select,
   Stack,
   Text,
@@ -24,9 +27,11 @@ import {
   type Template,
 } from "../api/client";
 import { formatDateTime, formatPhone, formatRecipient } from "../lib/format";
+import { WhatsAppText } from "../lib/whatsapp";
 import { applyEvent } from "../realtime/events";
 import classes from "./InboxPage.module.css";
 import { sendTyping, usePreview, useSend, useTemplates } from "./queries";
+import { SEND_KEY_LABELS, isSendKeystroke, useSendKey, type SendKey } from "./sendKey";
 
 export const TYPING_EVERY_MS = 5_000;
 
@@ -90,17 +95,14 @@ function PreviewDialog({
               {preview.rendered.header}
             </Text>
           )}
-          {preview.rendered.html ? (
-            <div
-              className={classes.rendered}
-              aria-label="What the doctor will see"
-              dangerouslySetInnerHTML={{ __html: preview.rendered.html }}
-            />
-          ) : (
-            <div className={classes.rendered} aria-label="What the doctor will see">
-              {preview.rendered.text ?? `A ${preview.rendered.type} message`}
-            </div>
-          )}
+          <div className={classes.rendered} aria-label="What the doctor will see">
+            {/* The server renders `html` only for text that carries WhatsApp formatting. */}
+            {preview.rendered.html && preview.rendered.text ? (
+              <WhatsAppText text={preview.rendered.text} />
+            ) : (
+              (preview.rendered.text ?? `A ${preview.rendered.type} message`)
+            )}
+          </div>
           {preview.rendered.footer && (
             <Text size="xs" c="dimmed">
               {preview.rendered.footer}
@@ -127,11 +129,17 @@ function PreviewDialog({
               {errorDetail(error)}
             </Alert>
           )}
+          {/* Focus on Send, not on the close button: Enter then sends rather than cancels. */}
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
+            <Button variant="default" onClick={onClose} data-autofocus={!preview.can_send}>
               Keep editing
             </Button>
-            <Button onClick={onSend} loading={sending} disabled={!preview.can_send}>
+            <Button
+              onClick={onSend}
+              loading={sending}
+              disabled={!preview.can_send}
+              data-autofocus={preview.can_send}
+            >
               Send
             </Button>
           </Group>
@@ -212,6 +220,9 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<Preview | null>(null);
   const [body, setBody] = useState<MessageCreate | null>(null);
+  // What stopped a keyboard send, said under the message instead of in a dialog.
+  const [problems, setProblems] = useState<string[]>([]);
+  const [sendKey, setSendKey] = useSendKey();
   const lastTyping = useRef(0);
   const previewing = usePreview(conversation.id);
   const send = useSend(conversation.id);
@@ -219,6 +230,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
 
   function typed(value: string) {
     setText(value);
+    setProblems([]);
     const now = Date.now();
     if (value.trim() && now - lastTyping.current >= TYPING_EVERY_MS) {
       lastTyping.current = now;
@@ -244,22 +256,50 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     });
   }
 
+  function sent(message: unknown) {
+    // Sent, not previewed: the answer is the message.
+    applyEvent(queryClient, { type: "message.created", data: message as Message });
+    setPreview(null);
+    setProblems([]);
+    setText("");
+    setValues({});
+    setTemplate(null);
+  }
+
   function confirm() {
     if (!body) return;
-    send.mutate(body, {
-      onSuccess: (sent) => {
-        // Sent, not previewed: the answer is the message.
-        applyEvent(queryClient, { type: "message.created", data: sent as Message });
-        setPreview(null);
-        setText("");
-        setValues({});
-        setTemplate(null);
+    send.mutate(body, { onSuccess: sent });
+  }
+
+  /** The keyboard's send: the preview's checks, then the send, without a dialog. */
+  function sendNow() {
+    if (previewing.isPending || send.isPending) return;
+    if (!text.trim()) {
+      setProblems(["Write a message first."]);
+      return;
+    }
+    const message: MessageCreate = { type: "text", text: { body: text } };
+    setProblems([]);
+    send.reset();
+    previewing.mutate(message, {
+      onSuccess: (checked) => {
+        if (!checked.can_send) {
+          setProblems(checked.problems.map((problem) => problem.detail));
+          return;
+        }
+        send.mutate(message, {
+          onSuccess: sent,
+          onError: (error) => setProblems([errorDetail(error)]),
+        });
       },
+      onError: (error) => setProblems([errorDetail(error)]),
     });
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submit();
+    if (!isSendKeystroke(event, sendKey)) return;
+    event.preventDefault();
+    sendNow();
   }
 
   return (
@@ -276,16 +316,38 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         <Textarea
           label="Message"
           placeholder={`Write to ${conversation.doctor.display_name}`}
-          description="*bold*  _italic_  ~strike~  ```monospace```  ·  Ctrl+Enter to preview"
+          description={`*bold*  _italic_  ~strike~  \`\`\`monospace\`\`\`  ·  ${SEND_KEY_LABELS[sendKey].hint}`}
           autosize
           minRows={2}
           maxRows={6}
           value={text}
           onChange={(event) => typed(event.currentTarget.value)}
           onKeyDown={onKeyDown}
+          aria-describedby={problems.length > 0 ? "composer-problems" : undefined}
         />
       )}
-      <Group justify="flex-end" mt={6}>
+      {problems.length > 0 && !needsTemplate && (
+        <Alert id="composer-problems" color="red" title="Not sent" role="alert" mt={6} p="xs">
+          <List size="sm">
+            {problems.map((problem) => (
+              <List.Item key={problem}>{problem}</List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
+      <Group justify={needsTemplate ? "flex-end" : "space-between"} mt={6} wrap="wrap" gap="xs">
+        {!needsTemplate && (
+          <SegmentedControl
+            size="xs"
+            aria-label="Keyboard sending"
+            value={sendKey}
+            onChange={(value) => setSendKey(value as SendKey)}
+            data={Object.entries(SEND_KEY_LABELS).map(([value, { label }]) => ({
+              value,
+              label,
+            }))}
+          />
+        )}
         <Button
           type="submit"
           loading={previewing.isPending}

@@ -2,6 +2,7 @@
 import { Text, Tooltip } from "@mantine/core";
 import type { Message } from "../api/client";
 import { formatDateTime } from "../lib/format";
+import { WhatsAppText, carriesFormatting } from "../lib/whatsapp";
 import classes from "./InboxPage.module.css";
 
 type Tick = { mark: string; label: string; tone: "pending" | "sent" | "read" | "failed" | "muted" };
@@ -37,10 +38,12 @@ export function tickFor(message: Pick<Message, "status" | "error_reason" | "erro
 }
 
 function Body({ message }: { message: Message }) {
-  // `html` is WhatsApp formatting rendered and escaped by the server.
-  if (message.html)
-    return <div className={classes.text} dangerouslySetInnerHTML={{ __html: message.html }} />;
-  if (message.text) return <div className={classes.text}>{message.text}</div>;
+  if (message.text)
+    return (
+      <div className={classes.text}>
+        {carriesFormatting(message.type) ? <WhatsAppText text={message.text} /> : message.text}
+      </div>
+    );
   return (
     <Text size="sm" fs="italic" c="dimmed">
       {message.type === "template"
