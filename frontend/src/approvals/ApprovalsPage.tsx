@@ -82,14 +82,10 @@ function Question({ draft }: { draft: Draft }) {
   );
 }
 
+/** Where the agent found the answer (a document page, an FAQ), to check before approving. */
 function Sources({ draft }: { draft: Draft }) {
-  return (
-    <Text size="xs" c="dimmed">
-      {draft.sources.length > 0
-        ? `Sources: ${draft.sources.join("; ")}`
-        : "No source cited by the agent."}
-    </Text>
-  );
+  if (draft.sources.length === 0) return null;
+  return <Text size="xs" c="dimmed">{`Sources: ${draft.sources.join("; ")}`}</Text>;
 }
 
 function DraftCard({
