@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DemoServer
 from tests.browser.pages import ApprovalsPage, Dashboard, InboxPage
 from tests.browser.test_dashboard import wait_for
-from tests.browser.test_inbox import a_doctor, conversation_of, doctor_writes, owner  # noqa: F401
+from tests.browser.test_inbox import a_doctor, conversation_of, doctor_writes
+from tests.browser.test_inbox import owner as owner  # the fixture
 
 
 def messages(server: DemoServer, headers: dict[str, str], conversation_id: int) -> Any:

@@ -129,16 +129,21 @@ function PreviewDialog({
               {errorDetail(error)}
             </Alert>
           )}
-          {/* Focus on Send, not on the close button: Enter then sends rather than cancels. */}
+          {/* Focus on Send, not on the close button: Enter then sends rather than cancels.
+              (Mantine focuses any element with the attribute, whatever its value.) */}
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose} data-autofocus={!preview.can_send}>
+            <Button
+              variant="default"
+              onClick={onClose}
+              data-autofocus={preview.can_send ? undefined : true}
+            >
               Keep editing
             </Button>
             <Button
               onClick={onSend}
               loading={sending}
               disabled={!preview.can_send}
-              data-autofocus={preview.can_send}
+              data-autofocus={preview.can_send ? true : undefined}
             >
               Send
             </Button>
