@@ -77,6 +77,7 @@ def run(
         from surgiai.demo import demo_settings
 
         settings = demo_settings(settings)
+    interrupts = Interrupts()
     runtime = prepare(settings)
     from surgiai.app import create_app
 
@@ -91,10 +92,12 @@ def run(
                 "Demo mode: a simulated WhatsApp Cloud API runs at /simulator with 2 numbers "
                 "and 50 simulated doctors."
             )
-        _serve(create_app(runtime, demo=demo), settings)
+        _serve(create_app(runtime, demo=demo), settings, interrupts)
     finally:
         workers()
         runtime.close()
+    if interrupts.requested:
+        raise typer.Exit(128 + signal.SIGINT)
 
 
 def _start_workers(runtime: Any) -> Callable[[], None]:
@@ -174,6 +177,7 @@ def worker(
         from surgiai.realtime.broker import WorkerRelayBroker
 
         broker = WorkerRelayBroker(link)
+    interrupts = Interrupts()
     runtime = Runtime(settings, task_registry(), broker=broker)
     # Train the intent model now rather than while the first doctor waits for a reply.
     runtime.get(MASTER)
@@ -191,8 +195,13 @@ def worker(
         link.start()
         link.send_ready()
     try:
-        consumer.run()
+        # Huey takes Ctrl-C over once it runs; one that came during the start-up stops it here.
+        if not interrupts.requested:
+            consumer.run()
     finally:
+        # Stopped already: a second SIGINT (another Ctrl-C, or the link to the web process
+        # ending as this process exits) would only print a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         heartbeat.stop()
         runtime.close()
 
@@ -370,7 +379,25 @@ def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _serve(application: Any, settings: Settings) -> None:
+class Interrupts:
+    """Ctrl-C noted rather than raised. A KeyboardInterrupt raised wherever the program happens
+    to be (in a weakref callback, say) can be swallowed, and the program then runs on as if no
+    one had asked it to stop; a noted one stops it at the next step: before serving, or the
+    server once there is one (uvicorn handles Ctrl-C itself while it serves, and hands it back
+    here when it is done)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.server: uvicorn.Server | None = None
+        signal.signal(signal.SIGINT, self._note)
+
+    def _note(self, _signum: int, _frame: FrameType | None) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+
+def _serve(application: Any, settings: Settings, interrupts: Interrupts | None = None) -> None:
     config = uvicorn.Config(
         application,
         host=settings.host,
@@ -382,4 +409,9 @@ def _serve(application: Any, settings: Settings) -> None:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies,
     )
-    uvicorn.Server(config).run()
+    server = uvicorn.Server(config)
+    if interrupts is not None:
+        interrupts.server = server
+        if interrupts.requested:
+            return
+    server.run()

@@ -52,6 +52,7 @@ def apply_action(
                 payload=dict(action.payload),
                 context_wamid=newest.wamid if newest is not None else None,
                 needs_approval_because=action.needs_approval_because,
+                sources=action.sources,
             ),
         )
     elif isinstance(action, SendTemplate):

@@ -26,6 +26,8 @@ class Reply:
     type: str
     payload: Mapping[str, Any]
     needs_approval_because: str | None = None
+    # Where the answer came from ("Catalogue 2026, p. 3", "FAQ #12"), shown to whoever approves.
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

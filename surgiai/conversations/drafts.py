@@ -33,7 +33,6 @@ from surgiai.conversations.service import (
     message_service,
     summary_text,
 )
-from surgiai.conversations.views import draft_read
 from surgiai.errors import Conflict, NotFound
 from surgiai.kit.time import utcnow
 
@@ -53,6 +52,8 @@ class AiReply:
     template_category: str | None = None
     # The agent's own doubt ("low confidence", "quotes a price"): the reply waits for a person.
     needs_approval_because: str | None = None
+    # Where the agent found the answer ("Catalogue 2026, p. 3"): the approver checks it there.
+    sources: tuple[str, ...] = ()
 
 
 class DraftService:
@@ -105,6 +106,7 @@ class DraftService:
                 text=summary_text(reply.type, payload),
                 template_category=reply.template_category,
                 context_wamid=reply.context_wamid,
+                sources=list(reply.sources),
             )
         )
         events.draft_changed(draft, created=True)
@@ -131,12 +133,8 @@ class DraftService:
         )
 
     def read(self, session: Session, drafts: Sequence[Draft]) -> list[DraftRead]:
-        tags = events.doctor_tags(session, {draft.conversation.doctor_id for draft in drafts})
-        names = events.user_names(session, {draft.decided_by_user_id for draft in drafts})
-        return [
-            draft_read(draft, tags=tags[draft.conversation.doctor_id], names=names)
-            for draft in drafts
-        ]
+        """The drafts with what they answer and the thread around them."""
+        return events.read_drafts(session, drafts)
 
     def approve(self, session: Session, draft_id: int, user: User, body: DraftApprove) -> Draft:
         """Send the draft (or the admin's edit of it) through the one send path. If the send
@@ -157,9 +155,10 @@ class DraftService:
                 doctor_id=conversation.doctor_id,
                 type=type_,
                 payload=payload,
-                sender_kind=SenderKind.ai,
+                # Rewritten, it is the editor's message (on the agent's cue); approved as
+                # proposed, the AI's, vouched for by the approver: no longer automatic either way.
+                sender_kind=SenderKind.admin if edit is not None else SenderKind.ai,
                 sender_agent=draft.agent,
-                # The approver vouches for it: it is no longer an automatic message.
                 sender_user_id=user.id,
                 number_id=conversation.number_id,
                 context_message_id=draft.context_wamid,

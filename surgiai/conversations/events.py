@@ -7,6 +7,7 @@ event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from surgiai.auth.repository import UserRepository
 from surgiai.conversations.models import Conversation, Draft, Message
-from surgiai.conversations.schemas import LastMessage
+from surgiai.conversations.schemas import DraftRead, LastMessage
 from surgiai.db.outbox import publish
 from surgiai.doctors.repository import DoctorRepository
 from surgiai.kit.events import Event
@@ -36,6 +37,36 @@ def user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
 def doctor_tags(session: Session, doctor_ids: set[int]) -> dict[int, list[str]]:
     """Every doctor's tags, an empty list for one without."""
     return DoctorRepository(session).tags_of(doctor_ids)
+
+
+# Messages read per conversation to find what a draft answers (it shows fewer recent ones).
+DRAFT_THREAD_TAIL = 20
+
+
+def read_drafts(session: Session, drafts: Sequence[Draft]) -> list[DraftRead]:
+    """Drafts as the API and their events show them: with the doctor's messages each answers
+    and the thread around it, so that nobody approves one blind."""
+    from surgiai.conversations.repository import InboxRepository
+    from surgiai.conversations.views import draft_read
+
+    tails = InboxRepository(session).latest_messages(
+        {draft.conversation_id for draft in drafts}, DRAFT_THREAD_TAIL
+    )
+    tags = doctor_tags(session, {draft.conversation.doctor_id for draft in drafts})
+    names = user_names(
+        session,
+        {draft.decided_by_user_id for draft in drafts}
+        | {message.sender_user_id for tail in tails.values() for message in tail},
+    )
+    return [
+        draft_read(
+            draft,
+            tags=tags[draft.conversation.doctor_id],
+            names=names,
+            tail=tails.get(draft.conversation_id, []),
+        )
+        for draft in drafts
+    ]
 
 
 def message_changed(message: Message, *, created: bool = False) -> None:
@@ -97,17 +128,10 @@ def conversation_changed(conversation: Conversation, latest: Message | None = No
 
 def draft_changed(draft: Draft, *, created: bool = False) -> None:
     session = _session_of(draft)
-    from surgiai.conversations.views import draft_read
-
     event_type = "draft.created" if created else "draft.updated"
 
     def build() -> Event:
-        conversation = draft.conversation
-        view = draft_read(
-            draft,
-            tags=doctor_tags(session, {conversation.doctor_id})[conversation.doctor_id],
-            names=user_names(session, {draft.decided_by_user_id}),
-        )
+        [view] = read_drafts(session, [draft])
         return Event(event_type, view.model_dump(mode="json"))
 
     publish(session, (event_type, draft.id), build)

@@ -148,6 +148,11 @@ class InboxService:
         items = [message_read(message, names) for message in messages]
         return MessagePage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
+    def mark_conversation_read(self, session: Session, conversation_id: int) -> Conversation:
+        conversation = self.get(session, conversation_id)
+        self.mark_read(session, conversation)
+        return conversation
+
     def mark_read(self, session: Session, conversation: Conversation) -> None:
         now = utcnow()
         newest = InboxRepository(session).mark_inbound_read(conversation.id, now)

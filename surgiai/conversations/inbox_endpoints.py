@@ -124,6 +124,14 @@ def get_thread(
     )
 
 
+@router.post("/{conversation_id}/read", response_model=ConversationRead)
+def mark_read(conversation_id: int, _: Converser, session: DbSession) -> ConversationRead:
+    """Mark the doctor's messages read (and send WhatsApp's read receipt): for a message that
+    arrives in the conversation someone has open."""
+    conversation = inbox_service.mark_conversation_read(session, conversation_id)
+    return inbox_service.read_one(session, conversation)
+
+
 @router.post(
     "/{conversation_id}/messages",
     response_model=MessageRead | Preview,

@@ -207,6 +207,8 @@ class Draft(Base):
     text: Mapped[str | None] = mapped_column(Text, default=None)
     template_category: Mapped[str | None] = mapped_column(String(32), default=None)
     context_wamid: Mapped[str | None] = mapped_column(String(128), default=None)
+    # The agent's sources for the reply ("Catalogue 2026, p. 3", "FAQ #12").
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by_user_id: Mapped[int | None] = mapped_column(

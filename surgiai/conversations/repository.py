@@ -430,6 +430,31 @@ class InboxRepository:
             statement = statement.where(Message.id < before_id)
         return self.session.scalars(statement).all()
 
+    def latest_messages(self, conversation_ids: set[int], count: int) -> dict[int, list[Message]]:
+        """Each conversation's latest `count` messages, oldest first, in one query."""
+        if not conversation_ids:
+            return {}
+        ranked = (
+            select(
+                Message.id,
+                func.row_number()
+                .over(partition_by=Message.conversation_id, order_by=Message.id.desc())
+                .label("rank"),
+            )
+            .where(Message.conversation_id.in_(conversation_ids))
+            .subquery()
+        )
+        messages = self.session.scalars(
+            select(Message)
+            .join(ranked, ranked.c.id == Message.id)
+            .where(ranked.c.rank <= count)
+            .order_by(Message.id)
+        ).all()
+        found: dict[int, list[Message]] = {}
+        for message in messages:
+            found.setdefault(message.conversation_id, []).append(message)
+        return found
+
     def last_messages(self, ids: set[int]) -> dict[int, LastMessage]:
         """The inbox's one-line previews: only the columns they show (no payloads)."""
         if not ids:

@@ -62,7 +62,9 @@ class MessageCreate(CloudApiShaped):
 
 class Sender(BaseModel):
     """Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
-    "Admin · Priya" (an AI message approved by an admin names both)."""
+    "Admin · Priya"; an AI message approved by an admin names both ("AI · greeting (approved by
+    Priya)"), one an admin rewrote first is theirs ("Edited by Priya from AI · greeting
+    draft")."""
 
     kind: Literal["doctor", "ai", "admin", "system"]
     label: str
@@ -311,6 +313,17 @@ class TypingRead(BaseModel):
     active: bool
 
 
+class DraftContextMessage(BaseModel):
+    """A message of the thread shown beside a draft, so that it is not decided blind."""
+
+    id: int
+    direction: Literal["in", "out"]
+    type: str
+    text: str | None
+    sender: Sender
+    created_at: datetime
+
+
 class DraftRead(BaseModel):
     id: int
     conversation_id: int
@@ -332,6 +345,16 @@ class DraftRead(BaseModel):
     edited_payload: dict[str, Any] | None
     rejection_reason: str | None
     message_id: int | None
+    sources: list[str] = Field(
+        description='Where the agent found the answer: "Catalogue 2026, p. 3", "FAQ #12".'
+    )
+    answers: list[DraftContextMessage] = Field(
+        description="The doctor's messages the draft answers, oldest first."
+    )
+    recent: list[DraftContextMessage] = Field(
+        description="The thread's latest messages, oldest first (the doctor may have written "
+        "again since the draft)."
+    )
 
 
 class DraftPage(BaseModel):

@@ -3,7 +3,7 @@ need, so the API, the thread and the real-time events show a message the same wa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -11,6 +11,7 @@ from surgiai.conversations.formatting import to_html
 from surgiai.conversations.models import (
     Conversation,
     ConversationNote,
+    Direction,
     Draft,
     Message,
     SenderKind,
@@ -18,6 +19,7 @@ from surgiai.conversations.models import (
 from surgiai.conversations.schemas import (
     ConversationRead,
     DoctorSummary,
+    DraftContextMessage,
     DraftRead,
     LastMessage,
     MessageMedia,
@@ -44,6 +46,9 @@ def sender_of(message: Message, names: UserNames) -> Sender:
         label = f"AI · {message.sender_agent or 'assistant'}"
         if user_name:
             label += f" (approved by {user_name})"
+    elif kind is SenderKind.admin and message.sender_agent:
+        # An AI draft an admin rewrote before approving: their words now, on the agent's cue.
+        label = f"Edited by {user_name or 'former user'} from AI · {message.sender_agent} draft"
     elif kind is SenderKind.admin:
         label = f"Admin · {user_name or 'former user'}"
     else:
@@ -198,7 +203,40 @@ def note_read(note: ConversationNote, names: UserNames) -> NoteRead:
     )
 
 
-def draft_read(draft: Draft, *, tags: list[str], names: UserNames) -> DraftRead:
+# How much of the thread a draft shows: its question plus the latest few messages.
+DRAFT_RECENT_MESSAGES = 6
+
+
+def context_message(message: Message, names: UserNames) -> DraftContextMessage:
+    return DraftContextMessage(
+        id=message.id,
+        direction=message.direction.value,
+        type=message.type,
+        text=message.text,
+        sender=sender_of(message, names),
+        created_at=message.created_at,
+    )
+
+
+def answered_by(draft: Draft, tail: Sequence[Message]) -> list[Message]:
+    """The doctor's messages a draft answers, from the thread's latest messages (oldest
+    first): those the doctor wrote since the last message to them before the draft; else the
+    one the draft quotes."""
+    before = [m for m in tail if m.created_at <= draft.created_at]
+    answered: list[Message] = []
+    for message in reversed(before):
+        if message.direction is not Direction.inbound:
+            break
+        answered.append(message)
+    if not answered and draft.context_wamid:
+        answered = [m for m in tail if m.wamid == draft.context_wamid]
+    return answered[::-1]
+
+
+def draft_read(
+    draft: Draft, *, tags: list[str], names: UserNames, tail: Sequence[Message] = ()
+) -> DraftRead:
+    """`tail`: the conversation's latest messages, oldest first."""
     conversation = draft.conversation
     return DraftRead(
         id=draft.id,
@@ -221,4 +259,7 @@ def draft_read(draft: Draft, *, tags: list[str], names: UserNames) -> DraftRead:
         edited_payload=draft.edited_payload,
         rejection_reason=draft.rejection_reason,
         message_id=draft.message_id,
+        sources=list(draft.sources or []),
+        answers=[context_message(m, names) for m in answered_by(draft, tail)],
+        recent=[context_message(m, names) for m in tail[-DRAFT_RECENT_MESSAGES:]],
     )

@@ -94,6 +94,8 @@ class TestAnswers:
         [reply] = SmartReplyAgent().handle(context_for("5mm trocar kitne ka hai?"))
         assert "₹2,450" in body(reply) and "Catalogue 2026, p. 3" in body(reply)
         assert isinstance(reply, Reply) and reply.needs_approval_because is None
+        # Carried with the reply, for whoever approves a draft of it.
+        assert reply.sources == ("Catalogue 2026, p. 3",)
 
     def test_an_approved_faq_answers_other_wordings(self) -> None:
         [reply] = SmartReplyAgent().handle(context_for("can I pay by UPI?"))
@@ -106,6 +108,7 @@ class TestAnswers:
         reply, suggestion = SmartReplyAgent().handle(context_for(question))
         assert isinstance(reply, Reply) and reply.needs_approval_because == DOCUMENT_REASON
         assert "12 months" in body(reply)
+        assert reply.sources == ("Terms 2026, p. 4",)
         assert isinstance(suggestion, SuggestFaq) and suggestion.citation == "Terms 2026, p. 4"
 
         reply, _ = SmartReplyAgent().handle(context_for(question, AnswerPolicy.allow_documents))

@@ -185,9 +185,14 @@ class UsersPage:
         form.get_by_role("button", name="Add user").click()
         expect(form).to_be_hidden()
 
-    def change_role(self, name: str, role: str) -> None:
+    def change_role(self, name: str, role: str) -> Locator:
+        """Choose a role; returns the confirmation, as nothing changes before it."""
         self.page.get_by_role("combobox", name=f"Role of {name}", exact=True).click()
         self.page.get_by_role("option", name=role, exact=True).click()
+        return self.page.get_by_role("dialog", name=f"Change {name}'s role?")
+
+    def role(self, name: str) -> Locator:
+        return self.page.get_by_role("combobox", name=f"Role of {name}", exact=True)
 
 
 class InboxPage:

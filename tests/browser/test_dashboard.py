@@ -283,8 +283,17 @@ class TestRoles:
         row = users.row(name)
         expect(row).to_contain_text("Active")
 
-        users.change_role(name, "Viewer")
+        # A role change is confirmed first, naming the person and both roles.
+        confirm = users.change_role(name, "Viewer")
+        expect(confirm).to_contain_text(f"{name} (arjun-")
+        expect(confirm).to_contain_text("from Agent to Viewer")
+        confirm.get_by_role("button", name="Cancel").click()
+        expect(confirm).to_be_hidden()
+        expect(users.role(name)).to_have_value("Agent")
+        confirm = users.change_role(name, "Viewer")
+        confirm.get_by_role("button", name="Make Viewer").click()
         expect(owner.page.get_by_text(f"{name} is now Viewer.")).to_be_visible()
+        expect(users.role(name)).to_have_value("Viewer")
         row.get_by_role("button", name=f"Deactivate {name}").click()
         expect(row).to_contain_text("Deactivated")
         expect(row.get_by_role("button", name=f"Reactivate {name}")).to_be_visible()

@@ -232,3 +232,93 @@ class TestApprovals:
         owner.screenshot("15-overview-agents-notifications")
         dismiss.click()
         expect(dismiss).to_be_hidden()
+
+
+class TestDailyInbox:
+    def test_enter_sends_shift_enter_breaks_the_line_and_problems_show_in_place(
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str]
+    ) -> None:
+        wa_id, name = a_doctor()
+        doctor_writes(server, wa_id, name, "Do you have 5 mm trocars?")
+        conversation = conversation_of(server, owner_headers, wa_id)
+        owner.goto(f"/inbox/{conversation['id']}")
+        inbox = InboxPage(owner)
+        owner.page.get_by_role("button", name="Take over").click()
+        expect(inbox.mode("Human")).to_be_visible()
+        composer = inbox.composer
+        problems = owner.page.get_by_role("alert").filter(has_text="Not sent")
+
+        composer.press("Enter")
+        expect(problems).to_contain_text("Write a message first.")
+        composer.fill("x" * 4097)
+        composer.press("Enter")
+        expect(problems).to_contain_text("4097 characters")
+        expect(composer).to_have_value("x" * 4097)
+
+        composer.fill("Yes, Doctor.")
+        composer.press("Shift+Enter")
+        composer.press_sequentially("*₹1,950* per box")
+        expect(composer).to_have_value("Yes, Doctor.\n*₹1,950* per box")
+        expect(problems).to_have_count(0)
+        composer.press("Enter")
+        expect(composer).to_have_value("")
+        expect(inbox.preview_dialog).to_have_count(0)
+        sent = inbox.bubble("per box")
+        expect(sent.locator("strong")).to_have_text("₹1,950")
+        # The list's one-line preview renders the formatting too.
+        expect(inbox.conversation(name).locator("strong")).to_have_text("₹1,950")
+        owner.screenshot("18-inbox-enter-sends")
+
+        # The preview stays one click away, with Send focused: Enter sends, it does not cancel.
+        composer.fill("Delivery in 3 days.")
+        owner.page.get_by_role("button", name="Preview and send").click()
+        send = inbox.preview_dialog.get_by_role("button", name="Send", exact=True)
+        expect(send).to_be_focused()
+        owner.page.keyboard.press("Enter")
+        expect(inbox.preview_dialog).to_be_hidden()
+        expect(inbox.bubble("Delivery in 3 days.")).to_be_visible()
+
+        # Each person chooses: with Ctrl+Enter sending, Enter is a new line; kept on reload.
+        owner.page.get_by_text("Ctrl+Enter sends", exact=True).click()
+        composer.fill("GST included.")
+        composer.press("Enter")
+        expect(composer).to_have_value("GST included.\n")
+        composer.press("Control+Enter")
+        expect(composer).to_have_value("")
+        expect(inbox.bubble("GST included.")).to_be_visible()
+        owner.page.reload()
+        expect(owner.page.get_by_role("radio", name="Ctrl+Enter sends")).to_be_checked()
+
+    def test_the_open_conversation_stays_read_as_messages_arrive(
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str]
+    ) -> None:
+        wa_id, name = a_doctor()
+        doctor_writes(server, wa_id, name, "Hello")
+        conversation = conversation_of(server, owner_headers, wa_id)
+        owner.goto(f"/inbox/{conversation['id']}")
+        inbox = InboxPage(owner)
+        expect(inbox.bubble("Hello")).to_be_visible()
+
+        doctor_writes(server, wa_id, name, "Is the 10 mm in stock?")
+        expect(inbox.bubble("Is the 10 mm in stock?")).to_be_visible()
+        wait_for(lambda: conversation_of(server, owner_headers, wa_id)["unread_count"] == 0)
+        expect(inbox.conversation(name)).not_to_have_attribute("aria-label", re.compile("unread"))
+
+    def test_doctors_of_the_same_name_are_told_apart_by_their_numbers(
+        self, owner: Dashboard, server: DemoServer
+    ) -> None:
+        first, _ = a_doctor()
+        second = f"{first[:-4]}{(int(first[-4:]) + 4321) % 10_000:04d}"
+        # Unique to this test, without digits: the list shows the number's, not the name's.
+        name = "Dr. Rahul Sharma " + "".join(chr(ord("a") + int(d)) for d in first[-7:-1])
+        owner.goto("/inbox")
+        inbox = InboxPage(owner)
+        expect(inbox.loaded).to_be_visible()
+        doctor_writes(server, first, name, "Hernia mesh price?")
+        doctor_writes(server, second, name, "Stapler price?")
+
+        expect(inbox.conversation(name)).to_have_count(2)
+        for wa_id in (first, second):
+            item = inbox.conversations.get_by_role("link", name=f"{name} …{wa_id[-4:]}")
+            expect(item).to_contain_text(f"…{wa_id[-4:]}")
+        owner.screenshot("19-inbox-same-named-doctors")

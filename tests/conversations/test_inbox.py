@@ -764,3 +764,120 @@ class TestTemplatePreview:
             assert shown["problems"][0]["error"] == error
             assert sent.status_code == shown["problems"][0]["status_code"]
             assert sent.json()["detail"] == shown["problems"][0]["detail"]
+
+
+class TestApprovalContext:
+    """A draft is not decided blind: it comes with the doctor's question, the thread around it
+    and the agent's sources; a reply an admin rewrote is theirs."""
+
+    def _draft(self, runtime: Runtime, conversation_id: int, body: str) -> int:
+        with session_scope(runtime.session_factory) as session:
+            row = session.get(Conversation, conversation_id)
+            assert row is not None
+            draft = draft_service.deliver_ai_reply(
+                session,
+                row,
+                AiReply(
+                    agent="smart_reply",
+                    type="text",
+                    payload={"body": body},
+                    needs_approval_because="built from document text",
+                    sources=("Catalogue 2026, p. 3",),
+                ),
+            )
+            assert isinstance(draft, Draft)
+            return draft.id
+
+    def test_a_draft_comes_with_the_question_the_thread_and_its_sources(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        graph.post(SEND_URL).mock(return_value=Response(200, json=graph_accepted("wamid.out")))
+        doctor_writes(client, runtime, "Hi", "wamid.q1")
+        conversation = conversation_of(client, admin)
+        client.post(
+            f"/api/v1/conversations/{conversation['id']}/messages",
+            json={"type": "text", "text": {"body": "Hello Doctor, how can we help?"}},
+            headers=admin,
+        ).raise_for_status()
+        doctor_writes(client, runtime, "Price of the 5 mm trocar?", "wamid.q2")
+        doctor_writes(client, runtime, "Box of 10", "wamid.q3")
+        draft_id = self._draft(runtime, conversation["id"], "*₹4,500* per box of 10")
+        doctor_writes(client, runtime, "Also 10 mm?", "wamid.q4")
+
+        [draft] = client.get("/api/v1/drafts", headers=admin).json()["items"]
+        assert draft["id"] == draft_id
+        assert [m["text"] for m in draft["answers"]] == ["Price of the 5 mm trocar?", "Box of 10"]
+        assert [(m["sender"]["label"], m["text"]) for m in draft["recent"]] == [
+            ("Doctor", "Hi"),
+            ("Admin · owner", "Hello Doctor, how can we help?"),
+            ("Doctor", "Price of the 5 mm trocar?"),
+            ("Doctor", "Box of 10"),
+            ("Doctor", "Also 10 mm?"),
+        ]
+        assert draft["sources"] == ["Catalogue 2026, p. 3"]
+
+    def test_a_rewritten_draft_is_labelled_as_the_editors(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        graph.post(SEND_URL).mock(return_value=Response(200, json=graph_accepted("wamid.out")))
+        doctor_writes(client, runtime, "Price of the 5 mm trocar?", "wamid.e1")
+        conversation = conversation_of(client, admin)
+        draft_id = self._draft(runtime, conversation["id"], "Rs 4500")
+        approved = client.post(
+            f"/api/v1/drafts/{draft_id}/approve",
+            json={"type": "text", "text": {"body": "*₹4,500* per box of 10, Doctor."}},
+            headers=admin,
+        )
+        assert approved.status_code == 200, approved.text
+
+        newest = client.get(
+            f"/api/v1/conversations/{conversation['id']}/messages", headers=admin
+        ).json()["items"][0]
+        assert newest["sender"]["label"] == "Edited by owner from AI · smart_reply draft"
+        assert newest["sender"]["kind"] == "admin"
+
+
+class TestMarkRead:
+    def test_a_message_arriving_in_an_open_conversation_is_marked_read(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        receipts = graph.post(SEND_URL).mock(return_value=Response(200, json={"success": True}))
+        doctor_writes(client, runtime, "One", "wamid.m1")
+        conversation = conversation_of(client, admin)
+        client.get(f"/api/v1/conversations/{conversation['id']}/messages", headers=admin)
+        drain(runtime.queue)
+        doctor_writes(client, runtime, "Two", "wamid.m2")
+        assert conversation_of(client, admin)["unread_count"] == 1
+
+        read = client.post(f"/api/v1/conversations/{conversation['id']}/read", headers=admin)
+        drain(runtime.queue)
+
+        assert read.status_code == 200, read.text
+        assert read.json()["unread_count"] == 0
+        assert conversation_of(client, admin)["unread_count"] == 0
+        assert json.loads(receipts.calls[-1].request.content)["message_id"] == "wamid.m2"
+
+    def test_a_viewer_cannot_mark_read(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str], number_id: int
+    ) -> None:
+        create_user(runtime, email="viewer@example.com", role=Role.viewer)
+        viewer = login(client, "viewer@example.com")
+        doctor_writes(client, runtime, "One", "wamid.v9")
+        conversation = conversation_of(client, admin)
+        refused = client.post(f"/api/v1/conversations/{conversation['id']}/read", headers=viewer)
+        assert refused.status_code == 403

@@ -26,6 +26,7 @@ export type MessageCreate = Schemas["ThreadMessageCreate"];
 export type Preview = Schemas["Preview"];
 export type Note = Schemas["NoteRead"];
 export type Draft = Schemas["DraftRead"];
+export type DraftContextMessage = Schemas["DraftContextMessage"];
 export type DraftPage = Schemas["DraftPage"];
 export type Template = Schemas["TemplateRead"];
 export type Notification = Schemas["NotificationRead"];

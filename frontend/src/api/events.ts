@@ -179,6 +179,29 @@ export interface components {
             /** Unreachable Reason */
             unreachable_reason: string | null;
         };
+        /**
+         * DraftContextMessage
+         * @description A message of the thread shown beside a draft, so that it is not decided blind.
+         */
+        DraftContextMessage: {
+            /** Id */
+            id: number;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "in" | "out";
+            /** Type */
+            type: string;
+            /** Text */
+            text: string | null;
+            sender: components["schemas"]["Sender"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** DraftCreatedEvent */
         DraftCreatedEvent: {
             /**
@@ -237,6 +260,21 @@ export interface components {
             rejection_reason: string | null;
             /** Message Id */
             message_id: number | null;
+            /**
+             * Sources
+             * @description Where the agent found the answer: "Catalogue 2026, p. 3", "FAQ #12".
+             */
+            sources: string[];
+            /**
+             * Answers
+             * @description The doctor's messages the draft answers, oldest first.
+             */
+            answers: components["schemas"]["DraftContextMessage"][];
+            /**
+             * Recent
+             * @description The thread's latest messages, oldest first (the doctor may have written again since the draft).
+             */
+            recent: components["schemas"]["DraftContextMessage"][];
         };
         /** DraftUpdatedEvent */
         DraftUpdatedEvent: {
@@ -524,7 +562,9 @@ export interface components {
         /**
          * Sender
          * @description Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
-         *     "Admin · Priya" (an AI message approved by an admin names both).
+         *     "Admin · Priya"; an AI message approved by an admin names both ("AI · greeting (approved by
+         *     Priya)"), one an admin rewrote first is theirs ("Edited by Priya from AI · greeting
+         *     draft").
          */
         Sender: {
             /**

@@ -388,6 +388,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{conversation_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Read
+         * @description Mark the doctor's messages read (and send WhatsApp's read receipt): for a message that
+         *     arrives in the conversation someone has open.
+         */
+        post: operations["mark_read_api_v1_conversations__conversation_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{conversation_id}/takeover": {
         parameters: {
             query?: never;
@@ -2267,6 +2288,29 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * DraftContextMessage
+         * @description A message of the thread shown beside a draft, so that it is not decided blind.
+         */
+        DraftContextMessage: {
+            /** Id */
+            id: number;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "in" | "out";
+            /** Type */
+            type: string;
+            /** Text */
+            text: string | null;
+            sender: components["schemas"]["Sender"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
         /** DraftPage */
         DraftPage: {
             /** Items */
@@ -2323,6 +2367,21 @@ export interface components {
             rejection_reason: string | null;
             /** Message Id */
             message_id: number | null;
+            /**
+             * Sources
+             * @description Where the agent found the answer: "Catalogue 2026, p. 3", "FAQ #12".
+             */
+            sources: string[];
+            /**
+             * Answers
+             * @description The doctor's messages the draft answers, oldest first.
+             */
+            answers: components["schemas"]["DraftContextMessage"][];
+            /**
+             * Recent
+             * @description The thread's latest messages, oldest first (the doctor may have written again since the draft).
+             */
+            recent: components["schemas"]["DraftContextMessage"][];
         };
         /** DraftReject */
         DraftReject: {
@@ -3190,7 +3249,9 @@ export interface components {
         /**
          * Sender
          * @description Who wrote a message, as the inbox labels it: "Doctor", "AI · smart_reply",
-         *     "Admin · Priya" (an AI message approved by an admin names both).
+         *     "Admin · Priya"; an AI message approved by an admin names both ("AI · greeting (approved by
+         *     Priya)"), one an admin rewrote first is theirs ("Edited by Priya from AI · greeting
+         *     draft").
          */
         Sender: {
             /**
@@ -4493,6 +4554,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageRead"] | components["schemas"]["Preview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_conversations__conversation_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationRead"];
                 };
             };
             /** @description Validation Error */

@@ -1,5 +1,7 @@
 /** Writing to a doctor: free text inside the 24 h window, an approved template outside it.
- * Every send is previewed first: the dialog shows exactly what WhatsApp will get. */
+ * The keyboard sends in one stroke (Enter, or Ctrl+Enter as each person prefers) after the same
+ * checks as the preview, whose problems it shows in place; "Preview and send" shows exactly
+ * what WhatsApp will get first. */
 import {
   Alert,
   Button,
@@ -8,6 +10,7 @@ import {
   Group,
   List,
   Modal,
+  SegmentedControl,
   Select,
   Stack,
   Text,
@@ -26,6 +29,7 @@ import {
   type Template,
 } from "../api/client";
 import { formatBytes, formatDateTime, formatPhone, formatRecipient } from "../lib/format";
+import { WhatsAppText } from "../lib/whatsapp";
 import { applyEvent } from "../realtime/events";
 import classes from "./InboxPage.module.css";
 import {
@@ -36,6 +40,7 @@ import {
   type AttachmentKind,
 } from "./attachments";
 import { sendTyping, usePreview, useSend, useTemplates, useUploadMedia } from "./queries";
+import { SEND_KEY_LABELS, isSendKeystroke, useSendKey, type SendKey } from "./sendKey";
 import { VoiceRecorder, type Recording } from "./VoiceRecorder";
 
 export const TYPING_EVERY_MS = 5_000;
@@ -121,17 +126,14 @@ function PreviewDialog({
               {preview.rendered.header}
             </Text>
           )}
-          {preview.rendered.html ? (
-            <div
-              className={classes.rendered}
-              aria-label="What the doctor will see"
-              dangerouslySetInnerHTML={{ __html: preview.rendered.html }}
-            />
-          ) : (
-            <div className={classes.rendered} aria-label="What the doctor will see">
-              {preview.rendered.text ?? `A ${preview.rendered.type} message`}
-            </div>
-          )}
+          <div className={classes.rendered} aria-label="What the doctor will see">
+            {/* The server renders `html` only for text that carries WhatsApp formatting. */}
+            {preview.rendered.html && preview.rendered.text ? (
+              <WhatsAppText text={preview.rendered.text} />
+            ) : (
+              (preview.rendered.text ?? `A ${preview.rendered.type} message`)
+            )}
+          </div>
           {preview.rendered.footer && (
             <Text size="xs" c="dimmed">
               {preview.rendered.footer}
@@ -158,11 +160,22 @@ function PreviewDialog({
               {errorDetail(error)}
             </Alert>
           )}
+          {/* Focus on Send, not on the close button: Enter then sends rather than cancels.
+              (Mantine focuses any element with the attribute, whatever its value.) */}
           <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
+            <Button
+              variant="default"
+              onClick={onClose}
+              data-autofocus={preview.can_send ? undefined : true}
+            >
               Keep editing
             </Button>
-            <Button onClick={onSend} loading={sending} disabled={!preview.can_send}>
+            <Button
+              onClick={onSend}
+              loading={sending}
+              disabled={!preview.can_send}
+              data-autofocus={preview.can_send ? true : undefined}
+            >
               Send
             </Button>
           </Group>
@@ -243,6 +256,9 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<Preview | null>(null);
   const [body, setBody] = useState<MessageCreate | null>(null);
+  // What stopped a keyboard send, said under the message instead of in a dialog.
+  const [problems, setProblems] = useState<string[]>([]);
+  const [sendKey, setSendKey] = useSendKey();
   const lastTyping = useRef(0);
   const previewing = usePreview(conversation.id);
   const send = useSend(conversation.id);
@@ -268,6 +284,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
 
   function typed(value: string) {
     setText(value);
+    setProblems([]);
     const now = Date.now();
     if (value.trim() && now - lastTyping.current >= TYPING_EVERY_MS) {
       lastTyping.current = now;
@@ -311,25 +328,58 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     showPreview(message);
   }
 
+  function sent(message: unknown) {
+    // Sent, not previewed: the answer is the message.
+    applyEvent(queryClient, { type: "message.created", data: message as Message });
+    setPreview(null);
+    setProblems([]);
+    // Audio carries no caption: the text typed waits for its own message.
+    const keepText = attached?.kind === "audio";
+    setAttached(null);
+    if (!keepText) setText("");
+    setValues({});
+    setTemplate(null);
+  }
+
   function confirm() {
     if (!body) return;
-    send.mutate(body, {
-      onSuccess: (sent) => {
-        // Sent, not previewed: the answer is the message.
-        applyEvent(queryClient, { type: "message.created", data: sent as Message });
-        setPreview(null);
-        // Audio carries no caption: the text typed waits for its own message.
-        const keepText = attached?.kind === "audio";
-        setAttached(null);
-        if (!keepText) setText("");
-        setValues({});
-        setTemplate(null);
+    send.mutate(body, { onSuccess: sent });
+  }
+
+  /** The keyboard's send: the preview's checks, then the send, without a dialog. A file goes
+   * through the preview: it is uploaded first and shown as the doctor will get it. */
+  function sendNow() {
+    if (previewing.isPending || send.isPending || upload.isPending) return;
+    if (attached) {
+      submit();
+      return;
+    }
+    if (!text.trim()) {
+      setProblems(["Write a message first."]);
+      return;
+    }
+    const message: MessageCreate = { type: "text", text: { body: text } };
+    setProblems([]);
+    send.reset();
+    previewing.mutate(message, {
+      onSuccess: (checked) => {
+        if (!checked.can_send) {
+          setProblems(checked.problems.map((problem) => problem.detail));
+          return;
+        }
+        send.mutate(message, {
+          onSuccess: sent,
+          onError: (error) => setProblems([errorDetail(error)]),
+        });
       },
+      onError: (error) => setProblems([errorDetail(error)]),
     });
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submit();
+    if (!isSendKeystroke(event, sendKey)) return;
+    event.preventDefault();
+    sendNow();
   }
 
   return (
@@ -346,13 +396,14 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         <Textarea
           label="Message"
           placeholder={`Write to ${conversation.doctor.display_name}`}
-          description="*bold*  _italic_  ~strike~  ```monospace```  ·  Ctrl+Enter to preview"
+          description={`*bold*  _italic_  ~strike~  \`\`\`monospace\`\`\`  ·  ${SEND_KEY_LABELS[sendKey].hint}`}
           autosize
           minRows={2}
           maxRows={6}
           value={text}
           onChange={(event) => typed(event.currentTarget.value)}
           onKeyDown={onKeyDown}
+          aria-describedby={problems.length > 0 ? "composer-problems" : undefined}
         />
       )}
       {!needsTemplate && attached && (
@@ -378,9 +429,18 @@ export function Composer({ conversation }: { conversation: Conversation }) {
           {attachError}
         </Text>
       )}
-      <Group justify="flex-end" mt={6}>
+      {problems.length > 0 && !needsTemplate && (
+        <Alert id="composer-problems" color="red" title="Not sent" role="alert" mt={6} p="xs">
+          <List size="sm">
+            {problems.map((problem) => (
+              <List.Item key={problem}>{problem}</List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
+      <Group justify={needsTemplate ? "flex-end" : "space-between"} mt={6} wrap="wrap" gap="xs">
         {!needsTemplate && (
-          <Group gap="xs" mr="auto">
+          <Group gap="xs">
             <FileButton
               onChange={(file) => attach(file)}
               accept={ACCEPTED_TYPES}
@@ -397,6 +457,18 @@ export function Composer({ conversation }: { conversation: Conversation }) {
               onError={setAttachError}
             />
           </Group>
+        )}
+        {!needsTemplate && (
+          <SegmentedControl
+            size="xs"
+            aria-label="Keyboard sending"
+            value={sendKey}
+            onChange={(value) => setSendKey(value as SendKey)}
+            data={Object.entries(SEND_KEY_LABELS).map(([value, { label }]) => ({
+              value,
+              label,
+            }))}
+          />
         )}
         <Button
           type="submit"

@@ -5,7 +5,8 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import type { Conversation } from "../api/client";
 import { ErrorState, LoadingState } from "../components/states";
-import { formatRelative } from "../lib/format";
+import { formatRelative, numberEnding } from "../lib/format";
+import { WhatsAppText, carriesFormatting } from "../lib/whatsapp";
 import classes from "./InboxPage.module.css";
 import { useConversations, type ConversationFilters } from "./queries";
 import { WaitingTimer } from "./WaitingTimer";
@@ -21,13 +22,24 @@ export const MODE_COLORS: Record<Conversation["mode"], string> = {
   human: "teal",
 };
 
-function lastLine(conversation: Conversation): string {
+function LastLine({ conversation }: { conversation: Conversation }) {
   const last = conversation.last_message;
-  if (!last) return "No messages yet";
-  const text = last.text ?? `[${last.type}]`;
-  if (last.direction === "in") return text;
+  if (!last) return <>No messages yet</>;
+  const text =
+    last.text === null ? (
+      `[${last.type}]`
+    ) : carriesFormatting(last.type) ? (
+      <WhatsAppText text={last.text} oneLine />
+    ) : (
+      last.text
+    );
+  if (last.direction === "in") return <>{text}</>;
   const who = last.sender_kind === "ai" ? "AI" : last.sender_kind === "admin" ? "Team" : "SurgiAI";
-  return `${who}: ${text}`;
+  return (
+    <>
+      {who}: {text}
+    </>
+  );
 }
 
 function ConversationItem({
@@ -40,17 +52,25 @@ function ConversationItem({
   const unread = conversation.unread_count;
   const name = conversation.doctor.display_name;
   const handle = conversation.doctor.username ? `@${conversation.doctor.username}` : null;
+  // Always shown: two doctors often share a name ("Dr. Rahul Sharma"), never a number.
+  const ending = numberEnding(conversation.doctor);
   return (
     <li>
       <Link
         to={`/inbox/${conversation.id}`}
         className={classes.item}
         aria-current={selected ? "page" : undefined}
-        aria-label={`${name}${unread ? `, ${unread} unread` : ""}`}
+        aria-label={`${name}${ending ? ` ${ending}` : ""}${unread ? `, ${unread} unread` : ""}`}
       >
         <Group justify="space-between" wrap="nowrap" gap="xs">
           <Text size="sm" fw={unread ? 700 : 500} truncate>
             {name}
+            {ending && (
+              <Text span size="xs" c="dimmed" fw={400}>
+                {" · "}
+                {ending}
+              </Text>
+            )}
           </Text>
           <Text size="xs" c="dimmed" style={{ flexShrink: 0 }}>
             {formatRelative(conversation.last_message_at)}
@@ -58,7 +78,7 @@ function ConversationItem({
         </Group>
         <Group justify="space-between" wrap="nowrap" gap="xs">
           <Text size="xs" c="dimmed" className={classes.preview}>
-            {lastLine(conversation)}
+            <LastLine conversation={conversation} />
           </Text>
           {unread > 0 && (
             <Badge size="sm" color="teal" aria-hidden style={{ flexShrink: 0 }}>

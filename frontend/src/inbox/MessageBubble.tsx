@@ -2,6 +2,7 @@
 import { Text, Tooltip } from "@mantine/core";
 import type { Message } from "../api/client";
 import { formatDateTime } from "../lib/format";
+import { WhatsAppText, carriesFormatting } from "../lib/whatsapp";
 import classes from "./InboxPage.module.css";
 import { Attachment, QuotedMessage, ReactionBadges, type Reaction } from "./MessageContent";
 
@@ -44,13 +45,15 @@ function Body({ message }: { message: Message }) {
   const attachment = <Attachment message={message} />;
   const hasAttachment = message.media != null || SHOWN_BY_CARD.has(message.type);
   let text = null;
-  // `html` is WhatsApp formatting rendered and escaped by the server.
   // An outbound document without a caption is summarised by its name, which the file shows.
   const onlyTheFileName = message.media != null && message.text === message.media.filename;
   if (SHOWN_BY_CARD.has(message.type) || onlyTheFileName) text = null;
-  else if (message.html)
-    text = <div className={classes.text} dangerouslySetInnerHTML={{ __html: message.html }} />;
-  else if (message.text) text = <div className={classes.text}>{message.text}</div>;
+  else if (message.text)
+    text = (
+      <div className={classes.text}>
+        {carriesFormatting(message.type) ? <WhatsAppText text={message.text} /> : message.text}
+      </div>
+    );
   else if (!hasAttachment)
     text = (
       <Text size="sm" fs="italic" c="dimmed">

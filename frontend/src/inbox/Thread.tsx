@@ -20,6 +20,7 @@ import { WaitingTimer } from "./WaitingTimer";
 import {
   oldestFirst,
   useConversation,
+  useMarkRead,
   useMessages,
   useRelease,
   useTakeover,
@@ -27,6 +28,35 @@ import {
 } from "./queries";
 
 const TYPING_SHOWN_MS = 20_000;
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState === "visible");
+  useEffect(() => {
+    const changed = () => setVisible(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", changed);
+    return () => document.removeEventListener("visibilitychange", changed);
+  }, []);
+  return visible;
+}
+
+/** Someone reading the conversation has read what arrives in it: no unread badge on the
+ * conversation on screen. Not while the page is hidden (another tab, a locked screen): those
+ * messages stay unread until the page shows again. */
+function useReadWhileOpen(conversation: Conversation | undefined, enabled: boolean): void {
+  const visible = usePageVisible();
+  const { mutate } = useMarkRead();
+  const tried = useRef<string | null>(null);
+  const id = conversation?.id;
+  const unread = conversation?.unread_count ?? 0;
+  useEffect(() => {
+    if (!enabled || !visible || id === undefined || unread === 0) return;
+    // Once per count: a refusal is not retried in a loop; a new message tries again.
+    const attempt = `${id}:${unread}:${conversation?.last_inbound_at ?? ""}`;
+    if (tried.current === attempt) return;
+    tried.current = attempt;
+    mutate(id);
+  }, [enabled, visible, id, unread, conversation?.last_inbound_at, mutate]);
+}
 
 function TypingIndicator({ conversationId }: { conversationId: number }) {
   const { data } = useTyping(conversationId);
@@ -203,6 +233,7 @@ export function Thread({ conversationId }: { conversationId: number }) {
   const canConverse = can(user, "converse");
   const conversation = useConversation(conversationId);
   const [notesOpen, notes] = useDisclosure(false);
+  useReadWhileOpen(conversation.data, canConverse);
 
   if (conversation.isPending) return <LoadingState label="Loading conversation…" />;
   if (conversation.isError)

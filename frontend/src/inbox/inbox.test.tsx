@@ -106,6 +106,9 @@ function aDraft(overrides: Partial<Draft> = {}): Draft {
     edited_payload: null,
     rejection_reason: null,
     message_id: null,
+    sources: [],
+    answers: [],
+    recent: [],
     ...overrides,
   };
 }
@@ -124,13 +127,13 @@ describe("ticks", () => {
     );
   });
 
-  it("labels the sender, renders the server's html, and shows a failure in words", () => {
+  it("labels the sender, renders WhatsApp formatting, and shows a failure in words", () => {
     renderWithProviders(
       <ol>
         <MessageBubble
           message={aMessage({
             status: "failed",
-            html: "<strong>₹4,500</strong> per box",
+            text: "*₹4,500* per box",
             error_reason: "Re-engagement message",
           })}
         />

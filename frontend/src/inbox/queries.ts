@@ -281,6 +281,21 @@ function useConversationAction(action: "takeover" | "release") {
 }
 
 export const useTakeover = () => useConversationAction("takeover");
+
+/** The doctor's messages read (with WhatsApp's read receipt), for a conversation someone has
+ * open when a new message arrives in it. */
+export function useMarkRead() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) =>
+      unwrap(
+        api.POST("/api/v1/conversations/{conversation_id}/read", {
+          params: { path: { conversation_id: id } },
+        }),
+      ),
+    onSuccess: (conversation) => storeConversation(queryClient, conversation),
+  });
+}
 export const useRelease = () => useConversationAction("release");
 
 export function useSend(id: number) {

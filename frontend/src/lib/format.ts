@@ -62,6 +62,17 @@ export function formatDoctorAddress(doctor: {
   return doctor.user_id ? `WhatsApp user ${doctor.user_id}` : "no WhatsApp address";
 }
 
+/** What tells two doctors of the same name apart in a list: the last digits of their number
+ * ("…3210"), unless the name already shows them; null without a number. */
+export function numberEnding(doctor: {
+  wa_id: string | null;
+  display_name: string;
+}): string | null {
+  if (!doctor.wa_id) return null;
+  const last = doctor.wa_id.slice(-4);
+  return doctor.display_name.replace(/\D/g, "").endsWith(last) ? null : `…${last}`;
+}
+
 /** The recipient of a preview: the phone, else the WhatsApp user id it goes to. */
 export function formatRecipient(to: string | null, recipient: string | null): string {
   if (to) return formatPhone(to);

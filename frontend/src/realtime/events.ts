@@ -92,6 +92,10 @@ function messageChanged(
   if (created && data.direction !== "in") {
     queryClient.setQueryData<Typing | null>(typingKey(data.conversation_id), null);
   }
+  // A draft waiting in this conversation shows its thread: read it again with the new message.
+  const drafts = queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY);
+  if (created && drafts?.items.some((draft) => draft.conversation_id === data.conversation_id))
+    invalidateSoon(queryClient, PENDING_DRAFTS_KEY);
 }
 
 function conversationUpdated(

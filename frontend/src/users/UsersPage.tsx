@@ -1,5 +1,16 @@
 /** Users and roles: who can use the dashboard and what each may do. Owners and admins only. */
-import { Badge, Button, Group, Select, Table, Text, Tooltip, VisuallyHidden } from "@mantine/core";
+import {
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Tooltip,
+  VisuallyHidden,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { errorDetail, type Role, type User } from "../api/client";
@@ -11,8 +22,43 @@ import { useUpdateUser, useUsers } from "./queries";
 import { UserFormModal } from "./UserForm";
 import classes from "../components/tables.module.css";
 
+/** A role change takes effect at once (what the person may see and do): said and confirmed
+ * first, naming the person and both roles. */
+function ConfirmRoleDialog({
+  user,
+  role,
+  onConfirm,
+  onClose,
+}: {
+  user: User;
+  role: Role | null;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Modal opened={role !== null} onClose={onClose} title={`Change ${user.name}'s role?`}>
+      {role && (
+        <Stack gap="sm">
+          <Text size="sm">
+            {user.name} ({user.email}) goes from <b>{ROLE_LABELS[user.role]}</b> to{" "}
+            <b>{ROLE_LABELS[role]}</b>. The change applies at once, on every device they are signed
+            in on.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose} data-autofocus>
+              Cancel
+            </Button>
+            <Button onClick={onConfirm}>Make {ROLE_LABELS[role]}</Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
+
 function RoleCell({ actor, user }: { actor: User; user: User }) {
   const update = useUpdateUser();
+  const [asked, setAsked] = useState<Role | null>(null);
   if (!canManageUser(actor, user)) {
     return (
       <Tooltip label="Only an owner can change an owner">
@@ -22,36 +68,47 @@ function RoleCell({ actor, user }: { actor: User; user: User }) {
       </Tooltip>
     );
   }
+  function change(role: Role) {
+    setAsked(null);
+    update.mutate(
+      { id: user.id, body: { role } },
+      {
+        onSuccess: (saved) =>
+          notifications.show({
+            color: "teal",
+            title: "Role changed",
+            message: `${saved.name} is now ${ROLE_LABELS[saved.role]}.`,
+          }),
+        onError: (error) =>
+          notifications.show({
+            color: "red",
+            title: `Could not change ${user.name}'s role`,
+            message: errorDetail(error),
+          }),
+      },
+    );
+  }
   return (
-    <Select
-      aria-label={`Role of ${user.name}`}
-      size="xs"
-      w={130}
-      allowDeselect={false}
-      data={grantableRoles(actor).map((role) => ({ value: role, label: ROLE_LABELS[role] }))}
-      value={user.role}
-      disabled={update.isPending}
-      onChange={(role) => {
-        if (!role || role === user.role) return;
-        update.mutate(
-          { id: user.id, body: { role: role as Role } },
-          {
-            onSuccess: (saved) =>
-              notifications.show({
-                color: "teal",
-                title: "Role changed",
-                message: `${saved.name} is now ${ROLE_LABELS[saved.role]}.`,
-              }),
-            onError: (error) =>
-              notifications.show({
-                color: "red",
-                title: `Could not change ${user.name}'s role`,
-                message: errorDetail(error),
-              }),
-          },
-        );
-      }}
-    />
+    <>
+      <Select
+        aria-label={`Role of ${user.name}`}
+        size="xs"
+        w={130}
+        allowDeselect={false}
+        data={grantableRoles(actor).map((role) => ({ value: role, label: ROLE_LABELS[role] }))}
+        value={user.role}
+        disabled={update.isPending}
+        onChange={(role) => {
+          if (role && role !== user.role) setAsked(role as Role);
+        }}
+      />
+      <ConfirmRoleDialog
+        user={user}
+        role={asked}
+        onConfirm={() => asked && change(asked)}
+        onClose={() => setAsked(null)}
+      />
+    </>
   );
 }
 

@@ -136,12 +136,12 @@ def actions_for(
     name = salutation(context)
     question = context.text
     if answer.kind in (AnswerKind.catalogue, AnswerKind.faq, AnswerKind.clarify):
-        return [Reply("text", {"body": phrase(question, answer)})]
+        return [Reply("text", {"body": phrase(question, answer)}, sources=answer.citations)]
     if answer.kind is AnswerKind.document:
         held = None if policy == AnswerPolicy.allow_documents else DOCUMENT_REASON
         text = phrase(question, answer)
         return [
-            Reply("text", {"body": text}, needs_approval_because=held),
+            Reply("text", {"body": text}, needs_approval_because=held, sources=answer.citations),
             SuggestFaq(
                 question=question,
                 answer=answer.suggestion or text,
