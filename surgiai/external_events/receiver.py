@@ -96,22 +96,23 @@ class WebhookReceiver:
 
     async def accept(self, headers: dict[bytes, bytes], receive: Receive) -> None:
         signature = headers.get(self._signature_header, b"").decode("latin-1")
-        if not self.webhooks.signature_well_formed(signature):
-            name = self.webhooks.signature_header
-            raise InvalidSignature(f"Missing or malformed {name} header.")
-        limit = self.webhooks.max_body_bytes
-        declared = headers.get(b"content-length", b"")
-        expected = int(declared) if declared.isdigit() else 0
-        if expected > limit:
-            raise PayloadTooLarge(_too_large(limit))
-        self.budget.take(expected)
-        held = expected
+        held = 0
         try:
             try:
+                if not self.webhooks.signature_well_formed(signature):
+                    name = self.webhooks.signature_header
+                    raise InvalidSignature(f"Missing or malformed {name} header.")
+                limit = self.webhooks.max_body_bytes
+                declared = headers.get(b"content-length", b"")
+                expected = int(declared) if declared.isdigit() else 0
+                if expected > limit:
+                    raise PayloadTooLarge(_too_large(limit))
+                self.budget.take(expected)
+                held = expected
+                chunks: list[bytes] = []
+                size = 0
+                more = True
                 async with asyncio.timeout(BODY_SECONDS):
-                    chunks: list[bytes] = []
-                    size = 0
-                    more = True
                     while more:
                         message = await receive()
                         if message["type"] == "http.disconnect":
@@ -126,15 +127,24 @@ class WebhookReceiver:
                         chunks.append(chunk)
                         more = message.get("more_body", False)
             except TimeoutError:
-                raise RequestTimeout(
-                    f"The body did not arrive within {BODY_SECONDS:g} s."
+                raise _closing(
+                    RequestTimeout(f"The body did not arrive within {BODY_SECONDS:g} s.")
                 ) from None
+            except SurgiAIError as error:
+                raise _closing(error) from None
             body = b"".join(chunks)
             del chunks  # one copy of the body, not two, while it is checked and stored
             await self.app_secrets.authenticate(self.webhooks, body, signature)
             await self.ingest.store(self.webhooks, body)
         finally:
             self.budget.give_back(held)
+
+
+def _closing(error: SurgiAIError) -> SurgiAIError:
+    """A refusal before the whole body was read: the connection is closed after the answer, so
+    the rest of the body is never received (keeping it open would mean reading it all)."""
+    error.headers = {**(error.headers or {}), "Connection": "close"}
+    return error
 
 
 def _too_large(limit: int) -> str:

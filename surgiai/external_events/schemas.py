@@ -17,7 +17,7 @@ class ExternalEventRead(BaseModel):
     # The delivery's JSON; None with `payload_error` saying why when it cannot be shown (a row
     # stored before today's checks, say, nested too deep to read).
     payload: Any
-    payload_error: str | None = None
+    payload_error: str | None
 
 
 class ExternalEventPage(BaseModel):

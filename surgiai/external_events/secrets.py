@@ -34,6 +34,8 @@ CACHE_SECONDS = 30.0
 # forged requests cannot hammer the database. Changes made in this process (the numbers API)
 # are seen at once (`number_service.revision`).
 MIN_RELOAD_SECONDS = 1.0
+# Typical deliveries (a few KB) are hashed at once: a thread hop would cost more.
+HASH_IN_THREAD_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,17 @@ class AppSecrets:
         to speak for all of them. Raises `InvalidSignature` (403), or `UnreadableWebhook` (400)
         for a correctly signed body that is not a webhook."""
         name = webhooks.signature_header
-        signer = self._signer(webhooks, body, signature, await self._get(CACHE_SECONDS))
+        signer = await self._signer(webhooks, body, signature, await self._get(CACHE_SECONDS))
         if signer is None:
-            signer = self._signer(webhooks, body, signature, await self._get(MIN_RELOAD_SECONDS))
+            signers = await self._get(MIN_RELOAD_SECONDS)
+            signer = await self._signer(webhooks, body, signature, signers)
         if signer is None:
             log.warning("webhooks.signature.invalid", bytes=len(body))
             raise InvalidSignature(f"The {name} signature does not match the body.")
         named = webhooks.check_envelope(body)
         if signer.covers(named):
             return named
-        signer = self._signer(webhooks, body, signature, await self._get(MIN_RELOAD_SECONDS))
+        signer = await self._signer(webhooks, body, signature, await self._get(MIN_RELOAD_SECONDS))
         if signer is not None and signer.covers(named):
             return named
         log.warning("webhooks.signature.wrong_number", bytes=len(body))
@@ -94,12 +97,19 @@ class AppSecrets:
         )
 
     @staticmethod
-    def _signer(
+    async def _signer(
         webhooks: InboundWebhooks, body: bytes, signature: str, signers: dict[str, Signer]
     ) -> Signer | None:
         # Every secret is compared (in constant time), whichever matches; secrets are distinct
-        # keys, so at most one does.
-        matched = webhooks.signing_secrets(body, signature, list(signers))
+        # keys, so at most one does. A large body is hashed in a thread (hashlib lets go of the
+        # GIL): a few milliseconds each, they would otherwise add up on the event loop.
+        secrets = list(signers)
+        if len(body) > HASH_IN_THREAD_BYTES:
+            matched = await anyio.to_thread.run_sync(
+                webhooks.signing_secrets, body, signature, secrets
+            )
+        else:
+            matched = webhooks.signing_secrets(body, signature, secrets)
         return signers[matched[0]] if matched else None
 
     async def _get(self, max_age: float) -> dict[str, Signer]:

@@ -257,6 +257,19 @@ class TestWhoseSecret:
         assert stored_events(runtime) == 3
 
 
+class TestLargeDeliveries:
+    def test_a_large_signed_delivery_is_checked_and_stored(
+        self, client: TestClient, runtime: Runtime
+    ) -> None:
+        create_number(runtime)
+        # Over the size hashed off the event loop, under Meta's 3 MB.
+        body = webhook_body(text_message_value("wamid.big", "Catalogue list: " + "x" * MB))
+        assert client.post(URL, content=body, headers=sign(body)).status_code == 200
+        forged = client.post(URL, content=body, headers=sign(body, "not-a-secret-we-hold"))
+        assert forged.status_code == 403
+        assert stored_events(runtime) == 1
+
+
 class RecordingBody:
     """A streamed request body that records whether anyone read it."""
 
@@ -289,6 +302,8 @@ class TestRefusedUnread:
         assert response.status_code == 403
         assert response.json()["error"] == "InvalidSignature"
         assert not body.consumed
+        # Keeping the connection would mean receiving the rest of the body to reach the next.
+        assert response.headers["connection"] == "close"
         assert stored_events(runtime) == 0
 
     def test_a_declared_length_over_the_limit_is_413_unread(self, client: TestClient) -> None:
@@ -297,6 +312,7 @@ class TestRefusedUnread:
         response = client.post(URL, content=body, headers=headers)
         assert response.status_code == 413
         assert not body.consumed
+        assert response.headers["connection"] == "close"
 
 
 class FakeClient:
@@ -361,6 +377,7 @@ class TestBodiesInFlight:
             await receiver(refused.scope, refused.receive, refused.send)
             assert refused.status == 503
             assert refused.headers[b"retry-after"] == b"1"
+            assert refused.headers[b"connection"] == b"close"
             assert refused.receive_calls == 0
 
             # A small delivery still fits beside the one being read.
