@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 PREFIX = "sha256="
-DIGEST_HEX_LENGTH = 64
-_HEX = frozenset("0123456789abcdef")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def _digest(raw_body: bytes, secret: str) -> str:
@@ -60,6 +60,4 @@ def _provided_digest(header: str | None) -> str | None:
     if header[: len(PREFIX)].lower() != PREFIX:
         return None
     provided = header[len(PREFIX) :].lower()
-    if len(provided) != DIGEST_HEX_LENGTH or not all(ch in _HEX for ch in provided):
-        return None
-    return provided
+    return provided if _DIGEST.fullmatch(provided) else None
