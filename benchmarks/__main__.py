@@ -22,12 +22,14 @@ from benchmarks import (
     queue_throughput,
     realtime_latency,
     segments_count,
+    webhook_flood,
     webhook_ingest,
 )
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "queue": queue_throughput.run,
     "webhook_ingest": webhook_ingest.run,
+    "webhook_flood": webhook_flood.run,
     "outbound_pacing": outbound_pacing.run,
     "inbox_api": inbox_api.run,
     "dashboard_paint": dashboard_paint.run,

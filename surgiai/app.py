@@ -38,7 +38,7 @@ from surgiai.external_events.endpoints import admin_router as webhook_events_rou
 from surgiai.external_events.endpoints import router as webhooks_router
 from surgiai.external_events.ingest import IngestWriter
 from surgiai.external_events.receiver import CLOUD_PATH as WEBHOOK_PATH
-from surgiai.external_events.receiver import WebhookReceiver
+from surgiai.external_events.receiver import BodyBudget, WebhookReceiver
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.knowledge.endpoints import router as documents_router
@@ -153,7 +153,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         app.mount(MOUNT_PATH, simulator_app)
     mount_dashboard(app)
     _install_error_handlers(app)
-    return Edge(app, WebhookReceiver(provider(CLOUD_KIND).webhooks, app_secrets, ingest))
+    budget = BodyBudget(runtime.settings.webhook_max_bytes_in_flight)
+    return Edge(app, WebhookReceiver(provider(CLOUD_KIND).webhooks, app_secrets, ingest, budget))
 
 
 class Edge:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # to this long, or for the next doctor's message, to be applied together, so that doctors'
     # messages never queue behind them. 0: apply each at once.
     status_batch_seconds: Annotated[float, Field(ge=0, le=10)] = 0.5
+    # Webhook bodies (each at most 3 MB) held by the web process at once; past it a delivery is
+    # answered 503 with Retry-After and Meta sends it again. Typical deliveries are a few KB.
+    webhook_max_bytes_in_flight: Annotated[int, Field(ge=3 * 1024 * 1024)] = 32 * 1024 * 1024
     # Uploaded documents (PDF catalogues, brochures, policies): a larger file is refused at
     # once (413), a longer one fails with its reason.
     document_max_bytes: Annotated[int, Field(ge=1)] = 20 * 1024 * 1024

@@ -67,6 +67,10 @@ class NotFound(SurgiAIError):
     status_code = 404
 
 
+class RequestTimeout(SurgiAIError):
+    status_code = 408
+
+
 class Conflict(SurgiAIError):
     status_code = 409
 

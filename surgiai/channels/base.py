@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -201,6 +202,16 @@ class UnreadableWebhook(BadRequest):
     @property
     def public_name(self) -> str:
         return "BadRequest"
+
+
+@dataclass(frozen=True)
+class WebhookAccounts:
+    """Whom one delivery speaks for: the business numbers its parts name (Cloud: each
+    `phone_number_id`) and, for parts naming none (management events), their business accounts
+    (Cloud: the WABA id of the entry; "" for a part naming neither, which nobody owns)."""
+
+    sender_ids: frozenset[str]
+    account_ids: frozenset[str]
 
 
 class MediaRef(_Frozen):
@@ -639,12 +650,24 @@ class InboundWebhooks(Protocol):
     # The header carrying the signature, as the provider writes it (matched ignoring case).
     signature_header: str
 
-    def signature_valid(self, raw_body: bytes, signature: str, secrets: Sequence[str]) -> bool:
-        """Whether `signature` signs the exact `raw_body` under one of `secrets`."""
+    def signature_well_formed(self, signature: str) -> bool:
+        """Whether the header's value has the provider's form: decided before the body is read,
+        so a request that could never be authenticated costs no memory."""
         ...
 
-    def check_envelope(self, raw_body: bytes) -> None:
-        """Raise `UnreadableWebhook` for a signed body that is not this provider's webhook."""
+    def signing_secrets(self, raw_body: bytes, signature: str, secrets: Sequence[str]) -> list[str]:
+        """Those of `secrets` under which `signature` signs the exact `raw_body`, each
+        compared in constant time."""
+        ...
+
+    def check_envelope(self, raw_body: bytes) -> WebhookAccounts:
+        """Whom a signed body speaks for. Raises `UnreadableWebhook` for one that is not this
+        provider's webhook, or that no real one resembles (nested far deeper)."""
+        ...
+
+    def decode(self, raw_body: bytes) -> Mapping[str, Any]:
+        """A stored delivery's JSON, for `parse` or for showing it. Raises `UnreadableWebhook`
+        (never `RecursionError`) for a body `check_envelope` would refuse."""
         ...
 
     def only_receipts(self, raw_body: bytes) -> bool:

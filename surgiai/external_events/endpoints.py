@@ -5,7 +5,6 @@ handshake and the admins' view of what arrived."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,12 +13,13 @@ from fastapi.responses import PlainTextResponse
 from surgiai.auth.dependencies import require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.channels.registry import CLOUD_KIND, provider
+from surgiai.channels.base import UnreadableWebhook
+from surgiai.channels.registry import CLOUD_KIND, UnknownChannelKind, provider, provider_for_source
 from surgiai.dependencies import DbSession, RuntimeDep
 from surgiai.errors import (
     Forbidden,
 )
-from surgiai.external_events.models import EventState
+from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.external_events.repository import ExternalEventRepository
 from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
 
@@ -59,24 +59,25 @@ def list_webhook_events(
 ) -> ExternalEventPage:
     """Received deliveries; `state=unrouted` shows events for numbers we do not have."""
     events = ExternalEventRepository(session).page(state=state, limit=limit, before_id=before_id)
-    items = [
-        ExternalEventRead(
-            id=event.id,
-            source=event.source,
-            received_at=event.received_at,
-            state=event.state.value,
-            processed_at=event.processed_at,
-            attempts=event.attempts,
-            error=event.error,
-            payload=_decode(event.body),
-        )
-        for event in events
-    ]
+    items = [_read(event) for event in events]
     return ExternalEventPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
-def _decode(body: bytes) -> Any:
+def _read(event: ExternalEvent) -> ExternalEventRead:
+    payload: Any = None
+    payload_error: str | None = None
     try:
-        return json.loads(body)
-    except ValueError:
-        return None
+        payload = provider_for_source(event.source).webhooks.decode(event.body)
+    except (UnreadableWebhook, UnknownChannelKind) as error:
+        payload_error = f"Unreadable payload: {error.detail}"
+    return ExternalEventRead(
+        id=event.id,
+        source=event.source,
+        received_at=event.received_at,
+        state=event.state.value,
+        processed_at=event.processed_at,
+        attempts=event.attempts,
+        error=event.error,
+        payload=payload,
+        payload_error=payload_error,
+    )

@@ -14,7 +14,10 @@ class ExternalEventRead(BaseModel):
     processed_at: datetime | None
     attempts: int
     error: str | None
+    # The delivery's JSON; None with `payload_error` saying why when it cannot be shown (a row
+    # stored before today's checks, say, nested too deep to read).
     payload: Any
+    payload_error: str | None
 
 
 class ExternalEventPage(BaseModel):

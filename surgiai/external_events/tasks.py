@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -109,7 +108,8 @@ def _apply(
     processed: list[int] = []
     for event in group:
         try:
-            parsed = provider_for_source(event.source).webhooks.parse(json.loads(event.body))
+            webhooks = provider_for_source(event.source).webhooks
+            parsed = webhooks.parse(webhooks.decode(event.body))
         except (UnreadableWebhook, UnknownChannelKind) as error:
             events.record_outcome(event.id, EventState.failed, error.detail, None)
             continue

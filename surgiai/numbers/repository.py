@@ -26,10 +26,13 @@ class NumberRepository:
             select(WhatsAppNumber).where(WhatsAppNumber.waba_id == waba_id)
         ).all()
 
-    def with_app_secret(self) -> Sequence[WhatsAppNumber]:
-        """Numbers that carry an app secret of their own (for webhook signatures)."""
+    def enabled_with_app_secret(self) -> Sequence[WhatsAppNumber]:
+        """Enabled numbers that carry an app secret of their own (for webhook signatures)."""
         return self.session.scalars(
-            select(WhatsAppNumber).where(WhatsAppNumber.app_secret_encrypted.is_not(None))
+            select(WhatsAppNumber).where(
+                WhatsAppNumber.app_secret_encrypted.is_not(None),
+                WhatsAppNumber.enabled.is_(True),
+            )
         ).all()
 
     def add(self, number: WhatsAppNumber) -> WhatsAppNumber:

@@ -6,6 +6,7 @@ dashboard reads the number again, with its traffic, from the API)."""
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 
 import structlog
@@ -18,7 +19,7 @@ from surgiai.channels.base import (
     NumberHealthReport,
     PhoneQualityEvent,
 )
-from surgiai.db.outbox import enqueue, publish
+from surgiai.db.outbox import enqueue, on_commit, publish
 from surgiai.errors import Conflict, NotFound
 from surgiai.kit.crypto import SecretBox, hint
 from surgiai.kit.events import Event
@@ -48,6 +49,10 @@ QUALITY_ORDER = {"GREEN": 0, "UNKNOWN": 1, "NA": 1, "YELLOW": 2, "RED": 3}
 class NumberService:
     def __init__(self) -> None:
         self._boxes: dict[str, SecretBox] = {}
+        # Bumped in this process once a change to any number commits: caches of what numbers
+        # may do (the webhook app secrets) compare it to reload at once.
+        self.revision = 0
+        self._revisions = itertools.count(1)
 
     def box(self, secret_key: str) -> SecretBox:
         if secret_key not in self._boxes:
@@ -80,6 +85,7 @@ class NumberService:
             )
         )
         changed(number)
+        self._revise_on_commit(session)
         enqueue(session, REFRESH_TASK, number.id)
         return number
 
@@ -123,12 +129,20 @@ class NumberService:
         if data.access_token is not None or data.paused is False:
             enqueue(session, REFRESH_TASK, number.id)
         changed(number)
+        self._revise_on_commit(session)
         return number
 
     def delete(self, session: Session, number_id: int) -> None:
         """Remove a number that has never been used (`conversations.flows.delete_number`
         refuses one with conversations)."""
         NumberRepository(session).delete(self.get(session, number_id))
+        self._revise_on_commit(session)
+
+    def _revise_on_commit(self, session: Session) -> None:
+        on_commit(session, "numbers.revision", self._revise)
+
+    def _revise(self) -> None:
+        self.revision = next(self._revisions)  # one step under the GIL, whoever calls
 
     def request_refresh(self, session: Session, number_id: int) -> WhatsAppNumber:
         number = self.get(session, number_id)

@@ -70,14 +70,14 @@ class TestVerificationHandshake:
 
 
 class TestSignature:
-    def test_missing_signature_is_401_and_nothing_is_stored(
+    def test_missing_signature_is_403_and_nothing_is_stored(
         self, client: TestClient, runtime: Runtime
     ) -> None:
         body = webhook_body(text_message_value("wamid.A", "hello"))
         response = client.post(
             "/webhooks/whatsapp", content=body, headers={"Content-Type": "application/json"}
         )
-        assert response.status_code == 401
+        assert response.status_code == 403
         assert stored_events(runtime) == 0
 
     def test_wrong_signature_is_403_and_nothing_is_stored(

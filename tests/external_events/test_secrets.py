@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 
+from surgiai.channels.base import WebhookAccounts
 from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.external_events.secrets import AppSecrets
 from surgiai.runtime import Runtime
@@ -51,9 +52,9 @@ def test_a_reload_waits_in_a_thread_while_the_loop_keeps_serving(runtime: Runtim
     body = b'{"object":"whatsapp_business_account","entry":[]}'
     signature = sign(body)["X-Hub-Signature-256"]
 
-    async def scenario(database: SlowDatabase) -> bool:
+    async def scenario(database: SlowDatabase) -> WebhookAccounts:
         verifying = asyncio.create_task(
-            secrets.verify(provider(CLOUD_KIND).webhooks, body, signature)
+            secrets.authenticate(provider(CLOUD_KIND).webhooks, body, signature)
         )
         # The loop runs this coroutine until the load is seen waiting for the database, and
         # the verification is still waiting with it: the loop never waited for the database.
@@ -63,4 +64,4 @@ def test_a_reload_waits_in_a_thread_while_the_loop_keeps_serving(runtime: Runtim
         return await verifying
 
     with slow_database(runtime.engine) as database:
-        assert asyncio.run(scenario(database))
+        assert asyncio.run(scenario(database)) == WebhookAccounts(frozenset(), frozenset())

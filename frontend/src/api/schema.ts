@@ -2421,6 +2421,8 @@ export interface components {
             error: string | null;
             /** Payload */
             payload: unknown;
+            /** Payload Error */
+            payload_error: string | null;
         };
         /** FaqApprove */
         FaqApprove: {

@@ -18,6 +18,7 @@ from surgiai.channels.base import (
     OutboundMessage,
     SendResult,
     TemplateInfo,
+    WebhookAccounts,
 )
 from surgiai.channels.cloud import webhooks
 from surgiai.channels.cloud.client import CloudApiClient, build_send_body
@@ -140,11 +141,17 @@ class CloudWebhooks:
     max_body_bytes = 3 * 1024 * 1024
     signature_header = webhooks.SIGNATURE_HEADER
 
-    def signature_valid(self, raw_body: bytes, signature: str, secrets: Sequence[str]) -> bool:
-        return webhooks.verify_signature(raw_body, signature, secrets)
+    def signature_well_formed(self, signature: str) -> bool:
+        return webhooks.signature_well_formed(signature)
 
-    def check_envelope(self, raw_body: bytes) -> None:
-        webhooks.check_envelope(raw_body)
+    def signing_secrets(self, raw_body: bytes, signature: str, secrets: Sequence[str]) -> list[str]:
+        return webhooks.signing_secrets(raw_body, signature, secrets)
+
+    def check_envelope(self, raw_body: bytes) -> WebhookAccounts:
+        return webhooks.check_envelope(raw_body)
+
+    def decode(self, raw_body: bytes) -> Mapping[str, Any]:
+        return webhooks.decode(raw_body)
 
     def subscription_challenge(self, params: Mapping[str, str], verify_token: str) -> str | None:
         return webhooks.subscription_challenge(params, verify_token)

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from surgiai.channels.base import UnreadableWebhook
+from surgiai.channels.base import UnreadableWebhook, WebhookAccounts
 from surgiai.channels.cloud.adapter import CloudWebhooks
 from surgiai.channels.cloud.signature import sign
-from surgiai.channels.cloud.webhooks import check_envelope, subscription_challenge
-from tests.channels.cloud.recorded import raw
+from surgiai.channels.cloud.webhooks import (
+    MAX_NESTING,
+    accounts_named,
+    check_envelope,
+    decode,
+    subscription_challenge,
+)
+from surgiai.kit.jsondepth import nesting_depth
+from tests.channels.cloud.recorded import FIXTURES, raw
 
 TOKEN = "verify-me-please"
 
@@ -50,18 +57,64 @@ class TestEnvelope:
         with pytest.raises(UnreadableWebhook, match=reason):
             check_envelope(body)
 
+    def test_a_body_nested_deeper_than_any_real_one_is_refused_before_parsing(self) -> None:
+        deep = b'{"object":"whatsapp_business_account","entry":' + b"[" * 1000 + b"]" * 1000 + b"}"
+        with pytest.raises(UnreadableWebhook, match="nests 1001 levels deep"):
+            check_envelope(deep)
+        with pytest.raises(UnreadableWebhook, match="nests 1001 levels deep"):
+            decode(deep)
+
+    def test_every_recorded_payload_is_well_within_the_depth_limit(self) -> None:
+        for path in FIXTURES.glob("*.json"):
+            assert nesting_depth(path.read_bytes()) <= MAX_NESTING - 16, path.name
+
+    def test_names_each_changes_number_or_else_its_business_account(self) -> None:
+        assert check_envelope(raw("status_read")) == WebhookAccounts(
+            frozenset({"106540352242922"}), frozenset()
+        )
+        management = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "102290129340398", "changes": [{"field": "x", "value": {}}]},
+                {"changes": [{"field": "x", "value": {}}]},
+                {"id": "7", "changes": []},
+            ],
+        }
+        assert accounts_named(management) == WebhookAccounts(
+            frozenset(), frozenset({"102290129340398", ""})
+        )
+
 
 class TestCloudWebhooks:
     """The provider's side of `POST /webhooks/whatsapp`, as the receiver uses it."""
 
-    def test_any_configured_secret_signs(self) -> None:
+    def test_names_the_configured_secret_that_signs(self) -> None:
         webhooks = CloudWebhooks()
         body = raw("non_ascii_text")
         secrets = ["rotated-out", "s3cret"]
-        assert webhooks.signature_valid(body, sign(body, "s3cret"), secrets)
-        assert webhooks.signature_valid(body, sign(body, "rotated-out"), secrets)
-        assert not webhooks.signature_valid(body, sign(body, "nope"), secrets)
-        assert not webhooks.signature_valid(body, "sha1=abc", secrets)
+        assert webhooks.signing_secrets(body, sign(body, "s3cret"), secrets) == ["s3cret"]
+        assert webhooks.signing_secrets(body, sign(body, "rotated-out"), secrets) == ["rotated-out"]
+        assert webhooks.signing_secrets(body, sign(body, "nope"), secrets) == []
+        assert webhooks.signing_secrets(body, "sha1=abc", secrets) == []
+
+    @pytest.mark.parametrize(
+        ("header", "well_formed"),
+        [
+            ("sha256=" + "a1" * 32, True),
+            (" SHA256=" + "A1" * 32 + " ", True),
+            ("", False),
+            ("sha256=", False),
+            ("sha256=" + "a1" * 31, False),
+            ("sha256=" + "a1" * 33, False),
+            ("sha256=" + "g1" * 32, False),
+            ("sha1=" + "a1" * 20, False),
+            ("a1" * 32, False),
+        ],
+    )
+    def test_the_header_form_is_judged_without_the_body(
+        self, header: str, well_formed: bool
+    ) -> None:
+        assert CloudWebhooks().signature_well_formed(header) is well_formed
 
     def test_names_its_header_and_limits_as_meta_does(self) -> None:
         webhooks = CloudWebhooks()
