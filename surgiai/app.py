@@ -11,9 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 from starlette.types import Message, Receive, Scope, Send
 
@@ -33,7 +31,6 @@ from surgiai.doctors.consent_endpoints import router as consent_router
 from surgiai.doctors.endpoints import router as doctors_router
 from surgiai.doctors.import_endpoints import router as doctor_import_router
 from surgiai.doctors.segment_endpoints import router as segments_router
-from surgiai.errors import SurgiAIError
 from surgiai.external_events.endpoints import admin_router as webhook_events_router
 from surgiai.external_events.endpoints import router as webhooks_router
 from surgiai.external_events.ingest import IngestWriter
@@ -43,7 +40,6 @@ from surgiai.external_events.secrets import AppSecrets
 from surgiai.health.endpoints import router as health_router
 from surgiai.knowledge.endpoints import router as documents_router
 from surgiai.knowledge.faq_endpoints import router as faqs_router
-from surgiai.logging import mark_logged
 from surgiai.media.endpoints import router as media_router
 from surgiai.notifications.endpoints import router as notifications_router
 from surgiai.numbers.endpoints import router as numbers_router
@@ -51,7 +47,9 @@ from surgiai.runtime import Runtime
 from surgiai.stats.endpoints import router as stats_router
 from surgiai.templates.endpoints import router as templates_router
 from surgiai.web import mount_dashboard, security_headers
+from surgiai.web.errors import install_error_handlers
 from surgiai.web.live import router as realtime_router
+from surgiai.web.openapi import document_responses
 from surgiai.workspace.endpoints import router as workspace_router
 
 log = structlog.get_logger(__name__)
@@ -152,7 +150,8 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
     if simulator_app is not None:
         app.mount(MOUNT_PATH, simulator_app)
     mount_dashboard(app)
-    _install_error_handlers(app)
+    install_error_handlers(app)
+    document_responses(app)
     budget = BodyBudget(runtime.settings.webhook_max_bytes_in_flight)
     return Edge(app, WebhookReceiver(provider(CLOUD_KIND).webhooks, app_secrets, ingest, budget))
 
@@ -205,29 +204,3 @@ class Edge:
             route = WEBHOOK_PATH if is_webhook else getattr(scope.get("route"), "path", "unmatched")
             _latency(scope["method"], route).observe(time.perf_counter() - started)
             _requests(scope["method"], route, status).inc()
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(SurgiAIError)
-    async def surgiai_error(_request: Request, error: SurgiAIError) -> JSONResponse:
-        return JSONResponse(error.to_body(), status_code=error.status_code, headers=error.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = []
-        for item in error.errors():
-            location = ".".join(str(part) for part in item["loc"] if part != "body")
-            problems.append(f"{location}: {item['msg']}" if location else item["msg"])
-        return JSONResponse(
-            {"error": "ValidationError", "detail": "; ".join(problems)}, status_code=422
-        )
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(_request: Request, error: Exception) -> JSONResponse:
-        log.exception("http.unhandled_error", error_type=type(error).__name__)
-        # Starlette re-raises it for the server, which would log it again, unmasked.
-        mark_logged(error)
-        return JSONResponse(
-            {"error": "InternalError", "detail": "Something went wrong on our side."},
-            status_code=500,
-        )

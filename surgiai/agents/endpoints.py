@@ -16,6 +16,7 @@ from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 SettingsManager = Annotated[User, Depends(require(Permission.manage_settings))]
@@ -44,7 +45,7 @@ def list_crash_reports(
     _: CurrentUser,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(description="next_cursor of the last page")] = None,
+    before_id: Annotated[Id | None, Query(description="next_cursor of the last page")] = None,
 ) -> CrashReportPage:
     rows = agent_service.crash_reports(session, limit=limit, before_id=before_id)
     items = [CrashReportRead.model_validate(row) for row in rows]

@@ -8,6 +8,7 @@ from surgiai.audit.schemas import AuditEventRead, AuditPage
 from surgiai.audit.service import audit_service
 from surgiai.auth.dependencies import AuditViewer
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -18,7 +19,7 @@ def list_audit_events(
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[
-        int | None, Query(description="Cursor: next_cursor of the last page")
+        Id | None, Query(description="Cursor: next_cursor of the last page")
     ] = None,
     action: str | None = None,
 ) -> AuditPage:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
 
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission, has_permission
@@ -37,7 +38,23 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def get_caller(request: Request, session: DbSession, settings: SettingsDep) -> Caller:
+# How the OpenAPI names the two ways to log in (either will do); `get_caller` reads both.
+_BEARER = HTTPBearer(auto_error=False, description="The access_token from /api/v1/auth/login")
+_COOKIE = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description=f"The dashboard's session; writes also send the {CSRF_COOKIE} cookie's value "
+    f"in {CSRF_HEADER}",
+)
+
+
+def get_caller(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    _bearer: Annotated[object, Depends(_BEARER)] = None,
+    _cookie: Annotated[object, Depends(_COOKIE)] = None,
+) -> Caller:
     token = bearer_token(request)
     via_cookie = False
     if token is None:

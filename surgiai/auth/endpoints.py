@@ -21,6 +21,7 @@ from surgiai.auth.schemas import (
 from surgiai.auth.security import csrf_token_for
 from surgiai.auth.service import ClientInfo, auth_service, user_service
 from surgiai.dependencies import DbSession, SettingsDep
+from surgiai.kit.schemas import Id, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -30,7 +31,7 @@ def client_info(request: Request) -> ClientInfo:
     return ClientInfo(ip=ip, user_agent=request.headers.get("user-agent"))
 
 
-@router.post("/auth/login", response_model=LoginResponse)
+@router.post("/auth/login", response_model=LoginResponse, responses=error_responses(401, 429))
 def login(
     body: LoginRequest,
     request: Request,
@@ -83,7 +84,9 @@ def update_me(body: AccountUpdate, user: CurrentUser, session: DbSession) -> Use
     return UserRead.model_validate(user_service.update_own_account(session, user, body))
 
 
-@router.post("/auth/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(429)
+)
 def change_my_password(
     body: PasswordChange,
     caller: CallerDep,
@@ -114,15 +117,15 @@ def create_user(body: UserCreate, actor: UserManager, session: DbSession) -> Use
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
-def get_user(user_id: int, _: UserManager, session: DbSession) -> UserRead:
+def get_user(user_id: Id, _: UserManager, session: DbSession) -> UserRead:
     return UserRead.model_validate(user_service.get(session, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
-def update_user(user_id: int, body: UserUpdate, actor: UserManager, session: DbSession) -> UserRead:
+def update_user(user_id: Id, body: UserUpdate, actor: UserManager, session: DbSession) -> UserRead:
     return UserRead.model_validate(user_service.update(session, actor, user_id, body))
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["users"])
-def delete_user(user_id: int, actor: UserManager, session: DbSession) -> None:
+def delete_user(user_id: Id, actor: UserManager, session: DbSession) -> None:
     user_service.delete(session, actor, user_id)

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 
 from surgiai.auth.roles import Role
 from surgiai.auth.security import MIN_PASSWORD_LENGTH
+from surgiai.kit.schemas import PartialUpdate
 
 
 def _normalize_email(value: str) -> str:
@@ -98,7 +99,9 @@ class UserCreate(BaseModel):
     phone: Phone = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PartialUpdate):
+    clearable = frozenset({"phone"})
+
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     role: Role | None = None
     password: Password | None = None
@@ -106,8 +109,10 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(PartialUpdate):
     """What users change about themselves. `phone: null` (or empty) removes it."""
+
+    clearable = frozenset({"phone"})
 
     model_config = ConfigDict(extra="forbid")
 
@@ -116,10 +121,8 @@ class AccountUpdate(BaseModel):
 
     @field_validator("name")
     @classmethod
-    def _check_name(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("must have a value (leave the field out to keep it)")
-        return _clean_name(value)
+    def _check_name(cls, value: str | None) -> str | None:
+        return _clean_name(value) if value is not None else None
 
 
 class PasswordChange(BaseModel):

@@ -8,7 +8,6 @@ from surgiai.auth.dependencies import CurrentUser, KnowledgeManager
 from surgiai.catalogue.importing import MAX_IMPORT_BYTES, check_size, too_large
 from surgiai.catalogue.models import CourseStatus
 from surgiai.catalogue.schemas import (
-    MAX_ID,
     CourseCreate,
     CoursePage,
     CourseRead,
@@ -21,6 +20,7 @@ from surgiai.catalogue.schemas import (
 )
 from surgiai.catalogue.service import catalogue_service
 from surgiai.dependencies import DbSession, upload_route
+from surgiai.kit.schemas import MAX_ID
 
 products_router = APIRouter(
     prefix="/api/v1/products",

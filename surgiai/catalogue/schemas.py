@@ -16,8 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+from surgiai.kit.schemas import PartialUpdate
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -80,8 +80,11 @@ class ProductCreate(BaseModel):
     available: bool = True
 
 
-class ProductUpdate(BaseModel):
-    """The fields to change; a field sent as null is cleared (name excepted)."""
+class ProductUpdate(PartialUpdate):
+    """The fields to change; a field sent as null is cleared (name, currency and availability
+    excepted)."""
+
+    clearable = frozenset({"code", "pack_size", "price", "category", "description"})
 
     model_config = ConfigDict(extra="forbid")
 
@@ -148,8 +151,11 @@ class CourseCreate(BaseModel):
         return self
 
 
-class CourseUpdate(BaseModel):
-    """The fields to change; `status: "confirmed"` confirms an extracted course."""
+class CourseUpdate(PartialUpdate):
+    """The fields to change; `status: "confirmed"` confirms an extracted course. Null clears
+    a field (title, currency and status excepted)."""
+
+    clearable = frozenset({"starts_on", "ends_on", "city", "venue", "fee", "cme_credits", "seats"})
 
     model_config = ConfigDict(extra="forbid")
 

@@ -20,6 +20,7 @@ from surgiai.doctors.models import ConsentEvent, ConsentSource, Doctor, DoctorEv
 from surgiai.doctors.profiles import describe_event, profile_service
 from surgiai.doctors.schemas import DoctorConversation, TimelineItem, TimelinePage
 from surgiai.errors import BadRequest
+from surgiai.kit.schemas import MAX_ID
 from surgiai.numbers.models import WhatsAppNumber
 
 # Ties in time are broken by source, then id, so that a cursor never skips nor repeats.
@@ -43,7 +44,7 @@ def _encode(position: _Position) -> str:
 def _decode(cursor: str) -> _Position:
     try:
         at, source, row_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(source, int) or not isinstance(row_id, int):
+        if not isinstance(source, int) or not isinstance(row_id, int) or not 0 < row_id <= MAX_ID:
             raise ValueError("not a cursor")
         return _Position(datetime.fromisoformat(at), source, row_id)
     except (ValueError, TypeError, binascii.Error) as error:

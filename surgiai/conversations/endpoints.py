@@ -13,12 +13,18 @@ from surgiai.conversations.schemas import MessageCreate, MessagePage, MessageRea
 from surgiai.conversations.service import OutboundRequest, message_service
 from surgiai.conversations.views import message_read
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id, error_responses
 
 router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
 Converser = Annotated[User, Depends(require(Permission.converse))]
 
 
-@router.post("", response_model=MessageRead, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "",
+    response_model=MessageRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(503),
+)
 def send_message(body: MessageCreate, user: Converser, session: DbSession) -> MessageRead:
     """Queue a message to a doctor; `GET /api/v1/messages/{id}` follows its fate."""
     message = message_service.queue_outbound(
@@ -38,7 +44,7 @@ def send_message(body: MessageCreate, user: Converser, session: DbSession) -> Me
 
 
 @router.get("/{message_id}", response_model=MessageRead)
-def get_message(message_id: int, _: CurrentUser, session: DbSession) -> MessageRead:
+def get_message(message_id: Id, _: CurrentUser, session: DbSession) -> MessageRead:
     message = message_service.get(session, message_id)
     return message_read(message, user_names(session, {message.sender_user_id}))
 
@@ -51,7 +57,7 @@ def list_messages(
     direction: Literal["in", "out"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_id: Annotated[
-        int | None, Query(description="Cursor: next_cursor of the last page")
+        Id | None, Query(description="Cursor: next_cursor of the last page")
     ] = None,
 ) -> MessagePage:
     messages = message_service.list_for_doctor(

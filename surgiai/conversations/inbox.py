@@ -49,6 +49,7 @@ from surgiai.conversations.window import window_open
 from surgiai.db.outbox import enqueue, publish_now
 from surgiai.errors import BadRequest, NotFound
 from surgiai.kit.events import Event
+from surgiai.kit.schemas import MAX_ID
 from surgiai.kit.time import utcnow
 from surgiai.notifications.service import notification_service
 
@@ -77,7 +78,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, conversation_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(at), int(conversation_id)
+        if not isinstance(conversation_id, int) or not 1 <= conversation_id <= MAX_ID:
+            raise ValueError("not a cursor")
+        return datetime.fromisoformat(at), conversation_id
     except (ValueError, TypeError, binascii.Error) as error:
         raise BadRequest("The cursor is not one this API returned.") from error
 

@@ -32,6 +32,7 @@ from surgiai.conversations.schemas import (
     UserRef,
 )
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id, error_responses
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 drafts_router = APIRouter(prefix="/api/v1/drafts", tags=["drafts"])
@@ -45,10 +46,10 @@ def list_conversations(
     mode: Literal["ai", "draft", "human"] | None = None,
     conversation_status: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
     unread: Annotated[bool | None, Query(description="Only with (true) or without unread")] = None,
-    number_id: int | None = None,
+    number_id: Id | None = None,
     assigned: Annotated[
         str | None,
-        Query(pattern=r"^(me|none|\d+)$", description='"me", "none" or a user id'),
+        Query(pattern=r"^(me|none|[1-9][0-9]{0,17})$", description='"me", "none" or a user id'),
     ] = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
     q: Annotated[
@@ -92,13 +93,13 @@ def list_assignees(_: Converser, session: DbSession) -> list[UserRef]:
 
 
 @router.get("/{conversation_id}", response_model=ConversationRead)
-def get_conversation(conversation_id: int, _: CurrentUser, session: DbSession) -> ConversationRead:
+def get_conversation(conversation_id: Id, _: CurrentUser, session: DbSession) -> ConversationRead:
     return inbox_service.read_one(session, inbox_service.get(session, conversation_id))
 
 
 @router.patch("/{conversation_id}", response_model=ConversationRead)
 def update_conversation(
-    conversation_id: int, body: ConversationUpdate, user: Converser, session: DbSession
+    conversation_id: Id, body: ConversationUpdate, user: Converser, session: DbSession
 ) -> ConversationRead:
     """Open/close, assign (`assigned_user_id`, null to unassign), set the mode, set tags."""
     conversation = inbox_service.update(session, conversation_id, body, user)
@@ -107,11 +108,11 @@ def update_conversation(
 
 @router.get("/{conversation_id}/messages", response_model=MessagePage)
 def get_thread(
-    conversation_id: int,
+    conversation_id: Id,
     user: CurrentUser,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(description="next_cursor of the last page")] = None,
+    before_id: Annotated[Id | None, Query(description="next_cursor of the last page")] = None,
 ) -> MessagePage:
     """Newest first. Opening it (first page) as a user who answers doctors marks the doctor's
     messages read and sends WhatsApp's read receipt; viewers leave them unread."""
@@ -125,7 +126,7 @@ def get_thread(
 
 
 @router.post("/{conversation_id}/read", response_model=ConversationRead)
-def mark_read(conversation_id: int, _: Converser, session: DbSession) -> ConversationRead:
+def mark_read(conversation_id: Id, _: Converser, session: DbSession) -> ConversationRead:
     """Mark the doctor's messages read (and send WhatsApp's read receipt): for a message that
     arrives in the conversation someone has open."""
     conversation = inbox_service.mark_conversation_read(session, conversation_id)
@@ -136,9 +137,10 @@ def mark_read(conversation_id: int, _: Converser, session: DbSession) -> Convers
     "/{conversation_id}/messages",
     response_model=MessageRead | Preview,
     status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(503),
 )
 def send_in_conversation(
-    conversation_id: int,
+    conversation_id: Id,
     body: ThreadMessageCreate,
     user: Converser,
     session: DbSession,
@@ -153,21 +155,21 @@ def send_in_conversation(
 
 
 @router.post("/{conversation_id}/takeover", response_model=ConversationRead)
-def take_over(conversation_id: int, user: Converser, session: DbSession) -> ConversationRead:
+def take_over(conversation_id: Id, user: Converser, session: DbSession) -> ConversationRead:
     """Human mode, assigned to you: no automatic message reaches this doctor until release."""
     conversation = inbox_service.takeover(session, conversation_id, user)
     return inbox_service.read_one(session, conversation)
 
 
 @router.post("/{conversation_id}/release", response_model=ConversationRead)
-def release(conversation_id: int, user: Converser, session: DbSession) -> ConversationRead:
+def release(conversation_id: Id, user: Converser, session: DbSession) -> ConversationRead:
     """Back to the number's default mode (usually `ai`)."""
     conversation = inbox_service.release(session, conversation_id, user)
     return inbox_service.read_one(session, conversation)
 
 
 @router.get("/{conversation_id}/notes", response_model=list[NoteRead])
-def list_notes(conversation_id: int, _: CurrentUser, session: DbSession) -> list[NoteRead]:
+def list_notes(conversation_id: Id, _: CurrentUser, session: DbSession) -> list[NoteRead]:
     return inbox_service.notes(session, conversation_id)
 
 
@@ -175,7 +177,7 @@ def list_notes(conversation_id: int, _: CurrentUser, session: DbSession) -> list
     "/{conversation_id}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED
 )
 def add_note(
-    conversation_id: int, body: NoteCreate, user: Converser, session: DbSession
+    conversation_id: Id, body: NoteCreate, user: Converser, session: DbSession
 ) -> NoteRead:
     """An internal note: the team sees it, the doctor never does."""
     return inbox_service.add_note(session, conversation_id, body.body, user)
@@ -183,7 +185,7 @@ def add_note(
 
 @router.post("/{conversation_id}/typing", status_code=status.HTTP_204_NO_CONTENT)
 def typing(
-    conversation_id: int, body: TypingCreate, user: Converser, session: DbSession
+    conversation_id: Id, body: TypingCreate, user: Converser, session: DbSession
 ) -> Response:
     """You are writing a reply: other admins see it, and so does the doctor (WhatsApp's
     typing indicator, refreshed at most every 20 s)."""
@@ -202,9 +204,9 @@ def list_drafts(
     draft_status: Annotated[
         Literal["pending", "approved", "rejected"] | None, Query(alias="status")
     ] = "pending",
-    conversation_id: int | None = None,
+    conversation_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(description="next_cursor of the last page")] = None,
+    before_id: Annotated[Id | None, Query(description="next_cursor of the last page")] = None,
 ) -> DraftPage:
     """Pending drafts by default, newest first."""
     drafts = draft_service.find(
@@ -219,13 +221,13 @@ def list_drafts(
 
 
 @drafts_router.get("/{draft_id}", response_model=DraftRead)
-def get_draft(draft_id: int, _: CurrentUser, session: DbSession) -> DraftRead:
+def get_draft(draft_id: Id, _: CurrentUser, session: DbSession) -> DraftRead:
     return draft_service.read(session, [draft_service.get(session, draft_id)])[0]
 
 
 @drafts_router.post("/{draft_id}/approve", response_model=DraftRead)
 def approve_draft(
-    draft_id: int, user: Converser, session: DbSession, body: DraftApprove | None = None
+    draft_id: Id, user: Converser, session: DbSession, body: DraftApprove | None = None
 ) -> DraftRead:
     """Send it as proposed (empty body), or send your edit (`{"type": "text", "text": {...}}`);
     both versions are kept."""
@@ -235,7 +237,7 @@ def approve_draft(
 
 @drafts_router.post("/{draft_id}/reject", response_model=DraftRead)
 def reject_draft(
-    draft_id: int, user: Converser, session: DbSession, body: DraftReject | None = None
+    draft_id: Id, user: Converser, session: DbSession, body: DraftReject | None = None
 ) -> DraftRead:
     draft = draft_service.reject(session, draft_id, user, body.reason if body else None)
     return draft_service.read(session, [draft])[0]

@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from surgiai.kit.schemas import Id, PartialUpdate
+
 OutboundType = Literal[
     "text",
     "template",
@@ -48,8 +50,8 @@ class MessageCreate(CloudApiShaped):
     us by username has no phone number to give)."""
 
     to: Annotated[str | None, Field(min_length=5, max_length=32)] = None
-    doctor_id: Annotated[int | None, Field(ge=1)] = None
-    number_id: int | None = None
+    doctor_id: Id | None = None
+    number_id: Id | None = None
     # Quote a message of the conversation (its wamid).
     context_message_id: Annotated[str | None, Field(max_length=128)] = None
 
@@ -198,11 +200,13 @@ class ConversationPage(BaseModel):
     next_cursor: str | None
 
 
-class ConversationUpdate(BaseModel):
+class ConversationUpdate(PartialUpdate):
+    clearable = frozenset({"assigned_user_id"})
+
     status: StatusName | None = None
     mode: ModeName | None = None
     # Assign to a user (their id), or null to unassign; omit to leave as is.
-    assigned_user_id: int | None = Field(default=None)
+    assigned_user_id: Id | None = None
     tags: Annotated[list[Tag] | None, Field(max_length=50)] = None
 
 

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from surgiai.doctors.models import LifecycleStage
+from surgiai.kit.schemas import MAX_ID as MAX_ID  # doctors.endpoints and the timeline use it
+from surgiai.kit.schemas import PartialUpdate
 
-MAX_ID = 2**63 - 1
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -23,7 +24,7 @@ Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Field(max_length=50)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-FieldValue = str | int | float | bool | None
+FieldValue = str | Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)] | float | bool | None
 CustomFields = Annotated[
     dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], FieldValue],
     Field(max_length=50),
@@ -97,11 +98,27 @@ class DoctorCreate(BaseModel):
     tags: Tags = []
 
 
-class DoctorUpdate(BaseModel):
+class DoctorUpdate(PartialUpdate):
     """The fields to change; a profile field sent as null is cleared (name excepted).
 
     `stage` and `lead_score` are an admin's override and need a `reason`: the scorer leaves an
     overridden value alone; null clears the override and hands it back to the scorer."""
+
+    clearable = frozenset(
+        {
+            "specialty",
+            "city",
+            "state",
+            "hospital",
+            "registration_number",
+            "email",
+            "preferred_language",
+            "custom_fields",
+            "stage",
+            "lead_score",
+            "reason",
+        }
+    )
 
     model_config = ConfigDict(extra="forbid")
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.models import LifecycleStage
+from surgiai.kit.schemas import PartialUpdate
 
 SegmentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PreviewLimit = Annotated[int, Field(ge=1, le=100)]
@@ -19,7 +20,7 @@ class SegmentCreate(BaseModel):
     filters: DoctorFilter = DoctorFilter()
 
 
-class SegmentUpdate(BaseModel):
+class SegmentUpdate(PartialUpdate):
     model_config = ConfigDict(extra="forbid")
 
     name: SegmentName | None = None

@@ -22,6 +22,7 @@ from surgiai.errors import (
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.external_events.repository import ExternalEventRepository
 from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
+from surgiai.kit.schemas import Id
 
 router = APIRouter(tags=["webhooks"])
 
@@ -55,7 +56,7 @@ def list_webhook_events(
     session: DbSession,
     state: EventState | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: int | None = None,
+    before_id: Id | None = None,
 ) -> ExternalEventPage:
     """Received deliveries; `state=unrouted` shows events for numbers we do not have."""
     events = ExternalEventRepository(session).page(state=state, limit=limit, before_id=before_id)

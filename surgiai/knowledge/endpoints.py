@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Query, UploadFile, status
 
 from surgiai.auth.dependencies import CurrentUser, KnowledgeManager
 from surgiai.dependencies import DbSession, SettingsDep, upload_route
+from surgiai.kit.schemas import Id
 from surgiai.knowledge.documents import document_service, too_large
 from surgiai.knowledge.schemas import (
     DocumentChunkRead,
@@ -33,7 +34,7 @@ def upload_document(
         Form(max_length=200, description="Defaults to the file name without its extension"),
     ] = None,
     replaces_document_id: Annotated[
-        int | None,
+        Id | None,
         Form(
             description="The document this upload is the new version of. Without it, a ready "
             "document of the same title (any case) is replaced."
@@ -64,7 +65,7 @@ def list_documents(
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_id: Annotated[
-        int | None, Query(description="Cursor: next_cursor of the last page")
+        Id | None, Query(description="Cursor: next_cursor of the last page")
     ] = None,
 ) -> DocumentPage:
     """Newest first, every state, with progress while processing."""
@@ -75,16 +76,16 @@ def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentRead)
-def get_document(document_id: int, _: CurrentUser, session: DbSession) -> DocumentRead:
+def get_document(document_id: Id, _: CurrentUser, session: DbSession) -> DocumentRead:
     return DocumentRead.model_validate(document_service.get(session, document_id))
 
 
 @router.get("/{document_id}/chunks", response_model=DocumentChunks)
 def get_document_chunks(
-    document_id: int,
+    document_id: Id,
     _: CurrentUser,
     session: DbSession,
-    page: Annotated[int, Query(ge=1, description="The page, from 1")] = 1,
+    page: Annotated[int, Query(ge=1, le=100_000, description="The page, from 1")] = 1,
 ) -> DocumentChunks:
     """The passages and tables read from one page, as retrieval sees them."""
     chunks, pages = document_service.chunks(session, document_id, page)
@@ -96,7 +97,7 @@ def get_document_chunks(
 
 
 @router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_document(document_id: int, user: KnowledgeManager, session: DbSession) -> None:
+def delete_document(document_id: Id, user: KnowledgeManager, session: DbSession) -> None:
     """Remove the document and its passages (also while it is being read). Products and
     courses found in it stay in the catalogue, without their source."""
     document_service.delete(session, document_id, user)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from surgiai.auth.dependencies import CurrentUser, KnowledgeManager
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id
 from surgiai.knowledge.faq_schemas import (
     FaqApprove,
     FaqApproved,
@@ -41,7 +42,7 @@ def list_faqs(
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_id: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="Cursor: next_cursor of the last page")
+        Id | None, Query(description="Cursor: next_cursor of the last page")
     ] = None,
     faq_status: Annotated[FaqStatus | None, Query(alias="status")] = None,
     needs_review: bool | None = None,

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from surgiai.kit.schemas import PartialUpdate
 from surgiai.knowledge.models import FaqStatus
 
 Question = Annotated[str, Field(min_length=1, max_length=500)]
@@ -57,8 +58,10 @@ class FaqCreate(_Text):
     citation: Annotated[str | None, Field(max_length=200)] = None
 
 
-class FaqUpdate(_Text):
-    """Only the fields sent change."""
+class FaqUpdate(_Text, PartialUpdate):
+    """Only the fields sent change; null clears the citation."""
+
+    clearable = frozenset({"citation"})
 
     question: Question | None = None
     answer: Answer | None = None
@@ -66,13 +69,6 @@ class FaqUpdate(_Text):
     citation: Annotated[str | None, Field(max_length=200)] = None
     # false: checked after a new document version flagged the entry.
     needs_review: bool | None = None
-
-    @field_validator("question", "answer", "phrasings", "needs_review")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("must have a value (leave the field out to keep it)")
-        return value
 
 
 class FaqApprove(FaqUpdate):

@@ -11,6 +11,7 @@ from surgiai.auth.roles import Permission
 from surgiai.channels.validation import validate_upload, validate_upload_contents
 from surgiai.dependencies import DbSession, SettingsDep
 from surgiai.errors import PayloadTooLarge
+from surgiai.kit.schemas import Id
 from surgiai.media.schemas import MediaFileRead
 from surgiai.media.service import download_name, media_service, safe_filename, shown_inline
 
@@ -40,7 +41,7 @@ def upload(
 
 @router.get("/{media_file_id}")
 def download(
-    media_file_id: int,
+    media_file_id: Id,
     _: Reader,
     session: DbSession,
     settings: SettingsDep,

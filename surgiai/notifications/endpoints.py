@@ -8,6 +8,7 @@ from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id
 from surgiai.notifications.schemas import NotificationPage, NotificationRead
 from surgiai.notifications.service import notification_service
 
@@ -21,7 +22,7 @@ def list_notifications(
     session: DbSession,
     include_dismissed: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(description="next_cursor of the last page")] = None,
+    before_id: Annotated[Id | None, Query(description="next_cursor of the last page")] = None,
 ) -> NotificationPage:
     rows = notification_service.list(
         session, include_dismissed=include_dismissed, limit=limit, before_id=before_id
@@ -32,7 +33,7 @@ def list_notifications(
 
 @router.post("/{notification_id}/dismiss", response_model=NotificationRead)
 def dismiss_notification(
-    notification_id: int, user: Converser, session: DbSession
+    notification_id: Id, user: Converser, session: DbSession
 ) -> NotificationRead:
     return NotificationRead.model_validate(
         notification_service.dismiss(session, notification_id, user.id)

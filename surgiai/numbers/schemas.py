@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from surgiai.kit.schemas import PartialUpdate
+
 # The mode new conversations on a number start in, and that `release` returns them to.
 DefaultMode = Literal["ai", "draft", "human"]
 IdString = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$")]
@@ -23,7 +25,7 @@ class NumberCreate(BaseModel):
     default_mode: DefaultMode = "ai"
 
 
-class NumberUpdate(BaseModel):
+class NumberUpdate(PartialUpdate):
     label: Annotated[str | None, Field(min_length=1, max_length=100)] = None
     display_phone_number: Annotated[str | None, Field(min_length=5, max_length=32)] = None
     access_token: Annotated[SecretStr | None, Field(min_length=8, max_length=1500)] = None

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from surgiai.auth.dependencies import CurrentUser
 from surgiai.dependencies import DbSession, SettingsDep
+from surgiai.kit.schemas import Id
 from surgiai.stats.schemas import TrafficStats
 from surgiai.stats.service import stats_service
 from surgiai.workspace.service import workspace_service
@@ -19,7 +20,7 @@ def traffic(
     session: DbSession,
     settings: SettingsDep,
     days: Annotated[int, Query(ge=1, le=90, description="How many days, today included")] = 14,
-    number_id: Annotated[int | None, Query(description="Only this number's traffic")] = None,
+    number_id: Annotated[Id | None, Query(description="Only this number's traffic")] = None,
 ) -> TrafficStats:
     timezone = workspace_service.current(session, settings).timezone
     return stats_service.traffic(session, days=days, number_id=number_id, timezone=timezone)

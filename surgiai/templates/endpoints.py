@@ -8,13 +8,14 @@ from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Id
 from surgiai.templates.schemas import TemplatePage, TemplateSyncRead
 from surgiai.templates.service import template_service
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 Converser = Annotated[User, Depends(require(Permission.converse))]
 NumberFilter = Annotated[
-    int | None, Query(description="A number's id: its WhatsApp Business Account only")
+    Id | None, Query(description="A number's id: its WhatsApp Business Account only")
 ]
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from surgiai.kit.schemas import PartialUpdate
 from surgiai.kit.time import zone
 from surgiai.workspace.models import AnswerPolicy
 
@@ -52,7 +53,7 @@ class WorkspaceSettingsRead(BaseModel):
     updated_by_name: str | None
 
 
-class WorkspaceSettingsUpdate(BaseModel):
+class WorkspaceSettingsUpdate(PartialUpdate):
     """Only the fields sent change; a null or empty `alert_template` stops templated alerts."""
 
     model_config = ConfigDict(extra="forbid")
@@ -66,20 +67,7 @@ class WorkspaceSettingsUpdate(BaseModel):
     timezone: TimeZoneName | None = None
     answer_policy: AnswerPolicy | None = None
 
-    @field_validator(
-        "business_name",
-        "ai_replies_enabled",
-        "burst_seconds",
-        "whatsapp_alerts_enabled",
-        "alert_template_language",
-        "timezone",
-        "answer_policy",
-    )
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("must have a value (leave the field out to keep it)")
-        return value
+    clearable = frozenset({"alert_template"})
 
     @field_validator("alert_template")
     @classmethod

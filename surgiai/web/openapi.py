@@ -1,0 +1,71 @@
+"""The OpenAPI document says what the API answers when it refuses, not only when it succeeds.
+
+Every error is `ErrorBody` (`{"error", "detail"}`, also for 422: FastAPI would describe a list
+of problems). Each operation documents the errors it can meet, from what the document already
+says about it: a login (401, 403), a path parameter (404), a body (400 for one that is not
+JSON, 422), a write by a logged-in user (409: it may clash with what is stored), an upload (413,
+415). A route declares any other with `responses=error_responses(...)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from surgiai.kit.schemas import DESCRIPTIONS, ErrorBody
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
+def document_responses(app: FastAPI) -> None:
+    """Make `app.openapi()` describe the error responses (see the module's docstring)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            _describe_errors(spec)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _describe_errors(spec: dict[str, Any]) -> None:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorBody"] = ErrorBody.model_json_schema()
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for code in sorted(_expected_errors(method, operation)):
+                responses.setdefault(str(code), {"description": DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if code[0] in "45" and (schema is None or "HTTPValidationError" in str(schema)):
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+                    if response.get("description") == "Validation Error":
+                        response["description"] = DESCRIPTIONS[422]
+
+
+def _expected_errors(method: str, operation: dict[str, Any]) -> set[int]:
+    expected: set[int] = set()
+    parameters = operation.get("parameters", [])
+    body = operation.get("requestBody")
+    if operation.get("security"):
+        expected |= {401, 403}
+        if method in _WRITES:
+            expected.add(409)
+    if any(parameter["in"] == "path" for parameter in parameters):
+        expected.add(404)
+    if parameters or body:
+        expected.add(422)
+    if body is not None:
+        expected.add(400)
+        if "multipart/form-data" in body.get("content", {}):
+            expected |= {413, 415}
+    if any(parameter["name"] in {"cursor", "before"} for parameter in parameters):
+        expected.add(400)
+    return expected
