@@ -174,7 +174,9 @@ class TestPatchNulls:
         create_user(runtime)
         colleague = create_user(runtime, email="dr.meera.iyer@example.com")
         headers = login(client, "owner@example.com")
-        response = client.patch(f"/api/v1/users/{colleague.id}", json={field: None}, headers=headers)
+        response = client.patch(
+            f"/api/v1/users/{colleague.id}", json={field: None}, headers=headers
+        )
         assert response.status_code == 422, response.text
         assert response.json() == {
             "error": "ValidationError",
@@ -194,7 +196,9 @@ class TestPatchNulls:
         response = client.patch(url, json={"phone": None}, headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["phone"] is None
-        assert nullable(resolve(spec, {"$ref": "#/components/schemas/UserUpdate"})["properties"]["phone"])
+        assert nullable(
+            resolve(spec, {"$ref": "#/components/schemas/UserUpdate"})["properties"]["phone"]
+        )
 
 
 class TestErrorResponses:
