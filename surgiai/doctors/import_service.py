@@ -121,9 +121,11 @@ class DoctorImportService:
             )
         )
 
-    def queue(self, session: Session, doctor_import: DoctorImport, path: str) -> None:
+    def queue(
+        self, session: Session, doctor_import: DoctorImport, path: str, default_region: str
+    ) -> None:
         """Run it in the background once the request commits; `path` is the stored file."""
-        enqueue(session, IMPORT_TASK, doctor_import.id, path)
+        enqueue(session, IMPORT_TASK, doctor_import.id, path, default_region)
 
     def get(self, session: Session, import_id: int) -> DoctorImport:
         found = DoctorImportRepository(session).get(import_id)
