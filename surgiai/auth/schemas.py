@@ -123,12 +123,15 @@ class PhonePreview(BaseModel):
 
 
 class PhonePreviewRead(BaseModel):
+    """Either the number as it will be saved, or `problem`: what saving it would answer (422)."""
+
     # "919876543210", as stored.
-    wa_id: str
+    wa_id: str | None
     # "+91 98765 43210", as people read it.
-    international: str
+    international: str | None
     # "IN": the number's country.
-    region: str
+    region: str | None
+    problem: str | None
     # The workspace's default region the number was read with.
     default_region: str
 

@@ -46,6 +46,6 @@ def list_time_zones(
 @router.post("/settings/phone-preview", response_model=PhonePreviewRead)
 def preview_phone(body: PhonePreview, _: CurrentUser, region: DefaultRegion) -> PhonePreviewRead:
     """How a phone typed in the dashboard will be saved, read with the workspace's default
-    region when it has no country code. 422 with the reason when it is no possible mobile
-    number (the same rule every phone field applies on saving)."""
+    region when it has no country code; or, in `problem`, the reason every phone field would
+    refuse it with on saving (422 there)."""
     return workspace_service.preview_phone(body.phone, region)

@@ -156,12 +156,23 @@ class WorkspaceService:
 
     @staticmethod
     def preview_phone(text: str, default_region: str) -> PhonePreviewRead:
-        """A phone as the dashboard will save it; 422 with the reason for an impossible one."""
-        parsed = parse_phone_or_refuse(text, default_region)
+        """A phone as the dashboard will save it, or the reason saving it would be refused
+        (an answer, not an error: the dashboard asks as the user types)."""
+        try:
+            parsed = parse_phone_or_refuse(text, default_region)
+        except Unprocessable as refused:
+            return PhonePreviewRead(
+                wa_id=None,
+                international=None,
+                region=None,
+                problem=refused.detail,
+                default_region=default_region,
+            )
         return PhonePreviewRead(
             wa_id=parsed.wa_id,
             international=parsed.international,
             region=parsed.region,
+            problem=None,
             default_region=default_region,
         )
 

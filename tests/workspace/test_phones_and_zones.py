@@ -27,6 +27,7 @@ class TestPhonePreview:
             "wa_id": "919876543210",
             "international": "+91 98765 43210",
             "region": "IN",
+            "problem": None,
             "default_region": "IN",
         }
 
@@ -54,16 +55,19 @@ class TestPhonePreview:
             ("call me", "'call me' has letters in it"),
         ],
     )
-    def test_an_impossible_number_is_422_with_the_reason(
+    def test_an_impossible_number_gets_the_reason_saving_it_would_be_refused_with(
         self, client: TestClient, owner: dict[str, str], typed: str, reason: str
     ) -> None:
-        response = client.post(PREVIEW, json={"phone": typed}, headers=owner)
+        preview = client.post(PREVIEW, json={"phone": typed}, headers=owner)
+        saved = client.patch("/api/v1/auth/me", json={"phone": typed}, headers=owner)
 
-        assert response.status_code == 422
-        assert response.json()["detail"] == (
+        expected = (
             f"phone: {reason}. Type a mobile number with its country code, like "
             "+91 98765 43210, or as dialled in IN."
         )
+        assert (preview.json()["wa_id"], preview.json()["problem"]) == (None, expected)
+        assert saved.status_code == 422
+        assert saved.json()["detail"] == expected
 
     def test_an_unknown_region_is_refused(self, client: TestClient, owner: dict[str, str]) -> None:
         response = client.patch(SETTINGS, json={"default_region": "XX"}, headers=owner)
