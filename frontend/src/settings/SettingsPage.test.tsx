@@ -5,7 +5,6 @@ import type { Template, WorkspaceSettings } from "../api/client";
 import { applyEvent } from "../realtime/events";
 import { aUser, fakeFetch } from "../test/fixtures";
 import { fill, renderWithProviders } from "../test/render";
-import { phoneError } from "./AccountForms";
 import { SettingsPage } from "./SettingsPage";
 import { changesBetween, fitsAlert, templateOptions } from "./WorkspaceForm";
 
@@ -18,6 +17,7 @@ function someSettings(overrides: Partial<WorkspaceSettings> = {}): WorkspaceSett
     alert_template: null,
     alert_template_language: "en",
     timezone: "Asia/Kolkata",
+    default_region: "IN",
     answer_policy: "approved_only",
     agents_enabled_on_server: true,
     updated_at: null,
@@ -186,11 +186,30 @@ describe("My account", () => {
     );
   });
 
-  it("accepts phones in international format only", () => {
-    expect(phoneError("+91 98765 43210")).toBeUndefined();
-    expect(phoneError("")).toBeUndefined();
-    expect(phoneError("098765 43210")).toMatch(/international format/);
-    expect(phoneError("call me")).toMatch(/Only digits/);
+  it("shows how the server will save a phone typed without its country code", async () => {
+    const user = userEvent.setup();
+    const calls = serve({
+      "POST /api/v1/settings/phone-preview": {
+        status: 200,
+        body: {
+          wa_id: "919876543210",
+          international: "+91 98765 43210",
+          region: "IN",
+          problem: null,
+          default_region: "IN",
+        },
+      },
+    });
+    renderWithProviders(<SettingsPage />, { user: aUser({ role: "agent" }) });
+    const form = await screen.findByRole("form", { name: "Profile" });
+
+    await fill(user, within(form).getByLabelText(/^WhatsApp phone/), "98765 43210");
+
+    expect(await within(form).findByTestId("phone-preview")).toHaveTextContent(
+      "Will be saved as +91 98765 43210",
+    );
+    const asked = calls.find((request) => request.url.endsWith("/phone-preview"));
+    expect(await asked?.json()).toEqual({ phone: "98765 43210" });
   });
 });
 

@@ -17,6 +17,14 @@ export function aUser(overrides: Partial<User> = {}): User {
 
 export function aHealth(overrides: Partial<NumberHealth> = {}): NumberHealth {
   return {
+    state: {
+      code: "sending",
+      label: "Sending",
+      tone: "green",
+      explanation: "Sending normally.",
+      fix: null,
+      sending: true,
+    },
     status: "CONNECTED",
     quality_rating: "GREEN",
     messaging_tier: "TIER_1K",
