@@ -1,4 +1,4 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { notifications } from "@mantine/notifications";
 import type { Template, WorkspaceSettings } from "../api/client";
@@ -229,6 +229,7 @@ describe("alert templates", () => {
         alert_template: "legacy_alert",
         alert_template_language: "en_US",
         timezone: "UTC",
+        default_region: "IN",
         answer_policy: "approved_only",
       },
     );
@@ -255,6 +256,7 @@ describe("time zone", () => {
       alert_template: saved.alert_template,
       alert_template_language: saved.alert_template_language,
       timezone: saved.timezone,
+      default_region: saved.default_region,
       answer_policy: saved.answer_policy,
     };
     expect(changesBetween(values, saved)).toEqual({});
@@ -272,5 +274,46 @@ describe("time zone", () => {
 
     const form = await workspaceForm();
     expect(within(form).getByLabelText(/^Time zone/)).toHaveValue("Asia/Kolkata");
+  });
+
+  it("finds Kolkata from the server's list, typing replacing the query", async () => {
+    const user = userEvent.setup();
+    const kolkata = {
+      name: "Asia/Kolkata",
+      city: "Kolkata",
+      country: "India",
+      utc_offset: "+05:30",
+      abbreviation: "IST",
+      aliases: ["Asia/Calcutta"],
+      keywords: ["asia", "kolkata", "calcutta", "india", "+05:30", "ist"],
+    };
+    const calls = serve({
+      "GET /api/v1/settings": { status: 200, body: someSettings({ timezone: "UTC" }) },
+      "GET /api/v1/settings/time-zones": { status: 200, body: [kolkata] },
+      "PATCH /api/v1/settings": {
+        status: 200,
+        body: someSettings({ timezone: "Asia/Kolkata" }),
+      },
+    });
+    renderWithProviders(<SettingsPage />, { user: aUser({ role: "owner" }) });
+    const form = await workspaceForm();
+    const picker = within(form).getByLabelText(/^Time zone/);
+    expect(picker).toHaveValue("UTC");
+
+    await user.click(picker);
+    await user.keyboard("Calcutta");
+
+    expect(picker).toHaveValue("Calcutta");
+    const searched = () =>
+      calls
+        .filter((request) => new URL(request.url).pathname.endsWith("/time-zones"))
+        .map((request) => new URL(request.url).searchParams.get("q"));
+    await waitFor(() => expect(searched()).toContain("Calcutta"));
+    // jsdom runs no transitions: the open dropdown counts as hidden (as in TrafficTrend.test).
+    await user.click(await screen.findByRole("option", { name: /Asia\/Kolkata/, hidden: true }));
+    expect(picker).toHaveValue("Asia/Kolkata");
+    await user.click(within(form).getByRole("button", { name: /Save/ }));
+    const saved = calls.find((request) => request.method === "PATCH");
+    expect(await saved?.json()).toEqual({ timezone: "Asia/Kolkata" });
   });
 });
