@@ -57,7 +57,7 @@ describe("editing a user", () => {
     await user.clear(within(form).getByLabelText(/^Name/));
     await user.type(within(form).getByLabelText(/^Name/), "Dr Agnes Rao");
     await user.click(within(form).getByRole("combobox", { name: /^Role/ }));
-    await user.click(await screen.findByRole("option", { name: /^Viewer/, hidden: true }));
+    await user.click(await screen.findByRole("option", { name: /^Viewer: /, hidden: true }));
     await user.click(within(form).getByRole("button", { name: "Save changes" }));
 
     expect(within(form).getByRole("alertdialog")).toHaveTextContent(
