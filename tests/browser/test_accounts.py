@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer
 from tests.browser.pages import Dashboard, LoginPage, OverviewPage, SettingsPage, UsersPage, field
-from tests.browser.test_dashboard import create_user
 
 OpenDashboard = Callable[[], Dashboard]
 
@@ -92,12 +91,22 @@ class TestColleagues:
         server: DemoServer,
         owner_headers: dict[str, str],
     ) -> None:
-        email, _ = create_user(server, owner_headers, "agent")
-        name = f"Dr Kavya Iyer {time.monotonic_ns() % 10_000}"
+        tag = time.monotonic_ns() % 100_000
+        email, first_name, name = (
+            f"kavya-{tag}@surgiai.test",
+            f"Kavya {tag}",
+            f"Dr Kavya Iyer {tag}",
+        )
+        created = server.http.post(
+            "/api/v1/users",
+            json={"email": email, "name": first_name, "role": "agent", "password": "agent pass 1"},
+            headers=owner_headers,
+        )
+        assert created.status_code == 201, created.text
         owner.goto("/users")
         users = UsersPage(owner)
 
-        form = users.edit("Vera Agent")
+        form = users.edit(first_name)
         field(form, "Name").fill(name)
         field(form, "WhatsApp phone").fill("98200 45118")
         expect(form.get_by_test_id("phone-preview")).to_have_text(
