@@ -208,8 +208,10 @@ export function UsersTable({ actor, users }: { actor: User; users: User[] }) {
                   </Badge>
                 )}
               </Table.Td>
-              <Table.Td className={classes.compact}>
-                <Text size="sm">{formatRelative(user.last_login_at)}</Text>
+              <Table.Td className={classes.compact} data-label="Last login">
+                <Text size="sm" span>
+                  {formatRelative(user.last_login_at)}
+                </Text>
               </Table.Td>
               <Table.Td className={classes.actions}>
                 <UserActions actor={actor} user={user} onEdit={setEditing} onReset={setResetting} />
