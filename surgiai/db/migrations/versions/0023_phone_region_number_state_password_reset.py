@@ -1,7 +1,7 @@
 """workspace default phone region; what paused a number or failed its check; password resets
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import surgiai.db.base
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
