@@ -27,7 +27,7 @@ def import_doctors(
 ) -> None:
     """Run an import: progress is committed after each batch; a file that cannot be read
     fails the import with the reason. `default_region`: the workspace's when it was queued
-    (an import queued before it was passed reads the environment's)."""
+    (None when re-driven: the environment's SURGIAI_DEFAULT_REGION)."""
     session = context.session
     doctor_import = doctor_import_service.start(session, import_id)
     session.commit()
