@@ -295,7 +295,7 @@ def users_create(
 
     try:
         with session_scope(runtime.session_factory) as session:
-            user = user_service.create(session, None, data)
+            user = user_service.create(session, None, data, default_region=settings.default_region)
     except SurgiAIError as error:
         typer.echo(f"surgiai: {error.detail}", err=True)
         raise typer.Exit(code=1) from None

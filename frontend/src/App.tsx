@@ -49,6 +49,9 @@ const DoctorsPage = lazy(() =>
 const DoctorProfilePage = lazy(() =>
   import("./doctors/DoctorProfilePage").then((m) => ({ default: m.DoctorProfilePage })),
 );
+const ResetPasswordPage = lazy(() =>
+  import("./auth/ResetPasswordPage").then((m) => ({ default: m.ResetPasswordPage })),
+);
 const NotFoundPage = lazy(() =>
   import("./shell/NotFoundPage").then((m) => ({ default: m.NotFoundPage })),
 );
@@ -95,6 +98,14 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
       <BrowserRouter>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
+          <Route
+            path="/reset-password"
+            element={
+              <Suspense fallback={<LoadingState label="Loading…" />}>
+                <ResetPasswordPage />
+              </Suspense>
+            }
+          />
           <Route
             element={
               <RequireAuth>

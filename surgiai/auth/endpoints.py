@@ -14,6 +14,10 @@ from surgiai.auth.schemas import (
     LoginRequest,
     LoginResponse,
     PasswordChange,
+    PasswordResetCheck,
+    PasswordResetComplete,
+    PasswordResetLink,
+    PasswordResetStatus,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -22,6 +26,7 @@ from surgiai.auth.security import csrf_token_for
 from surgiai.auth.service import ClientInfo, auth_service, user_service
 from surgiai.dependencies import DbSession, SettingsDep
 from surgiai.kit.schemas import Id, error_responses
+from surgiai.workspace.dependencies import DefaultRegion
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -78,10 +83,15 @@ def me(user: CurrentUser) -> UserRead:
 
 
 @router.patch("/auth/me", response_model=UserRead)
-def update_me(body: AccountUpdate, user: CurrentUser, session: DbSession) -> UserRead:
-    """Change your own name or WhatsApp phone (digits with the country code; null removes
-    it). Alerts go to that phone, and commands from it are yours."""
-    return UserRead.model_validate(user_service.update_own_account(session, user, body))
+def update_me(
+    body: AccountUpdate, user: CurrentUser, session: DbSession, region: DefaultRegion
+) -> UserRead:
+    """Change your own name or WhatsApp phone (as typed: without a country code it is read as
+    a number of the workspace's default region; null removes it). Alerts go to that phone,
+    and commands from it are yours. 422 with the reason for an impossible number."""
+    return UserRead.model_validate(
+        user_service.update_own_account(session, user, body, default_region=region)
+    )
 
 
 @router.post(
@@ -112,8 +122,10 @@ def list_users(_: UserManager, session: DbSession) -> list[UserRead]:
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED, tags=["users"])
-def create_user(body: UserCreate, actor: UserManager, session: DbSession) -> UserRead:
-    return UserRead.model_validate(user_service.create(session, actor, body))
+def create_user(
+    body: UserCreate, actor: UserManager, session: DbSession, region: DefaultRegion
+) -> UserRead:
+    return UserRead.model_validate(user_service.create(session, actor, body, default_region=region))
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
@@ -122,8 +134,43 @@ def get_user(user_id: Id, _: UserManager, session: DbSession) -> UserRead:
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
-def update_user(user_id: Id, body: UserUpdate, actor: UserManager, session: DbSession) -> UserRead:
-    return UserRead.model_validate(user_service.update(session, actor, user_id, body))
+def update_user(
+    user_id: Id, body: UserUpdate, actor: UserManager, session: DbSession, region: DefaultRegion
+) -> UserRead:
+    """Change the fields sent (name, email, phone as typed, role, active, password)."""
+    return UserRead.model_validate(
+        user_service.update(session, actor, user_id, body, default_region=region)
+    )
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    response_model=PasswordResetLink,
+    status_code=status.HTTP_201_CREATED,
+    tags=["users"],
+)
+def create_password_reset(user_id: Id, actor: UserManager, session: DbSession) -> PasswordResetLink:
+    """A one-time link (valid 24 h) for the user to choose a new password. Shown only in this
+    answer: the server keeps its hash. An earlier unused link for the user stops working."""
+    return user_service.create_password_reset(session, actor, user_id)
+
+
+@router.post("/auth/password-reset/check", response_model=PasswordResetStatus)
+def check_password_reset(body: PasswordResetCheck, session: DbSession) -> PasswordResetStatus:
+    """Whose link this is, while it works (no login: the token is the proof). 404 when it was
+    used, replaced or expired."""
+    return user_service.check_password_reset(session, body.token)
+
+
+@router.post("/auth/password-reset", status_code=status.HTTP_204_NO_CONTENT)
+def complete_password_reset(
+    body: PasswordResetComplete, request: Request, session: DbSession
+) -> None:
+    """Set a new password with a reset link; the link is spent and every session of the user
+    ends (they log in with the new password)."""
+    user_service.complete_password_reset(
+        session, body.token, body.new_password.get_secret_value(), client_info(request)
+    )
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["users"])

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from surgiai.auth.models import AuthSession, LoginFailure, User
+from surgiai.auth.models import AuthSession, LoginFailure, PasswordReset, User
 from surgiai.auth.roles import Role
 
 
@@ -124,3 +124,23 @@ class LoginFailureRepository:
     def delete_older_than(self, moment: datetime) -> int:
         result = self.session.execute(delete(LoginFailure).where(LoginFailure.created_at <= moment))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class PasswordResetRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, reset: PasswordReset) -> PasswordReset:
+        self.session.add(reset)
+        self.session.flush()
+        return reset
+
+    def get_by_hash(self, token_hash: str, *, lock: bool = False) -> PasswordReset | None:
+        statement = select(PasswordReset).where(PasswordReset.token_hash == token_hash)
+        if lock:
+            # Two tabs submitting the same link: the second waits, then finds it spent.
+            statement = statement.with_for_update(of=PasswordReset)
+        return self.session.scalar(statement)
+
+    def delete_for_user(self, user_id: int) -> None:
+        self.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
@@ -19,30 +18,6 @@ def _normalize_email(value: str) -> str:
     return value
 
 
-def _normalize_phone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if not 8 <= len(digits) <= 15:
-        raise ValueError("must be a phone number with country code (8 to 15 digits)")
-    return digits
-
-
-def _international_phone(value: str | None) -> str | None:
-    """A WhatsApp phone as its owner writes it (`+91 98765 43210`), kept as digits."""
-    if value is None or not value.strip():
-        return None
-    if not re.fullmatch(r"\+?[\d\s\-().]+", value.strip()):
-        raise ValueError("must be a phone number: digits, spaces, dashes and a leading +")
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if digits.startswith("0") or not 8 <= len(digits) <= 15:
-        raise ValueError(
-            "must be in international format: the country code, then the number "
-            "(8 to 15 digits, like +91 98765 43210)"
-        )
-    return digits
-
-
 def _clean_name(value: str) -> str:
     value = " ".join(value.split())
     if not value:
@@ -51,7 +26,9 @@ def _clean_name(value: str) -> str:
 
 
 Email = Annotated[str, Field(max_length=320), AfterValidator(_normalize_email)]
-Phone = Annotated[str | None, AfterValidator(_normalize_phone)]
+# A WhatsApp phone as people type it ("98765 43210", "+91 98765-43210"); the service reads it
+# with the workspace's default region and keeps the digits (`wa_id`). Empty or null: none.
+PhoneText = Annotated[str | None, Field(max_length=40)]
 
 
 def _check_password_length(value: SecretStr) -> SecretStr:
@@ -96,17 +73,70 @@ class UserCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
     password: Password
-    phone: Phone = None
+    phone: PhoneText = None
 
 
 class UserUpdate(PartialUpdate):
     clearable = frozenset({"phone"})
 
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    email: Email | None = None
     role: Role | None = None
     password: Password | None = None
-    phone: Phone = None
+    phone: PhoneText = None
     is_active: bool | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str | None) -> str | None:
+        return _clean_name(value) if value is not None else None
+
+
+class PasswordResetLink(BaseModel):
+    """Shown once to the owner or admin who made it: only its hash is stored."""
+
+    # The path to give the user, with the token in its fragment (`/reset-password#token=…`),
+    # which browsers never send to a server, so it stays out of access logs.
+    path: str
+    token: str
+    expires_at: datetime
+
+
+class PasswordResetStatus(BaseModel):
+    """What the reset page shows before the user chooses a password."""
+
+    email: str
+    name: str
+    expires_at: datetime
+
+
+class PasswordResetCheck(BaseModel):
+    token: Annotated[str, Field(min_length=16, max_length=128)]
+
+
+class PasswordResetComplete(BaseModel):
+    token: Annotated[str, Field(min_length=16, max_length=128)]
+    new_password: Password
+
+
+class PhonePreview(BaseModel):
+    """How a phone typed in the dashboard will be saved."""
+
+    phone: Annotated[str, Field(max_length=40)]
+
+
+class PhonePreviewRead(BaseModel):
+    """Either the number as it will be saved, or `problem`: what saving it would answer (422)."""
+
+    # "919876543210", as stored.
+    wa_id: str | None
+    # "+91 98765 43210", as people read it.
+    international: str | None
+    # "IN": the number's country.
+    region: str | None
+    problem: str | None
+    # The workspace's default region the number was read with.
+    default_region: str
 
 
 class AccountUpdate(PartialUpdate):
@@ -117,7 +147,7 @@ class AccountUpdate(PartialUpdate):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str | None, Field(max_length=200)] = None
-    phone: Annotated[str | None, Field(max_length=40), AfterValidator(_international_phone)] = None
+    phone: PhoneText = None
 
     @field_validator("name")
     @classmethod

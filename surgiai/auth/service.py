@@ -12,10 +12,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surgiai.audit.service import audit_service
-from surgiai.auth.models import AuthSession, User
-from surgiai.auth.repository import AuthSessionRepository, LoginFailureRepository, UserRepository
+from surgiai.auth.models import AuthSession, PasswordReset, User
+from surgiai.auth.repository import (
+    AuthSessionRepository,
+    LoginFailureRepository,
+    PasswordResetRepository,
+    UserRepository,
+)
 from surgiai.auth.roles import Permission, Role, has_permission
-from surgiai.auth.schemas import AccountUpdate, UserCreate, UserUpdate
+from surgiai.auth.schemas import (
+    AccountUpdate,
+    PasswordResetLink,
+    PasswordResetStatus,
+    UserCreate,
+    UserUpdate,
+)
 from surgiai.auth.security import (
     generate_password,
     hash_password,
@@ -33,10 +44,16 @@ from surgiai.errors import (
     NotFound,
     PasswordRejected,
     TooManyRequests,
+    Unprocessable,
 )
+from surgiai.kit.phone import NotAMobileNumber, ParsedPhone, parse_mobile
 from surgiai.kit.time import utcnow
 
 log = structlog.get_logger(__name__)
+
+# How long a reset link works: long enough to reach a surgeon between operations.
+RESET_TTL = timedelta(hours=24)
+RESET_PATH = "/reset-password"
 
 
 @dataclass(frozen=True)
@@ -166,13 +183,18 @@ class UserService:
             raise NotFound(f"No user with id {user_id}.")
         return user
 
-    def create(self, session: Session, actor: User | None, data: UserCreate) -> User:
-        """Create a user; `actor` None means the operator's own CLI."""
+    def create(
+        self, session: Session, actor: User | None, data: UserCreate, *, default_region: str
+    ) -> User:
+        """Create a user; `actor` None means the operator's own CLI. The phone is read with
+        `default_region` when typed without its country code."""
         if actor is not None:
             self._check_may_grant(actor, data.role)
         users = UserRepository(session)
         if users.get_by_email(data.email) is not None:
             raise Conflict(f"A user with email {data.email} already exists.")
+        phone = read_phone(data.phone, default_region)
+        _refuse_taken_phone(session, None, phone)
         try:
             with session.begin_nested():
                 user = users.add(
@@ -180,7 +202,7 @@ class UserService:
                         email=data.email,
                         name=data.name,
                         role=data.role,
-                        phone=data.phone,
+                        phone=phone,
                         password_hash=hash_password(data.password.get_secret_value()),
                     )
                 )
@@ -197,18 +219,35 @@ class UserService:
         )
         return user
 
-    def update(self, session: Session, actor: User, user_id: int, data: UserUpdate) -> User:
+    def update(
+        self,
+        session: Session,
+        actor: User,
+        user_id: int,
+        data: UserUpdate,
+        *,
+        default_region: str,
+    ) -> User:
+        """Change the fields sent. The phone is read with `default_region` when typed without
+        its country code; null or empty removes it."""
         user = self.get(session, user_id)
         self._check_may_manage(actor, user)
-        changes = data.model_dump(exclude_unset=True)
+        changes = data.model_dump(exclude_unset=True, exclude={"password"})
+        if "phone" in changes:
+            changes["phone"] = read_phone(changes["phone"], default_region)
+            _refuse_taken_phone(session, user, changes["phone"])
+        if changes.get("email") not in (None, user.email):
+            taken = UserRepository(session).get_by_email(changes["email"])
+            if taken is not None:
+                raise Conflict(f"A user with email {changes['email']} already exists.")
         if data.role is not None:
             self._check_may_grant(actor, data.role)
             if user.role == Role.owner and data.role != Role.owner:
                 self._keep_an_owner(session, user)
         if data.is_active is False and user.role == Role.owner:
             self._keep_an_owner(session, user)
-        for field in ("name", "role", "phone", "is_active"):
-            if field in changes:
+        for field in ("name", "email", "role", "phone", "is_active"):
+            if changes.get(field) is not None or (field == "phone" and "phone" in changes):
                 setattr(user, field, changes[field])
         if data.password is not None:
             user.password_hash = hash_password(data.password.get_secret_value())
@@ -221,29 +260,22 @@ class UserService:
             actor_email=actor.email,
             target_type="user",
             target_id=user.id,
-            details={"fields": sorted(changes)},
+            details={"fields": sorted({*changes, *(["password"] if data.password else [])})},
         )
         return user
 
-    def update_own_account(self, session: Session, user: User, data: AccountUpdate) -> User:
+    def update_own_account(
+        self, session: Session, user: User, data: AccountUpdate, *, default_region: str
+    ) -> User:
         """A user changing their own name or WhatsApp phone (the one admin commands and alerts
-        use); no role is needed to change oneself."""
+        use); no role is needed to change oneself. The phone is read with `default_region`
+        when typed without its country code."""
         requested = data.model_dump(exclude_unset=True)
+        if "phone" in requested:
+            requested["phone"] = read_phone(requested["phone"], default_region)
         changes = {name: value for name, value in requested.items() if getattr(user, name) != value}
         if changes.get("phone") is not None:
-            taken = next(
-                (
-                    other
-                    for other in UserRepository(session).list_with_phone()
-                    if other.id != user.id and _digits(other.phone) == changes["phone"]
-                ),
-                None,
-            )
-            if taken is not None:
-                raise Conflict(
-                    "Another user already has this WhatsApp phone: each phone may belong to "
-                    "one user, who receives its alerts and may send commands from it."
-                )
+            _refuse_taken_phone(session, user, changes["phone"])
         if not changes:
             return user
         for name, value in changes.items():
@@ -274,6 +306,87 @@ class UserService:
             target_id=user_id,
             details={"email": user.email},
         )
+
+    def create_password_reset(
+        self, session: Session, actor: User, user_id: int, *, now: datetime | None = None
+    ) -> PasswordResetLink:
+        """A one-time link for `user_id` to choose a new password, shown once to `actor`. Any
+        earlier unused link for the user stops working; the current password works until the
+        link is used."""
+        user = self.get(session, user_id)
+        self._check_may_manage(actor, user)
+        if not user.is_active:
+            raise Conflict(f"{user.name} is deactivated: reactivate them first.")
+        now = now or utcnow()
+        resets = PasswordResetRepository(session)
+        resets.delete_for_user(user.id)
+        token = new_session_token()
+        reset = resets.add(
+            PasswordReset(
+                token_hash=token_digest(token),
+                user_id=user.id,
+                created_by_user_id=actor.id,
+                created_at=now,
+                expires_at=now + RESET_TTL,
+            )
+        )
+        audit_service.record(
+            session,
+            "user.password_reset_created",
+            actor_user_id=actor.id,
+            actor_email=actor.email,
+            target_type="user",
+            target_id=user.id,
+            details={"expires_at": reset.expires_at.isoformat()},
+        )
+        log.info("auth.password_reset.created", user_id=user.id, actor_user_id=actor.id)
+        return PasswordResetLink(
+            path=f"{RESET_PATH}#token={token}", token=token, expires_at=reset.expires_at
+        )
+
+    def check_password_reset(self, session: Session, token: str) -> PasswordResetStatus:
+        reset = self._valid_reset(session, token, utcnow())
+        return PasswordResetStatus(
+            email=reset.user.email, name=reset.user.name, expires_at=reset.expires_at
+        )
+
+    def complete_password_reset(
+        self, session: Session, token: str, new_password: str, client: ClientInfo
+    ) -> User:
+        """Set the password the link's user chose; the link is spent and every session of the
+        user ends."""
+        now = utcnow()
+        reset = self._valid_reset(session, token, now, lock=True)
+        user = reset.user
+        reset.used_at = now
+        user.password_hash = hash_password(new_password)
+        AuthSessionRepository(session).delete_for_user(user.id)
+        LoginFailureRepository(session).clear_email(user.email)
+        audit_service.record(
+            session,
+            "auth.password_reset",
+            actor_user_id=user.id,
+            actor_email=user.email,
+            target_type="user",
+            target_id=user.id,
+            ip=client.ip,
+        )
+        log.info("auth.password_reset.used", user_id=user.id, ip=client.ip)
+        return user
+
+    @staticmethod
+    def _valid_reset(
+        session: Session, token: str, now: datetime, *, lock: bool = False
+    ) -> PasswordReset:
+        reset = PasswordResetRepository(session).get_by_hash(token_digest(token), lock=lock)
+        if reset is None or reset.used_at is not None or reset.expires_at <= now:
+            raise NotFound(
+                "This reset link does not work: it was used already, replaced by a newer one or "
+                "has expired. Ask an owner or admin for a new one."
+            )
+        if not reset.user.is_active:
+            raise NotFound("This account is deactivated. Ask an owner or admin.")
+        return reset
 
     def ensure_owner(
         self, session: Session, email: str | None, password: str | None
@@ -334,8 +447,37 @@ def _refuse_when_throttled(
         )
 
 
-def _digits(phone: str | None) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
+def read_phone(text: str | None, default_region: str) -> str | None:
+    """A user's WhatsApp phone as typed, as the digits WhatsApp knows it by (None: no phone)."""
+    if text is None or not text.strip():
+        return None
+    return parse_phone_or_refuse(text, default_region).wa_id
+
+
+def parse_phone_or_refuse(text: str, default_region: str) -> ParsedPhone:
+    """A mobile number as typed; without a country code, one of `default_region`. 422 with the
+    reason and an example when it is no possible mobile number."""
+    try:
+        return parse_mobile(text, default_region)
+    except NotAMobileNumber as error:
+        raise Unprocessable(
+            f"phone: {error}. Type a mobile number with its country code, like "
+            f"+91 98765 43210, or as dialled in {default_region.upper()}."
+        ) from error
+
+
+def _refuse_taken_phone(session: Session, user: User | None, phone: str | None) -> None:
+    if phone is None:
+        return
+    taken = any(
+        other.phone == phone and (user is None or other.id != user.id)
+        for other in UserRepository(session).list_with_phone()
+    )
+    if taken:
+        raise Conflict(
+            "Another user already has this WhatsApp phone: each phone may belong to "
+            "one user, who receives its alerts and may send commands from it."
+        )
 
 
 auth_service = AuthService()

@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.dependencies import DbSession, SettingsDep
+from surgiai.dependencies import DbSession
 from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.models import LifecycleStage
 from surgiai.doctors.profiles import OVERRIDE_PERMISSION, profile_service
 from surgiai.doctors.schemas import MAX_ID, DoctorCreate, DoctorPage, DoctorRead, DoctorUpdate
 from surgiai.errors import Unprocessable
+from surgiai.workspace.dependencies import DefaultRegion
 
 router = APIRouter(prefix="/api/v1/doctors", tags=["doctors"])
 # Those who talk to doctors keep their profiles and tags; overrides and removal are admins'.
@@ -77,12 +78,12 @@ def list_doctors(
 
 @router.post("", response_model=DoctorRead, status_code=status.HTTP_201_CREATED)
 def create_doctor(
-    body: DoctorCreate, user: Converser, session: DbSession, settings: SettingsDep
+    body: DoctorCreate, user: Converser, session: DbSession, region: DefaultRegion
 ) -> DoctorRead:
-    """The phone as people type it, read with the workspace's default region
-    (`SURGIAI_DEFAULT_REGION`). 422 with the reason when it is no mobile number; 409 when a
-    doctor has it already."""
-    doctor = profile_service.create(session, user, body, default_region=settings.default_region)
+    """The phone as people type it, read with the workspace's default region (Settings;
+    `SURGIAI_DEFAULT_REGION` until an admin saves one). 422 with the reason when it is no
+    mobile number; 409 when a doctor has it already."""
+    doctor = profile_service.create(session, user, body, default_region=region)
     return profile_service.read(session, doctor)
 
 

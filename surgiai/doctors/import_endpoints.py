@@ -31,6 +31,7 @@ from surgiai.doctors.importing import (
 from surgiai.errors import Unprocessable
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
+from surgiai.workspace.dependencies import DefaultRegion
 
 router = APIRouter(
     prefix="/api/v1/doctors",
@@ -78,7 +79,7 @@ def _mapping(text: str | None) -> dict[str, str] | None:
 
 @router.post("/import/preview", response_model=ImportPreviewRead)
 async def preview_import(
-    file: FileField, _: DoctorListManager, settings: SettingsDep, mapping: MappingField = None
+    file: FileField, _: DoctorListManager, region: DefaultRegion, mapping: MappingField = None
 ) -> ImportPreviewRead:
     """What importing this file would read: its columns, the mapping it would use, and its
     first 20 rows with each one's problem. Changes nothing. 413 over 20 MB, 415 for a file
@@ -88,7 +89,7 @@ async def preview_import(
         filename=file.filename,
         data=data,
         mapping=_mapping(mapping),
-        default_region=settings.default_region,
+        default_region=region,
     )
     return ImportPreviewRead(
         source=found.source,
@@ -105,6 +106,7 @@ async def import_doctors(
     user: DoctorListManager,
     session: DbSession,
     settings: SettingsDep,
+    region: DefaultRegion,
     mapping: MappingField = None,
 ) -> DoctorImportRead:
     """Add and update doctors from a CSV (UTF-8, UTF-16 or Windows-1252) or XLSX file, in
@@ -132,7 +134,7 @@ async def import_doctors(
         user_id=user.id,
     )
     path = media_service.path(settings.data_dir / "media", media).resolve()
-    doctor_import_service.queue(session, doctor_import, str(path))
+    doctor_import_service.queue(session, doctor_import, str(path), region)
     return DoctorImportRead.model_validate(doctor_import)
 
 

@@ -121,9 +121,17 @@ class DoctorImportService:
             )
         )
 
-    def queue(self, session: Session, doctor_import: DoctorImport, path: str) -> None:
-        """Run it in the background once the request commits; `path` is the stored file."""
-        enqueue(session, IMPORT_TASK, doctor_import.id, path)
+    def queue(
+        self,
+        session: Session,
+        doctor_import: DoctorImport,
+        path: str,
+        default_region: str | None = None,
+    ) -> None:
+        """Run it in the background once the request commits; `path` is the stored file.
+        `default_region`: the workspace's when the import was asked for (None, as when the
+        sweeper re-drives it: the environment's `SURGIAI_DEFAULT_REGION`)."""
+        enqueue(session, IMPORT_TASK, doctor_import.id, path, default_region)
 
     def get(self, session: Session, import_id: int) -> DoctorImport:
         found = DoctorImportRepository(session).get(import_id)

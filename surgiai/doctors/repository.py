@@ -8,7 +8,7 @@ from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
-from surgiai.doctors.models import Doctor, DoctorEvent, DoctorTag
+from surgiai.doctors.models import Doctor, DoctorEvent, DoctorTag, search_text_of
 from surgiai.kit.time import utcnow
 
 
@@ -52,9 +52,14 @@ class DoctorRepository:
         """A new doctor with these identifiers, or None when another worker created one with
         any of them in between (look it up again)."""
         now = utcnow()
-        return insert_returning_new(
-            self.session, Doctor, {**values, "created_at": now, "updated_at": now}, []
-        )
+        # A Core insert: the ORM's flush events (which keep `search_text` otherwise) do not run.
+        row = {
+            **values,
+            "search_text": search_text_of(values),
+            "created_at": now,
+            "updated_at": now,
+        }
+        return insert_returning_new(self.session, Doctor, row, [])
 
     def get_or_create(self, wa_id: str, profile_name: str | None = None) -> Doctor:
         """Safe under concurrency: two workers meeting a new doctor create one row.

@@ -22,9 +22,12 @@ log = structlog.get_logger(__name__)
 
 
 @task(IMPORT_TASK)
-def import_doctors(context: TaskContext, import_id: int, path: str) -> None:
+def import_doctors(
+    context: TaskContext, import_id: int, path: str, default_region: str | None = None
+) -> None:
     """Run an import: progress is committed after each batch; a file that cannot be read
-    fails the import with the reason."""
+    fails the import with the reason. `default_region`: the workspace's when it was queued
+    (None when re-driven: the environment's SURGIAI_DEFAULT_REGION)."""
     session = context.session
     doctor_import = doctor_import_service.start(session, import_id)
     session.commit()
@@ -40,7 +43,7 @@ def import_doctors(context: TaskContext, import_id: int, path: str) -> None:
             session,
             doctor_import,
             data,
-            context.settings.default_region,
+            default_region or context.settings.default_region,
             checkpoint=session.commit,
         )
     except SurgiAIError as error:

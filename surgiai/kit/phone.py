@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -44,6 +44,10 @@ class ParsedPhone:
     e164: str
     # "919876543210": the digits WhatsApp calls the wa_id
     wa_id: str
+    # "+91 98765 43210": as people read it
+    international: str = field(default="", compare=False)
+    # "IN": the country the number belongs to
+    region: str = field(default="", compare=False)
 
 
 class NotAMobileNumber(ValueError):
@@ -55,11 +59,11 @@ _MOBILE_TYPES = frozenset(
 )
 
 
-def parse_mobile(text: str, default_region: str = "IN") -> ParsedPhone:
+def parse_phone(text: str, default_region: str = "IN", *, mobile_only: bool = True) -> ParsedPhone:
     """A phone number as people type it ("098765 43210", "+91-98765-43210", "0091 98765
     43210", "9876543210" with the default region `IN`) as E.164 and wa_id. Refuses, with the
-    reason, what is no possible mobile number (too short or long, letters, a landline) rather
-    than guess."""
+    reason, what is no possible number (too short or long, letters) rather than guess; with
+    `mobile_only`, a landline too (a WhatsApp Business number may be one)."""
     raw = " ".join(text.split())
     if not raw:
         raise NotAMobileNumber("no number")
@@ -74,7 +78,24 @@ def parse_mobile(text: str, default_region: str = "IN") -> ParsedPhone:
         raise NotAMobileNumber(f"{raw!r} has too few or too many digits for its country")
     if not phonenumbers.is_valid_number(number):
         raise NotAMobileNumber(f"{raw!r} is not a valid number for its country")
-    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+    if mobile_only and phonenumbers.number_type(number) not in _MOBILE_TYPES:
         raise NotAMobileNumber(f"{raw!r} is a landline, not a mobile number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return ParsedPhone(e164=e164, wa_id=e164.lstrip("+"))
+    return ParsedPhone(
+        e164=e164,
+        wa_id=e164.lstrip("+"),
+        international=phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        ),
+        region=phonenumbers.region_code_for_number(number) or default_region.upper(),
+    )
+
+
+def parse_mobile(text: str, default_region: str = "IN") -> ParsedPhone:
+    """`parse_phone` for the numbers doctors and users message from: mobiles only."""
+    return parse_phone(text, default_region, mobile_only=True)
+
+
+def region_is_known(region: str) -> bool:
+    """Whether `region` (ISO 3166 code) has a telephone numbering plan phonenumbers knows."""
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS

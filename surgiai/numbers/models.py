@@ -42,8 +42,13 @@ class WhatsAppNumber(TimestampMixin, Base):
     paused: Mapped[bool] = mapped_column(default=False)
     paused_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The `ErrorReaction` of the error that paused it (None: paused for another reason), so the
+    # dashboard can say what to fix.
+    paused_reaction: Mapped[str | None] = mapped_column(String(32), default=None)
     last_error_code: Mapped[int | None] = mapped_column(default=None)
     last_error_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     health_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     health_check_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The `ErrorReaction` of the failed check; None when WhatsApp could not be reached.
+    health_check_reaction: Mapped[str | None] = mapped_column(String(32), default=None)

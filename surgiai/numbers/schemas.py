@@ -38,7 +38,35 @@ class NumberUpdate(PartialUpdate):
     paused: Literal[False] | None = None
 
 
+NumberStateCode = Literal[
+    "sending",
+    "quality_dropping",
+    "not_checked",
+    "check_failing",
+    "token_rejected",
+    "paused",
+    "blocked",
+    "disabled",
+]
+
+
+class NumberState(BaseModel):
+    """The one thing to know about a number now, in the team's words (`number_service.state`):
+    the Numbers page shows it and the Overview counts `sending` from it."""
+
+    code: NumberStateCode
+    label: str
+    tone: Literal["green", "yellow", "red", "gray"]
+    # What is going on, in one or two sentences.
+    explanation: str
+    # What to try; None when nothing needs doing.
+    fix: str | None
+    # Whether it counts as a number that sends: confirmed by WhatsApp and not stopped.
+    sending: bool
+
+
 class NumberHealth(BaseModel):
+    state: NumberState
     status: str
     quality_rating: str
     messaging_tier: str | None

@@ -16,6 +16,7 @@ from surgiai.channels.base import (
     PAUSING_REACTIONS,
     AccountUpdateEvent,
     ErrorDetail,
+    ErrorReaction,
     NumberHealthReport,
     PhoneQualityEvent,
 )
@@ -31,6 +32,7 @@ from surgiai.numbers.schemas import (
     NumberCreate,
     NumberHealth,
     NumberRead,
+    NumberState,
     NumberUpdate,
 )
 
@@ -44,6 +46,20 @@ BLOCKED_STATUSES = frozenset(
     {"BANNED", "RESTRICTED", "DISCONNECTED", "DELETED", "MIGRATED", "PENDING", "UNVERIFIED"}
 )
 QUALITY_ORDER = {"GREEN": 0, "UNKNOWN": 1, "NA": 1, "YELLOW": 2, "RED": 3}
+EDIT_NUMBER = "Numbers → Edit"
+# What to do about each status in which Meta will not send.
+BLOCKED_FIXES = {
+    "PENDING": "Finish registering the number in Meta's WhatsApp Manager, then Refresh health.",
+    "UNVERIFIED": "Verify the number in Meta's WhatsApp Manager, then Refresh health.",
+    "BANNED": "Appeal in Meta's WhatsApp Manager (Account quality); until then use other numbers.",
+    "RESTRICTED": (
+        "See the restriction in Meta's WhatsApp Manager (Account quality); it lifts on its own "
+        "or on appeal. Other numbers carry the work meanwhile."
+    ),
+    "DISCONNECTED": "Reconnect the number in Meta's WhatsApp Manager, then Refresh health.",
+    "DELETED": "The number was removed from WhatsApp: add it again in Meta, or remove it here.",
+    "MIGRATED": "The number moved to another account: add it again with its new ids here.",
+}
 
 
 class NumberService:
@@ -123,9 +139,7 @@ class NumberService:
             number.app_secret_encrypted = box.encrypt(data.app_secret.get_secret_value())
         if data.paused is False and number.paused:
             log.info("numbers.resumed", number_id=number.id, reason=number.paused_reason)
-            number.paused = False
-            number.paused_reason = None
-            number.paused_at = None
+            self._resume(number)
         if data.access_token is not None or data.paused is False:
             enqueue(session, REFRESH_TASK, number.id)
         changed(number)
@@ -177,6 +191,7 @@ class NumberService:
             failed_last_hour=failed,
             error_rate_last_hour=round(failed / sent, 4) if sent else 0.0,
             can_send=self.can_send(number),
+            state=self.state(number),
         )
         return NumberRead(
             id=number.id,
@@ -214,7 +229,103 @@ class NumberService:
 
     @staticmethod
     def can_send(number: WhatsAppNumber) -> bool:
+        """Whether new work may leave from it (a failed health check alone does not stop it:
+        WhatsApp may be out of reach for the check and not for sends)."""
         return number.enabled and not number.paused and number.status not in BLOCKED_STATUSES
+
+    @staticmethod
+    def state(number: WhatsAppNumber) -> NumberState:
+        """The number's one state, the most pressing first: what stops it, then what leaves
+        it unconfirmed, then how well it sends."""
+        if not number.enabled:
+            return NumberState(
+                code="disabled",
+                label="Disabled",
+                tone="gray",
+                explanation="Turned off here: it neither sends nor is picked for new work.",
+                fix=f"Turn it on in {EDIT_NUMBER} when it should send again.",
+                sending=False,
+            )
+        if number.paused and number.paused_reaction == ErrorReaction.auth_failed:
+            return NumberState(
+                code="token_rejected",
+                label="Token rejected",
+                tone="red",
+                explanation=(
+                    "Token rejected by Meta: the access token expired or was revoked, so "
+                    "nothing is sent from this number."
+                ),
+                fix=(
+                    f"Paste a new access token in {EDIT_NUMBER}: the number resumes once "
+                    "WhatsApp accepts it."
+                ),
+                sending=False,
+            )
+        if number.paused:
+            return NumberState(
+                code="paused",
+                label="Paused",
+                tone="red",
+                explanation=f"Paused: {number.paused_reason or 'no reason was recorded.'}",
+                fix=(
+                    "Resolve the cause with Meta (WhatsApp Manager → Account quality), then "
+                    "press Resume."
+                ),
+                sending=False,
+            )
+        if number.status in BLOCKED_STATUSES:
+            return NumberState(
+                code="blocked",
+                label="Blocked by WhatsApp",
+                tone="red",
+                explanation=(
+                    f"WhatsApp reports the number as {number.status.lower()}: it cannot send."
+                ),
+                fix=BLOCKED_FIXES.get(number.status),
+                sending=False,
+            )
+        if number.health_check_error:
+            return NumberState(
+                code="check_failing",
+                label="Health check failing",
+                tone="red",
+                explanation=f"The last health check failed: {number.health_check_error}",
+                fix=_check_fix(number.health_check_reaction),
+                sending=False,
+            )
+        if number.health_checked_at is None or number.status == "UNKNOWN":
+            return NumberState(
+                code="not_checked",
+                label="Not checked yet",
+                tone="gray",
+                explanation="WhatsApp has not yet confirmed that this number can send.",
+                fix="Wait a moment, or press Refresh health.",
+                sending=False,
+            )
+        if number.quality_rating in {"YELLOW", "RED"}:
+            level = "low" if number.quality_rating == "RED" else "medium"
+            return NumberState(
+                code="quality_dropping",
+                label="Quality dropping",
+                tone="yellow",
+                explanation=(
+                    f"Sending, but doctors are blocking or reporting its messages: quality is "
+                    f"{level}."
+                ),
+                fix=(
+                    "Send fewer promotional messages from it, only to doctors who opted in; "
+                    "WhatsApp lowers its limits if quality stays low."
+                ),
+                sending=True,
+            )
+        return NumberState(
+            code="sending",
+            label="Sending",
+            tone="green",
+            explanation="Sending normally.",
+            fix=None,
+            sending=True,
+        )
 
     def apply_health_report(self, number: WhatsAppNumber, report: NumberHealthReport) -> None:
         """Apply what the channel says of the number's health."""
@@ -230,11 +341,21 @@ class NumberService:
             self._set_throughput_level(number, report.throughput_level)
         number.health_checked_at = utcnow()
         number.health_check_error = None
+        number.health_check_reaction = None
+        if number.paused and number.paused_reaction == ErrorReaction.auth_failed:
+            # WhatsApp accepted the token again (an admin pasted a new one): nothing else
+            # stopped the number.
+            log.info("numbers.resumed", number_id=number.id, reason="token accepted")
+            self._resume(number)
         changed(number)
 
-    def record_check_failure(self, number: WhatsAppNumber, reason: str) -> None:
+    def record_check_failure(
+        self, number: WhatsAppNumber, reason: str, reaction: ErrorReaction | None = None
+    ) -> None:
+        """`reaction` None: WhatsApp could not be reached."""
         number.health_checked_at = utcnow()
         number.health_check_error = reason[:500]
+        number.health_check_reaction = reaction.value if reaction else None
         changed(number)
 
     def _set_throughput_level(self, number: WhatsAppNumber, level: str) -> None:
@@ -250,14 +371,18 @@ class NumberService:
         number.last_error_reason = error.reason[:500]
         number.last_error_at = utcnow()
         if error.reaction in PAUSING_REACTIONS:
-            self.pause(number, f"Error {error.code}: {error.reason}")
+            self.pause(number, f"Error {error.code}: {error.reason}", error.reaction)
         changed(number)
 
-    def pause(self, number: WhatsAppNumber, reason: str) -> None:
+    def pause(
+        self, number: WhatsAppNumber, reason: str, reaction: ErrorReaction | None = None
+    ) -> None:
+        """`reaction`: that of the channel error that stops it, if one does."""
         if not number.paused:
             log.warning("numbers.paused", number_id=number.id, reason=reason)
         number.paused = True
         number.paused_reason = reason[:500]
+        number.paused_reaction = reaction.value if reaction else None
         number.paused_at = utcnow()
         changed(number)
 
@@ -294,6 +419,7 @@ class NumberService:
     def _resume(self, number: WhatsAppNumber) -> None:
         number.paused = False
         number.paused_reason = None
+        number.paused_reaction = None
         number.paused_at = None
 
     def pick_sender(
@@ -308,6 +434,23 @@ class NumberService:
         if not healthy:
             return None
         return min(healthy, key=lambda n: (QUALITY_ORDER.get(n.quality_rating, 1), n.id))
+
+
+def _check_fix(reaction: str | None) -> str:
+    if reaction is None:
+        return (
+            "WhatsApp could not be reached from this server. It is tried again every 15 "
+            "minutes; press Refresh health to try now, and check the server's internet access."
+        )
+    if reaction == ErrorReaction.config:
+        return (
+            "Give the Meta app the whatsapp_business_management and "
+            "whatsapp_business_messaging permissions for this number, then Refresh health."
+        )
+    return (
+        f"Check the phone number id and WhatsApp Business Account id in {EDIT_NUMBER}, then "
+        "Refresh health."
+    )
 
 
 number_service = NumberService()

@@ -31,7 +31,9 @@ def refresh_health(context: TaskContext, number_id: int) -> None:
             number_service.record_check_failure(number, f"WhatsApp could not be reached: {failure}")
             log.warning("numbers.refresh.unreachable", number_id=number_id)
             return
-        number_service.record_check_failure(number, f"Error {error.code}: {error.message}")
+        number_service.record_check_failure(
+            number, f"Error {error.code}: {error.message}", error.reaction
+        )
         number_service.apply_channel_error(number, error)
         log.warning("numbers.refresh.failed", number_id=number_id, code=error.code)
         return

@@ -44,6 +44,8 @@ class WorkspaceSettings(Base):
     alert_template_language: Mapped[str] = mapped_column(String(32), server_default="en")
     # The team's time zone (IANA name): reports count calendar days in it.
     timezone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # The country (ISO 3166 code) of a phone number typed without its country code.
+    default_region: Mapped[str] = mapped_column(String(2), server_default="IN")
     # An `AnswerPolicy`.
     answer_policy: Mapped[str] = mapped_column(String(32), server_default="approved_only")
     updated_at: Mapped[datetime] = mapped_column(

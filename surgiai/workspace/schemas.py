@@ -6,8 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from surgiai.kit.phone import region_is_known
 from surgiai.kit.schemas import PartialUpdate
 from surgiai.kit.time import zone
+from surgiai.kit.timezones import canonical
 from surgiai.workspace.models import AnswerPolicy
 
 BURST_SECONDS_MAX = 60.0
@@ -28,11 +30,22 @@ BusinessName = Annotated[str, Field(max_length=100), AfterValidator(_clean_busin
 
 
 def _known_timezone(value: str) -> str:
+    """Stored by its current name ("Asia/Calcutta" is kept as "Asia/Kolkata")."""
     zone(value)
-    return value
+    return canonical(value)
 
 
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+
+def _known_region(value: str) -> str:
+    value = value.strip().upper()
+    if not region_is_known(value):
+        raise ValueError("must be a country's two-letter code with phone numbers, like IN")
+    return value
+
+
+RegionCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_known_region)]
 
 
 class WorkspaceSettingsRead(BaseModel):
@@ -43,6 +56,7 @@ class WorkspaceSettingsRead(BaseModel):
     alert_template: str | None
     alert_template_language: str
     timezone: str
+    default_region: str
     answer_policy: AnswerPolicy
     # False when the server's SURGIAI_AGENTS_ENABLED switches every agent off, whatever
     # `ai_replies_enabled` says (only the server's operator can change that).
@@ -65,6 +79,7 @@ class WorkspaceSettingsUpdate(PartialUpdate):
     alert_template: Annotated[str | None, Field(max_length=512)] = None
     alert_template_language: Annotated[str | None, Field(pattern=LANGUAGE_CODE)] = None
     timezone: TimeZoneName | None = None
+    default_region: RegionCode | None = None
     answer_policy: AnswerPolicy | None = None
 
     clearable = frozenset({"alert_template"})
@@ -73,3 +88,17 @@ class WorkspaceSettingsUpdate(PartialUpdate):
     @classmethod
     def _strip_template(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+
+class TimeZoneRead(BaseModel):
+    """A time zone to choose, with what people may type to find it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    city: str
+    country: str | None
+    utc_offset: str
+    abbreviation: str | None
+    aliases: list[str]
+    keywords: list[str]

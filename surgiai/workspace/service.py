@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from surgiai.audit.service import audit_service
 from surgiai.auth.models import User
+from surgiai.auth.schemas import PhonePreviewRead
+from surgiai.auth.service import parse_phone_or_refuse
 from surgiai.config import Settings
 from surgiai.db.outbox import on_commit, publish
 from surgiai.errors import Unprocessable
@@ -54,6 +56,7 @@ class WorkspaceValues:
     alert_template: str | None
     alert_template_language: str
     timezone: str
+    default_region: str = "IN"
     answer_policy: AnswerPolicy = AnswerPolicy.approved_only
     # None while the environment provides the values (nobody has saved yet).
     updated_at: datetime | None = None
@@ -69,6 +72,7 @@ class WorkspaceValues:
             alert_template=settings.alert_template,
             alert_template_language=settings.alert_template_language,
             timezone=settings.timezone,
+            default_region=settings.default_region.upper(),
         )
 
     @classmethod
@@ -81,6 +85,7 @@ class WorkspaceValues:
             alert_template=row.alert_template,
             alert_template_language=row.alert_template_language,
             timezone=row.timezone,
+            default_region=row.default_region,
             answer_policy=AnswerPolicy(row.answer_policy),
             updated_at=row.updated_at,
             updated_by_user_id=row.updated_by_user_id,
@@ -148,6 +153,28 @@ class WorkspaceService:
         values = self.load(session, settings)
         updated_by = WorkspaceSettingsRepository(session).user_name(values.updated_by_user_id)
         return _read(values, settings, updated_by)
+
+    @staticmethod
+    def preview_phone(text: str, default_region: str) -> PhonePreviewRead:
+        """A phone as the dashboard will save it, or the reason saving it would be refused
+        (an answer, not an error: the dashboard asks as the user types)."""
+        try:
+            parsed = parse_phone_or_refuse(text, default_region)
+        except Unprocessable as refused:
+            return PhonePreviewRead(
+                wa_id=None,
+                international=None,
+                region=None,
+                problem=refused.detail,
+                default_region=default_region,
+            )
+        return PhonePreviewRead(
+            wa_id=parsed.wa_id,
+            international=parsed.international,
+            region=parsed.region,
+            problem=None,
+            default_region=default_region,
+        )
 
     # --- Changing -----------------------------------------------------------------------------
 

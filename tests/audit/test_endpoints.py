@@ -337,7 +337,13 @@ class TestConversationsAndDrafts:
         ]
         target = str(conversation_id)
         assert trail == [
-            ("conversation.release", "conversation", target, {"mode": "ai"}),
+            # Releasing also unassigns: the owner took it over.
+            (
+                "conversation.release",
+                "conversation",
+                target,
+                {"mode": "ai", "unassigned_user_id": 1},
+            ),
             (
                 "conversation.updated",
                 "conversation",

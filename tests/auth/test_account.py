@@ -41,11 +41,23 @@ class TestProfile:
         assert removed.json()["phone"] is None
 
     @pytest.mark.parametrize(
+        "typed", ["98765 43210", "098765 43210", "+91 98765-43210", "0091 98765 43210"]
+    )
+    def test_a_phone_without_its_country_code_is_read_as_the_workspaces_region(
+        self, client: TestClient, viewer: dict[str, str], typed: str
+    ) -> None:
+        """Issue 18 (4): "98765 43210" was saved as +98 (Iran)."""
+        response = client.patch(ME, json={"phone": typed}, headers=viewer)
+
+        assert response.status_code == 200, response.text
+        assert response.json()["phone"] == "919876543210"
+
+    @pytest.mark.parametrize(
         ("body", "detail"),
         [
-            ({"phone": "098765 43210"}, "phone: Value error, must be in international format"),
-            ({"phone": "12345"}, "phone: Value error, must be in international format"),
-            ({"phone": "+91 98765 4321O"}, "phone: Value error, must be a phone number"),
+            ({"phone": "12345"}, "phone: '12345' has too few or too many digits"),
+            ({"phone": "+91 98765 4321O"}, "phone: '+91 98765 4321O' has letters in it"),
+            ({"phone": "+98 765 43210"}, "phone: '+98 765 43210' is not a valid number"),
             ({"name": " "}, "name: Value error, must not be empty"),
             ({"role": "owner"}, "role: Extra inputs are not permitted"),
         ],
@@ -74,7 +86,7 @@ class TestProfile:
     def test_the_change_is_audited(
         self, client: TestClient, runtime: Runtime, viewer: dict[str, str]
     ) -> None:
-        client.patch(ME, json={"name": "Vera", "phone": "+44 7700 900123"}, headers=viewer)
+        client.patch(ME, json={"name": "Vera", "phone": "+44 7911 123456"}, headers=viewer)
         drain(runtime.queue)
         create_user(runtime, email="owner@example.com")
         items = client.get(

@@ -9,6 +9,8 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, ConsoleMessage, FilePayload, Locator, Page, expect
 
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (1024, 768)}
+# The phone of issue 18: 390 px wide.
+PHONE = (390, 844)
 
 
 def field(container: Page | Locator, label: str) -> Locator:
@@ -185,6 +187,24 @@ class UsersPage:
         form.get_by_role("button", name="Add user").click()
         expect(form).to_be_hidden()
 
+    def cards(self) -> Locator:
+        """One row per user (a card on a phone)."""
+        return self.table.locator("tbody tr")
+
+    def edit(self, name: str) -> Locator:
+        self.page.get_by_role("button", name=f"Edit {name}", exact=True).click()
+        return self.page.get_by_role("form", name=f"Edit {name}")
+
+    def make_reset_link(self, name: str) -> str:
+        """The one-time link an owner or admin gives a colleague who forgot their password."""
+        self.page.get_by_role("button", name=f"Reset password of {name}").click()
+        self.page.get_by_role("button", name="Make reset link").click()
+        link = self.page.get_by_role("textbox", name="One-time reset link")
+        expect(link).to_have_value(re.compile(r"/reset-password#token="))
+        value = link.input_value()
+        self.page.get_by_role("button", name="Done").click()
+        return value
+
     def change_role(self, name: str, role: str) -> Locator:
         """Choose a role; returns the confirmation, as nothing changes before it."""
         self.page.get_by_role("combobox", name=f"Role of {name}", exact=True).click()
@@ -270,6 +290,20 @@ class SettingsPage:
     def form(self, name: str) -> Locator:
         """A form of My account: "Profile" or "Change password"."""
         return self.page.get_by_role("form", name=name)
+
+    @property
+    def time_zone(self) -> Locator:
+        return self.workspace.get_by_role("textbox", name="Time zone")
+
+    def choose_time_zone(self, typed: str, zone: str) -> None:
+        """Search the time-zone picker as a person types, and pick `zone` from what it finds."""
+        self.time_zone.click()
+        self.page.keyboard.type(typed)
+        expect(self.time_zone).to_have_value(typed)
+        # Playwright reads the pattern as JavaScript: "/" must be escaped there too.
+        pattern = re.compile("^" + re.escape(zone).replace("/", "\\/"))
+        self.page.get_by_role("option", name=pattern).click()
+        expect(self.time_zone).to_have_value(zone)
 
 
 class AgentsPage:

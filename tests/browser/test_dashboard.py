@@ -96,7 +96,7 @@ class TestLogin:
         expect(overview.heading).to_be_visible()
         for label in (SALES, COURSES):
             card = overview.number_card(label)
-            expect(card).to_contain_text("Connected")
+            expect(card).to_contain_text("Sending")
             expect(card).to_contain_text("Quality: High")
             expect(card).to_contain_text("Messaging tier")
         dashboard.screenshot("03-overview")
@@ -125,7 +125,7 @@ class TestNumbers:
 
         owner.goto("/numbers")
         page = NumbersPage(owner)
-        expect(page.row(SALES)).to_contain_text("Connected")
+        expect(page.row(SALES)).to_contain_text("Sending")
         form = page.add_number(
             {
                 "Name": "Support",
@@ -141,7 +141,7 @@ class TestNumbers:
 
         row = page.row("Support")
         expect(row).to_contain_text("+15550100077")
-        expect(row).to_contain_text("Connected", timeout=40_000)
+        expect(row).to_contain_text("Sending", timeout=40_000)
         expect(row).to_contain_text("10K doctors / 24 h")
         owner.screenshot("05-numbers")
 
@@ -246,7 +246,7 @@ class TestRoles:
         viewer = open_dashboard()
         viewer.sign_in_via_api(email, password)
         viewer.goto("/")
-        expect(OverviewPage(viewer).number_card(SALES)).to_contain_text("Connected")
+        expect(OverviewPage(viewer).number_card(SALES)).to_contain_text("Sending")
         expect(viewer.navigation).not_to_contain_text("Users and roles")
 
         # Keyboard only: skip link, then the navigation.
@@ -257,7 +257,7 @@ class TestRoles:
         expect(viewer.page).to_have_url(re.compile(r"/numbers$"))
 
         page = NumbersPage(viewer)
-        expect(page.row(SALES)).to_contain_text("Connected")
+        expect(page.row(SALES)).to_contain_text("Sending")
         expect(page.add_button).to_have_count(0)
         expect(page.edit_buttons()).to_have_count(0)
         expect(page.refresh_buttons()).to_have_count(0)

@@ -145,6 +145,13 @@ class TestList:
         assert listed("_uro") == ["Rahul"]
         assert listed("r_h") == []  # "rah" would match a wildcard
 
+        # A doctor added by the team (a bulk insert, not the ORM's) is searchable at once.
+        added = client.post(
+            URL, json={"name": "Dr Farah Siddiqui", "phone": "098765 11111"}, headers=admin
+        )
+        assert added.status_code == 201, added.text
+        assert listed("siddiqui") == listed("98765 11111") == ["Dr Farah Siddiqui"]
+
         # An edit is searchable at once, and the old value no longer finds the doctor.
         doctor_id = client.get(URL, params={"q": "anjali"}, headers=viewer).json()["items"][0]["id"]
         edited = client.patch(

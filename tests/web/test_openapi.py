@@ -205,7 +205,7 @@ class TestErrorResponses:
     def test_every_error_response_is_the_error_body(self, spec: dict[str, Any]) -> None:
         assert "HTTPValidationError" not in spec["components"]["schemas"]
         assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["error", "detail"]
-        for path, method, operation in operations(spec):
+        for path, _method, operation in operations(spec):
             for code, response in operation["responses"].items():
                 if code[0] in "45" and path != "/readyz":
                     schema = response["content"]["application/json"]["schema"]

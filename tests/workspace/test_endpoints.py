@@ -39,6 +39,7 @@ class TestFreshInstall:
             "alert_template": "ops_alert",
             "alert_template_language": "en_US",
             "timezone": "Asia/Kolkata",
+            "default_region": "IN",
             "answer_policy": "approved_only",
             # tests/conftest.py switches the agents off for the whole server.
             "agents_enabled_on_server": False,

@@ -643,6 +643,8 @@ export interface components {
             alert_template_language: string;
             /** Timezone */
             timezone: string;
+            /** Default Region */
+            default_region: string;
             answer_policy: components["schemas"]["AnswerPolicy"];
             /** Agents Enabled On Server */
             agents_enabled_on_server: boolean;

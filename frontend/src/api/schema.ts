@@ -126,8 +126,9 @@ export interface paths {
         head?: never;
         /**
          * Update Me
-         * @description Change your own name or WhatsApp phone (digits with the country code; null removes
-         *     it). Alerts go to that phone, and commands from it are yours.
+         * @description Change your own name or WhatsApp phone (as typed: without a country code it is read as
+         *     a number of the workspace's default region; null removes it). Alerts go to that phone,
+         *     and commands from it are yours. 422 with the reason for an impossible number.
          */
         patch: operations["update_me_api_v1_auth_me_patch"];
         trace?: never;
@@ -185,8 +186,74 @@ export interface paths {
         delete: operations["delete_user_api_v1_users__user_id__delete"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Change the fields sent (name, email, phone as typed, role, active, password).
+         */
         patch: operations["update_user_api_v1_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Password Reset
+         * @description A one-time link (valid 24 h) for the user to choose a new password. Shown only in this
+         *     answer: the server keeps its hash. An earlier unused link for the user stops working.
+         */
+        post: operations["create_password_reset_api_v1_users__user_id__password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Password Reset
+         * @description Whose link this is, while it works (no login: the token is the proof). 404 when it was
+         *     used, replaced or expired.
+         */
+        post: operations["check_password_reset_api_v1_auth_password_reset_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete Password Reset
+         * @description Set a new password with a reset link; the link is spent and every session of the user
+         *     ends (they log in with the new password).
+         */
+        post: operations["complete_password_reset_api_v1_auth_password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/audit": {
@@ -1083,6 +1150,49 @@ export interface paths {
         patch: operations["update_settings_api_v1_settings_patch"];
         trace?: never;
     };
+    "/api/v1/settings/time-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Time Zones
+         * @description Every IANA time zone by its current name, with its city, country, offset, abbreviation
+         *     and old names (Asia/Calcutta is Asia/Kolkata); `q` keeps those it names, best first.
+         */
+        get: operations["list_time_zones_api_v1_settings_time_zones_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/phone-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Phone
+         * @description How a phone typed in the dashboard will be saved, read with the workspace's default
+         *     region when it has no country code; or, in `problem`, the reason every phone field would
+         *     refuse it with on saving (422 there).
+         */
+        post: operations["preview_phone_api_v1_settings_phone_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/faqs": {
         parameters: {
             query?: never;
@@ -1287,9 +1397,9 @@ export interface paths {
         put?: never;
         /**
          * Create Doctor
-         * @description The phone as people type it, read with the workspace's default region
-         *     (`SURGIAI_DEFAULT_REGION`). 422 with the reason when it is no mobile number; 409 when a
-         *     doctor has it already.
+         * @description The phone as people type it, read with the workspace's default region (Settings;
+         *     `SURGIAI_DEFAULT_REGION` until an admin saves one). 422 with the reason when it is no
+         *     mobile number; 409 when a doctor has it already.
          */
         post: operations["create_doctor_api_v1_doctors_post"];
         delete?: never;
@@ -2860,6 +2970,7 @@ export interface components {
         };
         /** NumberHealth */
         NumberHealth: {
+            state: components["schemas"]["NumberState"];
             /** Status */
             status: string;
             /** Quality Rating */
@@ -2940,6 +3051,31 @@ export interface components {
             /** Display Phone Number */
             display_phone_number: string;
         };
+        /**
+         * NumberState
+         * @description The one thing to know about a number now, in the team's words (`number_service.state`):
+         *     the Numbers page shows it and the Overview counts `sending` from it.
+         */
+        NumberState: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "sending" | "quality_dropping" | "not_checked" | "check_failing" | "token_rejected" | "paused" | "blocked" | "disabled";
+            /** Label */
+            label: string;
+            /**
+             * Tone
+             * @enum {string}
+             */
+            tone: "green" | "yellow" | "red" | "gray";
+            /** Explanation */
+            explanation: string;
+            /** Fix */
+            fix: string | null;
+            /** Sending */
+            sending: boolean;
+        };
         /** NumberUpdate */
         NumberUpdate: {
             /** Label */
@@ -2973,6 +3109,75 @@ export interface components {
              * Format: password
              */
             new_password: string;
+        };
+        /** PasswordResetCheck */
+        PasswordResetCheck: {
+            /** Token */
+            token: string;
+        };
+        /** PasswordResetComplete */
+        PasswordResetComplete: {
+            /** Token */
+            token: string;
+            /**
+             * New Password
+             * Format: password
+             */
+            new_password: string;
+        };
+        /**
+         * PasswordResetLink
+         * @description Shown once to the owner or admin who made it: only its hash is stored.
+         */
+        PasswordResetLink: {
+            /** Path */
+            path: string;
+            /** Token */
+            token: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
+         * PasswordResetStatus
+         * @description What the reset page shows before the user chooses a password.
+         */
+        PasswordResetStatus: {
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
+         * PhonePreview
+         * @description How a phone typed in the dashboard will be saved.
+         */
+        PhonePreview: {
+            /** Phone */
+            phone: string;
+        };
+        /**
+         * PhonePreviewRead
+         * @description Either the number as it will be saved, or `problem`: what saving it would answer (422).
+         */
+        PhonePreviewRead: {
+            /** Wa Id */
+            wa_id: string | null;
+            /** International */
+            international: string | null;
+            /** Region */
+            region: string | null;
+            /** Problem */
+            problem: string | null;
+            /** Default Region */
+            default_region: string;
         };
         /** Preview */
         Preview: {
@@ -3389,6 +3594,26 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * TimeZoneRead
+         * @description A time zone to choose, with what people may type to find it.
+         */
+        TimeZoneRead: {
+            /** Name */
+            name: string;
+            /** City */
+            city: string;
+            /** Country */
+            country: string | null;
+            /** Utc Offset */
+            utc_offset: string;
+            /** Abbreviation */
+            abbreviation: string | null;
+            /** Aliases */
+            aliases: string[];
+            /** Keywords */
+            keywords: string[];
+        };
         /** TimelineItem */
         TimelineItem: {
             /** Kind */
@@ -3570,6 +3795,8 @@ export interface components {
         UserUpdate: {
             /** Name */
             name?: string | null;
+            /** Email */
+            email?: string | null;
             role?: components["schemas"]["Role"] | null;
             /** Password */
             password?: string | null;
@@ -3637,6 +3864,8 @@ export interface components {
             alert_template_language: string;
             /** Timezone */
             timezone: string;
+            /** Default Region */
+            default_region: string;
             answer_policy: components["schemas"]["AnswerPolicy"];
             /** Agents Enabled On Server */
             agents_enabled_on_server: boolean;
@@ -3666,6 +3895,8 @@ export interface components {
             alert_template_language?: string | null;
             /** Timezone */
             timezone?: string | null;
+            /** Default Region */
+            default_region?: string | null;
             answer_policy?: components["schemas"]["AnswerPolicy"] | null;
         };
     };
@@ -4043,6 +4274,101 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserRead"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_password_reset_api_v1_users__user_id__password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetLink"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    check_password_reset_api_v1_auth_password_reset_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    complete_password_reset_api_v1_auth_password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetComplete"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -5990,6 +6316,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkspaceSettingsRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_time_zones_api_v1_settings_time_zones_get: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeZoneRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_phone_api_v1_settings_phone_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhonePreview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhonePreviewRead"];
                 };
             };
             /** @description Validation Error */

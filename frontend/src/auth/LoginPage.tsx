@@ -102,7 +102,8 @@ export function LoginPage() {
         </Stack>
         <LoginForm onSignedIn={() => navigate(next, { replace: true })} />
         <Text c="dimmed" size="xs" mt="lg">
-          Forgot your password? Ask an owner or admin to set a new one.
+          Forgot your password? Ask an owner or admin for a one-time reset link (Users and roles →
+          Reset password).
         </Text>
       </Paper>
     </Center>

@@ -20,6 +20,7 @@ import { errorDetail, type Doctor } from "../api/client";
 import { can } from "../auth/permissions";
 import { useCurrentUser } from "../auth/session";
 import { EmptyState, ErrorState, LoadingState, PageHeader } from "../components/states";
+import { PhoneInput } from "../components/PhoneInput";
 import { formatRelative } from "../lib/format";
 import {
   exportUrl,
@@ -223,12 +224,12 @@ function AddDoctorDialog({ opened, onClose }: { opened: boolean; onClose: () => 
             value={name}
             onChange={(event) => setName(event.currentTarget.value)}
           />
-          <TextInput
+          <PhoneInput
             label="WhatsApp number"
             description="As you have it: 98765 43210, +91-98765-43210…"
             required
             value={phone}
-            onChange={(event) => setPhone(event.currentTarget.value)}
+            onChange={setPhone}
           />
           {create.isError && (
             <Text c="red" size="sm" role="alert">

@@ -1,5 +1,5 @@
-/** A number's WhatsApp status, quality rating and paused state as badges. */
-import { Badge, Group, Text, Tooltip } from "@mantine/core";
+/** A number's state, WhatsApp status and quality rating as badges, and what to do about it. */
+import { Badge, Group, Stack, Text, Tooltip } from "@mantine/core";
 import type { NumberHealth } from "../api/client";
 import { qualityOf, statusOf } from "./health";
 
@@ -23,30 +23,38 @@ export function QualityBadge({ rating }: { rating: string }) {
   );
 }
 
-export function HealthBadges({ health, enabled }: { health: NumberHealth; enabled: boolean }) {
+/** The number's one state (server-computed), then its quality once WhatsApp has rated it. */
+export function HealthBadges({ health }: { health: NumberHealth }) {
+  const { state } = health;
   return (
     <Group gap={6} wrap="wrap">
-      <StatusBadge status={health.status} />
-      <QualityBadge rating={health.quality_rating} />
-      {health.paused && (
-        <Badge color="red" variant="filled">
-          Paused
-        </Badge>
-      )}
-      {!enabled && (
-        <Badge color="gray" variant="outline">
-          Disabled
-        </Badge>
-      )}
+      <Badge
+        color={state.tone}
+        variant={state.tone === "red" ? "filled" : "light"}
+        data-testid="number-state"
+        title={state.explanation}
+      >
+        {state.label}
+      </Badge>
+      {health.quality_rating !== "UNKNOWN" && <QualityBadge rating={health.quality_rating} />}
     </Group>
   );
 }
 
-export function PausedReason({ health }: { health: NumberHealth }) {
-  if (!health.paused) return null;
+/** What is wrong and what to try, for a number that is not simply sending. */
+export function StateExplanation({ health }: { health: NumberHealth }) {
+  const { state } = health;
+  const colour = state.tone === "red" ? "red.8" : state.tone === "yellow" ? "yellow.9" : "dimmed";
   return (
-    <Text size="sm" c="red.8">
-      <strong>Paused:</strong> {health.paused_reason ?? "no reason was recorded."}
-    </Text>
+    <Stack gap={2}>
+      <Text size="sm" c={colour}>
+        {state.explanation}
+      </Text>
+      {state.fix && (
+        <Text size="sm">
+          <strong>Try:</strong> {state.fix}
+        </Text>
+      )}
+    </Stack>
   );
 }

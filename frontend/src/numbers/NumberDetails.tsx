@@ -3,8 +3,8 @@ import { Alert, Button, Code, Drawer, Group, Stack, Table, Text } from "@mantine
 import type { ReactNode } from "react";
 import type { WhatsAppNumber } from "../api/client";
 import { formatDateTime, formatPercent, formatPhone, formatRelative } from "../lib/format";
-import { HealthBadges } from "./HealthBadges";
-import { MODE_LABELS, qualityOf, statusOf, throughputLabel, tierLabel, verdict } from "./health";
+import { HealthBadges, StateExplanation } from "./HealthBadges";
+import { MODE_LABELS, qualityOf, statusOf, throughputLabel, tierLabel } from "./health";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -45,10 +45,9 @@ function Details({
   onResume,
 }: Omit<Props, "onClose" | "number"> & { number: WhatsAppNumber }) {
   const { health } = number;
-  const state = verdict(health, number.enabled);
   return (
     <Stack gap="md">
-      <HealthBadges health={health} enabled={number.enabled} />
+      <HealthBadges health={health} />
       {health.paused ? (
         <Alert color="red" title="Why this number is paused" role="status">
           <Stack gap="xs">
@@ -72,7 +71,7 @@ function Details({
           </Stack>
         </Alert>
       ) : (
-        <Text size="sm">{state.text}</Text>
+        <StateExplanation health={health} />
       )}
       <Table variant="vertical" layout="fixed" withTableBorder fz="sm">
         <Table.Tbody>

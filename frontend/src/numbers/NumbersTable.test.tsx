@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { aNumber } from "../test/fixtures";
+import { aNumber, aState } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { NumbersTable, type NumberActions } from "./NumbersTable";
 
@@ -11,6 +11,9 @@ const paused = aNumber(
     paused: true,
     can_send: false,
     paused_reason: "Error 131048: Spam rate limit hit: too many messages were reported.",
+    state: aState("paused", {
+      explanation: "Paused: Error 131048: Spam rate limit hit: too many messages were reported.",
+    }),
     quality_rating: "RED",
     messaging_tier: "TIER_250",
     sent_last_hour: 40,
@@ -20,7 +23,24 @@ const paused = aNumber(
 );
 const unchecked = aNumber(
   { id: 3, label: "New", enabled: false },
-  { status: "UNKNOWN", quality_rating: "UNKNOWN", messaging_tier: null, checked_at: null },
+  {
+    status: "UNKNOWN",
+    quality_rating: "UNKNOWN",
+    messaging_tier: null,
+    checked_at: null,
+    state: aState("disabled"),
+  },
+);
+// Checked a moment ago, but the check failed: one state, not "Not checked yet" beside it.
+const failing = aNumber(
+  { id: 4, label: "Support" },
+  {
+    status: "UNKNOWN",
+    quality_rating: "UNKNOWN",
+    checked_at: new Date().toISOString(),
+    check_error: "WhatsApp could not be reached: connection refused",
+    state: aState("check_failing"),
+  },
 );
 
 function manage(): NonNullable<NumberActions["manage"]> {
@@ -37,7 +57,7 @@ describe("NumbersTable", () => {
       <NumbersTable numbers={[healthy, paused, unchecked]} actions={{ onDetails: vi.fn() }} />,
     );
 
-    expect(row(1).getByText("Connected")).toBeInTheDocument();
+    expect(row(1).getByText("Sending")).toBeInTheDocument();
     expect(row(1).getByText("Quality: High")).toBeInTheDocument();
     expect(row(1).getByText("1K doctors / 24 h")).toBeInTheDocument();
     expect(row(1).getByText("none failed")).toBeInTheDocument();
@@ -47,9 +67,18 @@ describe("NumbersTable", () => {
     expect(row(2).getByText("Quality: Low")).toBeInTheDocument();
     expect(row(2).getByText(/10 failed · 25 %/)).toBeInTheDocument();
 
-    expect(row(3).getByText("Not checked yet")).toBeInTheDocument();
     expect(row(3).getByText("Disabled")).toBeInTheDocument();
     expect(row(3).getByText("Checked never")).toBeInTheDocument();
+  });
+
+  it("shows one state per number, with what to try", () => {
+    renderWithProviders(<NumbersTable numbers={[failing]} actions={{ onDetails: vi.fn() }} />);
+
+    expect(row(4).getByTestId("number-state")).toHaveTextContent("Health check failing");
+    expect(row(4).queryByText(/Not checked yet/i)).not.toBeInTheDocument();
+    expect(row(4).getByText(/Try:/).parentElement).toHaveTextContent(
+      "Try: Press Refresh health to try now.",
+    );
   });
 
   it("offers no controls to someone who may not manage numbers", () => {

@@ -2,8 +2,9 @@
 import { Anchor, Button, Group, Stack, Table, Text, VisuallyHidden } from "@mantine/core";
 import type { WhatsAppNumber } from "../api/client";
 import { formatCount, formatPercent, formatPhone, formatRelative } from "../lib/format";
-import { HealthBadges, PausedReason } from "./HealthBadges";
-import { throughputLabel, tierLabel } from "./health";
+import { useTableMinWidth } from "../components/narrow";
+import { HealthBadges, StateExplanation } from "./HealthBadges";
+import { needsAttention, throughputLabel, tierLabel } from "./health";
 import classes from "../components/tables.module.css";
 
 export type NumberActions = {
@@ -26,9 +27,15 @@ export function NumbersTable({
   actions: NumberActions;
 }) {
   const { manage } = actions;
+  const minWidth = useTableMinWidth(720);
   return (
-    <Table.ScrollContainer minWidth={720} className={classes.frame}>
-      <Table verticalSpacing="sm" highlightOnHover aria-label="WhatsApp numbers">
+    <Table.ScrollContainer minWidth={minWidth} className={classes.frame}>
+      <Table
+        verticalSpacing="sm"
+        highlightOnHover
+        aria-label="WhatsApp numbers"
+        className={classes.cards}
+      >
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col">Number</Table.Th>
@@ -48,7 +55,7 @@ export function NumbersTable({
         </Table.Thead>
         {numbers.map((number) => {
           const { health } = number;
-          const problem = health.paused || health.check_error;
+          const problem = needsAttention(health);
           return (
             // One row group per number: its facts, then what is wrong with it across the width.
             <Table.Tbody
@@ -74,7 +81,7 @@ export function NumbersTable({
                 </Table.Td>
                 <Table.Td>
                   <Stack gap={4}>
-                    <HealthBadges health={health} enabled={number.enabled} />
+                    <HealthBadges health={health} />
                     <Text size="xs" c="dimmed">
                       Checked {formatRelative(health.checked_at)}
                     </Text>
@@ -100,7 +107,7 @@ export function NumbersTable({
                   )}
                 </Table.Td>
                 {manage && (
-                  <Table.Td>
+                  <Table.Td className={classes.actions}>
                     <Group gap="xs" justify="flex-end">
                       <Button
                         size="xs"
@@ -127,14 +134,9 @@ export function NumbersTable({
                 <Table.Tr>
                   <Table.Td colSpan={manage ? 5 : 4} pt={0}>
                     <Group gap="sm" wrap="nowrap" align="center">
-                      <Stack gap={2} style={{ flex: 1 }}>
-                        <PausedReason health={health} />
-                        {health.check_error && (
-                          <Text size="sm" c="yellow.9">
-                            Last health check failed: {health.check_error}
-                          </Text>
-                        )}
-                      </Stack>
+                      <div style={{ flex: 1 }}>
+                        <StateExplanation health={health} />
+                      </div>
                       {health.paused && manage && (
                         <Button
                           size="xs"

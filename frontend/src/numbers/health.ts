@@ -13,7 +13,7 @@ const STATUS: Record<string, { label: string; tone: Tone }> = {
   DISCONNECTED: { label: "Disconnected", tone: "red" },
   BANNED: { label: "Banned", tone: "red" },
   DELETED: { label: "Deleted", tone: "red" },
-  UNKNOWN: { label: "Not checked yet", tone: "gray" },
+  UNKNOWN: { label: "Not reported", tone: "gray" },
 };
 
 const QUALITY: Record<string, { label: string; tone: Tone }> = {
@@ -49,26 +49,16 @@ export function throughputLabel(
   return `${health.throughput_mps} msg/s (${titleCase(health.throughput_level)})`;
 }
 
-/** The one line that says whether this number works, and if not, why. */
-export function verdict(health: NumberHealth, enabled: boolean): { text: string; tone: Tone } {
-  if (!enabled)
-    return { text: "Disabled: it neither sends nor is picked for new work.", tone: "gray" };
-  if (health.paused) {
-    return { text: `Paused: ${health.paused_reason ?? "no reason was recorded."}`, tone: "red" };
-  }
-  if (!health.can_send)
-    return { text: `Cannot send: ${statusOf(health.status).label}.`, tone: "red" };
-  if (health.status === "UNKNOWN")
-    return { text: "Waiting for its first health check.", tone: "gray" };
-  if (health.check_error)
-    return { text: `Last health check failed: ${health.check_error}`, tone: "yellow" };
-  if (health.quality_rating === "RED" || health.quality_rating === "YELLOW") {
-    return {
-      text: "Sending, but doctors are reporting or blocking: quality is dropping.",
-      tone: "yellow",
-    };
-  }
-  return { text: "Sending normally.", tone: "green" };
+/** The number's one state, as the server computes it for every page (`health.state`): what is
+ * going on, and what to try. */
+export function verdict(health: NumberHealth): { text: string; fix: string | null; tone: Tone } {
+  const { state } = health;
+  return { text: state.explanation, fix: state.fix, tone: state.tone };
+}
+
+/** Whether the number's row should say more than its badge: it is not sending as it should. */
+export function needsAttention(health: NumberHealth): boolean {
+  return health.state.code !== "sending";
 }
 
 export type ConversationMode = "ai" | "draft" | "human";

@@ -1,5 +1,5 @@
 import { screen } from "@testing-library/react";
-import { aNumber, aUser, fakeFetch } from "../test/fixtures";
+import { aNumber, aState, aUser, fakeFetch } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { OverviewPage } from "./OverviewPage";
 
@@ -16,7 +16,12 @@ describe("OverviewPage", () => {
       ),
       aNumber(
         { id: 2, label: "Courses" },
-        { paused: true, can_send: false, paused_reason: "Error 368: policy violation." },
+        {
+          paused: true,
+          can_send: false,
+          paused_reason: "Error 368: policy violation.",
+          state: aState("paused", { explanation: "Paused: Error 368: policy violation." }),
+        },
       ),
     ];
     renderWithProviders(<OverviewPage />, { user: aUser({ role: "viewer" }), numbers });
@@ -27,6 +32,26 @@ describe("OverviewPage", () => {
     );
     expect(screen.getByRole("article", { name: "Sales health" })).toHaveTextContent(
       "3 failed (10 %)",
+    );
+  });
+
+  it("does not count a number whose health check fails as sending", () => {
+    const numbers = [
+      aNumber({ id: 1, label: "Sales" }),
+      aNumber(
+        { id: 2, label: "Courses" },
+        {
+          can_send: true,
+          check_error: "Error 190: Error validating access token",
+          state: aState("token_rejected"),
+        },
+      ),
+    ];
+    renderWithProviders(<OverviewPage />, { user: aUser({ role: "viewer" }), numbers });
+
+    expect(screen.getByText("1 of 2")).toBeInTheDocument();
+    expect(screen.getByRole("article", { name: "Courses health" })).toHaveTextContent(
+      "Try: Paste a new access token in Numbers → Edit.",
     );
   });
 

@@ -67,7 +67,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 
 export function NumberCard({ number }: { number: WhatsAppNumber }) {
   const { health } = number;
-  const state = verdict(health, number.enabled);
+  const state = verdict(health);
   return (
     <Paper
       withBorder
@@ -90,13 +90,18 @@ export function NumberCard({ number }: { number: WhatsAppNumber }) {
             </Text>
           </div>
         </Group>
-        <HealthBadges health={health} enabled={number.enabled} />
+        <HealthBadges health={health} />
         <Text
           size="sm"
           c={state.tone === "red" ? "red.8" : state.tone === "yellow" ? "yellow.9" : "dimmed"}
         >
           {state.text}
         </Text>
+        {state.fix && (
+          <Text size="sm">
+            <strong>Try:</strong> {state.fix}
+          </Text>
+        )}
         <SimpleGrid cols={2} spacing="xs" verticalSpacing="xs">
           <Fact label="Messaging tier">{tierLabel(health.messaging_tier)}</Fact>
           <Fact label="Throughput">{throughputLabel(health)}</Fact>
@@ -153,7 +158,8 @@ export function OverviewPage() {
     );
   } else {
     const list = numbers.data;
-    const sending = list.filter((n) => n.enabled && n.health.can_send).length;
+    // The server's one state per number decides what counts as sending (issue 18).
+    const sending = list.filter((n) => n.health.state.sending).length;
     const paused = list.filter((n) => n.health.paused).length;
     const sent = list.reduce((sum, n) => sum + n.health.sent_last_hour, 0);
     const failed = list.reduce((sum, n) => sum + n.health.failed_last_hour, 0);

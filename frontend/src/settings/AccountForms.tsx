@@ -3,23 +3,11 @@ import { Alert, Button, Group, PasswordInput, Stack, Text, TextInput, Title } fr
 import { notifications } from "@mantine/notifications";
 import { useState, type ChangeEvent, type FormEvent } from "react";
 import { errorDetail, type AccountUpdate, type User } from "../api/client";
+import { PhoneInput } from "../components/PhoneInput";
 import { formatPhone } from "../lib/format";
 import { useChangePassword, useUpdateAccount } from "./queries";
 
 const MIN_PASSWORD = 8;
-const PHONE_CHARACTERS = /^\+?[\d\s\-().]+$/;
-
-/** The server's rule: the country code, then the number; 8 to 15 digits, not starting with 0. */
-export function phoneError(phone: string): string | undefined {
-  const trimmed = phone.trim();
-  if (!trimmed) return undefined;
-  const digits = trimmed.replace(/\D/g, "");
-  if (!PHONE_CHARACTERS.test(trimmed)) return "Only digits, spaces, dashes and a leading +.";
-  if (digits.startsWith("0") || digits.length < 8 || digits.length > 15) {
-    return "In international format: the country code, then the number, like +91 98765 43210.";
-  }
-  return undefined;
-}
 
 type Profile = { name: string; phone: string };
 
@@ -49,8 +37,6 @@ export function ProfileForm({ user }: { user: User }) {
     event.preventDefault();
     const found: Partial<Profile> = {};
     if (!name) found.name = "Enter your name as colleagues see it.";
-    const phone = phoneError(values.phone);
-    if (phone) found.phone = phone;
     setErrors(found);
     if (Object.keys(found).length > 0 || !dirty) return;
     update.mutate(changes, {
@@ -85,14 +71,11 @@ export function ProfileForm({ user }: { user: User }) {
           onChange={(event) => set("name", event.currentTarget.value)}
           error={errors.name}
         />
-        <TextInput
+        <PhoneInput
           label="WhatsApp phone"
-          description="With the country code. Health alerts come here, and commands you send from it act as you. Leave empty for none."
-          inputMode="tel"
-          autoComplete="tel"
-          placeholder="+91 98765 43210"
+          description="Health alerts come here, and commands you send from it act as you. Without a country code it is read as a number of the workspace's country. Leave empty for none."
           value={values.phone}
-          onChange={(event) => set("phone", event.currentTarget.value)}
+          onChange={(phone) => set("phone", phone)}
           error={errors.phone}
         />
         <Group justify="flex-end">

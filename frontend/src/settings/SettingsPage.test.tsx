@@ -1,11 +1,10 @@
-import { act, screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { notifications } from "@mantine/notifications";
 import type { Template, WorkspaceSettings } from "../api/client";
 import { applyEvent } from "../realtime/events";
 import { aUser, fakeFetch } from "../test/fixtures";
 import { fill, renderWithProviders } from "../test/render";
-import { phoneError } from "./AccountForms";
 import { SettingsPage } from "./SettingsPage";
 import { changesBetween, fitsAlert, templateOptions } from "./WorkspaceForm";
 
@@ -18,6 +17,7 @@ function someSettings(overrides: Partial<WorkspaceSettings> = {}): WorkspaceSett
     alert_template: null,
     alert_template_language: "en",
     timezone: "Asia/Kolkata",
+    default_region: "IN",
     answer_policy: "approved_only",
     agents_enabled_on_server: true,
     updated_at: null,
@@ -186,11 +186,30 @@ describe("My account", () => {
     );
   });
 
-  it("accepts phones in international format only", () => {
-    expect(phoneError("+91 98765 43210")).toBeUndefined();
-    expect(phoneError("")).toBeUndefined();
-    expect(phoneError("098765 43210")).toMatch(/international format/);
-    expect(phoneError("call me")).toMatch(/Only digits/);
+  it("shows how the server will save a phone typed without its country code", async () => {
+    const user = userEvent.setup();
+    const calls = serve({
+      "POST /api/v1/settings/phone-preview": {
+        status: 200,
+        body: {
+          wa_id: "919876543210",
+          international: "+91 98765 43210",
+          region: "IN",
+          problem: null,
+          default_region: "IN",
+        },
+      },
+    });
+    renderWithProviders(<SettingsPage />, { user: aUser({ role: "agent" }) });
+    const form = await screen.findByRole("form", { name: "Profile" });
+
+    await fill(user, within(form).getByLabelText(/^WhatsApp phone/), "98765 43210");
+
+    expect(await within(form).findByTestId("phone-preview")).toHaveTextContent(
+      "Will be saved as +91 98765 43210",
+    );
+    const asked = calls.find((request) => request.url.endsWith("/phone-preview"));
+    expect(await asked?.json()).toEqual({ phone: "98765 43210" });
   });
 });
 
@@ -210,6 +229,7 @@ describe("alert templates", () => {
         alert_template: "legacy_alert",
         alert_template_language: "en_US",
         timezone: "UTC",
+        default_region: "IN",
         answer_policy: "approved_only",
       },
     );
@@ -236,6 +256,7 @@ describe("time zone", () => {
       alert_template: saved.alert_template,
       alert_template_language: saved.alert_template_language,
       timezone: saved.timezone,
+      default_region: saved.default_region,
       answer_policy: saved.answer_policy,
     };
     expect(changesBetween(values, saved)).toEqual({});
@@ -253,5 +274,46 @@ describe("time zone", () => {
 
     const form = await workspaceForm();
     expect(within(form).getByLabelText(/^Time zone/)).toHaveValue("Asia/Kolkata");
+  });
+
+  it("finds Kolkata from the server's list, typing replacing the query", async () => {
+    const user = userEvent.setup();
+    const kolkata = {
+      name: "Asia/Kolkata",
+      city: "Kolkata",
+      country: "India",
+      utc_offset: "+05:30",
+      abbreviation: "IST",
+      aliases: ["Asia/Calcutta"],
+      keywords: ["asia", "kolkata", "calcutta", "india", "+05:30", "ist"],
+    };
+    const calls = serve({
+      "GET /api/v1/settings": { status: 200, body: someSettings({ timezone: "UTC" }) },
+      "GET /api/v1/settings/time-zones": { status: 200, body: [kolkata] },
+      "PATCH /api/v1/settings": {
+        status: 200,
+        body: someSettings({ timezone: "Asia/Kolkata" }),
+      },
+    });
+    renderWithProviders(<SettingsPage />, { user: aUser({ role: "owner" }) });
+    const form = await workspaceForm();
+    const picker = within(form).getByLabelText(/^Time zone/);
+    expect(picker).toHaveValue("UTC");
+
+    await user.click(picker);
+    await user.keyboard("Calcutta");
+
+    expect(picker).toHaveValue("Calcutta");
+    const searched = () =>
+      calls
+        .filter((request) => new URL(request.url).pathname.endsWith("/time-zones"))
+        .map((request) => new URL(request.url).searchParams.get("q"));
+    await waitFor(() => expect(searched()).toContain("Calcutta"));
+    // jsdom runs no transitions: the open dropdown counts as hidden (as in TrafficTrend.test).
+    await user.click(await screen.findByRole("option", { name: /Asia\/Kolkata/, hidden: true }));
+    expect(picker).toHaveValue("Asia/Kolkata");
+    await user.click(within(form).getByRole("button", { name: /Save/ }));
+    const saved = calls.find((request) => request.method === "PATCH");
+    expect(await saved?.json()).toEqual({ timezone: "Asia/Kolkata" });
   });
 });

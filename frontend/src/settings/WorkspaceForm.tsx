@@ -21,6 +21,7 @@ import {
 } from "../api/client";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { useApprovedTemplates, useSyncTemplates, useUpdateWorkspaceSettings } from "./queries";
+import { TimeZonePicker } from "./TimeZonePicker";
 
 export const BURST_MAX_SECONDS = 60;
 const NAME_MAX = 100;
@@ -38,6 +39,7 @@ type Values = {
   alert_template: string | null;
   alert_template_language: string;
   timezone: string;
+  default_region: string;
   answer_policy: AnswerPolicy;
 };
 type AnswerPolicy = WorkspaceSettings["answer_policy"];
@@ -52,15 +54,9 @@ function valuesOf(settings: WorkspaceSettings): Values {
     alert_template: settings.alert_template,
     alert_template_language: settings.alert_template_language,
     timezone: settings.timezone,
+    default_region: settings.default_region,
     answer_policy: settings.answer_policy,
   };
-}
-
-/** Every IANA zone the browser knows, with the saved one even if it does not. */
-function timeZoneOptions(saved: string): string[] {
-  const zones = new Set(["UTC", ...Intl.supportedValuesOf("timeZone")]);
-  zones.add(saved);
-  return [...zones];
 }
 
 function validate(values: Values): Errors {
@@ -97,6 +93,9 @@ export function changesBetween(values: Values, saved: WorkspaceSettings): Worksp
     changes.alert_template_language = values.alert_template_language;
   }
   if (values.timezone !== saved.timezone) changes.timezone = values.timezone;
+  if (values.default_region !== saved.default_region) {
+    changes.default_region = values.default_region;
+  }
   if (values.answer_policy !== saved.answer_policy) changes.answer_policy = values.answer_policy;
   return changes;
 }
@@ -114,6 +113,31 @@ export function fitsAlert(template: Template): boolean {
 }
 
 type Option = { value: string; label: string; disabled?: boolean };
+
+// Where the team's doctors and colleagues mostly are; any other country is kept if saved.
+const REGIONS = [
+  "IN",
+  "AE",
+  "SA",
+  "QA",
+  "OM",
+  "KW",
+  "BH",
+  "BD",
+  "NP",
+  "LK",
+  "SG",
+  "MY",
+  "GB",
+  "US",
+];
+
+/** Countries by name (the browser's own names for ISO codes), with the saved one. */
+export function regionOptions(saved: string): Option[] {
+  const names = new Intl.DisplayNames(["en"], { type: "region" });
+  const codes = REGIONS.includes(saved) ? REGIONS : [saved, ...REGIONS];
+  return codes.map((code) => ({ value: code, label: `${names.of(code) ?? code} (${code})` }));
+}
 
 const optionValue = (name: string, language: string) => `${name}|${language}`;
 
@@ -242,17 +266,23 @@ export function WorkspaceForm({
         />
 
         <Select
-          label="Time zone"
-          description="Reports count calendar days in this time zone (the overview's trend)."
-          data={timeZoneOptions(settings.timezone)}
-          searchable
+          label="Country of phone numbers"
+          description="A phone typed without its country code (98765 43210) is read as a number of this country, everywhere in SurgiAI."
+          data={regionOptions(settings.default_region)}
           allowDeselect={false}
           readOnly={!editable}
           variant={editable ? "default" : "filled"}
-          value={values.timezone}
-          onChange={(value) => value && set("timezone", value)}
-          nothingFoundMessage="No such time zone"
+          value={values.default_region}
+          onChange={(region) => region && set("default_region", region)}
           maw={480}
+        />
+
+        <TimeZonePicker
+          label="Time zone"
+          description="Reports count calendar days in this time zone (the overview's trend). Search by city, country or abbreviation."
+          readOnly={!editable}
+          value={values.timezone}
+          onChange={(zone) => set("timezone", zone)}
         />
 
         <Stack gap="xs">

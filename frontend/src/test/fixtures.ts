@@ -15,8 +15,77 @@ export function aUser(overrides: Partial<User> = {}): User {
   };
 }
 
+type NumberState = NumberHealth["state"];
+
+/** A number's state as the server words it (surgiai/numbers/service.py `state`). */
+export function aState(
+  code: NumberState["code"],
+  overrides: Partial<NumberState> = {},
+): NumberState {
+  const words: Record<NumberState["code"], Omit<NumberState, "code">> = {
+    sending: {
+      label: "Sending",
+      tone: "green",
+      explanation: "Sending normally.",
+      fix: null,
+      sending: true,
+    },
+    quality_dropping: {
+      label: "Quality dropping",
+      tone: "yellow",
+      explanation: "Sending, but doctors are blocking or reporting its messages: quality is low.",
+      fix: "Send fewer promotional messages from it.",
+      sending: true,
+    },
+    not_checked: {
+      label: "Not checked yet",
+      tone: "gray",
+      explanation: "WhatsApp has not yet confirmed that this number can send.",
+      fix: "Wait a moment, or press Refresh health.",
+      sending: false,
+    },
+    check_failing: {
+      label: "Health check failing",
+      tone: "red",
+      explanation: "The last health check failed: WhatsApp could not be reached.",
+      fix: "Press Refresh health to try now.",
+      sending: false,
+    },
+    token_rejected: {
+      label: "Token rejected",
+      tone: "red",
+      explanation: "Token rejected by Meta: the access token expired or was revoked.",
+      fix: "Paste a new access token in Numbers → Edit.",
+      sending: false,
+    },
+    paused: {
+      label: "Paused",
+      tone: "red",
+      explanation: "Paused.",
+      fix: "Resume.",
+      sending: false,
+    },
+    blocked: {
+      label: "Blocked by WhatsApp",
+      tone: "red",
+      explanation: "WhatsApp reports the number as pending: it cannot send.",
+      fix: "Finish registering the number.",
+      sending: false,
+    },
+    disabled: {
+      label: "Disabled",
+      tone: "gray",
+      explanation: "Turned off here: it neither sends nor is picked for new work.",
+      fix: "Turn it on in Numbers → Edit.",
+      sending: false,
+    },
+  };
+  return { code, ...words[code], ...overrides };
+}
+
 export function aHealth(overrides: Partial<NumberHealth> = {}): NumberHealth {
   return {
+    state: aState("sending"),
     status: "CONNECTED",
     quality_rating: "GREEN",
     messaging_tier: "TIER_1K",

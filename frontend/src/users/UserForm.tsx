@@ -13,6 +13,7 @@ import {
 import { useState, type ChangeEvent, type FormEvent } from "react";
 import { errorDetail, type Role, type User } from "../api/client";
 import { grantableRoles, ROLE_LABELS } from "../auth/permissions";
+import { PhoneInput } from "../components/PhoneInput";
 import { useCreateUser } from "./queries";
 
 const MIN_PASSWORD = 8;
@@ -35,10 +36,6 @@ function validate(values: Values): Errors {
   }
   if (values.password.length < MIN_PASSWORD) {
     errors.password = `At least ${MIN_PASSWORD} characters.`;
-  }
-  const digits = values.phone.replace(/\D/g, "");
-  if (values.phone.trim() && (digits.length < 8 || digits.length > 15)) {
-    errors.phone = "With country code, 8 to 15 digits.";
   }
   return errors;
 }
@@ -129,11 +126,12 @@ function UserForm({
               role && setValues((current) => ({ ...current, role: role as Role }))
             }
           />
-          <TextInput
-            label="Phone"
-            description="Optional, with country code"
-            inputMode="tel"
-            {...field("phone")}
+          <PhoneInput
+            label="WhatsApp phone"
+            description="Optional. Alerts come here; commands from it act as them."
+            value={values.phone}
+            onChange={(phone) => setValues((current) => ({ ...current, phone }))}
+            error={errors.phone}
           />
           <PasswordInput
             label="First password"

@@ -1,5 +1,6 @@
-import { screen, within } from "@testing-library/react";
-import { aUser } from "../test/fixtures";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { aUser, fakeFetch } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { UsersTable } from "./UsersPage";
 
@@ -34,5 +35,62 @@ describe("UsersTable", () => {
       rowOf("Olivia Owner").getByRole("button", { name: "Deactivate Olivia Owner" }),
     ).toBeDisabled();
     expect(rowOf("Olivia Owner").getByText("you")).toBeInTheDocument();
+  });
+});
+
+describe("editing a user", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("asks before changing a role, then saves only what changed", async () => {
+    const user = userEvent.setup();
+    const fake = fakeFetch({
+      "PATCH /api/v1/users/3": {
+        status: 200,
+        body: { ...agent, name: "Dr Agnes Rao", role: "viewer" },
+      },
+    });
+    vi.stubGlobal("fetch", fake.fetch);
+    renderWithProviders(<UsersTable actor={admin} users={[admin, agent]} />, { user: admin });
+
+    await user.click(rowOf("Agnes Agent").getByRole("button", { name: "Edit Agnes Agent" }));
+    const form = await screen.findByRole("form", { name: "Edit Agnes Agent" });
+    await user.clear(within(form).getByLabelText(/^Name/));
+    await user.type(within(form).getByLabelText(/^Name/), "Dr Agnes Rao");
+    await user.click(within(form).getByRole("combobox", { name: /^Role/ }));
+    await user.click(await screen.findByRole("option", { name: /^Viewer: /, hidden: true }));
+    await user.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    expect(within(form).getByRole("alertdialog")).toHaveTextContent(
+      "Agnes Agent will be Viewer instead of Agent",
+    );
+    expect(fake.calls).toHaveLength(0);
+    await user.click(within(form).getByRole("button", { name: "Yes, make Agnes Agent Viewer" }));
+    await waitFor(() => expect(fake.calls).toHaveLength(1));
+    expect(await fake.calls[0]!.json()).toEqual({ name: "Dr Agnes Rao", role: "viewer" });
+  });
+
+  it("makes a one-time reset link and shows it once", async () => {
+    const user = userEvent.setup();
+    const fake = fakeFetch({
+      "POST /api/v1/users/3/password-reset": {
+        status: 201,
+        body: {
+          path: "/reset-password#token=abc123abc123abc123",
+          token: "abc123abc123abc123",
+          expires_at: "2026-12-08T10:00:00+00:00",
+        },
+      },
+    });
+    vi.stubGlobal("fetch", fake.fetch);
+    renderWithProviders(<UsersTable actor={admin} users={[admin, agent]} />, { user: admin });
+
+    await user.click(
+      rowOf("Agnes Agent").getByRole("button", { name: "Reset password of Agnes Agent" }),
+    );
+    await user.click(await screen.findByRole("button", { name: "Make reset link" }));
+
+    expect(await screen.findByLabelText("One-time reset link")).toHaveValue(
+      `${window.location.origin}/reset-password#token=abc123abc123abc123`,
+    );
   });
 });

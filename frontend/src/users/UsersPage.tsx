@@ -18,7 +18,10 @@ import { can, canManageUser, grantableRoles, ROLE_LABELS } from "../auth/permiss
 import { useCurrentUser } from "../auth/session";
 import { ErrorState, LoadingState, PageHeader } from "../components/states";
 import { formatPhone, formatRelative } from "../lib/format";
+import { useTableMinWidth } from "../components/narrow";
+import { PasswordResetDialog } from "./PasswordResetDialog";
 import { useUpdateUser, useUsers } from "./queries";
+import { UserEditDialog } from "./UserEditDialog";
 import { UserFormModal } from "./UserForm";
 import classes from "../components/tables.module.css";
 
@@ -158,10 +161,64 @@ function ActiveCell({ actor, user }: { actor: User; user: User }) {
   );
 }
 
-export function UsersTable({ actor, users }: { actor: User; users: User[] }) {
+function UserActions({
+  actor,
+  user,
+  onEdit,
+  onReset,
+}: {
+  actor: User;
+  user: User;
+  onEdit: (user: User) => void;
+  onReset: (user: User) => void;
+}) {
+  if (!canManageUser(actor, user)) return null;
   return (
-    <Table.ScrollContainer minWidth={720} className={classes.frame}>
-      <Table verticalSpacing="sm" highlightOnHover aria-label="Users">
+    <Group gap="xs" justify="flex-end" wrap="wrap">
+      <Button
+        size="xs"
+        variant="default"
+        aria-label={`Edit ${user.name}`}
+        onClick={() => onEdit(user)}
+      >
+        Edit
+      </Button>
+      {user.is_active && (
+        <Button
+          size="xs"
+          variant="default"
+          aria-label={`Reset password of ${user.name}`}
+          onClick={() => onReset(user)}
+        >
+          Reset password
+        </Button>
+      )}
+      <ActiveCell actor={actor} user={user} />
+    </Group>
+  );
+}
+
+export function UsersTable({ actor, users }: { actor: User; users: User[] }) {
+  const [editing, setEditing] = useState<User | null>(null);
+  const [resetting, setResetting] = useState<User | null>(null);
+  const minWidth = useTableMinWidth(720);
+  return (
+    <Table.ScrollContainer minWidth={minWidth} className={classes.frame}>
+      <UserEditDialog
+        actor={actor}
+        user={editing}
+        onClose={() => setEditing(null)}
+        onSaved={(saved) => {
+          setEditing(null);
+          notifications.show({
+            color: "teal",
+            title: "User saved",
+            message: `${saved.name}'s details are up to date.`,
+          });
+        }}
+      />
+      <PasswordResetDialog user={resetting} onClose={() => setResetting(null)} />
+      <Table verticalSpacing="sm" highlightOnHover aria-label="Users" className={classes.cards}>
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col">Name</Table.Th>
@@ -208,13 +265,13 @@ export function UsersTable({ actor, users }: { actor: User; users: User[] }) {
                   </Badge>
                 )}
               </Table.Td>
-              <Table.Td className={classes.compact}>
-                <Text size="sm">{formatRelative(user.last_login_at)}</Text>
+              <Table.Td className={classes.compact} data-label="Last login">
+                <Text size="sm" span>
+                  {formatRelative(user.last_login_at)}
+                </Text>
               </Table.Td>
-              <Table.Td>
-                <Group justify="flex-end">
-                  <ActiveCell actor={actor} user={user} />
-                </Group>
+              <Table.Td className={classes.actions}>
+                <UserActions actor={actor} user={user} onEdit={setEditing} onReset={setResetting} />
               </Table.Td>
             </Table.Tr>
           ))}
