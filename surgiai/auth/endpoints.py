@@ -155,14 +155,18 @@ def create_password_reset(user_id: Id, actor: UserManager, session: DbSession) -
     return user_service.create_password_reset(session, actor, user_id)
 
 
-@router.post("/auth/password-reset/check", response_model=PasswordResetStatus)
+@router.post(
+    "/auth/password-reset/check", response_model=PasswordResetStatus, responses=error_responses(404)
+)
 def check_password_reset(body: PasswordResetCheck, session: DbSession) -> PasswordResetStatus:
     """Whose link this is, while it works (no login: the token is the proof). 404 when it was
     used, replaced or expired."""
     return user_service.check_password_reset(session, body.token)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/password-reset", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
+)
 def complete_password_reset(
     body: PasswordResetComplete, request: Request, session: DbSession
 ) -> None:

@@ -145,7 +145,7 @@ def get_import(
     return DoctorImportRead.model_validate(doctor_import_service.get(session, import_id))
 
 
-@router.get("/export")
+@router.get("/export", responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def export_doctors(
     query: Annotated[DoctorExportQuery, Query()], _: DoctorListManager, runtime: RuntimeDep
 ) -> StreamingResponse:

@@ -22,12 +22,19 @@ from surgiai.errors import (
 from surgiai.external_events.models import EventState, ExternalEvent
 from surgiai.external_events.repository import ExternalEventRepository
 from surgiai.external_events.schemas import ExternalEventPage, ExternalEventRead
-from surgiai.kit.schemas import Id
+from surgiai.kit.schemas import Id, error_responses
 
 router = APIRouter(tags=["webhooks"])
 
 
-@router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+@router.get(
+    "/webhooks/whatsapp",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **error_responses(403),
+    },
+)
 def verify_subscription(
     request: Request,
     runtime: RuntimeDep,

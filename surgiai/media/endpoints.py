@@ -39,7 +39,10 @@ def upload(
     return MediaFileRead.model_validate(media)
 
 
-@router.get("/{media_file_id}")
+@router.get(
+    "/{media_file_id}",
+    responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
+)
 def download(
     media_file_id: Id,
     _: Reader,

@@ -8,6 +8,7 @@ check (401 first), then a 400 naming the line and column (`DeferMalformedJson`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 
@@ -57,10 +58,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "ValidationError", "; ".join(problems))
 
     @app.exception_handler(HTTPException)
-    async def framework_error(_request: Request, error: HTTPException) -> JSONResponse:
+    async def framework_error(request: Request, error: HTTPException) -> JSONResponse:
         """No such route (404), a method the route does not have (405, with `Allow`)."""
         name = HTTPStatus(error.status_code).phrase.title().replace(" ", "").replace("-", "")
-        return error_response(error.status_code, name, str(error.detail), error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names the methods of the first route matching the path only; a path
+            # has a route per method.
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        return error_response(error.status_code, name, str(error.detail), headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, error: Exception) -> JSONResponse:
@@ -115,6 +121,20 @@ class DeferMalformedJson:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI documents for `path` (a literal path before a template)."""
+    matches: list[tuple[bool, str, dict[str, object]]] = []
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            matches.append(("{" in template, template, operations))
+    if not matches:
+        return []
+    literal = min(matches, key=lambda match: match[0])[0]
+    methods = {m.upper() for is_template, _, ops in matches if is_template == literal for m in ops}
+    return sorted(methods)
 
 
 def _json_to_api(scope: Scope) -> bool:
