@@ -11,6 +11,7 @@ from typing import Any
 
 from benchmarks import (
     agents_e2e,
+    api_fuzz,
     dashboard_paint,
     doctors_import,
     doctors_list,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "segments_count": segments_count.run,
     "doctors_import": doctors_import.run,
     "doctors_list": doctors_list.run,
+    "api_fuzz": api_fuzz.run,
 }
 
 
