@@ -42,7 +42,9 @@ export function changesOf(
   const body: DoctorUpdate = {};
   for (const [field] of TEXT_FIELDS) {
     const value = values[field].trim();
-    if (value !== (doctor[field] ?? "")) body[field] = value || null;
+    // Null clears a field; an emptied name is refused by the server with its reason.
+    if (value !== (doctor[field] ?? ""))
+      (body as Record<TextField, string | null>)[field] = value || null;
   }
   const added = tags.filter((tag) => !doctor.tags.includes(tag));
   const removed = doctor.tags.filter((tag) => !tags.includes(tag));
