@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 
 from surgiai.auth.roles import Role
 from surgiai.auth.security import MIN_PASSWORD_LENGTH
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import Flag, PartialUpdate
 
 
 def _normalize_email(value: str) -> str:
@@ -84,7 +84,7 @@ class UserUpdate(PartialUpdate):
     role: Role | None = None
     password: Password | None = None
     phone: PhoneText = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
     @field_validator("name")
     @classmethod

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import JSON_NUMBER, Day, Flag, PartialUpdate
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -35,7 +35,7 @@ Credits = Annotated[
     Field(ge=0, max_digits=5, decimal_places=1),
     AfterValidator(lambda value: value.quantize(Decimal("0.1"))),
 ]
-Seats = Annotated[int, Field(ge=0, le=100_000)]
+Seats = Annotated[int, Field(ge=0, le=100_000), JSON_NUMBER]
 CourseStatusName = Literal["extracted", "confirmed", "cancelled"]
 
 
@@ -77,7 +77,7 @@ class ProductCreate(BaseModel):
     currency: Currency = "INR"
     category: Short | None = None
     description: Description | None = None
-    available: bool = True
+    available: Flag = True
 
 
 class ProductUpdate(PartialUpdate):
@@ -95,7 +95,7 @@ class ProductUpdate(PartialUpdate):
     currency: Currency | None = None
     category: Short | None = None
     description: Description | None = None
-    available: bool | None = None
+    available: Flag | None = None
 
 
 class ProductPage(BaseModel):
@@ -134,8 +134,8 @@ class CourseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Name
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     city: Short | None = None
     venue: Venue | None = None
     fee: Price | None = None
@@ -160,8 +160,8 @@ class CourseUpdate(PartialUpdate):
     model_config = ConfigDict(extra="forbid")
 
     title: Name | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     city: Short | None = None
     venue: Venue | None = None
     fee: Price | None = None

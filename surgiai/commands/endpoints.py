@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from surgiai.auth.dependencies import CurrentUser
 from surgiai.commands.service import CommandStatus, admin_command_service
 from surgiai.dependencies import DbSession
+from surgiai.kit.schemas import Flag
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["agents"])
 class CommandRequest(BaseModel):
     text: str = Field(min_length=1, max_length=500, examples=["pause agent greeting"])
     # The dashboard asks in its own dialog, then sends the command again confirmed.
-    confirm: bool = False
+    confirm: Flag = False
 
 
 class CommandAnswer(BaseModel):

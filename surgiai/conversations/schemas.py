@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from surgiai.kit.schemas import Id, PartialUpdate
+from surgiai.kit.schemas import BodyId, Flag, PartialUpdate
 
 OutboundType = Literal[
     "text",
@@ -50,8 +50,8 @@ class MessageCreate(CloudApiShaped):
     us by username has no phone number to give)."""
 
     to: Annotated[str | None, Field(min_length=5, max_length=32)] = None
-    doctor_id: Id | None = None
-    number_id: Id | None = None
+    doctor_id: BodyId | None = None
+    number_id: BodyId | None = None
     # Quote a message of the conversation (its wamid).
     context_message_id: Annotated[str | None, Field(max_length=128)] = None
 
@@ -206,7 +206,7 @@ class ConversationUpdate(PartialUpdate):
     status: StatusName | None = None
     mode: ModeName | None = None
     # Assign to a user (their id), or null to unassign; omit to leave as is.
-    assigned_user_id: Id | None = None
+    assigned_user_id: BodyId | None = None
     tags: Annotated[list[Tag] | None, Field(max_length=50)] = None
 
 
@@ -227,7 +227,7 @@ class ThreadMessageCreate(CloudApiShaped):
     (`{"type": "text", "text": {"body": "..."}}`), sent from the conversation's number.
     With `preview: true` nothing is sent: the answer shows what would be."""
 
-    preview: bool = False
+    preview: Flag = False
     context_message_id: Annotated[str | None, Field(max_length=128)] = None
     template_category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] | None = None
 
@@ -286,7 +286,7 @@ class Preview(BaseModel):
 
 class TypingCreate(BaseModel):
     # False when the admin stops typing without sending (the dashboard clears the indicator).
-    active: bool = True
+    active: Flag = True
 
 
 class AdminTyping(BaseModel):

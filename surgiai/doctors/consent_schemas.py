@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from surgiai.doctors.models import ConsentSource
+from surgiai.kit.schemas import Flag
 
 
 class ConsentChange(BaseModel):
@@ -13,7 +14,7 @@ class ConsentChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    opted_out: bool
+    opted_out: Flag
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 

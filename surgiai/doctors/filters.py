@@ -3,7 +3,7 @@ as a validated model and as the SQL `WHERE` it means. Every field narrows; lists
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,12 +12,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from surgiai.doctors import search
 from surgiai.doctors.models import Doctor, DoctorTag, LifecycleStage
+from surgiai.kit.schemas import MAX_ID, NOT_A_BOOL, Moment
 from surgiai.kit.time import utcnow
 
 Word = Annotated[str, Field(min_length=1, max_length=100)]
 Words = Annotated[list[Word], Field(max_length=50)]
-Score = Annotated[int, Field(ge=0, le=100)]
-Days = Annotated[int, Field(ge=1, le=3650)]
+Score = Annotated[int, Field(ge=0, le=100), NOT_A_BOOL]
+Days = Annotated[int, Field(ge=1, le=3650), NOT_A_BOOL]
 
 
 class DoctorFilter(BaseModel):
@@ -33,10 +34,10 @@ class DoctorFilter(BaseModel):
     score_min: Score | None = None
     score_max: Score | None = None
     stage: Annotated[list[LifecycleStage], Field(max_length=6)] = []
-    last_inbound_after: datetime | None = None
-    last_inbound_before: datetime | None = None
-    last_outbound_after: datetime | None = None
-    last_outbound_before: datetime | None = None
+    last_inbound_after: Moment | None = None
+    last_inbound_before: Moment | None = None
+    last_outbound_after: Moment | None = None
+    last_outbound_before: Moment | None = None
     # Windows that move with the clock, for saved segments ("wrote in the last 30 days",
     # "nothing sent to them for 60 days or more"); silent includes never.
     inbound_within_days: Days | None = None
@@ -45,7 +46,7 @@ class DoctorFilter(BaseModel):
     outbound_silent_days: Days | None = None
     consent: Literal["opted_in", "opted_out"] | None = None
     # The doctor's sticky sending number.
-    number_id: Annotated[int | None, Field(ge=1, le=2**63 - 1)] = None
+    number_id: Annotated[int, Field(ge=1, le=MAX_ID), NOT_A_BOOL] | None = None
 
     @model_validator(mode="after")
     def _ranges_in_order(self) -> DoctorFilter:

@@ -145,7 +145,18 @@ def get_import(
     return DoctorImportRead.model_validate(doctor_import_service.get(session, import_id))
 
 
-@router.get("/export", responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_MIME_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
 def export_doctors(
     query: Annotated[DoctorExportQuery, Query()], _: DoctorListManager, runtime: RuntimeDep
 ) -> StreamingResponse:

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from surgiai.doctors.models import LifecycleStage
+from surgiai.kit.schemas import JSON_NUMBER, PartialUpdate
 from surgiai.kit.schemas import MAX_ID as MAX_ID  # doctors.endpoints and the timeline use it
-from surgiai.kit.schemas import PartialUpdate
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -135,7 +135,7 @@ class DoctorUpdate(PartialUpdate):
     add_tags: Tags = []
     remove_tags: Tags = []
     stage: LifecycleStage | None = None
-    lead_score: Annotated[int | None, Field(ge=0, le=100)] = None
+    lead_score: Annotated[int, Field(ge=0, le=100), JSON_NUMBER] | None = None
     reason: Reason | None = None
 
 

@@ -7,10 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.models import LifecycleStage
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import JSON_NUMBER, PartialUpdate
 
 SegmentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-PreviewLimit = Annotated[int, Field(ge=1, le=100)]
+PreviewLimit = Annotated[int, Field(ge=1, le=100), JSON_NUMBER]
 
 
 class SegmentCreate(BaseModel):

@@ -6,9 +6,10 @@ so): a number past 64 bits is a 422, never an overflow in the database driver.""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import CoreSchema
@@ -19,6 +20,57 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Page numbers and other counts a client may ask for.
 Count = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+# A JSON body's values as sent, as the OpenAPI describes them: pydantic would otherwise read 0
+# as false, true as 1 and "5" as 5. (Paths, queries and forms are text: they keep the lax
+# types.) A marker goes after any `Field` constraint, so that the OpenAPI still shows those.
+
+
+def _json_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a number")
+    return value
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+JSON_BOOL = BeforeValidator(_json_bool)
+JSON_NUMBER = BeforeValidator(_json_number)
+# For a model read from a query string and from JSON alike (a filter): text becomes a number,
+# true and false do not.
+NOT_A_BOOL = BeforeValidator(_not_a_bool)
+Flag = Annotated[bool, JSON_BOOL]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID), JSON_NUMBER]
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times as ISO 8601 text only: pydantic would read 0.5 as half a second after
+    1970, which no client means."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+        raise ValueError("must be ISO 8601 text, like 2026-01-31 or 2026-01-31T09:30:00+05:30")
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_text)]
+Day = Annotated[date, BeforeValidator(_iso_text)]
 
 
 class PartialUpdate(BaseModel):

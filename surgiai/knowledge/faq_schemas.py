@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import Flag, PartialUpdate
 from surgiai.knowledge.models import FaqStatus
 
 Question = Annotated[str, Field(min_length=1, max_length=500)]
@@ -68,12 +68,12 @@ class FaqUpdate(_Text, PartialUpdate):
     phrasings: Annotated[list[Phrasing] | None, Field(max_length=50)] = None
     citation: Annotated[str | None, Field(max_length=200)] = None
     # false: checked after a new document version flagged the entry.
-    needs_review: bool | None = None
+    needs_review: Flag | None = None
 
 
 class FaqApprove(FaqUpdate):
     # Also send the answer to the doctor whose question made SurgiAI suggest the entry.
-    reply_to_asker: bool = False
+    reply_to_asker: Flag = False
 
 
 class FaqApproved(BaseModel):

@@ -41,6 +41,7 @@ def upload(
 
 @router.get(
     "/{media_file_id}",
+    response_class=FileResponse,
     responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 def download(

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import JSON_NUMBER, Flag, PartialUpdate
 
 # The mode new conversations on a number start in, and that `release` returns them to.
 DefaultMode = Literal["ai", "draft", "human"]
@@ -21,8 +21,15 @@ class NumberCreate(BaseModel):
     access_token: Annotated[SecretStr, Field(min_length=8, max_length=1500)]
     app_secret: Annotated[SecretStr | None, Field(min_length=8, max_length=500)] = None
     business_portfolio_id: IdString | None = None
-    throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+    throughput_mps: Annotated[int, Field(ge=1, le=1000), JSON_NUMBER] | None = None
     default_mode: DefaultMode = "ai"
+
+
+def _false_only(value: object) -> object:
+    """JSON false, not 0 (which pydantic would take for it)."""
+    if value is not False:
+        raise ValueError("must be false (to resume the number)")
+    return value
 
 
 class NumberUpdate(PartialUpdate):
@@ -31,11 +38,11 @@ class NumberUpdate(PartialUpdate):
     access_token: Annotated[SecretStr | None, Field(min_length=8, max_length=1500)] = None
     app_secret: Annotated[SecretStr | None, Field(min_length=8, max_length=500)] = None
     business_portfolio_id: IdString | None = None
-    enabled: bool | None = None
-    throughput_mps: Annotated[int | None, Field(ge=1, le=1000)] = None
+    enabled: Flag | None = None
+    throughput_mps: Annotated[int, Field(ge=1, le=1000), JSON_NUMBER] | None = None
     default_mode: DefaultMode | None = None
     # Admins resume a paused number once the cause is fixed.
-    paused: Literal[False] | None = None
+    paused: Annotated[Literal[False], BeforeValidator(_false_only)] | None = None
 
 
 NumberStateCode = Literal[

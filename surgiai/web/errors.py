@@ -51,6 +51,13 @@ def install_error_handlers(app: FastAPI) -> None:
         malformed = request.scope.get("state", {}).get(MALFORMED_JSON)
         if malformed is not None:
             return error_response(400, "BadRequest", f"The body is not valid JSON: {malformed}.")
+        if any(item["loc"][0] == "path" for item in error.errors()):
+            allowed = _allowed_methods(app, request.url.path, literal_only=True)
+            if allowed:
+                # "/segments/count" is no segment id: the route a PATCH to it found is not its own.
+                return error_response(
+                    405, "MethodNotAllowed", "Method Not Allowed", {"Allow": ", ".join(allowed)}
+                )
         problems = []
         for item in error.errors():
             location = ".".join(str(part) for part in item["loc"] if part != "body")
@@ -123,13 +130,15 @@ class DeferMalformedJson:
         await self.app(scope, replay, send)
 
 
-def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+def _allowed_methods(app: FastAPI, path: str, *, literal_only: bool = False) -> list[str]:
     """The methods the OpenAPI documents for `path` (a literal path before a template)."""
     matches: list[tuple[bool, str, dict[str, object]]] = []
     for template, operations in app.openapi()["paths"].items():
         pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
             matches.append(("{" in template, template, operations))
+    if literal_only:
+        matches = [match for match in matches if not match[0]]
     if not matches:
         return []
     literal = min(matches, key=lambda match: match[0])[0]

@@ -12,9 +12,40 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from surgiai.kit.schemas import DESCRIPTIONS, ErrorBody
+from surgiai.external_events.receiver import CLOUD_PATH as WEBHOOK_PATH
+from surgiai.kit.schemas import DESCRIPTIONS, MAX_ID, ErrorBody
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+# Served ahead of the framework (`external_events.receiver`), so described here.
+WEBHOOK_DELIVERY: dict[str, Any] = {
+    "tags": ["webhooks"],
+    "summary": "A WhatsApp Cloud API delivery",
+    "description": "Meta's POST: stored as received once its signature checks out, then "
+    "processed in the background.",
+    "operationId": "receive_webhook",
+    "parameters": [
+        {
+            "name": "X-Hub-Signature-256",
+            "in": "header",
+            "required": True,
+            "description": "sha256= and the HMAC of the body with the app secret",
+            "schema": {"type": "string"},
+        }
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    "responses": {
+        "200": {
+            "description": "Stored",
+            "content": {"text/plain": {"schema": {"type": "string", "const": "OK"}}},
+        },
+        **{str(code): {"description": DESCRIPTIONS[code]} for code in (400, 413, 503)},
+        "403": {"description": "A missing, malformed or wrong signature"},
+        "408": {"description": "The body did not arrive in time"},
+    },
+}
 _WRITES = frozenset({"post", "put", "patch", "delete"})
 
 
@@ -25,6 +56,7 @@ def document_responses(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = generate()
+            _integral_bounds(spec)
             _describe_errors(spec)
             app.openapi_schema = spec
         return app.openapi_schema
@@ -32,7 +64,28 @@ def document_responses(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _integral_bounds(node: Any) -> None:
+    """FastAPI's OpenAPI model holds the bounds of the schemas in `components` as floats: 2**63 - 1
+    would read 9.223372036854776e18, which is 2**63, past what the API accepts. The integers'
+    bounds are given back as integers (the only one beyond a float's 2**53 is `MAX_ID`)."""
+    if isinstance(node, list):
+        for item in node:
+            _integral_bounds(item)
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "integer":
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            value = node.get(key)
+            if isinstance(value, float):
+                exact = abs(value) < 2**53
+                node[key] = int(value) if exact else (MAX_ID if value > 0 else -MAX_ID - 1)
+    for value in node.values():
+        if isinstance(value, dict | list):
+            _integral_bounds(value)
+
+
 def _describe_errors(spec: dict[str, Any]) -> None:
+    spec["paths"].setdefault(WEBHOOK_PATH, {})["post"] = WEBHOOK_DELIVERY
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorBody"] = ErrorBody.model_json_schema()
     for name in ("HTTPValidationError", "ValidationError"):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from surgiai.kit.phone import region_is_known
-from surgiai.kit.schemas import PartialUpdate
+from surgiai.kit.schemas import JSON_NUMBER, Flag, PartialUpdate
 from surgiai.kit.time import zone
 from surgiai.kit.timezones import canonical
 from surgiai.workspace.models import AnswerPolicy
@@ -73,9 +73,9 @@ class WorkspaceSettingsUpdate(PartialUpdate):
     model_config = ConfigDict(extra="forbid")
 
     business_name: BusinessName | None = None
-    ai_replies_enabled: bool | None = None
-    burst_seconds: Annotated[float | None, Field(ge=0, le=BURST_SECONDS_MAX)] = None
-    whatsapp_alerts_enabled: bool | None = None
+    ai_replies_enabled: Flag | None = None
+    burst_seconds: Annotated[float, Field(ge=0, le=BURST_SECONDS_MAX), JSON_NUMBER] | None = None
+    whatsapp_alerts_enabled: Flag | None = None
     alert_template: Annotated[str | None, Field(max_length=512)] = None
     alert_template_language: Annotated[str | None, Field(pattern=LANGUAGE_CODE)] = None
     timezone: TimeZoneName | None = None
