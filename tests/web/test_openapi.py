@@ -261,3 +261,59 @@ class TestErrorResponses:
         response = client.get("/api/v1/no-such-thing")
         assert response.status_code == 404
         assert response.json() == {"error": "NotFound", "detail": "Not Found"}
+
+    def test_allow_names_every_method_of_the_path(self, client: TestClient) -> None:
+        response = client.request("OPTIONS", "/api/v1/auth/me")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, PATCH"
+
+    def test_a_literal_path_is_no_id_for_its_neighbour(
+        self, client: TestClient, runtime: Runtime
+    ) -> None:
+        """PATCH /conversations/assignees found /conversations/{conversation_id} (422)."""
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        response = client.patch("/api/v1/conversations/assignees", json={}, headers=headers)
+        assert response.status_code == 405
+        assert response.json()["error"] == "MethodNotAllowed"
+        assert response.headers["allow"] == "GET"
+
+
+class TestJsonBodies:
+    """What the fuzzer found accepted against the spec: 0 for false, false for a number, a
+    number of seconds for a date."""
+
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("PATCH", "/api/v1/numbers/1", {"paused": 0}),
+            ("PATCH", "/api/v1/settings", {"ai_replies_enabled": 1}),
+            ("PATCH", "/api/v1/faqs/1", {"needs_review": 0}),
+            ("PATCH", "/api/v1/courses/1", {"seats": False}),
+            ("POST", "/api/v1/commands", {"confirm": 0, "text": "pause agent greeting"}),
+            ("POST", "/api/v1/segments/count", {"score_max": False}),
+            ("POST", "/api/v1/segments/count", {"last_outbound_before": 0}),
+        ],
+    )
+    def test_a_value_of_another_json_type_is_a_422(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        method: str,
+        path: str,
+        body: dict[str, object],
+    ) -> None:
+        create_user(runtime)
+        response = client.request(
+            method, path, json=body, headers=login(client, "owner@example.com")
+        )
+        assert response.status_code == 422, response.text
+        assert next(iter(body)) in response.json()["detail"]
+
+    def test_a_time_in_a_query_is_iso_text(self, client: TestClient, runtime: Runtime) -> None:
+        create_user(runtime)
+        headers = login(client, "owner@example.com")
+        refused = client.get("/api/v1/doctors/export?last_outbound_before=0.5", headers=headers)
+        assert refused.status_code == 422, refused.text
+        iso = "/api/v1/doctors/export?last_outbound_before=2026-01-31T00:00:00Z"
+        assert client.get(iso, headers=headers).status_code == 200
