@@ -94,7 +94,7 @@ class PartialUpdate(BaseModel):
             if refused:
                 raise PydanticCustomError(
                     "null_refused",
-                    "{fields}: must have a value (leave a field out to keep it)",
+                    "{fields}: must have a value (leave the field out to keep it)",
                     {"fields": ", ".join(sorted(refused))},
                 )
         return data

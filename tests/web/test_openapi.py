@@ -184,7 +184,7 @@ class TestPatchNulls:
         assert response.status_code == 422, response.text
         assert response.json() == {
             "error": "ValidationError",
-            "detail": f"{field}: must have a value (leave a field out to keep it)",
+            "detail": f"{field}: must have a value (leave the field out to keep it)",
         }
         audit = client.get("/api/v1/audit", headers=headers).json()
         assert [e for e in audit["items"] if e["action"] == "user.updated"] == []

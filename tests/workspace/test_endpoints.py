@@ -122,16 +122,16 @@ class TestValidation:
             ({"business_name": "   "}, "business_name: Value error, must not be empty"),
             (
                 {"business_name": None},
-                "business_name: Value error, must have a value (leave the field out to keep it)",
+                "business_name: must have a value (leave the field out to keep it)",
             ),
-            ({"ai_replies_enabled": "perhaps"}, "ai_replies_enabled: Input should be a valid"),
+            ({"ai_replies_enabled": "perhaps"}, "ai_replies_enabled: Value error, must be true or"),
             ({"alert_template_language": "English"}, "alert_template_language: String should"),
             ({"burst": 2}, "burst: Extra inputs are not permitted"),
             (
                 {"timezone": "India/Delhi"},
                 "timezone: Value error, unknown time zone 'India/Delhi' (use an IANA name",
             ),
-            ({"timezone": None}, "timezone: Value error, must have a value"),
+            ({"timezone": None}, "timezone: must have a value"),
         ],
     )
     def test_malformed_values_are_refused_with_the_reason(
