@@ -132,7 +132,11 @@ class TestTheApplication:
         with TestClient(create_app(runtime)) as client:
             assert client.get("/healthz").json() == {"status": "ok"}
             assert client.get("/api/v1/numbers").status_code == 401
-            assert client.get("/api/v1/no-such-route").json() == {"detail": "Not Found"}
+            unknown = client.get("/api/v1/no-such-route")
+            assert (unknown.status_code, unknown.json()) == (
+                404,
+                {"error": "NotFound", "detail": "Not Found"},
+            )
             assert client.get("/").text == INDEX
             assert client.get("/numbers").text == INDEX
 
