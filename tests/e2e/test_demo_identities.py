@@ -51,6 +51,7 @@ def writes(service: Service, wa_id: str, text: str) -> None:
 
 def conversations_of(service: Service, headers: dict[str, str], q: str) -> list[dict[str, Any]]:
     page = httpx.get(f"{service.url}/api/v1/conversations", params={"q": q}, headers=headers)
+    assert page.status_code == 200, page.text
     items: list[dict[str, Any]] = page.json()["items"]
     return items
 
@@ -142,7 +143,9 @@ class TestDemoIdentities:
                     ]
                 )
                 == 2
-            )
+            ),
+            # A poll every 20 ms would meet the API's per-user rate limit.
+            interval=0.25,
         )
         [after] = conversations_of(service, headers, "Suresh Menon")
         assert after["id"] == conversation["id"]
