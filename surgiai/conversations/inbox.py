@@ -157,8 +157,18 @@ class InboxService:
         return conversation
 
     def mark_read(self, session: Session, conversation: Conversation) -> None:
+        repository = InboxRepository(session)
+        if (
+            not conversation.unread_count
+            and repository.newest_unread_inbound(conversation.id) is None
+        ):
+            return
+        # Lock order: the conversation row, then its messages, as the agents take them. The
+        # other order deadlocks (PostgreSQL) against a worker handling the same conversation.
+        repository.lock_conversation(conversation.id)
+        session.refresh(conversation, attribute_names=["unread_count"])
         now = utcnow()
-        newest = InboxRepository(session).mark_inbound_read(conversation.id, now)
+        newest = repository.mark_inbound_read(conversation.id, now)
         if conversation.unread_count:
             conversation.unread_count = 0
             events.conversation_changed(conversation)

@@ -472,10 +472,15 @@ class InboxRepository:
         )
         return {row.id: last_message_of(row) for row in rows}
 
-    def mark_inbound_read(self, conversation_id: int, now: datetime) -> Message | None:
-        """Mark the doctor's unread messages read; returns the newest of them (WhatsApp's read
-        receipt on it covers the earlier ones)."""
-        newest = self.session.scalar(
+    def lock_conversation(self, conversation_id: int) -> None:
+        """Take the conversation row's lock until the transaction ends (its columns only: a
+        lock cannot reach the nullable side of the eager joins)."""
+        self.session.execute(
+            select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+        )
+
+    def newest_unread_inbound(self, conversation_id: int) -> Message | None:
+        return self.session.scalar(
             select(Message)
             .where(
                 Message.conversation_id == conversation_id,
@@ -485,6 +490,11 @@ class InboxRepository:
             .order_by(Message.id.desc())
             .limit(1)
         )
+
+    def mark_inbound_read(self, conversation_id: int, now: datetime) -> Message | None:
+        """Mark the doctor's unread messages read; returns the newest of them (WhatsApp's read
+        receipt on it covers the earlier ones)."""
+        newest = self.newest_unread_inbound(conversation_id)
         if newest is None:
             return None
         self.session.execute(

@@ -5,6 +5,7 @@ queue, notes and typing."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from surgiai.auth.roles import Role
 from surgiai.conversations.drafts import AiReply, draft_service
@@ -34,6 +35,7 @@ from tests.fixtures import (
     text_message_value,
     webhook_body,
 )
+from tests.services import wait_for
 
 DOCTOR = "919876543210"
 OTHER_DOCTOR = "919812345678"
@@ -881,3 +883,57 @@ class TestMarkRead:
         conversation = conversation_of(client, admin)
         refused = client.post(f"/api/v1/conversations/{conversation['id']}/read", headers=viewer)
         assert refused.status_code == 403
+
+    def test_reading_while_an_agent_works_on_the_conversation_does_not_deadlock(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+        database_url: str,
+    ) -> None:
+        """An agent's transaction takes the conversation row, then its messages. Opening the
+        thread meanwhile must wait for it in the same order; the other order is a deadlock
+        that PostgreSQL breaks by failing one of them (the admin got a 500)."""
+        if not database_url.startswith("postgresql"):
+            pytest.skip("SQLite runs one writer at a time: there is no lock order to get wrong")
+        graph.post(SEND_URL).mock(return_value=Response(200, json={"success": True}))
+        doctor_writes(client, runtime, "Mesh ka rate?", "wamid.d1")
+        conversation = conversation_of(client, admin)
+        opened: list[int] = []
+
+        with runtime.engine.connect() as agent:
+            agent.execute(
+                text("UPDATE conversation SET unread_count = unread_count WHERE id = :id"),
+                {"id": conversation["id"]},
+            )
+            reader = threading.Thread(
+                target=lambda: opened.append(
+                    client.get(
+                        f"/api/v1/conversations/{conversation['id']}/messages", headers=admin
+                    ).status_code
+                )
+            )
+            reader.start()
+            wait_for(lambda: waiting_for_a_lock(runtime))
+            agent.execute(
+                text("UPDATE message SET agent_state = agent_state WHERE conversation_id = :id"),
+                {"id": conversation["id"]},
+            )
+            agent.commit()
+        reader.join()
+
+        assert opened == [200]
+        assert conversation_of(client, admin)["unread_count"] == 0
+
+
+def waiting_for_a_lock(runtime: Runtime) -> bool:
+    with runtime.engine.connect() as connection:
+        waiting = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)

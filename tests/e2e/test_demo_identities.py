@@ -60,6 +60,7 @@ def thread(service: Service, headers: dict[str, str], conversation_id: int) -> l
     page = httpx.get(
         f"{service.url}/api/v1/conversations/{conversation_id}/messages", headers=headers
     )
+    assert page.status_code == 200, (page.status_code, page.text)
     items: list[dict[str, Any]] = page.json()["items"]
     return items
 
