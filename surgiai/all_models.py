@@ -3,6 +3,7 @@
 from surgiai.agents import models as agent_models
 from surgiai.audit import models as audit_models
 from surgiai.auth import models as auth_models
+from surgiai.campaigns import models as campaign_models
 from surgiai.catalogue import models as catalogue_models
 from surgiai.commands import models as command_models
 from surgiai.conversations import models as conversation_models
@@ -26,6 +27,7 @@ __all__ = [
     "agent_models",
     "audit_models",
     "auth_models",
+    "campaign_models",
     "catalogue_models",
     "command_models",
     "conversation_models",
