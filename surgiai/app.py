@@ -18,6 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 from surgiai.agents.endpoints import router as agents_router
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
+from surgiai.campaigns.endpoints import router as campaigns_router
 from surgiai.catalogue.endpoints import courses_router, products_router
 from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.commands.endpoints import router as commands_router
@@ -141,6 +142,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         faqs_router,
         consent_router,
         segments_router,
+        campaigns_router,
         doctors_router,
         doctor_timeline_router,
         webhook_events_router,
