@@ -152,10 +152,13 @@ def country_of(wa_id: str | None) -> str:
     if country is not None:
         return country
     try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(f"+{wa_id}"))
+        number = phonenumbers.parse(f"+{wa_id}")
     except NumberParseException:
         return OTHER
-    return region if region and region != "001" else OTHER
+    # A number no country's plan knows yet is counted in its calling code's main country.
+    known = phonenumbers.region_code_for_number(number)
+    region = known or phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return region if region and region not in ("001", "ZZ") else OTHER
 
 
 def cost_lines(

@@ -153,9 +153,7 @@ def _number_labels(session: Session, number_ids: set[int]) -> dict[int | None, s
     found = dict(
         session.execute(
             select(WhatsAppNumber.id, WhatsAppNumber.label).where(WhatsAppNumber.id.in_(number_ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     labels: dict[int | None, str] = {None: NO_NUMBER}
     taken = list(found.values())
@@ -287,7 +285,7 @@ def recipients_page(
         query = query.where(recipient.state == state)
     if cursor is not None:
         query = query.where(recipient.id > cursor)
-    rows = session.execute(query).tuples().all()
+    rows = session.execute(query).all()
     items = [
         RecipientRead(
             id=row.id,
