@@ -340,7 +340,7 @@ class TestResults:
             campaign = session.get_one(Campaign, add_campaign(session, "Empty"))
             found = results.results(session, campaign)
         assert found.counts == RecipientCounts()
-        assert found.by_variant == found.by_number == found.cost == []
+        assert (found.by_variant, found.by_number, found.cost) == ([], [], [])
         assert found.failed_by_reason == found.skipped_by_reason == {}
         assert (found.opted_out_after, found.estimated_cost) == (0, 0.0)
 
