@@ -96,9 +96,16 @@ class PriceFileError(ValueError):
 
 
 def load_price_file(path: Path) -> PriceList:
+    """The price list in a JSON file; PriceFileError, with the reason on one line, if unusable."""
     try:
         return PriceList.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as error:
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise PriceFileError(f"{path}: {problems}") from error
+    except (OSError, ValueError) as error:
         raise PriceFileError(f"{path}: {error}") from error
 
 

@@ -56,36 +56,31 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _tallies(
-    session: Session, campaign_ids: Sequence[int], now: datetime, *, detailed: bool
+    session: Session, campaign_ids: Sequence[int], now: datetime, *, by_variant_and_number: bool
 ) -> list[_Tally]:
-    """Recipients grouped by campaign and state. `detailed`: also by variant and number, with
-    how far their messages got (a join on the message); else only what the list page shows,
-    read from the recipient rows alone."""
+    """Recipients grouped by campaign and state (and by variant and number for a campaign's
+    results), with how far their messages got: one query, whatever the campaigns' size."""
     recipient = CampaignRecipient
     group: list[Any] = [recipient.campaign_id, recipient.state]
-    if detailed:
+    if by_variant_and_number:
         group += [recipient.variant, recipient.number_id]
-    columns: list[Any] = [
-        *group,
-        func.count(),
-        func.count(recipient.replied_at),
-        _flag(and_(recipient.state == RecipientState.pending, recipient.not_before > now)),
-    ]
-    if detailed:
-        columns += [
+    query = (
+        select(
+            *group,
+            func.count(),
+            func.count(recipient.replied_at),
+            _flag(and_(recipient.state == RecipientState.pending, recipient.not_before > now)),
             _flag(Message.status.in_(DELIVERED_STATES)),
             _flag(Message.status.in_(READ_STATES)),
-        ]
-    query = select(*columns).where(recipient.campaign_id.in_(campaign_ids)).group_by(*group)
-    if detailed:
-        query = query.outerjoin(Message, Message.id == recipient.message_id)
+        )
+        .outerjoin(Message, Message.id == recipient.message_id)
+        .where(recipient.campaign_id.in_(campaign_ids))
+        .group_by(*group)
+    )
     tallies = []
     for row in session.execute(query):
-        if detailed:
-            campaign_id, state, variant, number_id, total, replied, deferred, delivered, read = row
-        else:
-            campaign_id, state, total, replied, deferred = row
-            variant, number_id, delivered, read = "", None, 0, 0
+        campaign_id, state, *by, total, replied, deferred, delivered, read = row
+        variant, number_id = by if by_variant_and_number else ("", None)
         tallies.append(
             _Tally(
                 campaign_id=campaign_id,
@@ -117,18 +112,17 @@ def _counts(tallies: Iterable[_Tally]) -> RecipientCounts:
 
 def counts(session: Session, campaign_id: int, *, now: datetime | None = None) -> RecipientCounts:
     """The campaign's recipients by state, and how far the sent ones got."""
-    return _counts(_tallies(session, [campaign_id], now or utcnow(), detailed=True))
+    return _counts(_tallies(session, [campaign_id], now or utcnow(), by_variant_and_number=False))
 
 
 def counts_by_campaign(
     session: Session, campaign_ids: Sequence[int], *, now: datetime | None = None
 ) -> dict[int, RecipientCounts]:
-    """Counts of a page of campaigns in one query (every id given has an entry). Delivered
-    and read are left at 0 here: the list shows states; a campaign's page shows the rest."""
+    """Counts of a page of campaigns in one query (every id given has an entry)."""
     if not campaign_ids:
         return {}
     grouped: dict[int, list[_Tally]] = {campaign_id: [] for campaign_id in campaign_ids}
-    for tally in _tallies(session, campaign_ids, now or utcnow(), detailed=False):
+    for tally in _tallies(session, campaign_ids, now or utcnow(), by_variant_and_number=False):
         grouped[tally.campaign_id].append(tally)
     return {campaign_id: _counts(tallies) for campaign_id, tallies in grouped.items()}
 
@@ -240,7 +234,7 @@ def results(
     """The campaign's results page: counts, per variant and per number, failures and skips by
     reason, opt-outs after it, and its estimated cost (`pricing.price_list(settings.
     campaign_prices_file)` for the workspace's rates)."""
-    tallies = _tallies(session, [campaign.id], now or utcnow(), detailed=True)
+    tallies = _tallies(session, [campaign.id], now or utcnow(), by_variant_and_number=True)
     labels = _number_labels(
         session, {tally.number_id for tally in tallies if tally.number_id is not None}
     )
