@@ -14,9 +14,10 @@ from surgiai.campaigns.models import Campaign, CampaignRecipient
 REPLY_WINDOW = timedelta(hours=72)
 
 
-def note_reply(session: Session, doctor_id: int, at: datetime) -> int:
+def note_reply(session: Session, doctor_id: int, at: datetime) -> list[int]:
     """Mark the campaign messages the doctor is answering (sent in the 72 h before `at`, not
-    answered yet) as replied at `at`. One UPDATE along (doctor, sent_at); returns how many."""
+    answered yet) as replied at `at`. One UPDATE along (doctor, sent_at); returns the ids of
+    the campaigns whose reply count went up (to tell their live pages)."""
     # On the connection: a bulk UPDATE, no ORM objects to keep in step.
     result = session.connection().execute(
         update(CampaignRecipient)
@@ -27,8 +28,9 @@ def note_reply(session: Session, doctor_id: int, at: datetime) -> int:
             CampaignRecipient.replied_at.is_(None),
         )
         .values(replied_at=at)
+        .returning(CampaignRecipient.campaign_id)
     )
-    return int(result.rowcount)
+    return sorted(result.scalars())
 
 
 @dataclass(frozen=True)

@@ -470,8 +470,9 @@ class TestReplies:
         with session_scope(runtime.session_factory) as session:
             doctor = add_doctor(session, "Dr. Asha Rao", "919876543210")
             rows = {}
+            campaign_ids = {}
             for name, hours in (("Too old", 73), ("Recent", 71), ("Latest", 5)):
-                campaign_id = add_campaign(session, name)
+                campaign_id = campaign_ids[name] = add_campaign(session, name)
                 recipient = Recipient(
                     "Dr. Asha Rao",
                     doctor.wa_id,
@@ -491,7 +492,7 @@ class TestReplies:
                 ).id
             doctor_id = doctor.id
         with session_scope(runtime.session_factory) as session:
-            assert note_reply(session, doctor_id, NOW) == 1
+            assert note_reply(session, doctor_id, NOW) == [campaign_ids["Recent"]]
         with session_scope(runtime.session_factory) as session:
             replied = {
                 name: session.get_one(CampaignRecipient, row_id).replied_at
