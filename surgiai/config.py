@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # once (413), a longer one fails with its reason.
     document_max_bytes: Annotated[int, Field(ge=1)] = 20 * 1024 * 1024
     document_max_pages: Annotated[int, Field(ge=1)] = 500
+    # A JSON price list (`campaigns.pricing.PriceList`) for campaigns' estimated costs, instead
+    # of the built-in estimate of Meta's rates.
+    campaign_prices_file: Path | None = None
     # Fault injection for tests and benchmarks (kit/chaos.py); never set in production.
     chaos: str | None = None
 
@@ -96,6 +99,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("campaign_prices_file")
+    @classmethod
+    def _check_campaign_prices_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from surgiai.campaigns.pricing import load_price_file
+
+            load_price_file(value)
         return value
 
     @field_validator("redis_url")
