@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -104,10 +105,12 @@ class Settings(BaseSettings):
     @field_validator("campaign_prices_file")
     @classmethod
     def _check_campaign_prices_file(cls, value: Path | None) -> Path | None:
+        # Readable JSON here; its shape is checked when the app starts (`campaigns.pricing`).
         if value is not None:
-            from surgiai.campaigns.pricing import load_price_file
-
-            load_price_file(value)
+            try:
+                json.loads(value.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise ValueError(f"{value}: {error}") from error
         return value
 
     @field_validator("redis_url")

@@ -6,25 +6,30 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from surgiai.auth.dependencies import CurrentUser, require
 from surgiai.auth.models import User
 from surgiai.auth.roles import Permission
-from surgiai.campaigns.models import Campaign, CampaignStatus
+from surgiai.campaigns import exporting, results
+from surgiai.campaigns.models import Campaign, CampaignStatus, RecipientState
+from surgiai.campaigns.pricing import price_list
 from surgiai.campaigns.repository import CampaignRepository
 from surgiai.campaigns.schemas import (
     CampaignCreate,
     CampaignPage,
     CampaignPlan,
     CampaignRead,
+    CampaignResults,
     CampaignUpdate,
     RecipientCounts,
+    RecipientPage,
     RetryFailed,
     RetryResult,
 )
 from surgiai.campaigns.service import campaign_service
-from surgiai.dependencies import DbSession, SettingsDep
+from surgiai.dependencies import DbSession, RuntimeDep, SettingsDep
 from surgiai.doctors.models import Segment
 from surgiai.workspace.service import workspace_service
 
@@ -44,7 +49,8 @@ def list_campaigns(
 ) -> CampaignPage:
     """Newest first; `cursor` is the last id of the previous page."""
     campaigns = CampaignRepository(session).page(limit=limit, cursor=cursor, status=status_)
-    items = [_read(session, c) for c in campaigns]
+    counts = results.counts_by_campaign(session, [c.id for c in campaigns])
+    items = [_read(session, c, counts[c.id]) for c in campaigns]
     return CampaignPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
@@ -128,13 +134,61 @@ def retry_failed(
     return RetryResult(requeued=campaign_service.retry_failed(session, campaign_id, data.reasons))
 
 
-def _read(session: Session, campaign: Campaign) -> CampaignRead:
-    segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
-    counts = (
-        campaign_service.counts(session, campaign.id)
-        if campaign.started_at is not None
-        else RecipientCounts()
+@router.get("/{campaign_id}/recipients", response_model=RecipientPage)
+def list_recipients(
+    _: CurrentUser,
+    session: DbSession,
+    campaign_id: CampaignId,
+    state: RecipientState | None = None,
+    limit: PageLimit = 50,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> RecipientPage:
+    campaign_service.get(session, campaign_id)
+    return results.recipients_page(session, campaign_id, state=state, limit=limit, cursor=cursor)
+
+
+@router.get("/{campaign_id}/results", response_model=CampaignResults)
+def campaign_results(
+    _: CurrentUser, session: DbSession, settings: SettingsDep, campaign_id: CampaignId
+) -> CampaignResults:
+    """Sent, delivered, read, replied (within 72 h) and failed, by variant and by number;
+    failures and skips by reason; opt-outs after it; the estimated cost."""
+    campaign = campaign_service.get(session, campaign_id)
+    return results.results(session, campaign, prices=price_list(settings.campaign_prices_file))
+
+
+@router.get(
+    "/{campaign_id}/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "Recipients with outcomes"}},
+)
+def export_recipients(
+    _: CurrentUser, session: DbSession, runtime: RuntimeDep, campaign_id: CampaignId
+) -> StreamingResponse:
+    """Every recipient with their outcome, as CSV (UTF-8; cells a spreadsheet would run as a
+    formula are prefixed with ')."""
+    campaign = campaign_service.get(session, campaign_id)
+    return StreamingResponse(
+        exporting.stream(runtime.session_factory, campaign.id),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{exporting.filename(campaign.id, campaign.name)}"'
+            )
+        },
     )
+
+
+def _read(
+    session: Session, campaign: Campaign, counts: RecipientCounts | None = None
+) -> CampaignRead:
+    segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
+    if counts is None:
+        counts = (
+            campaign_service.counts(session, campaign.id)
+            if campaign.started_at is not None
+            else RecipientCounts()
+        )
     return CampaignRead(
         id=campaign.id,
         name=campaign.name,

@@ -126,46 +126,6 @@ class CampaignRepository:
         for start in range(0, len(rows), 5000):
             self.session.execute(insert(CampaignRecipient), rows[start : start + 5000])
 
-    def counts(self, campaign_id: int, now: datetime) -> dict[str, int]:
-        """Recipients by state, and pending ones held back until later."""
-        rows = self.session.execute(
-            select(
-                CampaignRecipient.state,
-                func.count(),
-                func.sum(case((CampaignRecipient.not_before > now, 1), else_=0)),
-            )
-            .where(CampaignRecipient.campaign_id == campaign_id)
-            .group_by(CampaignRecipient.state)
-        ).all()
-        counts = {state.value: 0 for state in RecipientState}
-        deferred = 0
-        for state, count, held in rows:
-            counts[state.value] = count
-            if state is RecipientState.pending:
-                deferred = int(held or 0)
-        counts["deferred"] = deferred
-        counts["total"] = sum(counts[state.value] for state in RecipientState)
-        reached = self.session.execute(
-            select(
-                func.sum(
-                    case(
-                        (Message.status.in_([MessageState.delivered, MessageState.read]), 1),
-                        else_=0,
-                    )
-                ),
-                func.sum(case((Message.status == MessageState.read, 1), else_=0)),
-                func.count(CampaignRecipient.replied_at),
-            )
-            .select_from(CampaignRecipient)
-            .join(Message, Message.id == CampaignRecipient.message_id)
-            .where(
-                CampaignRecipient.campaign_id == campaign_id,
-                CampaignRecipient.state == RecipientState.sent,
-            )
-        ).one()
-        counts["delivered"], counts["read"], counts["replied"] = (int(v or 0) for v in reached)
-        return counts
-
     def numbers_with_work(self, campaign_id: int) -> list[int]:
         return list(
             self.session.scalars(

@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
+from surgiai.campaigns import results
 from surgiai.campaigns.models import (
     Campaign,
     CampaignKind,
@@ -513,7 +514,7 @@ class CampaignService:
     # --- Progress -----------------------------------------------------------------------------
 
     def counts(self, session: Session, campaign_id: int) -> RecipientCounts:
-        return RecipientCounts(**CampaignRepository(session).counts(campaign_id, utcnow()))
+        return results.counts(session, campaign_id)
 
     def changed(self, session: Session, campaign: Campaign) -> None:
         """Tell open dashboards once this commits (one event per campaign per commit)."""

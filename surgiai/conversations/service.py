@@ -11,7 +11,6 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session, object_session
 
-from surgiai.campaigns.replies import note_reply
 from surgiai.channels.base import (
     ErrorDetail,
     ErrorReaction,
@@ -496,8 +495,6 @@ class MessageService:
         if conversation.awaiting_since is None:
             conversation.awaiting_since = now
         _note_activity(doctor, number.id, last_inbound_at=now)
-        # An answer to a campaign that reached them in the last 72 h counts in its results.
-        note_reply(session, doctor.id, inbound.timestamp)
         events.message_changed(message, created=True)
         events.conversation_changed(conversation, latest=message)
         if inbound.type.value in INBOUND_MEDIA_TYPES and inbound.media and inbound.media.id:

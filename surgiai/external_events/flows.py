@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from surgiai.agents.master import queue_inbound
+from surgiai.campaigns.replies import note_reply
 from surgiai.campaigns.service import campaign_service
 from surgiai.channels.base import (
     AccountUpdateEvent,
@@ -75,6 +76,8 @@ def apply_inbound(
         message = message_service.record_inbound(session, number, inbound)
         if message is not None:
             outcome.messages_stored += 1
+            # An answer to a campaign that reached them in the last 72 h counts in its results.
+            note_reply(session, message.conversation.doctor_id, inbound.timestamp)
             outcome.inbound_by_number[number.id] = outcome.inbound_by_number.get(number.id, 0) + 1
             outcome.rates[number.id] = float(number.throughput_mps)
             inbox_service.switch_to_human_if_asked(session, message)

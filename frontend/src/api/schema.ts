@@ -1569,6 +1569,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{campaign_id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Recipients */
+        get: operations["list_recipients_api_v1_campaigns__campaign_id__recipients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Results
+         * @description Sent, delivered, read, replied (within 72 h) and failed, by variant and by number;
+         *     failures and skips by reason; opt-outs after it; the estimated cost.
+         */
+        get: operations["campaign_results_api_v1_campaigns__campaign_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Recipients
+         * @description Every recipient with their outcome, as CSV (UTF-8; cells a spreadsheet would run as a
+         *     formula are prefixed with ').
+         */
+        get: operations["export_recipients_api_v1_campaigns__campaign_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/doctors": {
         parameters: {
             query?: never;
@@ -1980,6 +2039,30 @@ export interface components {
             forecast_finish_at: string | null;
             counts: components["schemas"]["RecipientCounts"];
         };
+        /** CampaignResults */
+        CampaignResults: {
+            counts: components["schemas"]["RecipientCounts"];
+            /** By Variant */
+            by_variant: components["schemas"]["ResultRow"][];
+            /** By Number */
+            by_number: components["schemas"]["ResultRow"][];
+            /** Failed By Reason */
+            failed_by_reason: {
+                [key: string]: number;
+            };
+            /** Skipped By Reason */
+            skipped_by_reason: {
+                [key: string]: number;
+            };
+            /** Opted Out After */
+            opted_out_after: number;
+            /** Cost */
+            cost: components["schemas"]["CostLine"][];
+            /** Currency */
+            currency: string;
+            /** Estimated Cost */
+            estimated_cost: number;
+        };
         /**
          * CampaignStatus
          * @enum {string}
@@ -2152,6 +2235,17 @@ export interface components {
             assigned_user_id?: number | null;
             /** Tags */
             tags?: string[];
+        };
+        /** CostLine */
+        CostLine: {
+            /** Category */
+            category: string;
+            /** Country */
+            country: string;
+            /** Messages */
+            messages: number;
+            /** Amount */
+            amount: number;
         };
         /** CourseCreate */
         CourseCreate: {
@@ -3764,6 +3858,13 @@ export interface components {
              */
             deferred?: number;
         };
+        /** RecipientPage */
+        RecipientPage: {
+            /** Items */
+            items: components["schemas"]["RecipientRead"][];
+            /** Next Cursor */
+            next_cursor: number | null;
+        };
         /** RecipientPreview */
         RecipientPreview: {
             /** Doctor Id */
@@ -3779,6 +3880,41 @@ export interface components {
             /** Skip Reason */
             skip_reason?: string | null;
         };
+        /** RecipientRead */
+        RecipientRead: {
+            /** Id */
+            id: number;
+            /** Doctor Id */
+            doctor_id: number;
+            /** Doctor Name */
+            doctor_name: string;
+            /** Wa Id */
+            wa_id: string | null;
+            /** Variant */
+            variant: string;
+            /** Number Id */
+            number_id: number | null;
+            state: components["schemas"]["RecipientState"];
+            /** Message Status */
+            message_status: string | null;
+            /** Message Id */
+            message_id: number | null;
+            /** Reason */
+            reason: string | null;
+            /** Error Code */
+            error_code: number | null;
+            /** Not Before */
+            not_before: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Replied At */
+            replied_at: string | null;
+        };
+        /**
+         * RecipientState
+         * @enum {string}
+         */
+        RecipientState: "pending" | "sending" | "sent" | "failed" | "skipped" | "cancelled";
         /**
          * RenderedMessage
          * @description What the doctor will see.
@@ -3808,6 +3944,24 @@ export interface components {
             template?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * ResultRow
+         * @description Results of one variant or one number.
+         */
+        ResultRow: {
+            /** Key */
+            key: string;
+            /** Sent */
+            sent: number;
+            /** Delivered */
+            delivered: number;
+            /** Read */
+            read: number;
+            /** Replied */
+            replied: number;
+            /** Failed */
+            failed: number;
         };
         /**
          * RetryFailed
@@ -11908,6 +12062,211 @@ export interface operations {
             };
             /** @description Conflicts with what is stored (a duplicate, a state that does not allow it) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request did not validate: `detail` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_recipients_api_v1_campaigns__campaign_id__recipients_get: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["RecipientState"] | null;
+                limit?: number;
+                cursor?: number | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecipientPage"];
+                };
+            };
+            /** @description Bad request: a body that is not JSON, a cursor this API did not return, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in (or the login failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but the role may not do this (or a cookie session sent no CSRF token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request did not validate: `detail` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    campaign_results_api_v1_campaigns__campaign_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResults"];
+                };
+            };
+            /** @description Bad request: a body that is not JSON, a cursor this API did not return, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in (or the login failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but the role may not do this (or a cookie session sent no CSRF token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request did not validate: `detail` names each problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_recipients_api_v1_campaigns__campaign_id__export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recipients with outcomes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Bad request: a body that is not JSON, a cursor this API did not return, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in (or the login failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Logged in, but the role may not do this (or a cookie session sent no CSRF token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
