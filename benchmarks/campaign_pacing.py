@@ -22,10 +22,12 @@ recipients and smaller plans):
 
 from __future__ import annotations
 
+import http.server
 import os
 import random
 import signal
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -73,7 +75,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     plan_count = QUICK_PLAN_RECIPIENTS if quick else PLAN_RECIPIENTS
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "standard_80": lambda: _campaign(count, level="STANDARD"),
-        "high_1000": lambda: _campaign(count * 3, level="HIGH"),
+        "standard_80_executor_only": lambda: _campaign(count, level="STANDARD", webhooks=False),
+        "high_1000": lambda: _campaign(count, level="HIGH"),
+        "high_1000_executor_only": lambda: _campaign(count, level="HIGH", webhooks=False),
         "kill_worker": lambda: _campaign(count, level="STANDARD", disturb="kill_worker"),
         "kill_app": lambda: _campaign(count, level="STANDARD", disturb="kill_app"),
         "red_number": lambda: _campaign(count, level="STANDARD", disturb="red"),
@@ -85,7 +89,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         scenarios = {k: v for k, v in scenarios.items() if k in wanted.split(",")}
     figures: dict[str, Any] = {}
     for name, scenario in scenarios.items():
-        runs = [scenario() for _ in range(REPEATS)]
+        repeats = int(os.environ.get("SURGIAI_BENCH_CAMPAIGN_REPEATS", REPEATS))
+        runs = [scenario() for _ in range(repeats)]
         figures[name] = {"runs": runs, "ranges": _ranges(runs)}
     return figures
 
@@ -395,8 +400,16 @@ def _cpu_used(
 # --- Scenarios -------------------------------------------------------------------------------
 
 
-def _campaign(count: int, *, level: str, disturb: str | None = None) -> dict[str, Any]:
-    with _stack(level) as stack:
+def _campaign(
+    count: int, *, level: str, disturb: str | None = None, webhooks: bool = True
+) -> dict[str, Any]:
+    with _stack(level) as stack, _sink() as sink:
+        if not webhooks:
+            # The simulator's status webhooks go elsewhere: the app's CPU is the executor's.
+            for pnid, _, _ in NUMBERS:
+                httpx.post(
+                    f"{stack.simulator.url}/control/numbers/{pnid}", json={"webhook_url": sink}
+                ).raise_for_status()
         _seed(stack, count)
         campaign_id = _create_campaign(stack)
         app = stack.current_app().url
@@ -436,6 +449,7 @@ def _campaign(count: int, *, level: str, disturb: str | None = None) -> dict[str
         result: dict[str, Any] = {
             "recipients": count,
             "level": level,
+            "status_webhooks_to_app": webhooks,
             "accepted": len(accepted),
             "lost": count - len(per_doctor),
             "sent_twice": sum(1 for n in per_doctor.values() if n > 1),
@@ -471,6 +485,30 @@ def _campaign(count: int, *, level: str, disturb: str | None = None) -> dict[str
             result["red_number_last_send_after_webhook_s"] = round(max(late), 2) if late else 0
             result.pop("red_at")
         return result
+
+
+@contextmanager
+def _sink() -> Iterator[str]:
+    """A webhook receiver that answers 200 to everything (in this process, not measured)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/webhooks/whatsapp"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _wait_status(
