@@ -571,6 +571,10 @@ def _disturb(stack: Stack, how: str | None, count: int) -> dict[str, Any]:
     if how == "red":
         pnid, display, _ = NUMBERS[0]
         at = time.time()
+        # RED on WhatsApp's side too (a health check reads it back), then its webhook.
+        httpx.post(
+            f"{sim}/control/numbers/{pnid}", json={"quality_rating": "RED"}
+        ).raise_for_status()
         httpx.post(
             f"{sim}/control/management",
             json={

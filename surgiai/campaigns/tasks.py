@@ -286,6 +286,12 @@ def _record(
         locked = campaign_service.get(session, campaign.id, lock=True)
         if locked.status is CampaignStatus.running:
             campaign_service.move_off(session, locked, number, stop_number)
+    elif repository.next_due(campaign.id, number.id) is None:
+        # This number's last chunk: the chunk queued after it found these rows still sending
+        # and left the campaign running; finish it now rather than at the next minute's tick.
+        session.commit()
+        locked = campaign_service.get(session, campaign.id, lock=True)
+        campaign_service.complete_if_done(session, locked)
 
 
 def _react(
