@@ -628,13 +628,20 @@ def _plan_only(count: int, *, postgres: bool) -> dict[str, Any]:
             start_seconds = time.perf_counter() - began
             started.raise_for_status()
             # Nothing is measured from here on: stop the sending.
-            client.post(f"/api/v1/campaigns/{campaign_id}/cancel").raise_for_status()
+            began = time.perf_counter()
+            cancelled = client.post(f"/api/v1/campaigns/{campaign_id}/cancel")
+            cancel_seconds = time.perf_counter() - began
+        log = stack.directory / "app.log"
+        errors = [line for line in log.read_text(errors="replace").splitlines() if "rror" in line]
         return {
             "recipients": count,
             "database": "postgresql" if postgres else "sqlite",
             "plan_s_first": round(timings[0], 3),
             "plan_s_again": round(timings[1], 3),
             "start_s": round(start_seconds, 3),
+            "cancel_status": cancelled.status_code,
+            "cancel_s": round(cancel_seconds, 3),
+            "app_errors": errors[:5],
             "plan_recipients": plan.json()["recipients"],
             "forecast_s": round(float(plan.json()["forecast_seconds"]), 1),
         }

@@ -303,12 +303,18 @@ class CampaignRepository:
         return len(ids)
 
     def cancel_unsent(self, campaign_id: int) -> int:
+        """Pending recipients to cancelled. On PostgreSQL, rows a worker holds (claimed in a
+        transaction not yet committed: they become `sending`) are skipped, not waited for:
+        waiting on them deadlocked with the worker's own updates of its chunk."""
+        unsent = select(CampaignRecipient.id).where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.state == RecipientState.pending,
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            unsent = unsent.with_for_update(skip_locked=True)
         result = self.session.execute(
             update(CampaignRecipient)
-            .where(
-                CampaignRecipient.campaign_id == campaign_id,
-                CampaignRecipient.state == RecipientState.pending,
-            )
+            .where(CampaignRecipient.id.in_(unsent.scalar_subquery()))
             .values(state=RecipientState.cancelled, reason="Campaign cancelled")
             .execution_options(synchronize_session=False)
         )

@@ -1,4 +1,5 @@
-"""A campaign completes when its last message is accepted, not at the next minute's tick."""
+"""A campaign completes when its last message is accepted, not at the next minute's tick; a
+cancel does not wait for the rows a worker is claiming."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import pytest
 import respx
 from fastapi.testclient import TestClient
 from httpx import Request, Response
+from sqlalchemy import select, text
 
+from surgiai.campaigns.repository import CampaignRepository
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
+from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import Runtime
 from surgiai.templates.models import MessageTemplate
 from tests.conftest import drain
@@ -92,3 +96,41 @@ def test_the_campaign_completes_once_its_last_chunk_is_recorded(
     read = client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()
     assert (read["status"], read["counts"]["sent"]) == ("completed", 3)
     assert read["finished_at"] is not None
+
+
+def test_cancel_does_not_wait_for_rows_a_worker_is_claiming(
+    client: TestClient, runtime: Runtime, admin: dict[str, str]
+) -> None:
+    """On PostgreSQL, cancel waiting on a worker's claimed rows deadlocked with the worker's
+    next update of its chunk (seen cancelling a 100,000-doctor campaign mid-send)."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer)")
+    segment = client.post(
+        "/api/v1/segments", json={"name": "Everyone", "filters": {}}, headers=admin
+    ).json()["id"]
+    body = {
+        "name": "Advanced Laparoscopy CME",
+        "kind": "template",
+        "segment_id": segment,
+        "variants": [
+            {
+                "template_name": "cme_invite",
+                "language": "en",
+                "parameters": {"body": {"1": {"field": "name"}}},
+            }
+        ],
+    }
+    campaign_id = client.post("/api/v1/campaigns", json=body, headers=admin).json()["id"]
+    assert client.post(f"/api/v1/campaigns/{campaign_id}/start", headers=admin).status_code == 200
+    with session_scope(runtime.session_factory) as worker:
+        [number_id] = worker.scalars(select(WhatsAppNumber.id)).all()
+        claimed = CampaignRepository(worker).claim(
+            campaign_id, number_id, limit=1, now=utcnow(), claimant="worker-1"
+        )
+        assert len(claimed) == 1
+        # The worker's transaction is still open: cancel must get on without its row.
+        with session_scope(runtime.session_factory) as cancelling:
+            cancelling.execute(text("SET LOCAL lock_timeout = '2s'"))
+            assert CampaignRepository(cancelling).cancel_unsent(campaign_id) == 2
+    states = client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["counts"]
+    assert (states["sending"], states["cancelled"]) == (1, 2)
