@@ -63,6 +63,12 @@ MAX_SLOT_WAIT = 3.0
 ADOPTION_GRACE = timedelta(seconds=30)
 STUCK_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+# Sends of a chunk awaiting WhatsApp's answer at once (`in_flight_limit`).
+LATENCY_BUDGET = 0.1
+MIN_IN_FLIGHT = 8
+MAX_IN_FLIGHT = 100
+# The HTTP client's timeout of one request (kit/aio.py), for the chunk's overall deadline.
+SEND_TIMEOUT = 15.0
 
 
 @dataclass
@@ -130,7 +136,13 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
         for send in sends:
             send.payload = _with_header_media(send.payload, media_id)
     started = time.time() + wait
-    results = runtime.io.run(_send_all(adapter, number.phone_number_id, sends, started, 1.0 / rate))
+    limit = in_flight_limit(rate)
+    results = runtime.io.run(
+        _send_all(adapter, number.phone_number_id, sends, started, 1.0 / rate, limit),
+        # The chunk's slots, then every request at most its HTTP timeout, `limit` at a time:
+        # the default 60 s gave up on a 500-message chunk while its sends went on.
+        timeout=wait + len(sends) / rate + math.ceil(len(sends) / limit) * SEND_TIMEOUT + 30,
+    )
     _record(session, campaign, number, sends, results)
 
 
@@ -232,32 +244,51 @@ def _send_of(row: Any, message_id: int) -> _Send:
     return _Send(row.id, message_id, to, None if to else row.user_id, row.message_type, row.payload)
 
 
+def in_flight_limit(rate: float) -> int:
+    """Sends of one chunk awaiting their answer at once: enough for answers that take
+    `LATENCY_BUDGET` at the number's rate. Unbounded, a 1,000 msg/s chunk put 500 requests in
+    the HTTP pool at once, whose bookkeeping grows with its queue times its connections: the
+    worker spent its CPU there and sent ~15 msg/s."""
+    return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, math.ceil(rate * LATENCY_BUDGET)))
+
+
 async def _send_all(
-    adapter: ChannelAdapter, sender_id: str, sends: list[_Send], start: float, interval: float
+    adapter: ChannelAdapter,
+    sender_id: str,
+    sends: list[_Send],
+    start: float,
+    interval: float,
+    limit: int,
 ) -> list[str | ChannelError]:
-    """Each send at its reserved slot, without waiting for the previous answer: at 1,000 a
-    second the answers overlap."""
+    """Each send at its reserved slot, without waiting for the previous answer (at 1,000 a
+    second the answers overlap), at most `limit` awaiting theirs."""
+    in_flight = asyncio.Semaphore(limit)
 
     async def one(index: int, send: _Send) -> str | ChannelError:
         delay = start + index * interval - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        try:
-            result = await adapter.send(
-                sender_id,
-                OutboundMessage(
-                    to=send.to,
-                    recipient=send.recipient,
-                    type=send.type,
-                    payload=send.payload,
-                    biz_opaque_callback_data=f"{CALLBACK_PREFIX}{send.message_id}",
-                ),
-            )
-        except ChannelError as error:
-            return error
-        return result.wamid
+        async with in_flight:
+            return await _send_one(adapter, sender_id, send)
 
     return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sends))))
+
+
+async def _send_one(adapter: ChannelAdapter, sender_id: str, send: _Send) -> str | ChannelError:
+    try:
+        result = await adapter.send(
+            sender_id,
+            OutboundMessage(
+                to=send.to,
+                recipient=send.recipient,
+                type=send.type,
+                payload=send.payload,
+                biz_opaque_callback_data=f"{CALLBACK_PREFIX}{send.message_id}",
+            ),
+        )
+    except ChannelError as error:
+        return error
+    return result.wamid
 
 
 def _record(
