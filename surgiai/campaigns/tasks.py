@@ -13,6 +13,7 @@ import asyncio
 import math
 import random
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,7 +67,11 @@ MAX_ATTEMPTS = 5
 # Sends of a chunk awaiting WhatsApp's answer at once (`in_flight_limit`).
 LATENCY_BUDGET = 0.1
 MIN_IN_FLIGHT = 8
-MAX_IN_FLIGHT = 100
+MAX_IN_FLIGHT = 64
+PROCESS_IN_FLIGHT = 64
+_PROCESS_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 # The HTTP client's timeout of one request (kit/aio.py), for the chunk's overall deadline.
 SEND_TIMEOUT = 15.0
 
@@ -252,6 +257,16 @@ def in_flight_limit(rate: float) -> int:
     return max(MIN_IN_FLIGHT, min(MAX_IN_FLIGHT, math.ceil(rate * LATENCY_BUDGET)))
 
 
+def _process_in_flight() -> asyncio.Semaphore:
+    """The bound over every chunk this process sends at once (on its one I/O loop): chunks of
+    three numbers, and the next chunk of each, must not fill the HTTP pool (200) either."""
+    loop = asyncio.get_running_loop()
+    limit = _PROCESS_LIMITS.get(loop)
+    if limit is None:
+        limit = _PROCESS_LIMITS[loop] = asyncio.Semaphore(PROCESS_IN_FLIGHT)
+    return limit
+
+
 async def _send_all(
     adapter: ChannelAdapter,
     sender_id: str,
@@ -268,7 +283,7 @@ async def _send_all(
         delay = start + index * interval - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        async with in_flight:
+        async with in_flight, _process_in_flight():
             return await _send_one(adapter, sender_id, send)
 
     return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sends))))
