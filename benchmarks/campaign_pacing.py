@@ -18,6 +18,13 @@ recipients and smaller plans):
   outbound log (0 lost, 0 twice).
 - `red_number`: a third of the way in, the simulator sends a `phone_number_quality_update`
   DOWNGRADE (quality RED) for one number: its remainder moves to the others, each doctor once.
+- `*_executor_only`: as above with the status webhooks sent to a sink instead of the app, so
+  the workers' CPU is the executor's alone.
+
+`SURGIAI_BENCH_CAMPAIGN_SCENARIOS=standard_80,kill_app` runs those only, in that order;
+`SURGIAI_BENCH_CAMPAIGN_REPEATS` changes `REPEATS`. Each run is also written to stderr as it
+ends. Pacing and CPU figures need the machine otherwise idle (other processes' load shows up
+as late sends and 130429s).
 """
 
 from __future__ import annotations
