@@ -1,0 +1,54 @@
+/** Pieces every campaign page shows: the status badge and the progress bar. */
+import { Badge, Group, Progress, Stack, Text } from "@mantine/core";
+import type { User } from "../api/client";
+import { can } from "../auth/permissions";
+import { STATUS_COLORS, STATUS_LABELS, formatProgress, progressOf } from "./progress";
+import type { CampaignStatus, RecipientCounts } from "./types";
+
+/** Reading is for everyone; creating, starting and stopping campaigns is for admins and owners. */
+export function canRunCampaigns(user: Pick<User, "role">): boolean {
+  return can(user, "manage_settings");
+}
+
+export function StatusBadge({ status }: { status: CampaignStatus }) {
+  return (
+    <Badge color={STATUS_COLORS[status]} variant="light">
+      {STATUS_LABELS[status]}
+    </Badge>
+  );
+}
+
+/** Sent, failed and skipped, stacked, out of every recipient. */
+export function ProgressBar({
+  counts,
+  label,
+  size = "md",
+}: {
+  counts: RecipientCounts;
+  label: string;
+  size?: "sm" | "md" | "lg";
+}) {
+  const { total } = progressOf(counts);
+  const share = (count: number) => (total > 0 ? (count / total) * 100 : 0);
+  return (
+    <Stack gap={4}>
+      <Progress.Root
+        size={size}
+        aria-label={label}
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(progressOf(counts).percent)}
+      >
+        <Progress.Section value={share(counts.sent)} color="green" />
+        <Progress.Section value={share(counts.failed)} color="red" />
+        <Progress.Section value={share(counts.skipped)} color="gray" />
+      </Progress.Root>
+      <Group gap="xs" justify="space-between" wrap="wrap">
+        <Text size="xs" c="dimmed" data-testid="progress-text">
+          {formatProgress(counts)}
+        </Text>
+      </Group>
+    </Stack>
+  );
+}
