@@ -32,17 +32,10 @@ export function ProgressBar({
   const share = (count: number) => (total > 0 ? (count / total) * 100 : 0);
   return (
     <Stack gap={4}>
-      <Progress.Root
-        size={size}
-        aria-label={label}
-        role="progressbar"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={Math.round(progressOf(counts).percent)}
-      >
-        <Progress.Section value={share(counts.sent)} color="green" />
-        <Progress.Section value={share(counts.failed)} color="red" />
-        <Progress.Section value={share(counts.skipped)} color="gray" />
+      <Progress.Root size={size} aria-label={label}>
+        <Progress.Section value={share(counts.sent)} color="green" aria-label="Sent" />
+        <Progress.Section value={share(counts.failed)} color="red" aria-label="Failed" />
+        <Progress.Section value={share(counts.skipped)} color="gray" aria-label="Skipped" />
       </Progress.Root>
       <Group gap="xs" justify="space-between" wrap="wrap">
         <Text size="xs" c="dimmed" data-testid="progress-text">

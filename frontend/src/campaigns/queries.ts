@@ -56,12 +56,14 @@ async function call<T>(method: Method, path: string, body?: unknown): Promise<T>
   }
   let response: Response;
   try {
-    response = await globalThis.fetch(new URL(path, window.location.origin), {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await globalThis.fetch(
+      new Request(new URL(path, window.location.origin), {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
   } catch (error) {
     if (error instanceof TypeError) throw new ApiError(0, "NetworkError", NETWORK_ERROR_DETAIL);
     throw error;
