@@ -589,7 +589,7 @@ class CampaignsPage:
 
     @property
     def status(self) -> Locator:
-        return self.page.locator(".mantine-Badge-root").first
+        return self.page.get_by_test_id("campaign-status")
 
     @property
     def progress(self) -> Locator:

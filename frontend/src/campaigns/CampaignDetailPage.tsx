@@ -84,7 +84,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
         title={campaign.name}
         description={
           <Group gap="xs" component="span">
-            <StatusBadge status={campaign.status} />
+            <StatusBadge status={campaign.status} testId="campaign-status" />
             <span>
               {campaign.segment_name ?? "No segment"} ·{" "}
               {campaign.kind === "template" ? "Template" : "Free text"}

@@ -10,9 +10,9 @@ export function canRunCampaigns(user: Pick<User, "role">): boolean {
   return can(user, "manage_settings");
 }
 
-export function StatusBadge({ status }: { status: CampaignStatus }) {
+export function StatusBadge({ status, testId }: { status: CampaignStatus; testId?: string }) {
   return (
-    <Badge color={STATUS_COLORS[status]} variant="light">
+    <Badge color={STATUS_COLORS[status]} variant="light" data-testid={testId}>
       {STATUS_LABELS[status]}
     </Badge>
   );

@@ -16,7 +16,7 @@ import {
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { errorDetail, isApiError } from "../api/client";
 import { useCurrentUser } from "../auth/session";
@@ -47,6 +47,7 @@ export function CampaignWizardPage() {
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState<"save" | "start" | null>(null);
   const oneAtATime = useOneAtATime();
+  const saved = useRef<number | null>(null);
   const segments = useSegments();
   const templates = useApprovedTemplates({ enabled: true });
   const settings = useWorkspaceSettings();
@@ -91,20 +92,25 @@ export function CampaignWizardPage() {
 
   const save = (start: boolean) =>
     oneAtATime(async () => {
+      // Saved once already (a click that landed while the page was leaving): never twice.
+      if (saved.current !== null) return;
       setFailure(null);
       setBusy(start ? "start" : "save");
+      let campaign;
       try {
-        const campaign = await create.mutateAsync(body);
-        if (!start) {
-          notifications.show({ color: "green", message: `Saved "${campaign.name}" as a draft.` });
-          void navigate(`/campaigns/${campaign.id}`);
-          return;
-        }
+        campaign = await create.mutateAsync(body);
+      } catch (error) {
+        setFailure(error);
+        setBusy(null);
+        return;
+      }
+      saved.current = campaign.id;
+      if (start) {
         try {
           await campaignsApi.start(campaign.id);
           notifications.show({ color: "green", message: `Started "${campaign.name}".` });
         } catch (error) {
-          // It is saved: show the draft with why it did not start, rather than a second copy.
+          // It is saved: show the draft with why it did not start, rather than make a second.
           notifications.show({
             color: "red",
             title: `Saved "${campaign.name}" as a draft, but it did not start`,
@@ -112,12 +118,10 @@ export function CampaignWizardPage() {
             autoClose: false,
           });
         }
-        void navigate(`/campaigns/${campaign.id}`);
-      } catch (error) {
-        setFailure(error);
-      } finally {
-        setBusy(null);
+      } else {
+        notifications.show({ color: "green", message: `Saved "${campaign.name}" as a draft.` });
       }
+      void navigate(`/campaigns/${campaign.id}`);
     });
 
   const next = () => {
