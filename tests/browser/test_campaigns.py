@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer
-from tests.browser.pages import CampaignsPage, Dashboard
+from tests.browser.pages import PHONE, CampaignsPage, Dashboard
+from tests.browser.test_phone_layout import assert_actions_on_screen, phone_screenshot
 
 OpenDashboard = Callable[[], Dashboard]
 # A demo template (surgiai/demo.py): "Dr. {{1}}, seats are open for {{2}}."
@@ -153,3 +154,45 @@ def test_a_campaign_held_by_quiet_hours_is_paused_resumed_once_and_cancelled(
     expect(campaigns.figure("Sent")).to_have_text("0")
     owner.screenshot("52-campaign-cancelled")
     assert owner.console_problems() == []
+
+
+def test_on_a_phone_the_campaign_pages_fit_and_their_actions_are_on_screen(
+    open_dashboard: OpenDashboard, server: DemoServer, owner_headers: dict[str, str]
+) -> None:
+    tag = str(time.monotonic_ns())[-6:]
+    segment, _ = audience(server, owner_headers, tag, 2)
+    [saved] = [
+        item
+        for item in server.http.get("/api/v1/segments", headers=owner_headers).json()
+        if item["name"] == segment
+    ]
+    created = server.http.post(
+        "/api/v1/campaigns",
+        json={
+            "name": f"Phone draft {tag}",
+            "kind": "text",
+            "segment_id": saved["id"],
+            "variants": [{"text": "Hello {name}, *new* trocars are in stock."}],
+        },
+        headers=owner_headers,
+    )
+    assert created.status_code == 201, created.text
+    phone = open_dashboard()
+    phone.page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    phone.sign_in_via_api(OWNER_EMAIL, OWNER_PASSWORD)
+    campaigns = CampaignsPage(phone)
+
+    phone.goto("/campaigns")
+    expect(campaigns.row(f"Phone draft {tag}")).to_contain_text("Draft")
+    assert_actions_on_screen(phone.page, campaigns.table.get_by_role("row"))
+
+    phone.goto(f"/campaigns/{created.json()['id']}")
+    expect(campaigns.status).to_have_text("Draft")
+    expect(campaigns.button("Start")).to_be_visible()
+    controls = assert_actions_on_screen(phone.page, phone.page.locator("main"))
+    assert controls >= 2  # Start and Cancel campaign at least
+    phone_screenshot(phone.page, "53-campaign-draft")
+
+    phone.goto("/campaigns/new")
+    expect(phone.page.get_by_text("Step 1 of 4: Audience")).to_be_visible()
+    assert_actions_on_screen(phone.page, phone.page.locator("main"))

@@ -14,12 +14,13 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { useMemo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { errorDetail, isApiError } from "../api/client";
 import { useCurrentUser } from "../auth/session";
+import { NARROW_QUERY } from "../components/narrow";
 import { ErrorState, PageHeader } from "../components/states";
 import { formatCount } from "../lib/format";
 import { useSegments } from "../segments/queries";
@@ -48,6 +49,7 @@ export function CampaignWizardPage() {
   const [busy, setBusy] = useState<"save" | "start" | null>(null);
   const oneAtATime = useOneAtATime();
   const saved = useRef<number | null>(null);
+  const narrow = useMediaQuery(NARROW_QUERY);
   const segments = useSegments();
   const templates = useApprovedTemplates({ enabled: true });
   const settings = useWorkspaceSettings();
@@ -134,16 +136,22 @@ export function CampaignWizardPage() {
         title="New campaign"
         description="Choose who gets it, what they read and when; the planner then says how it would go."
       />
-      <Stepper
-        active={step}
-        onStepClick={(index) => index < step && setStep(index)}
-        size="sm"
-        mb="lg"
-      >
-        {STEPS.map((label) => (
-          <Stepper.Step key={label} label={label} />
-        ))}
-      </Stepper>
+      {narrow ? (
+        <Text fw={600} mb="sm">
+          Step {step + 1} of {STEPS.length}: {STEPS[step]}
+        </Text>
+      ) : (
+        <Stepper
+          active={step}
+          onStepClick={(index) => index < step && setStep(index)}
+          size="sm"
+          mb="lg"
+        >
+          {STEPS.map((label) => (
+            <Stepper.Step key={label} label={label} />
+          ))}
+        </Stepper>
+      )}
       <Paper withBorder p={{ base: "sm", sm: "lg" }} radius="md">
         {step === 0 && (
           <Stack gap="md">

@@ -36,6 +36,7 @@ import {
   type VariantDraft,
 } from "./draft";
 import { DOCTOR_FIELDS, type DoctorField } from "./types";
+import classes from "../components/tables.module.css";
 
 const CONSTANT = "constant";
 const SOURCE_OPTIONS = [
@@ -239,7 +240,11 @@ function TemplateVariant({
         }}
       />
       {template && variables.length > 0 && (
-        <Table aria-label={`Variables of ${template.name}`} verticalSpacing="xs">
+        <Table
+          aria-label={`Variables of ${template.name}`}
+          verticalSpacing="xs"
+          className={classes.cards}
+        >
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">Variable</Table.Th>
