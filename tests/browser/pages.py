@@ -567,7 +567,7 @@ class CampaignsPage:
         field(self.page, f"{label}: text").fill(text)
 
     def quiet_hours(self, start: str, end: str) -> None:
-        self.page.get_by_text("Quiet hours: no sends at night", exact=True).click()
+        self.page.get_by_role("switch", name="Quiet hours: no sends at night").check()
         self.page.get_by_label("From", exact=True).fill(start)
         self.page.get_by_label("Until", exact=True).fill(end)
 
