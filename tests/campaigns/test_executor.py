@@ -637,3 +637,74 @@ class TestBadInput:
             assert client.get("/api/v1/campaigns", headers=headers).status_code == 200
         client.cookies.clear()
         assert client.get("/api/v1/campaigns").status_code == 401
+
+
+class TestSchedule:
+    def run_tick(self, runtime: Runtime) -> None:
+        from surgiai.campaigns.tasks import tick
+        from surgiai.runtime import TaskContext
+
+        with session_scope(runtime.session_factory) as session:
+            tick(TaskContext(session, runtime))
+
+    def test_a_scheduled_campaign_freezes_and_sends_when_its_time_comes(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        later = (utcnow() + timedelta(hours=2)).isoformat()
+        campaign_id = start(
+            client,
+            admin,
+            campaign_body(segment(client, admin, city=["Nagpur"]), scheduled_at=later),
+        )
+        assert (
+            client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["status"]
+            == "scheduled"
+        )
+        self.run_tick(runtime)
+        drain(runtime.queue)
+        assert graph.sent == [] and recipients(runtime, campaign_id) == {}
+
+        from surgiai.campaigns.models import Campaign
+
+        with session_scope(runtime.session_factory) as session:
+            session.execute(update(Campaign).values(scheduled_at=utcnow() - timedelta(seconds=1)))
+        self.run_tick(runtime)
+        drain(runtime.queue)
+        assert [s["to"] for s in graph.sent] == ["919876500004"]
+        assert (
+            client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["status"]
+            == "completed"
+        )
+
+    def test_nothing_is_sent_in_quiet_hours(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        # Quiet hours that hold now, whatever the time: from a minute ago until a minute before.
+        from zoneinfo import ZoneInfo
+
+        local = utcnow().astimezone(ZoneInfo("UTC"))
+        minute = local.hour * 60 + local.minute
+        body = campaign_body(
+            segment(client, admin, city=["Nagpur"]),
+            quiet_start_minute=(minute - 1) % 1440,
+            quiet_end_minute=(minute - 2) % 1440,
+        )
+        campaign_id = start(client, admin, body)
+        drain(runtime.queue)
+        assert graph.sent == []
+        [row] = recipients(runtime, campaign_id).values()
+        assert row.state is RecipientState.pending
+        plan = client.get(f"/api/v1/campaigns/{campaign_id}/plan", headers=admin).json()
+        assert plan["quiet_hours_pause"] is True
