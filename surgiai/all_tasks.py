@@ -10,6 +10,7 @@ from __future__ import annotations
 from surgiai.agents import tasks as agent_tasks
 from surgiai.audit import tasks as audit_tasks
 from surgiai.auth import tasks as auth_tasks
+from surgiai.campaigns import tasks as campaign_tasks
 from surgiai.conversations import tasks as conversation_tasks
 from surgiai.doctors import tasks as doctor_tasks
 from surgiai.external_events import tasks as external_event_tasks
@@ -24,6 +25,7 @@ TASK_MODULES = (
     agent_tasks,
     audit_tasks,
     auth_tasks,
+    campaign_tasks,
     conversation_tasks,
     doctor_tasks,
     external_event_tasks,

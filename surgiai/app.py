@@ -18,6 +18,8 @@ from starlette.types import Message, Receive, Scope, Send
 from surgiai.agents.endpoints import router as agents_router
 from surgiai.audit.endpoints import router as audit_router
 from surgiai.auth.endpoints import router as auth_router
+from surgiai.campaigns.endpoints import router as campaigns_router
+from surgiai.campaigns.pricing import price_list
 from surgiai.catalogue.endpoints import courses_router, products_router
 from surgiai.channels.registry import CLOUD_KIND, provider
 from surgiai.commands.endpoints import router as commands_router
@@ -85,6 +87,8 @@ def _requests(method: str, route: str, status: int) -> Any:
 def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
     """The whole HTTP application. `demo` mounts the WhatsApp Cloud API simulator at
     `/simulator`, registers two simulated numbers and lets simulated doctors write."""
+    # A prices file of the wrong shape stops the start, as bad settings do.
+    price_list(runtime.settings.campaign_prices_file)
     ingest = IngestWriter(
         runtime.engine, runtime.queue, status_batch_seconds=runtime.settings.status_batch_seconds
     )
@@ -141,6 +145,7 @@ def create_app(runtime: Runtime, *, demo: bool = False) -> Edge:
         faqs_router,
         consent_router,
         segments_router,
+        campaigns_router,
         doctors_router,
         doctor_timeline_router,
         webhook_events_router,

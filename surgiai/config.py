@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -84,6 +85,9 @@ class Settings(BaseSettings):
     # once (413), a longer one fails with its reason.
     document_max_bytes: Annotated[int, Field(ge=1)] = 20 * 1024 * 1024
     document_max_pages: Annotated[int, Field(ge=1)] = 500
+    # A JSON price list (`campaigns.pricing.PriceList`) for campaigns' estimated costs, instead
+    # of the built-in estimate of Meta's rates.
+    campaign_prices_file: Path | None = None
     # Fault injection for tests and benchmarks (kit/chaos.py); never set in production.
     chaos: str | None = None
 
@@ -96,6 +100,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("campaign_prices_file")
+    @classmethod
+    def _check_campaign_prices_file(cls, value: Path | None) -> Path | None:
+        # Readable JSON here; its shape is checked when the app starts (`campaigns.pricing`).
+        if value is not None:
+            try:
+                json.loads(value.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise ValueError(f"{value}: {error}") from error
         return value
 
     @field_validator("redis_url")

@@ -166,6 +166,19 @@ class DoctorView:
 
 
 @dataclass(frozen=True)
+class CampaignView:
+    """The campaign the doctor is answering: the latest that reached them in the 72 h before
+    their message."""
+
+    id: int
+    name: str
+    variant: str
+    # The message as they read it (the template's text with their values).
+    preview: str | None
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class AgentContext:
     """Everything an agent may know about the message it handles; a snapshot, read before
     any agent runs, so agents need no database."""
@@ -182,6 +195,7 @@ class AgentContext:
     window_open: bool
     classification: Classification
     funnel_stage: str | None = None
+    campaign: CampaignView | None = None
     # Filled by context providers that later agents register (orders, courses …).
     extras: Mapping[str, Any] = field(default_factory=dict)
 

@@ -38,6 +38,7 @@ from surgiai.agents.base import (
     Action,
     Agent,
     AgentContext,
+    CampaignView,
     DoctorView,
     HandOff,
     MessageView,
@@ -53,6 +54,7 @@ from surgiai.agents.registry import AgentRegistry, Registration, default_registr
 from surgiai.agents.repository import InboundRepository
 from surgiai.agents.scheduled import scheduled_action_service
 from surgiai.agents.service import agent_service
+from surgiai.campaigns.replies import campaign_replied_to
 from surgiai.commands.service import ADMIN_COMMANDS_AGENT, AdminMessage, admin_command_service
 from surgiai.config import Settings
 from surgiai.conversations.inbox import inbox_service
@@ -304,6 +306,7 @@ class MasterAgent:
             history=tuple(reversed(history)),
             window_open=window_open(conversation, now),
             classification=classify(text),
+            campaign=_campaign_answered(session, doctor.id, burst[0]),
             extras=self._extras(session),
         )
 
@@ -538,6 +541,21 @@ def _view(message: Message) -> MessageView:
         text=message.text,
         sender_kind=message.sender_kind.value,
         created_at=message.created_at,
+    )
+
+
+def _campaign_answered(session: Session, doctor_id: int, first: Message) -> CampaignView | None:
+    """The campaign the burst answers: the latest that reached the doctor in the 72 h before
+    their first message of it."""
+    found = campaign_replied_to(session, doctor_id, first.timestamp or first.created_at)
+    if found is None:
+        return None
+    return CampaignView(
+        id=found.campaign_id,
+        name=found.name,
+        variant=found.variant,
+        preview=found.preview,
+        sent_at=found.sent_at,
     )
 
 

@@ -22,6 +22,8 @@ class Permission(StrEnum):
     manage_settings = "manage_settings"
     # Documents, the catalogue, courses and the FAQ answers the AI may give on its own.
     manage_knowledge = "manage_knowledge"
+    # Bulk broadcasts: create, start, pause, resume, cancel and retry campaigns.
+    send_campaigns = "send_campaigns"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -35,6 +37,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.view_audit,
             Permission.manage_settings,
             Permission.manage_knowledge,
+            Permission.send_campaigns,
         }
     ),
     Role.agent: frozenset({Permission.read, Permission.converse}),

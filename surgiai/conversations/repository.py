@@ -47,6 +47,9 @@ from surgiai.numbers.models import WhatsAppNumber
 from surgiai.worker.claimants import this_claimant
 
 MESSAGE_TABLE = cast(Table, Message.__table__)
+# The sender_agent of campaign messages: the campaign executor sends them and its own sweeper
+# re-drives them (`campaigns.tasks`), never the one-message send path.
+CAMPAIGN_AGENT = "campaign"
 # What a status webhook may tell about the doctor a message went to.
 RECIPIENT_FIELDS = ("wa_id", "user_id", "parent_user_id", "username")
 
@@ -216,6 +219,7 @@ class MessageRepository:
             .where(
                 Message.status == MessageState.sending,
                 or_(Message.claimed_at < claimed_before, Message.claimed_by.in_(list(gone))),
+                Message.sender_agent.is_distinct_from(CAMPAIGN_AGENT),
             )
             .limit(limit)
         ).all()
@@ -227,6 +231,7 @@ class MessageRepository:
             .where(
                 Message.status == MessageState.queued,
                 Message.direction == Direction.outbound,
+                Message.sender_agent.is_distinct_from(CAMPAIGN_AGENT),
                 ((Message.next_attempt_at.is_(None)) & (Message.created_at < due_before))
                 | (Message.next_attempt_at < due_before),
             )

@@ -10,9 +10,13 @@ import structlog
 from sqlalchemy.orm import Session
 
 from surgiai.agents.master import queue_inbound
+from surgiai.campaigns.replies import note_reply
+from surgiai.campaigns.service import campaign_service
 from surgiai.channels.base import (
     AccountUpdateEvent,
+    ErrorDetail,
     InboundEvents,
+    MessageStatus,
     PhoneQualityEvent,
     TemplateQualityEvent,
     TemplateStatusEvent,
@@ -39,6 +43,9 @@ class WebhookOutcome:
     messages_stored: int = 0
     statuses_applied: int = 0
     unknown_phone_number_ids: set[str] = field(default_factory=set)
+    # Doctors' messages stored per number: Meta counts them against its throughput too.
+    inbound_by_number: dict[int, int] = field(default_factory=dict)
+    rates: dict[int, float] = field(default_factory=dict)
 
 
 def apply_inbound(
@@ -69,14 +76,22 @@ def apply_inbound(
         message = message_service.record_inbound(session, number, inbound)
         if message is not None:
             outcome.messages_stored += 1
+            # An answer to a campaign that reached them in the last 72 h counts in its results.
+            note_reply(session, message.conversation.doctor_id, inbound.timestamp)
+            outcome.inbound_by_number[number.id] = outcome.inbound_by_number.get(number.id, 0) + 1
+            outcome.rates[number.id] = float(number.throughput_mps)
             inbox_service.switch_to_human_if_asked(session, message)
             queue_inbound(session, settings, message)
     for update in events.statuses:
-        if (
-            number_for(update.phone_number_id) is not None
-            and message_service.apply_status(session, update) is not None
-        ):
-            outcome.statuses_applied += 1
+        if number_for(update.phone_number_id) is None:
+            continue
+        message_id = message_service.apply_status(session, update)
+        if message_id is None:
+            continue
+        outcome.statuses_applied += 1
+        if update.status == MessageStatus.failed:
+            error = update.errors[0] if update.errors else ErrorDetail()
+            campaign_service.message_failed(session, message_id, error)
     for error_event in events.errors:
         number = number_for(error_event.phone_number_id or "")
         if number is not None:

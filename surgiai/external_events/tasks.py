@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
@@ -31,6 +32,9 @@ CLAIM_BATCH = 100
 # commit and holds the write lock (SQLite) briefly.
 RECEIPTS_PER_COMMIT = 20
 STALE_PROCESSING_AFTER = timedelta(minutes=2)
+# An inbound message's slot is taken however far ahead the number is booked (finite: Redis's
+# Lua cannot read "inf").
+INBOUND_MAX_WAIT = 3600.0
 
 
 @task(PROCESS_TASK)
@@ -53,20 +57,23 @@ def process_pending(context: TaskContext) -> None:
     for group in _groups(claimed):
         if len(group) > 1:
             try:
-                _apply(session, settings, group, numbers)
+                inbound = _apply(session, settings, group, numbers)
                 session.commit()
+                _take_throughput(context, inbound)
                 continue
             except Exception:
                 session.rollback()  # found again below, on its own
         for event in group:
+            inbound = Inbound()
             try:
-                _apply(session, settings, [event], numbers)
+                inbound = _apply(session, settings, [event], numbers)
             except Exception as error:
                 session.rollback()
                 log.exception("external_events.process.failed", event_id=event.id)
                 state = EventState.failed if event.attempts >= MAX_ATTEMPTS else EventState.pending
                 events.record_outcome(event.id, state, f"{type(error).__name__}: {error}", None)
             session.commit()
+            _take_throughput(context, inbound)
     if len(claimed) == CLAIM_BATCH:
         enqueue(session, PROCESS_TASK)  # more are waiting
 
@@ -96,16 +103,39 @@ def _only_receipts(event: ClaimedEvent) -> bool:
         return False
 
 
+@dataclass
+class Inbound:
+    """Doctors' messages stored, per number, and each number's throughput."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    rates: dict[int, float] = field(default_factory=dict)
+
+
+def _take_throughput(context: TaskContext, inbound: Inbound) -> None:
+    """Meta counts a number's inbound messages against its throughput, as its outbound: each
+    takes a slot of the number's pace (after the commit: no transaction is open), so campaign
+    chunks and replies leave room for them and are not refused with 130429."""
+    for number_id, count in inbound.counts.items():
+        context.runtime.limiter.reserve(
+            f"number:{number_id}",
+            rate_per_second=inbound.rates[number_id],
+            burst=1,
+            max_wait=INBOUND_MAX_WAIT,
+            count=count,
+        )
+
+
 def _apply(
     session: Session,
     settings: Settings,
     group: list[ClaimedEvent],
     numbers: dict[str, WhatsAppNumber | None],
-) -> None:
+) -> Inbound:
     """Apply deliveries and record their outcomes (processed, malformed, unrouted); the caller
     commits. Raises, with the transaction to be rolled back, when one fails unexpectedly."""
     events = ExternalEventRepository(session)
     processed: list[int] = []
+    inbound = Inbound()
     for event in group:
         try:
             webhooks = provider_for_source(event.source).webhooks
@@ -114,6 +144,9 @@ def _apply(
             events.record_outcome(event.id, EventState.failed, error.detail, None)
             continue
         outcome = apply_inbound(session, settings, parsed, numbers)
+        for number_id, count in outcome.inbound_by_number.items():
+            inbound.counts[number_id] = inbound.counts.get(number_id, 0) + count
+        inbound.rates.update(outcome.rates)
         if outcome.unknown_phone_number_ids and not (
             outcome.messages_stored or outcome.statuses_applied
         ):
@@ -130,6 +163,7 @@ def _apply(
     if processed:
         events.finish(processed, EventState.processed, utcnow())
     session.flush()
+    return inbound
 
 
 @sweeper("external_events.pending")

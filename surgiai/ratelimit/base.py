@@ -15,12 +15,17 @@ RESOLUTION = 1e-6
 
 
 class RateLimiter(Protocol):
-    def reserve(self, key: str, *, rate_per_second: float, burst: int, max_wait: float) -> float:
+    def reserve(
+        self, key: str, *, rate_per_second: float, burst: int, max_wait: float, count: int = 1
+    ) -> float:
         """Reserve one slot for `key`. Returns 0.0 if the caller may act now, or the number of
         seconds it must wait before acting (the slot is then RESERVED for it at that future
         moment, so callers that sleep that long and then act produce exact pacing). If the wait
         would exceed `max_wait`, reserve nothing and return -wait (negative: 'come back in that
-        many seconds')."""
+        many seconds').
+
+        `count` > 1 reserves that many consecutive slots (a batch sender's): the wait returned
+        is the first slot's, and slot i comes i / rate_per_second after it."""
         ...
 
     def reset(self, key: str) -> None:
@@ -28,8 +33,10 @@ class RateLimiter(Protocol):
         ...
 
 
-def check_limits(rate_per_second: float, burst: int, max_wait: float) -> float:
+def check_limits(rate_per_second: float, burst: int, max_wait: float, count: int = 1) -> float:
     """Validate the arguments of `reserve`; returns the emission interval (1 / rate)."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
     if not rate_per_second > 0:
         raise ValueError(f"rate_per_second must be positive, got {rate_per_second}")
     if burst < 1:

@@ -8,7 +8,8 @@ from redis import Redis
 
 from surgiai.ratelimit.base import RESOLUTION, Clock, check_limits
 
-# KEYS[1]: the key's TAT. ARGV: interval, burst, max_wait, resolution, now ('' = Redis TIME).
+# KEYS[1]: the key's TAT. ARGV: interval, burst, max_wait, resolution, now ('' = Redis TIME),
+# count (consecutive slots; the wait returned is the first one's).
 # Returns {1, wait} when the slot is reserved, {0, wait} when refused. Numbers travel as
 # strings: Redis would truncate a Lua number reply to an integer, and Lua's default tostring
 # keeps only 14 digits (0.1 ms of an epoch time).
@@ -28,14 +29,15 @@ local tat = tonumber(redis.call('GET', KEYS[1]))
 if tat == nil or tat < now then
     tat = now
 end
-local new_tat = tat + interval
-local wait = (new_tat - now) - burst * interval
+local count = tonumber(ARGV[6])
+local wait = (tat + interval - now) - burst * interval
 if wait > max_wait + resolution then
     return {0, string.format('%.17g', wait)}
 end
 if wait < resolution then
     wait = 0
 end
+local new_tat = tat + count * interval
 local ttl_ms = math.ceil((new_tat - now) * 1000) + 1
 redis.call('SET', KEYS[1], string.format('%.17g', new_tat), 'PX', ttl_ms)
 return {1, string.format('%.17g', wait)}
@@ -57,12 +59,14 @@ class RedisRateLimiter:
         # register_script sends EVALSHA and falls back to loading the script on NOSCRIPT.
         self._reserve = client.register_script(RESERVE_SCRIPT)
 
-    def reserve(self, key: str, *, rate_per_second: float, burst: int, max_wait: float) -> float:
-        interval = check_limits(rate_per_second, burst, max_wait)
+    def reserve(
+        self, key: str, *, rate_per_second: float, burst: int, max_wait: float, count: int = 1
+    ) -> float:
+        interval = check_limits(rate_per_second, burst, max_wait, count)
         now = "" if self._clock is None else repr(self._clock())
         reply: Any = self._reserve(
             keys=[self._prefix + key],
-            args=[repr(interval), burst, repr(max_wait), repr(RESOLUTION), now],
+            args=[repr(interval), burst, repr(max_wait), repr(RESOLUTION), now, count],
         )
         reserved, wait = int(reply[0]), float(reply[1])
         return wait if reserved else -wait

@@ -27,19 +27,24 @@ class SqlRateLimiter:
         self._engine = engine
         self._clock = clock
 
-    def reserve(self, key: str, *, rate_per_second: float, burst: int, max_wait: float) -> float:
-        interval = check_limits(rate_per_second, burst, max_wait)
+    def reserve(
+        self, key: str, *, rate_per_second: float, burst: int, max_wait: float, count: int = 1
+    ) -> float:
+        interval = check_limits(rate_per_second, burst, max_wait, count)
         now = self._clock()
+        span = count * interval
         params = {
             "key": key,
             "now": now,
             "interval": interval,
+            "span": span,
             "horizon": burst * interval + max_wait + RESOLUTION,
         }
         with self._engine.begin() as connection:
             new_tat = connection.execute(_RESERVE, params).scalar_one_or_none()
             if new_tat is not None:
-                return wait_after(new_tat, now=now, interval=interval, burst=burst)
+                first_tat = new_tat - span + interval
+                return wait_after(first_tat, now=now, interval=interval, burst=burst)
             # Refused: the row exists and this transaction holds its lock, so it is still there.
             tat = connection.execute(_READ_TAT, {"key": key}).scalar_one()
         return -wait_after(max(tat, now) + interval, now=now, interval=interval, burst=burst)
@@ -57,13 +62,14 @@ class SqlRateLimiter:
 
 # One statement, the same on SQLite and PostgreSQL, kept as text: it runs for every message
 # sent, and building it from expressions each time cost more than executing it.
-# new tat = max(tat, now) + interval; admitted while new tat - now <= burst·interval + max_wait.
+# new tat = max(tat, now) + span (count · interval); admitted while the first slot's tat,
+# max(tat, now) + interval, minus now is at most burst·interval + max_wait.
 _RESERVE = text(
     """
-    INSERT INTO rate_limit_state (key, tat) VALUES (:key, :now + :interval)
+    INSERT INTO rate_limit_state (key, tat) VALUES (:key, :now + :span)
     ON CONFLICT (key) DO UPDATE
     SET tat = CASE WHEN rate_limit_state.tat > :now THEN rate_limit_state.tat ELSE :now END
-        + :interval
+        + :span
     WHERE (CASE WHEN rate_limit_state.tat > :now THEN rate_limit_state.tat ELSE :now END)
         + :interval - :now <= :horizon
     RETURNING tat
@@ -72,6 +78,7 @@ _RESERVE = text(
     bindparam("key", type_=Text()),
     bindparam("now", type_=Double()),
     bindparam("interval", type_=Double()),
+    bindparam("span", type_=Double()),
     bindparam("horizon", type_=Double()),
 )
 _READ_TAT = text("SELECT tat FROM rate_limit_state WHERE key = :key")

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from surgiai.agents.schemas import AgentSettingRead, CrashReportRead
 from surgiai.auth.roles import Role
+from surgiai.campaigns.schemas import CampaignProgress
 from surgiai.conversations.schemas import (
     ConversationRead,
     ConversationRemoved,
@@ -74,6 +75,7 @@ EVENTS: Mapping[str, type[BaseModel]] = MappingProxyType(
         "agent.updated": AgentSettingRead,
         "crash_report.created": CrashReportRead,
         "settings.updated": WorkspaceSettingsRead,
+        "campaign.progress": CampaignProgress,
     }
 )
 

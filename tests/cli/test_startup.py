@@ -64,6 +64,11 @@ class TestInvalidSettings:
                 "10.0.0.0/8,proxy.internal",
                 "'proxy.internal' is not an IP address or CIDR network",
             ),
+            (
+                "SURGIAI_CAMPAIGN_PRICES_FILE",
+                "/nonexistent/prices.json",
+                "/nonexistent/prices.json: [Errno 2] No such file or directory",
+            ),
         ],
     )
     def test_refuses_to_start_with_a_one_line_reason(

@@ -13,7 +13,9 @@ class ScriptedLimiter:
         self.answers = list(answers)
         self.calls: list[tuple[str, float, int, float]] = []
 
-    def reserve(self, key: str, *, rate_per_second: float, burst: int, max_wait: float) -> float:
+    def reserve(
+        self, key: str, *, rate_per_second: float, burst: int, max_wait: float, count: int = 1
+    ) -> float:
         self.calls.append((key, rate_per_second, burst, max_wait))
         return self.answers.pop(0)
 

@@ -35,6 +35,30 @@ def reserve(
     return limiter.reserve(key, rate_per_second=rate, burst=burst, max_wait=max_wait)
 
 
+class TestBatches:
+    def test_a_batch_takes_consecutive_slots_that_single_callers_then_follow(
+        self, limiter: RateLimiter, clock: FakeClock
+    ) -> None:
+        """A campaign worker reserves a chunk at once; the reply sender that comes next waits
+        behind the whole chunk, so together they never exceed the rate."""
+        first = limiter.reserve("number:1", rate_per_second=RATE, burst=1, max_wait=1.0, count=40)
+        after = reserve(limiter, burst=1)
+        assert first == 0.0
+        assert after == pytest.approx(40 * INTERVAL, abs=1e-6)
+
+    def test_a_batch_waits_for_its_first_slot_only_and_is_refused_whole(
+        self, limiter: RateLimiter, clock: FakeClock
+    ) -> None:
+        for _ in range(10):
+            reserve(limiter, burst=1)
+        wait = limiter.reserve("number:1", rate_per_second=RATE, burst=1, max_wait=1.0, count=80)
+        assert wait == pytest.approx(10 * INTERVAL, abs=1e-6)
+        refused = limiter.reserve("number:1", rate_per_second=RATE, burst=1, max_wait=0.5, count=10)
+        # The first slot free is after the 80 just reserved: over max_wait, nothing reserved.
+        assert refused == pytest.approx(-90 * INTERVAL, abs=1e-6)
+        assert reserve(limiter, burst=1) == pytest.approx(90 * INTERVAL, abs=1e-6)
+
+
 class TestBurstThenExactSpacing:
     def test_a_burst_goes_at_once_then_each_slot_is_one_interval_later(
         self, limiter: RateLimiter

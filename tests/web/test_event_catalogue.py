@@ -230,6 +230,21 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
     dashboard.call("PATCH", "/settings", json={"business_name": "Surgi Supplies"})
     dashboard.call("POST", "/agents/greeting/disable", json={"reason": "testing"})
 
+    # A campaign to everyone who wrote today, started: its progress is shown live.
+    segment = dashboard.call("POST", "/segments", json={"name": "Everyone", "filters": {}})
+    campaign = dashboard.call(
+        "POST",
+        "/campaigns",
+        json={
+            "name": "Clip offer",
+            "kind": "text",
+            "segment_id": segment["id"],
+            "variants": [{"text": "Dear {name}, 10 % off clips this week."}],
+        },
+    )
+    dashboard.call("POST", f"/campaigns/{campaign['id']}/start")
+    drain(runtime.queue)
+
 
 def test_every_event_sent_is_catalogued_with_its_models_data(
     runtime: Runtime, graph: respx.MockRouter

@@ -60,6 +60,32 @@ export interface components {
          * @enum {string}
          */
         AnswerPolicy: "approved_only" | "allow_documents";
+        /**
+         * CampaignProgress
+         * @description The real-time event `campaign.progress`: a campaign's status and counts changed.
+         */
+        CampaignProgress: {
+            /** Id */
+            id: number;
+            status: components["schemas"]["CampaignStatus"];
+            counts: components["schemas"]["RecipientCounts"];
+            /** Paused Reason */
+            paused_reason: string | null;
+        };
+        /** CampaignProgressEvent */
+        CampaignProgressEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "campaign.progress";
+            data: components["schemas"]["CampaignProgress"];
+        };
+        /**
+         * CampaignStatus
+         * @enum {string}
+         */
+        CampaignStatus: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
         /** ConversationRead */
         ConversationRead: {
             /** Id */
@@ -553,7 +579,68 @@ export interface components {
             data: components["schemas"]["Pong"];
         };
         /** RealtimeEvent */
-        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"];
+        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"] | components["schemas"]["CampaignProgressEvent"];
+        /**
+         * RecipientCounts
+         * @description Recipients by state, and how far the sent ones got.
+         */
+        RecipientCounts: {
+            /**
+             * Total
+             * @default 0
+             */
+            total?: number;
+            /**
+             * Pending
+             * @default 0
+             */
+            pending?: number;
+            /**
+             * Sending
+             * @default 0
+             */
+            sending?: number;
+            /**
+             * Sent
+             * @default 0
+             */
+            sent?: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed?: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped?: number;
+            /**
+             * Cancelled
+             * @default 0
+             */
+            cancelled?: number;
+            /**
+             * Delivered
+             * @default 0
+             */
+            delivered?: number;
+            /**
+             * Read
+             * @default 0
+             */
+            read?: number;
+            /**
+             * Replied
+             * @default 0
+             */
+            replied?: number;
+            /**
+             * Deferred
+             * @default 0
+             */
+            deferred?: number;
+        };
         /**
          * Role
          * @enum {string}

@@ -1,0 +1,460 @@
+"""The campaign executor: chunks of recipients claimed per number, sent at the number's pace
+over one warm connection, and recorded in batches.
+
+Exactly once: a recipient is claimed (`sending`) and its message row created and committed
+before WhatsApp is called; the message carries its id in `biz_opaque_callback_data`, so a send
+whose worker died after WhatsApp accepted it gets its wamid from the status webhook. The
+sweeper puts a dead worker's claims back to pending only after that webhook had time to come,
+and a recipient whose message has a wamid is sent, never again."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from surgiai.campaigns.models import Campaign, CampaignKind, CampaignStatus, RecipientState
+from surgiai.campaigns.planner import SLOW_QUALITY
+from surgiai.campaigns.repository import CampaignRepository
+from surgiai.campaigns.service import (
+    MARKETING_LIMIT_RETRY,
+    NO_ADDRESS,
+    OPTED_OUT,
+    OUTSIDE_WINDOW,
+    SEND_CHUNK_TASK,
+    TAKEN_OVER,
+    UNREACHABLE,
+    campaign_ready,
+    campaign_service,
+    failure_reason,
+    quiet_hours_of,
+    why_not,
+)
+from surgiai.channels.base import ChannelAdapter, ChannelError, ErrorReaction, OutboundMessage
+from surgiai.conversations.models import Direction, MessageState, SenderKind
+from surgiai.conversations.repository import CAMPAIGN_AGENT, ConversationRepository
+from surgiai.conversations.service import CALLBACK_PREFIX, message_service
+from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW
+from surgiai.db.outbox import enqueue
+from surgiai.kit.time import utcnow
+from surgiai.media.service import media_service
+from surgiai.numbers.channel import adapter_for
+from surgiai.numbers.models import WhatsAppNumber
+from surgiai.runtime import TaskContext
+from surgiai.worker.claimants import gone, this_claimant
+from surgiai.worker.registry import every_minute, periodic, sweeper, task
+
+log = structlog.get_logger(__name__)
+
+# A chunk is about this long at the number's pace: pause and cancel act between chunks.
+CHUNK_SECONDS = 0.5
+MAX_CHUNK = 500
+# A chunk waits this long at most for its first slot (the chunk before it still sending).
+MAX_SLOT_WAIT = 3.0
+# A dead worker's claim is re-driven after this: WhatsApp's status webhook for a message it
+# had accepted names our message (callback data), and comes within seconds.
+ADOPTION_GRACE = timedelta(seconds=30)
+STUCK_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class _Send:
+    recipient_id: int
+    message_id: int
+    to: str | None
+    recipient: str | None
+    type: str
+    payload: dict[str, Any]
+
+
+@task(SEND_CHUNK_TASK)
+def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
+    session, runtime = context.session, context.runtime
+    repository = CampaignRepository(session)
+    campaign = repository.get(campaign_id)
+    if campaign is None or campaign.status is not CampaignStatus.running:
+        return
+    number = session.get(WhatsAppNumber, number_id)
+    if number is None or not campaign_ready(number):
+        locked = campaign_service.get(session, campaign_id, lock=True)
+        if number is not None and locked.status is CampaignStatus.running:
+            campaign_service.move_off(session, locked, number, why_not(number))
+        return
+    now = utcnow()
+    quiet = quiet_hours_of(campaign)
+    resume = quiet.resumes_at(now) if quiet is not None else None
+    if resume is not None:
+        enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id, delay=_seconds(resume - now) + 1)
+        return
+    rate = number.throughput_mps * SLOW_QUALITY.get(number.quality_rating, 1.0)
+    size = max(1, min(MAX_CHUNK, math.ceil(rate * CHUNK_SECONDS)))
+    claimed = repository.claim(
+        campaign_id, number_id, limit=size, now=now, claimant=this_claimant()
+    )
+    if not claimed:
+        _when_idle(session, campaign, number_id, now)
+        return
+    sends, outcomes = _prepare(session, campaign, number, claimed, now)
+    repository.finish(outcomes)
+    # The claims and the messages are durable before WhatsApp is called.
+    session.commit()
+    if not sends:
+        enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
+        return
+    wait = runtime.limiter.reserve(
+        f"number:{number.id}",
+        rate_per_second=rate,
+        burst=1,
+        max_wait=MAX_SLOT_WAIT,
+        count=len(sends),
+    )
+    if wait < 0:
+        # Other senders hold the number's next seconds: give the rows back, come after them.
+        repository.finish([_outcome(s.recipient_id, RecipientState.pending) for s in sends])
+        enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id, delay=-wait)
+        return
+    # The next chunk is claimed while this one sends: its slots follow this one's.
+    enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
+    session.commit()
+    adapter = adapter_for(number, runtime)
+    if campaign.header_media_file_id is not None:
+        media_id = _media_id_on(context, campaign.header_media_file_id, number, adapter)
+        for send in sends:
+            send.payload = _with_header_media(send.payload, media_id)
+    started = time.time() + wait
+    results = runtime.io.run(_send_all(adapter, number.phone_number_id, sends, started, 1.0 / rate))
+    _record(session, campaign, number, sends, results)
+
+
+def _when_idle(session: Session, campaign: Campaign, number_id: int, now: datetime) -> None:
+    """Nothing due on this number: come back when something is, or finish the campaign."""
+    due = CampaignRepository(session).next_due(campaign.id, number_id)
+    if due is None:
+        locked = campaign_service.get(session, campaign.id, lock=True)
+        campaign_service.complete_if_done(session, locked)
+        return
+    if due == datetime.min:
+        return  # rows due now are claimed by another worker, whose chunk chains on
+    enqueue(
+        session,
+        SEND_CHUNK_TASK,
+        campaign.id,
+        number_id,
+        delay=min(max(_seconds(due - now), 1.0), 300.0),
+    )
+
+
+def _prepare(
+    session: Session, campaign: Campaign, number: WhatsAppNumber, claimed: list[int], now: datetime
+) -> tuple[list[_Send], list[dict[str, Any]]]:
+    """The checks just before sending, and a message row in the doctor's thread for each
+    recipient that passes them."""
+    repository = CampaignRepository(session)
+    rows = repository.claimed(claimed)
+    human = repository.human_mode_doctors([r.doctor_id for r in rows])
+    window_start = now - CUSTOMER_SERVICE_WINDOW
+    outcomes: list[dict[str, Any]] = []
+    ready: list[Any] = []
+    resend: list[_Send] = []
+    for row in rows:
+        if row.message_wamid is not None:
+            # Accepted already (adopted from a status webhook after a crash): never again.
+            outcomes.append(_outcome(row.id, RecipientState.sent, sent_at=now))
+        elif row.marketing_opted_out:
+            outcomes.append(_outcome(row.id, RecipientState.skipped, reason=OPTED_OUT))
+        elif row.unreachable_reason:
+            outcomes.append(_outcome(row.id, RecipientState.skipped, reason=UNREACHABLE))
+        elif not (row.wa_id or row.user_id):
+            outcomes.append(_outcome(row.id, RecipientState.skipped, reason=NO_ADDRESS))
+        elif row.doctor_id in human:
+            outcomes.append(_outcome(row.id, RecipientState.skipped, reason=TAKEN_OVER))
+        elif campaign.kind is CampaignKind.text and (
+            row.last_inbound_at is None or row.last_inbound_at < window_start
+        ):
+            outcomes.append(_outcome(row.id, RecipientState.skipped, reason=OUTSIDE_WINDOW))
+        elif row.message_id is not None and row.message_status in (
+            MessageState.sending,
+            MessageState.queued,
+        ):
+            # Re-claimed after its worker died, with no wamid adopted since: the same message
+            # (and callback data) goes again.
+            resend.append(_send_of(row, row.message_id))
+        else:
+            ready.append(row)
+    conversation_ids = repository.conversations([r.doctor_id for r in ready], number.id)
+    conversations = ConversationRepository(session)
+    for row in ready:
+        if row.doctor_id not in conversation_ids:
+            conversation_ids[row.doctor_id] = conversations.get_or_create(row.doctor_id, number).id
+    message_ids = repository.add_messages(
+        [
+            {
+                "conversation_id": conversation_ids[row.doctor_id],
+                "direction": Direction.outbound,
+                "type": row.message_type,
+                "text": row.preview,
+                "payload": row.payload,
+                "status": MessageState.sending,
+                "created_at": now,
+                "sender_kind": SenderKind.system,
+                "sender_agent": CAMPAIGN_AGENT,
+                "template_category": "MARKETING" if row.message_type == "template" else None,
+                "attempts": 1,
+                "claimed_at": now,
+                "claimed_by": this_claimant(),
+            }
+            for row in ready
+        ]
+    )
+    repository.link_messages(
+        [{"rid": row.id, "mid": mid} for row, mid in zip(ready, message_ids, strict=True)]
+    )
+    last: dict[int, int] = {}
+    for row, mid in zip(ready, message_ids, strict=True):
+        last[conversation_ids[row.doctor_id]] = mid
+    repository.touch_conversations(list(last), last, now)
+    repository.touch_doctors([row.doctor_id for row in ready], number.id, now)
+    sends = resend + [_send_of(row, mid) for row, mid in zip(ready, message_ids, strict=True)]
+    return sends, outcomes
+
+
+def _send_of(row: Any, message_id: int) -> _Send:
+    # By phone when we know it, else by WhatsApp user id.
+    to = row.wa_id
+    return _Send(row.id, message_id, to, None if to else row.user_id, row.message_type, row.payload)
+
+
+async def _send_all(
+    adapter: ChannelAdapter, sender_id: str, sends: list[_Send], start: float, interval: float
+) -> list[str | ChannelError]:
+    """Each send at its reserved slot, without waiting for the previous answer: at 1,000 a
+    second the answers overlap."""
+
+    async def one(index: int, send: _Send) -> str | ChannelError:
+        delay = start + index * interval - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            result = await adapter.send(
+                sender_id,
+                OutboundMessage(
+                    to=send.to,
+                    recipient=send.recipient,
+                    type=send.type,
+                    payload=send.payload,
+                    biz_opaque_callback_data=f"{CALLBACK_PREFIX}{send.message_id}",
+                ),
+            )
+        except ChannelError as error:
+            return error
+        return result.wamid
+
+    return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(sends))))
+
+
+def _record(
+    session: Session,
+    campaign: Campaign,
+    number: WhatsAppNumber,
+    sends: list[_Send],
+    results: list[str | ChannelError],
+) -> None:
+    repository = CampaignRepository(session)
+    now = utcnow()
+    accepted = [(s, r) for s, r in zip(sends, results, strict=True) if isinstance(r, str)]
+    repository.accept_messages([{"mid": s.message_id, "new_wamid": wamid} for s, wamid in accepted])
+    outcomes = [_outcome(s.recipient_id, RecipientState.sent, sent_at=now) for s, _ in accepted]
+    stop_number: str | None = None
+    for send, result in zip(sends, results, strict=True):
+        if isinstance(result, ChannelError):
+            outcome, stops = _react(session, send, result, now)
+            outcomes.append(outcome)
+            stop_number = stop_number or stops
+    repository.finish(outcomes)
+    if accepted:
+        campaign_service.changed(session, campaign)
+    if stop_number is not None:
+        session.commit()
+        locked = campaign_service.get(session, campaign.id, lock=True)
+        if locked.status is CampaignStatus.running:
+            campaign_service.move_off(session, locked, number, stop_number)
+
+
+def _react(
+    session: Session, send: _Send, failure: ChannelError, now: datetime
+) -> tuple[dict[str, Any], str | None]:
+    """What an error means for this recipient; and, when it stops the number, why."""
+    error = failure.error
+    reaction = error.reaction
+    repository = CampaignRepository(session)
+    row = repository.get_recipient(send.recipient_id)
+    attempts = row.attempts if row is not None else MAX_ATTEMPTS
+    if error.code is None or reaction in (
+        ErrorReaction.retry_transient,
+        ErrorReaction.throttled,
+        ErrorReaction.retry_later_pair,
+    ):
+        # Nothing was sent: the same message goes again after the wait WhatsApp asked for.
+        delay = failure.retry_delay(max(0, attempts - 1))
+        if delay is not None and attempts < MAX_ATTEMPTS:
+            _unclaim_message(session, send.message_id)
+            hold = now + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
+            return _outcome(send.recipient_id, RecipientState.pending, hold=hold), None
+        return _failed(session, send, error, failure_reason(error), now), None
+    if (
+        reaction is ErrorReaction.marketing_capped
+        and row is not None
+        and not row.marketing_limit_retried
+    ):
+        row.marketing_limit_retried = True
+        _fail_message(session, send.message_id, error, now)
+        repository.detach_message(send.recipient_id)
+        return _outcome(
+            send.recipient_id, RecipientState.pending, hold=now + MARKETING_LIMIT_RETRY
+        ), None
+    if reaction in (ErrorReaction.pause_number, ErrorReaction.auth_failed):
+        _unclaim_message(session, send.message_id)
+        message = message_service.get(session, send.message_id)
+        message_service.react_to_error(session, message, error)
+        return _outcome(
+            send.recipient_id, RecipientState.pending
+        ), f"error {error.code}: {error.reason}"
+    return _failed(session, send, error, failure_reason(error), now), None
+
+
+def _failed(
+    session: Session, send: _Send, error: Any, reason: str, now: datetime
+) -> dict[str, Any]:
+    message = message_service.get(session, send.message_id)
+    message_service.mark_failed(message, error.code, error.title, error.reason)
+    message.claimed_at = None
+    if error.code is not None:
+        message_service.react_to_error(session, message, error)
+    return _outcome(send.recipient_id, RecipientState.failed, reason=reason[:300], code=error.code)
+
+
+def _fail_message(session: Session, message_id: int, error: Any, now: datetime) -> None:
+    message = message_service.get(session, message_id)
+    message_service.mark_failed(message, error.code, error.title, error.reason)
+    message.claimed_at = None
+
+
+def _unclaim_message(session: Session, message_id: int) -> None:
+    """Back to queued (the executor's, not the send task's: `CAMPAIGN_AGENT`)."""
+    message = message_service.get(session, message_id)
+    if message.wamid is None:
+        message.status = MessageState.queued
+        message.claimed_at = None
+
+
+def _outcome(
+    recipient_id: int,
+    state: RecipientState,
+    *,
+    reason: str | None = None,
+    code: int | None = None,
+    sent_at: datetime | None = None,
+    hold: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "rid": recipient_id,
+        "new_state": state,
+        "reason": reason,
+        "code": code,
+        "sent_at": sent_at,
+        "hold": hold,
+    }
+
+
+def _media_id_on(
+    context: TaskContext, media_file_id: int, number: WhatsAppNumber, adapter: ChannelAdapter
+) -> str:
+    """The header file's media id on this number, uploaded once and reused while fresh."""
+    session, runtime = context.session, context.runtime
+    media_id = media_service.fresh_upload(session, media_file_id, number.id)
+    if media_id is not None:
+        return media_id
+    media = media_service.get(session, media_file_id)
+    data = media_service.path(runtime.settings.data_dir / "media", media).read_bytes()
+    media_id = runtime.io.run(
+        adapter.upload_media(
+            number.phone_number_id, data, media.mime_type, media.filename or media.sha256[:12]
+        )
+    )
+    media_service.record_upload(session, media.id, number.id, media_id)
+    session.commit()
+    return media_id
+
+
+def _with_header_media(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
+    components = []
+    for component in payload.get("components", []):
+        if component.get("type") == "header":
+            parameters = []
+            for parameter in component.get("parameters", []):
+                kind = parameter.get("type")
+                if isinstance(parameter.get(kind), dict) and "media_file_id" in parameter[kind]:
+                    parameter = {"type": kind, kind: {"id": media_id}}
+                parameters.append(parameter)
+            component = {**component, "parameters": parameters}
+        components.append(component)
+    return {**payload, "components": components}
+
+
+def _seconds(delta: timedelta) -> float:
+    return max(0.0, delta.total_seconds())
+
+
+@periodic("campaigns.tick", every_minute)
+def tick(context: TaskContext) -> None:
+    """Start scheduled campaigns, and wake running ones whose held recipients came due (after
+    quiet hours, a tier's 24 h, a retry)."""
+    session = context.session
+    now = utcnow()
+    campaign_service.start_due(session, now)
+    repository = CampaignRepository(session)
+    for campaign in repository.with_status(CampaignStatus.running):
+        numbers = repository.numbers_with_work(campaign.id)
+        if not numbers:
+            locked = campaign_service.get(session, campaign.id, lock=True)
+            campaign_service.complete_if_done(session, locked)
+        for number_id in numbers:
+            due = repository.next_due(campaign.id, number_id)
+            if due is not None and (due == datetime.min or due <= now):
+                enqueue(session, SEND_CHUNK_TASK, campaign.id, number_id)
+
+
+@sweeper("campaigns.recipients")
+def redrive_recipients(context: TaskContext) -> int:
+    """Claims of workers that died go back to pending, once the status webhook of anything
+    WhatsApp accepted before the crash had time to arrive; a claim whose message got a wamid
+    meanwhile is sent."""
+    session = context.session
+    now = utcnow()
+    repository = CampaignRepository(session)
+    dead = gone(session, repository.sending_claimants(), now)
+    count = 0
+    kick: set[tuple[int, int]] = set()
+    for row in repository.stuck(now - STUCK_AFTER, dead, now - ADOPTION_GRACE, limit=1000):
+        wamid = repository.message_wamid(row.message_id) if row.message_id else None
+        row.claimed_at = None
+        row.claimed_by = None
+        if wamid is not None:
+            row.state = RecipientState.sent
+            row.sent_at = row.sent_at or now
+        else:
+            row.state = RecipientState.pending
+            if row.number_id is not None:
+                kick.add((row.campaign_id, row.number_id))
+        count += 1
+    for campaign_id, number_id in kick:
+        enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
+    return count
