@@ -33,6 +33,7 @@ import {
   RECIPIENT_STATE_LABELS,
   byCount,
   describeQuietHours,
+  fullCounts,
 } from "./progress";
 import {
   exportUrl,
@@ -77,7 +78,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
     campaign.quiet_end_minute,
     campaign.time_zone,
   );
-  const { counts } = campaign;
+  const counts = fullCounts(campaign.counts);
   return (
     <>
       <PageHeader
@@ -365,6 +366,7 @@ function Results({ results }: { results: ReturnType<typeof useCampaignResults> }
       />
     );
   const data = results.data;
+  const counts = fullCounts(data.counts);
   const money = new Intl.NumberFormat(undefined, {
     style: "currency",
     currency: data.currency || "USD",
@@ -376,9 +378,9 @@ function Results({ results }: { results: ReturnType<typeof useCampaignResults> }
           Results
         </Title>
         <SimpleGrid cols={{ base: 2, sm: 4 }}>
-          <Figure label="Delivered" value={formatCount(data.counts.delivered)} />
-          <Figure label="Read" value={formatCount(data.counts.read)} />
-          <Figure label="Replied" value={formatCount(data.counts.replied)} hint="Within 72 h" />
+          <Figure label="Delivered" value={formatCount(counts.delivered)} />
+          <Figure label="Read" value={formatCount(counts.read)} />
+          <Figure label="Replied" value={formatCount(counts.replied)} hint="Within 72 h" />
           <Figure label="Opted out after" value={formatCount(data.opted_out_after)} />
         </SimpleGrid>
         <ResultTable title="By variant" rows={data.by_variant} />

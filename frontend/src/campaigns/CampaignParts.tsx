@@ -2,12 +2,12 @@
 import { Badge, Group, Progress, Stack, Text } from "@mantine/core";
 import type { User } from "../api/client";
 import { can } from "../auth/permissions";
-import { STATUS_COLORS, STATUS_LABELS, formatProgress, progressOf } from "./progress";
+import { STATUS_COLORS, STATUS_LABELS, formatProgress, fullCounts, progressOf } from "./progress";
 import type { CampaignStatus, RecipientCounts } from "./types";
 
 /** Reading is for everyone; creating, starting and stopping campaigns is for admins and owners. */
 export function canRunCampaigns(user: Pick<User, "role">): boolean {
-  return can(user, "manage_settings");
+  return can(user, "send_campaigns");
 }
 
 export function StatusBadge({ status, testId }: { status: CampaignStatus; testId?: string }) {
@@ -29,13 +29,14 @@ export function ProgressBar({
   size?: "sm" | "md" | "lg";
 }) {
   const { total } = progressOf(counts);
+  const { sent, failed, skipped } = fullCounts(counts);
   const share = (count: number) => (total > 0 ? (count / total) * 100 : 0);
   return (
     <Stack gap={4}>
       <Progress.Root size={size} aria-label={label}>
-        <Progress.Section value={share(counts.sent)} color="green" aria-label="Sent" />
-        <Progress.Section value={share(counts.failed)} color="red" aria-label="Failed" />
-        <Progress.Section value={share(counts.skipped)} color="gray" aria-label="Skipped" />
+        <Progress.Section value={share(sent)} color="green" aria-label="Sent" />
+        <Progress.Section value={share(failed)} color="red" aria-label="Failed" />
+        <Progress.Section value={share(skipped)} color="gray" aria-label="Skipped" />
       </Progress.Root>
       <Group gap="xs" justify="space-between" wrap="wrap">
         <Text size="xs" c="dimmed" data-testid="progress-text">

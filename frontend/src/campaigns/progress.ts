@@ -39,14 +39,34 @@ export const RECIPIENT_STATE_LABELS: Record<RecipientState, string> = {
   cancelled: "Cancelled",
 };
 
+export type Counts = Required<RecipientCounts>;
+
+/** Every count, a missing one as 0 (the API sends them all; its schema calls them optional). */
+export function fullCounts(counts: RecipientCounts): Counts {
+  return {
+    total: 0,
+    pending: 0,
+    sending: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+    delivered: 0,
+    read: 0,
+    replied: 0,
+    deferred: 0,
+    ...counts,
+  };
+}
+
 export type Progress = { done: number; total: number; percent: number };
 
 /** Recipients the campaign is through with (sent, failed or skipped) out of all of them. */
 export function progressOf(
   counts: Pick<RecipientCounts, "total" | "sent" | "failed" | "skipped">,
 ): Progress {
-  const done = counts.sent + counts.failed + counts.skipped;
-  const total = counts.total;
+  const done = (counts.sent ?? 0) + (counts.failed ?? 0) + (counts.skipped ?? 0);
+  const total = counts.total ?? 0;
   const percent = total > 0 ? Math.min(100, (done / total) * 100) : 0;
   return { done, total, percent };
 }

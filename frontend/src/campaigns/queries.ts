@@ -10,25 +10,15 @@ import {
   type QueryClient,
 } from "@tanstack/react-query";
 import { useCallback, useRef } from "react";
-import {
-  ApiError,
-  CSRF_COOKIE,
-  CSRF_HEADER,
-  NETWORK_ERROR_DETAIL,
-  readCookie,
-} from "../api/client";
+import { api, unwrap } from "../api/client";
 import { useFallbackPolling } from "../realtime/connection";
 import type {
   Campaign,
   CampaignCreate,
   CampaignPage,
-  CampaignPlan,
   CampaignProgress,
-  CampaignResults,
   CampaignStatus,
-  RecipientPage,
   RecipientState,
-  RetryResult,
 } from "./types";
 
 export const CAMPAIGNS_KEY = ["campaigns"] as const;
@@ -43,75 +33,42 @@ export const recipientsKey = (id: number, state?: RecipientState | null) =>
 export const PAGE_SIZE = 50;
 export const RECIPIENTS_PAGE_SIZE = 50;
 
-type Method = "GET" | "POST";
-
-/** The campaigns endpoints, as the typed client would call them: JSON in and out, the CSRF token
- * on writes, an `ApiError` with the server's `detail` on a refusal. */
-async function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
-  const headers = new Headers({ Accept: "application/json" });
-  if (body !== undefined) headers.set("Content-Type", "application/json");
-  if (method !== "GET") {
-    const token = readCookie(CSRF_COOKIE);
-    if (token) headers.set(CSRF_HEADER, token);
-  }
-  let response: Response;
-  try {
-    response = await globalThis.fetch(
-      new Request(new URL(path, window.location.origin), {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-  } catch (error) {
-    if (error instanceof TypeError) throw new ApiError(0, "NetworkError", NETWORK_ERROR_DETAIL);
-    throw error;
-  }
-  const answer: unknown = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    const { error, detail } = (answer ?? {}) as { error?: unknown; detail?: unknown };
-    const code = typeof error === "string" ? error : `HTTP${response.status}`;
-    const text =
-      typeof detail === "string" && detail
-        ? detail
-        : `The server answered ${response.status}. Try again.`;
-    throw new ApiError(response.status, code, text);
-  }
-  return answer as T;
-}
-
-function query(params: Record<string, string | number | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined && value !== "") search.set(key, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : "";
-}
-
-const BASE = "/api/v1/campaigns";
+const path = (id: number) => ({ params: { path: { campaign_id: id } } });
 
 export const campaignsApi = {
   list: (status: CampaignStatus | null, cursor: number | null) =>
-    call<CampaignPage>("GET", `${BASE}${query({ limit: PAGE_SIZE, cursor, status })}`),
-  get: (id: number) => call<Campaign>("GET", `${BASE}/${id}`),
-  create: (body: CampaignCreate) => call<Campaign>("POST", BASE, body),
-  plan: (body: CampaignCreate) => call<CampaignPlan>("POST", `${BASE}/plan`, body),
-  start: (id: number) => call<Campaign>("POST", `${BASE}/${id}/start`),
-  pause: (id: number) => call<Campaign>("POST", `${BASE}/${id}/pause`),
-  resume: (id: number) => call<Campaign>("POST", `${BASE}/${id}/resume`),
-  cancel: (id: number) => call<Campaign>("POST", `${BASE}/${id}/cancel`),
-  retryFailed: (id: number, reasons: string[]) =>
-    call<RetryResult>("POST", `${BASE}/${id}/retry-failed`, { reasons }),
-  recipients: (id: number, state: RecipientState | null, cursor: number | null) =>
-    call<RecipientPage>(
-      "GET",
-      `${BASE}/${id}/recipients${query({ state, cursor, limit: RECIPIENTS_PAGE_SIZE })}`,
+    unwrap(
+      api.GET("/api/v1/campaigns", {
+        params: { query: { limit: PAGE_SIZE, cursor, status } },
+      }),
     ),
-  results: (id: number) => call<CampaignResults>("GET", `${BASE}/${id}/results`),
+  get: (id: number) => unwrap(api.GET("/api/v1/campaigns/{campaign_id}", path(id))),
+  create: (body: CampaignCreate) => unwrap(api.POST("/api/v1/campaigns", { body })),
+  plan: (body: CampaignCreate) => unwrap(api.POST("/api/v1/campaigns/plan", { body })),
+  start: (id: number) => unwrap(api.POST("/api/v1/campaigns/{campaign_id}/start", path(id))),
+  pause: (id: number) => unwrap(api.POST("/api/v1/campaigns/{campaign_id}/pause", path(id))),
+  resume: (id: number) => unwrap(api.POST("/api/v1/campaigns/{campaign_id}/resume", path(id))),
+  cancel: (id: number) => unwrap(api.POST("/api/v1/campaigns/{campaign_id}/cancel", path(id))),
+  retryFailed: (id: number, reasons: string[]) =>
+    unwrap(
+      api.POST("/api/v1/campaigns/{campaign_id}/retry-failed", {
+        ...path(id),
+        body: { reasons },
+      }),
+    ),
+  recipients: (id: number, state: RecipientState | null, cursor: number | null) =>
+    unwrap(
+      api.GET("/api/v1/campaigns/{campaign_id}/recipients", {
+        params: {
+          path: { campaign_id: id },
+          query: { state, cursor, limit: RECIPIENTS_PAGE_SIZE },
+        },
+      }),
+    ),
+  results: (id: number) => unwrap(api.GET("/api/v1/campaigns/{campaign_id}/results", path(id))),
 };
 
+const BASE = "/api/v1/campaigns";
 export const exportUrl = (id: number) => `${BASE}/${id}/export`;
 
 export function useCampaigns(status: CampaignStatus | null) {

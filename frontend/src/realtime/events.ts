@@ -23,6 +23,7 @@ import { AGENTS_KEY, addCrashReport } from "../agents/queries";
 import { NOTIFICATIONS_KEY, TRAFFIC_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { storeSettings } from "../settings/queries";
+import { CAMPAIGN_LIST_KEY, recipientsKey, resultsKey, storeProgress } from "../campaigns/queries";
 import type { IncomingEvent } from "./socket";
 
 /** Every event the server may send, as its catalogue describes it. */
@@ -165,6 +166,15 @@ function notificationCreated(
   );
 }
 
+/** A campaign's status and counts: applied in place; its results and recipients (which the event
+ * does not carry) and a list that does not show it yet are read again, coalesced. */
+function campaignProgress(queryClient: QueryClient, data: EventData["campaign.progress"]): void {
+  const listed = storeProgress(queryClient, data);
+  if (!listed) invalidateSoon(queryClient, CAMPAIGN_LIST_KEY, STATS_COALESCE_MS);
+  invalidateSoon(queryClient, resultsKey(data.id), STATS_COALESCE_MS);
+  invalidateSoon(queryClient, recipientsKey(data.id), STATS_COALESCE_MS);
+}
+
 /** One handler per event type: a type the server adds fails the typecheck here until the
  * dashboard decides what it means (`make api-client` regenerates the types). */
 const HANDLERS: {
@@ -184,6 +194,7 @@ const HANDLERS: {
   "agent.updated": (queryClient) => invalidateSoon(queryClient, AGENTS_KEY),
   "crash_report.created": crashReportCreated,
   "settings.updated": storeSettings,
+  "campaign.progress": campaignProgress,
 };
 
 function handle<T extends DashboardEventType>(
