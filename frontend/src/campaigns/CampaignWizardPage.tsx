@@ -79,7 +79,8 @@ export function CampaignWizardPage() {
   const body = useMemo(() => toCampaignCreate(draft, lookup), [draft, lookup]);
   // The plan follows the draft, but not every keystroke of it.
   const [planned] = useDebouncedValue(body, 300);
-  const plan = usePlan(step === 3 && ready ? planned : null);
+  // Only a settled draft is planned: a stale one (before its last change) may be incomplete.
+  const plan = usePlan(step === 3 && ready && planned === body ? body : null);
   const blocked = (plan.data?.problems.length ?? 0) > 0;
   const segment = segments.data?.find((item) => item.id === draft.segmentId);
 
