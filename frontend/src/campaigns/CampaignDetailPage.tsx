@@ -34,6 +34,7 @@ import {
   byCount,
   describeQuietHours,
   fullCounts,
+  type Counts,
 } from "./progress";
 import {
   exportUrl,
@@ -157,7 +158,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
             {canRunCampaigns(user) && <Actions campaign={campaign} results={results.data} />}
           </Stack>
         </Paper>
-        <Results results={results} />
+        <Results results={results} live={counts} />
         <Recipients campaign={campaign} />
       </Stack>
     </>
@@ -355,7 +356,15 @@ function ResultTable({ title, rows }: { title: string; rows: ResultRow[] }) {
   );
 }
 
-function Results({ results }: { results: ReturnType<typeof useCampaignResults> }) {
+/** The breakdowns come from the results; the totals from the live counts, which events keep
+ * current between two readings of the results. */
+function Results({
+  results,
+  live,
+}: {
+  results: ReturnType<typeof useCampaignResults>;
+  live: Counts;
+}) {
   if (results.isPending) return <LoadingState label="Loading the results…" />;
   if (results.isError)
     return (
@@ -366,7 +375,7 @@ function Results({ results }: { results: ReturnType<typeof useCampaignResults> }
       />
     );
   const data = results.data;
-  const counts = fullCounts(data.counts);
+  const counts = live;
   const money = new Intl.NumberFormat(undefined, {
     style: "currency",
     currency: data.currency || "USD",

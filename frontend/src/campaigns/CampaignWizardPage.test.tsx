@@ -128,70 +128,81 @@ async function throughToReview(user: ReturnType<typeof userEvent.setup>) {
   await user.click(screen.getByRole("button", { name: "Next" }));
 }
 
+// Four steps of choices through Mantine's comboboxes: seconds in jsdom, more on a busy machine.
+const WALK_THROUGH_MS = 20_000;
+
 describe("the campaign wizard", () => {
-  it("plans the campaign, shows what doctors will read, then starts it", async () => {
-    const fake = serve();
-    const user = userEvent.setup();
-    await throughToReview(user);
+  it(
+    "plans the campaign, shows what doctors will read, then starts it",
+    async () => {
+      const fake = serve();
+      const user = userEvent.setup();
+      await throughToReview(user);
 
-    const review = await screen.findByTestId("campaign-plan");
-    expect(within(review).getByLabelText("Recipients")).toHaveTextContent("118");
-    expect(within(review).getByText("Opted out of marketing:")).toBeInTheDocument();
-    expect(within(review).getByText("Hernia repair").tagName).toBe("STRONG");
-    await user.dblClick(screen.getByRole("button", { name: "Start" }));
+      const review = await screen.findByTestId("campaign-plan");
+      expect(within(review).getByLabelText("Recipients")).toHaveTextContent("118");
+      expect(within(review).getByText("Opted out of marketing:")).toBeInTheDocument();
+      expect(within(review).getByText("Hernia repair").tagName).toBe("STRONG");
+      await user.dblClick(screen.getByRole("button", { name: "Start" }));
 
-    expect(await screen.findByText("Campaign page")).toBeInTheDocument();
-    // A double click saves and starts once.
-    const posts = fake.calls.filter(
-      (call) => call.method === "POST" && !call.url.endsWith("/plan"),
-    );
-    expect(posts.map((call) => new URL(call.url).pathname)).toEqual([
-      "/api/v1/campaigns",
-      "/api/v1/campaigns/41/start",
-    ]);
-    expect(await posts[0]!.json()).toEqual({
-      name: "Hernia CME",
-      kind: "template",
-      segment_id: 2,
-      variants: [
-        {
-          key: "A",
-          share: 100,
-          template_name: "course_invite",
-          language: "en",
-          parameters: {
-            body: { "1": { field: "name", fallback: "Doctor" }, "2": { value: "Hernia repair" } },
+      expect(await screen.findByText("Campaign page")).toBeInTheDocument();
+      // A double click saves and starts once.
+      const posts = fake.calls.filter(
+        (call) => call.method === "POST" && !call.url.endsWith("/plan"),
+      );
+      expect(posts.map((call) => new URL(call.url).pathname)).toEqual([
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/41/start",
+      ]);
+      expect(await posts[0]!.json()).toEqual({
+        name: "Hernia CME",
+        kind: "template",
+        segment_id: 2,
+        variants: [
+          {
+            key: "A",
+            share: 100,
+            template_name: "course_invite",
+            language: "en",
+            parameters: {
+              body: { "1": { field: "name", fallback: "Doctor" }, "2": { value: "Hernia repair" } },
+            },
           },
+        ],
+        header_media_file_id: null,
+        scheduled_at: null,
+        quiet_start_minute: null,
+        quiet_end_minute: null,
+      });
+    },
+    WALK_THROUGH_MS,
+  );
+
+  it(
+    "shows what blocks starting, and a refusal's detail",
+    async () => {
+      serve({
+        "POST /api/v1/campaigns/plan": {
+          status: 200,
+          body: { ...plan, problems: ["No number can send: every number is paused."] },
         },
-      ],
-      header_media_file_id: null,
-      scheduled_at: null,
-      quiet_start_minute: null,
-      quiet_end_minute: null,
-    });
-  });
+        "POST /api/v1/campaigns": {
+          status: 422,
+          body: { error: "ValidationError", detail: "segment_id: no such segment" },
+        },
+      });
+      const user = userEvent.setup();
+      await throughToReview(user);
 
-  it("shows what blocks starting, and a refusal's detail", async () => {
-    serve({
-      "POST /api/v1/campaigns/plan": {
-        status: 200,
-        body: { ...plan, problems: ["No number can send: every number is paused."] },
-      },
-      "POST /api/v1/campaigns": {
-        status: 422,
-        body: { error: "ValidationError", detail: "segment_id: no such segment" },
-      },
-    });
-    const user = userEvent.setup();
-    await throughToReview(user);
-
-    expect(
-      await screen.findByText("No number can send: every number is paused."),
-    ).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Start" })).toBeDisabled();
-    await user.click(screen.getByRole("button", { name: "Save draft" }));
-    await waitFor(() =>
-      expect(screen.getByText("segment_id: no such segment")).toBeInTheDocument(),
-    );
-  });
+      expect(
+        await screen.findByText("No number can send: every number is paused."),
+      ).toBeInTheDocument();
+      expect(screen.getByRole("button", { name: "Start" })).toBeDisabled();
+      await user.click(screen.getByRole("button", { name: "Save draft" }));
+      await waitFor(() =>
+        expect(screen.getByText("segment_id: no such segment")).toBeInTheDocument(),
+      );
+    },
+    WALK_THROUGH_MS,
+  );
 });

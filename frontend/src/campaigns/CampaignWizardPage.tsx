@@ -35,7 +35,7 @@ import {
   type CampaignDraft,
 } from "./draft";
 import { MessageStep } from "./MessageStep";
-import { campaignsApi, useCreateCampaign, useOneAtATime, usePlan } from "./queries";
+import { useCampaignAction, useCreateCampaign, useOneAtATime, usePlan } from "./queries";
 import { ReviewStep } from "./ReviewStep";
 
 const STEPS = ["Audience", "Message", "Schedule", "Review"] as const;
@@ -54,6 +54,7 @@ export function CampaignWizardPage() {
   const templates = useApprovedTemplates({ enabled: true });
   const settings = useWorkspaceSettings();
   const create = useCreateCampaign();
+  const startCampaign = useCampaignAction("start");
   const timeZone = settings.data?.timezone ?? "the workspace's time zone";
 
   const sendable = useMemo(
@@ -110,7 +111,7 @@ export function CampaignWizardPage() {
       saved.current = campaign.id;
       if (start) {
         try {
-          await campaignsApi.start(campaign.id);
+          await startCampaign.mutateAsync(campaign.id);
           notifications.show({ color: "green", message: `Started "${campaign.name}".` });
         } catch (error) {
           // It is saved: show the draft with why it did not start, rather than make a second.

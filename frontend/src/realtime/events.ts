@@ -23,7 +23,14 @@ import { AGENTS_KEY, addCrashReport } from "../agents/queries";
 import { NOTIFICATIONS_KEY, TRAFFIC_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { storeSettings } from "../settings/queries";
-import { CAMPAIGN_LIST_KEY, recipientsKey, resultsKey, storeProgress } from "../campaigns/queries";
+import {
+  CAMPAIGN_LIST_KEY,
+  campaignKey,
+  recipientsKey,
+  resultsKey,
+  storeProgress,
+} from "../campaigns/queries";
+import type { Campaign } from "../campaigns/types";
 import type { IncomingEvent } from "./socket";
 
 /** Every event the server may send, as its catalogue describes it. */
@@ -169,8 +176,13 @@ function notificationCreated(
 /** A campaign's status and counts: applied in place; its results and recipients (which the event
  * does not carry) and a list that does not show it yet are read again, coalesced. */
 function campaignProgress(queryClient: QueryClient, data: EventData["campaign.progress"]): void {
+  const before = queryClient.getQueryData<Campaign>(campaignKey(data.id))?.status;
   const listed = storeProgress(queryClient, data);
-  if (!listed) invalidateSoon(queryClient, CAMPAIGN_LIST_KEY, STATS_COALESCE_MS);
+  // A new status comes with times the event does not carry (started, finished, the forecast).
+  if (before !== undefined && before !== data.status) {
+    invalidateSoon(queryClient, campaignKey(data.id));
+    invalidateSoon(queryClient, CAMPAIGN_LIST_KEY);
+  } else if (!listed) invalidateSoon(queryClient, CAMPAIGN_LIST_KEY, STATS_COALESCE_MS);
   invalidateSoon(queryClient, resultsKey(data.id), STATS_COALESCE_MS);
   invalidateSoon(queryClient, recipientsKey(data.id), STATS_COALESCE_MS);
 }
