@@ -197,3 +197,69 @@ def test_on_a_phone_the_campaign_pages_fit_and_their_actions_are_on_screen(
     phone.goto("/campaigns/new")
     expect(phone.page.get_by_text("Step 1 of 4: Audience")).to_be_visible()
     assert_actions_on_screen(phone.page, phone.page.locator("main"))
+
+
+def test_failed_recipients_are_retried_by_reason_and_sent_once_more(
+    open_dashboard: OpenDashboard, server: DemoServer, owner_headers: dict[str, str]
+) -> None:
+    tag = str(time.monotonic_ns())[-6:]
+    segment, doctors = audience(server, owner_headers, tag, 3)
+    [saved] = [
+        item
+        for item in server.http.get("/api/v1/segments", headers=owner_headers).json()
+        if item["name"] == segment
+    ]
+    # WhatsApp accepts the first send to one doctor, then reports it failed with a temporary
+    # error (131000): a retry can help (an unreachable doctor, 131026, would be skipped).
+    fault = server.http.post(
+        "/simulator/control/faults",
+        json={"code": 131000, "mode": "async", "count": 1, "wa_id": doctors[0]["wa_id"]},
+    )
+    assert fault.status_code == 200, fault.text
+    created = server.http.post(
+        "/api/v1/campaigns",
+        json={
+            "name": f"Retry CME {tag}",
+            "kind": "template",
+            "segment_id": saved["id"],
+            "variants": [
+                {
+                    "template_name": "course_invite",
+                    "language": "en",
+                    "parameters": {
+                        "body": {"1": {"field": "name"}, "2": {"value": COURSE}},
+                    },
+                }
+            ],
+        },
+        headers=owner_headers,
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    started = server.http.post(f"/api/v1/campaigns/{campaign_id}/start", headers=owner_headers)
+    assert started.status_code == 200, started.text
+    owner = open_dashboard()
+    owner.sign_in_via_api(OWNER_EMAIL, OWNER_PASSWORD)
+    owner.goto(f"/campaigns/{campaign_id}")
+    campaigns = CampaignsPage(owner)
+
+    expect(campaigns.figure("Failed")).to_have_text("1", timeout=60_000)
+    expect(campaigns.progress).to_have_text("3 of 3 (100 %)")
+    expect(campaigns.results.get_by_role("list", name="Failed by reason")).to_contain_text(
+        "Temporary WhatsApp error: 1"
+    )
+    campaigns.button("Retry failed…").click()
+    dialog = owner.page.get_by_role("dialog", name="Retry failed recipients")
+    expect(dialog.get_by_role("checkbox", name="Temporary WhatsApp error (1)")).to_be_checked()
+    dialog.get_by_role("button", name="Retry 1").click()
+    expect(owner.page.get_by_text("1 recipient requeued.")).to_be_visible()
+
+    expect(campaigns.figure("Sent")).to_have_text("3", timeout=60_000)
+    expect(campaigns.figure("Failed")).to_have_text("0")
+    expect(campaigns.status).to_have_text("Completed", timeout=90_000)
+    received = server.http.get(
+        "/simulator/control/received", params={"wa_id": doctors[0]["wa_id"]}
+    ).json()
+    assert COURSE in str(received)
+    owner.screenshot("54-campaign-retried")
+    assert owner.console_problems() == []
