@@ -184,6 +184,8 @@ const HANDLERS: {
   "agent.updated": (queryClient) => invalidateSoon(queryClient, AGENTS_KEY),
   "crash_report.created": crashReportCreated,
   "settings.updated": storeSettings,
+  // Campaign pages read their counts again, at most a few times a second.
+  "campaign.progress": (queryClient) => invalidateSoon(queryClient, ["campaigns"]),
 };
 
 function handle<T extends DashboardEventType>(
