@@ -3,6 +3,7 @@ retry, each safe to press twice. Sending is the executor's (`tasks.py`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,10 +68,15 @@ NO_NUMBER = "No number can send to them"
 MISSING_VALUES = "Missing template values"
 TAKEN_OVER = "A team member has the conversation"
 PREVIEW_SAMPLES = 5
+# Seconds between two progress events of one campaign from one process.
+PROGRESS_EVERY = 1.0
 EDITABLE = (CampaignStatus.draft, CampaignStatus.scheduled)
 
 
 class CampaignService:
+    def __init__(self) -> None:
+        self._last_progress: dict[int, float] = {}
+
     # --- Drafts -------------------------------------------------------------------------------
 
     def get(self, session: Session, campaign_id: int, *, lock: bool = False) -> Campaign:
@@ -516,9 +522,16 @@ class CampaignService:
     def counts(self, session: Session, campaign_id: int) -> RecipientCounts:
         return results.counts(session, campaign_id)
 
-    def changed(self, session: Session, campaign: Campaign) -> None:
-        """Tell open dashboards once this commits (one event per campaign per commit)."""
+    def changed(self, session: Session, campaign: Campaign, *, progress_only: bool = False) -> None:
+        """Tell open dashboards once this commits (one event per campaign per commit). Mere
+        progress is told at most once a second per process: counting a large campaign's rows
+        for every chunk would cost more than sending it."""
         campaign_id = campaign.id
+        if progress_only:
+            now = time.monotonic()
+            if now - self._last_progress.get(campaign_id, -PROGRESS_EVERY) < PROGRESS_EVERY:
+                return
+            self._last_progress[campaign_id] = now
 
         def build() -> Event:
             counts = self.counts(session, campaign_id) if session.is_active else RecipientCounts()

@@ -279,13 +279,20 @@ def _record(
             outcomes.append(outcome)
             stop_number = stop_number or stops
     repository.finish(outcomes)
-    if accepted:
-        campaign_service.changed(session, campaign)
+    campaign_service.changed(session, campaign, progress_only=True)
     if stop_number is not None:
         session.commit()
         locked = campaign_service.get(session, campaign.id, lock=True)
         if locked.status is CampaignStatus.running:
             campaign_service.move_off(session, locked, number, stop_number)
+        return
+    if repository.next_due(campaign.id, number.id) is None:
+        # This number's share is done: the campaign may be (the other numbers' last chunks
+        # complete it otherwise).
+        session.commit()
+        campaign_service.complete_if_done(
+            session, campaign_service.get(session, campaign.id, lock=True)
+        )
 
 
 def _react(
