@@ -26,6 +26,7 @@ from surgiai.templates.models import MessageTemplate
 from tests.conftest import drain
 from tests.fixtures import (
     GRAPH,
+    PHONE_NUMBER_ID,
     WABA_ID,
     create_number,
     create_user,
@@ -708,3 +709,67 @@ class TestSchedule:
         assert row.state is RecipientState.pending
         plan = client.get(f"/api/v1/campaigns/{campaign_id}/plan", headers=admin).json()
         assert plan["quiet_hours_pause"] is True
+
+
+class TestMediaHeader:
+    def test_the_header_image_is_uploaded_once_per_number_and_sent_by_its_id(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+    ) -> None:
+        from surgiai.media.service import media_service
+
+        with session_scope(runtime.session_factory) as session:
+            session.add(
+                MessageTemplate(
+                    waba_id=WABA_ID,
+                    name="new_stapler",
+                    language="en_US",
+                    status="APPROVED",
+                    category="MARKETING",
+                    components=[
+                        {"type": "HEADER", "format": "IMAGE"},
+                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
+                    ],
+                    synced_at=utcnow(),
+                )
+            )
+            image = media_service.store(
+                session,
+                runtime.settings.data_dir / "media",
+                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                mime_type="image/png",
+                filename="stapler.png",
+            )
+            media_file_id = image.id
+        body = campaign_body(
+            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        )
+        body["variants"] = [
+            {
+                "key": "A",
+                "template_name": "new_stapler",
+                "language": "en_US",
+                "parameters": {"body": {"1": {"field": "first_name"}}},
+            }
+        ]
+        with respx.mock(assert_all_called=False) as router:
+            uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+                return_value=Response(200, json={"id": "media-4471"})
+            )
+            graph = Graph(router)
+            start(client, admin, body)
+            drain(runtime.queue)
+
+        assert uploads.call_count == 1
+        assert len(graph.sent) == 4
+        assert graph.to("919876500002")[0]["template"]["components"] == [
+            {
+                "type": "header",
+                "parameters": [{"type": "image", "image": {"id": "media-4471"}}],
+            },
+            {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
+        ]
