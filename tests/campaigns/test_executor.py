@@ -773,3 +773,44 @@ class TestMediaHeader:
             },
             {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
         ]
+
+
+class TestFreeText:
+    def test_free_text_reaches_only_doctors_inside_their_window(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        from surgiai.conversations.models import Conversation
+
+        with session_scope(runtime.session_factory) as session:
+            for wa_id, hours_ago in (("919876500001", 2), ("919876500002", 30)):
+                wrote = utcnow() - timedelta(hours=hours_ago)
+                session.execute(
+                    update(Doctor).where(Doctor.wa_id == wa_id).values(last_inbound_at=wrote)
+                )
+                session.add(
+                    Conversation(
+                        doctor_id=doctors[wa_id], number_id=numbers[0], last_inbound_at=wrote
+                    )
+                )
+        body = {
+            "name": "Stock update",
+            "kind": "text",
+            "segment_id": segment(client, admin, city=["Pune"]),
+            "variants": [
+                {"key": "A", "text": "Namaste {first_name}, *60 mm reloads* are back in stock."}
+            ],
+        }
+        campaign_id = start(client, admin, body)
+        drain(runtime.queue)
+
+        assert [(s["to"], s["text"]["body"]) for s in graph.sent] == [
+            ("919876500001", "Namaste Asha, *60 mm reloads* are back in stock.")
+        ]
+        results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
+        assert results["skipped_by_reason"] == {"Outside the 24 h window (free text needs one)": 3}
