@@ -814,3 +814,48 @@ class TestFreeText:
         ]
         results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
         assert results["skipped_by_reason"] == {"Outside the 24 h window (free text needs one)": 3}
+
+
+class TestQualityDrop:
+    def test_a_number_turning_red_mid_campaign_hands_its_remainder_over(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        second = create_number(
+            runtime,
+            phone_number_id=SECOND_PNID,
+            label="Sales Mumbai",
+            display_phone_number="15550783882",
+        )
+        with session_scope(runtime.session_factory) as session:
+            session.execute(update(Doctor).values(sticky_number_id=numbers[0]))
+        campaign_id = start(client, admin, campaign_body(segment(client, admin)))
+        # Meta downgrades the first number before its first chunk.
+        quality = webhook_body(
+            {
+                "display_phone_number": "15550783881",
+                "event": "DOWNGRADE",
+                "current_limit": "TIER_1K",
+            },
+            field="phone_number_quality_update",
+        )
+        runtime.queue.huey.flush()
+        assert (
+            client.post("/webhooks/whatsapp", content=quality, headers=sign(quality)).status_code
+            == 200
+        )
+        drain(runtime.queue)
+        # The next chunk on the first number (woken here by the periodic tick) finds it RED.
+        TestSchedule().run_tick(runtime)
+        drain(runtime.queue)
+
+        assert {s["pnid"] for s in graph.sent} == {SECOND_PNID}
+        assert sorted(s["to"] for s in graph.sent) == sorted(doctors)
+        rows = recipients(runtime, campaign_id)
+        assert {row.number_id for row in rows.values()} == {second}
+        assert {row.state for row in rows.values()} == {RecipientState.sent}
