@@ -170,10 +170,14 @@ class CampaignService:
                 raise BadRequest(f"Variant {variant.key} needs a template and its language.")
             if kind is CampaignKind.text and not variant.text:
                 raise BadRequest(f"Variant {variant.key} needs its text.")
+        # A missing id in the body is a bad request (404 is for the path's own resource).
         if segment_id is not None and session.get(Segment, segment_id) is None:
-            raise NotFound(f"No segment with id {segment_id}.")
+            raise BadRequest(f"No segment with id {segment_id}.")
         if header_media_file_id is not None:
-            media_service.get(session, header_media_file_id)
+            try:
+                media_service.get(session, header_media_file_id)
+            except NotFound as error:
+                raise BadRequest(error.detail) from error
 
     # --- Planning -----------------------------------------------------------------------------
 

@@ -574,7 +574,7 @@ class TestBadInput:
                 "add up to 100",
             ),
             ({"variants": [{"key": "A", "text": "Hello"}]}, 400, "template"),
-            ({"segment_id": 999}, 404, "segment"),
+            ({"segment_id": 999}, 400, "segment"),
             ({"quiet_start_minute": 1260}, 400, "both a start and an end"),
             ({"scheduled_at": "2020-01-01T00:00:00Z"}, 400, "passed"),
             (
