@@ -317,9 +317,6 @@ class CampaignService:
         return self._begin(session, campaign, now)
 
     def _begin(self, session: Session, campaign: Campaign, now: datetime) -> Campaign:
-        campaign.scheduled_at = (
-            None if campaign.status is CampaignStatus.draft else campaign.scheduled_at
-        )
         built = self._build(session, campaign, now)
         if built.problems:
             raise Conflict(" ".join(built.problems))
@@ -612,7 +609,11 @@ class _Built:
         if number_id is not None:
             template = self.templates.get((self.numbers[number_id].waba_id, variant_key))
         if template is None:
-            template = next(t for (_, key), t in self.templates.items() if key == variant_key)
+            template = next(
+                (t for (_, key), t in self.templates.items() if key == variant_key), None
+            )
+        if template is None:  # a problem of the plan already: nothing can be rendered
+            return Rendered("template", {}, "", (f"template {variant.template_name}",))
         return render_template(variant, template, doctor, self.campaign.header_media_file_id)
 
     def recipient_rows(self, session: Session, campaign_id: int) -> list[dict[str, Any]]:
@@ -661,11 +662,9 @@ class _Built:
         for assignment in self.result.assignments[:PREVIEW_SAMPLES]:
             doctor = self.audience[assignment.doctor_id]
             text, skip = "", None
-            if self.problems:
-                skip = None
             if assignment.number_id is None:
                 skip = NO_NUMBER
-            elif self.templates or self.campaign.kind is CampaignKind.text:
+            else:
                 rendered = self.render(doctor, assignment.variant, assignment.number_id)
                 text = rendered.text
                 if rendered.missing:
