@@ -26,6 +26,7 @@ from surgiai.templates.models import MessageTemplate
 from tests.conftest import drain
 from tests.fixtures import (
     GRAPH,
+    PHONE_NUMBER_ID,
     WABA_ID,
     create_number,
     create_user,
@@ -573,7 +574,7 @@ class TestBadInput:
                 "add up to 100",
             ),
             ({"variants": [{"key": "A", "text": "Hello"}]}, 400, "template"),
-            ({"segment_id": 999}, 404, "segment"),
+            ({"segment_id": 999}, 400, "segment"),
             ({"quiet_start_minute": 1260}, 400, "both a start and an end"),
             ({"scheduled_at": "2020-01-01T00:00:00Z"}, 400, "passed"),
             (
@@ -708,3 +709,153 @@ class TestSchedule:
         assert row.state is RecipientState.pending
         plan = client.get(f"/api/v1/campaigns/{campaign_id}/plan", headers=admin).json()
         assert plan["quiet_hours_pause"] is True
+
+
+class TestMediaHeader:
+    def test_the_header_image_is_uploaded_once_per_number_and_sent_by_its_id(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+    ) -> None:
+        from surgiai.media.service import media_service
+
+        with session_scope(runtime.session_factory) as session:
+            session.add(
+                MessageTemplate(
+                    waba_id=WABA_ID,
+                    name="new_stapler",
+                    language="en_US",
+                    status="APPROVED",
+                    category="MARKETING",
+                    components=[
+                        {"type": "HEADER", "format": "IMAGE"},
+                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
+                    ],
+                    synced_at=utcnow(),
+                )
+            )
+            image = media_service.store(
+                session,
+                runtime.settings.data_dir / "media",
+                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                mime_type="image/png",
+                filename="stapler.png",
+            )
+            media_file_id = image.id
+        body = campaign_body(
+            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        )
+        body["variants"] = [
+            {
+                "key": "A",
+                "template_name": "new_stapler",
+                "language": "en_US",
+                "parameters": {"body": {"1": {"field": "first_name"}}},
+            }
+        ]
+        with respx.mock(assert_all_called=False) as router:
+            uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+                return_value=Response(200, json={"id": "media-4471"})
+            )
+            graph = Graph(router)
+            start(client, admin, body)
+            drain(runtime.queue)
+
+        assert uploads.call_count == 1
+        assert len(graph.sent) == 4
+        assert graph.to("919876500002")[0]["template"]["components"] == [
+            {
+                "type": "header",
+                "parameters": [{"type": "image", "image": {"id": "media-4471"}}],
+            },
+            {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
+        ]
+
+
+class TestFreeText:
+    def test_free_text_reaches_only_doctors_inside_their_window(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        from surgiai.conversations.models import Conversation
+
+        with session_scope(runtime.session_factory) as session:
+            for wa_id, hours_ago in (("919876500001", 2), ("919876500002", 30)):
+                wrote = utcnow() - timedelta(hours=hours_ago)
+                session.execute(
+                    update(Doctor).where(Doctor.wa_id == wa_id).values(last_inbound_at=wrote)
+                )
+                session.add(
+                    Conversation(
+                        doctor_id=doctors[wa_id], number_id=numbers[0], last_inbound_at=wrote
+                    )
+                )
+        body = {
+            "name": "Stock update",
+            "kind": "text",
+            "segment_id": segment(client, admin, city=["Pune"]),
+            "variants": [
+                {"key": "A", "text": "Namaste {first_name}, *60 mm reloads* are back in stock."}
+            ],
+        }
+        campaign_id = start(client, admin, body)
+        drain(runtime.queue)
+
+        assert [(s["to"], s["text"]["body"]) for s in graph.sent] == [
+            ("919876500001", "Namaste Asha, *60 mm reloads* are back in stock.")
+        ]
+        results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
+        assert results["skipped_by_reason"] == {"Outside the 24 h window (free text needs one)": 3}
+
+
+class TestQualityDrop:
+    def test_a_number_turning_red_mid_campaign_hands_its_remainder_over(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        second = create_number(
+            runtime,
+            phone_number_id=SECOND_PNID,
+            label="Sales Mumbai",
+            display_phone_number="15550783882",
+        )
+        with session_scope(runtime.session_factory) as session:
+            session.execute(update(Doctor).values(sticky_number_id=numbers[0]))
+        campaign_id = start(client, admin, campaign_body(segment(client, admin)))
+        # Meta downgrades the first number before its first chunk.
+        quality = webhook_body(
+            {
+                "display_phone_number": "15550783881",
+                "event": "DOWNGRADE",
+                "current_limit": "TIER_1K",
+            },
+            field="phone_number_quality_update",
+        )
+        runtime.queue.huey.flush()
+        assert (
+            client.post("/webhooks/whatsapp", content=quality, headers=sign(quality)).status_code
+            == 200
+        )
+        drain(runtime.queue)
+        # The next chunk on the first number (woken here by the periodic tick) finds it RED.
+        TestSchedule().run_tick(runtime)
+        drain(runtime.queue)
+
+        assert {s["pnid"] for s in graph.sent} == {SECOND_PNID}
+        assert sorted(s["to"] for s in graph.sent) == sorted(doctors)
+        rows = recipients(runtime, campaign_id)
+        assert {row.number_id for row in rows.values()} == {second}
+        assert {row.state for row in rows.values()} == {RecipientState.sent}
