@@ -40,6 +40,15 @@ const CataloguePage = lazy(() =>
 const SegmentsPage = lazy(() =>
   import("./segments/SegmentsPage").then((m) => ({ default: m.SegmentsPage })),
 );
+const CampaignsPage = lazy(() =>
+  import("./campaigns/CampaignsPage").then((m) => ({ default: m.CampaignsPage })),
+);
+const CampaignWizardPage = lazy(() =>
+  import("./campaigns/CampaignWizardPage").then((m) => ({ default: m.CampaignWizardPage })),
+);
+const CampaignDetailPage = lazy(() =>
+  import("./campaigns/CampaignDetailPage").then((m) => ({ default: m.CampaignDetailPage })),
+);
 const DoctorImportPage = lazy(() =>
   import("./doctors/import/DoctorImportPage").then((m) => ({ default: m.DoctorImportPage })),
 );
@@ -125,6 +134,9 @@ export function App({ queryClient }: { queryClient: QueryClient }) {
             <Route path="faq" element={<FaqPage />} />
             <Route path="catalogue" element={<CataloguePage />} />
             <Route path="segments" element={<SegmentsPage />} />
+            <Route path="campaigns" element={<CampaignsPage />} />
+            <Route path="campaigns/new" element={<CampaignWizardPage />} />
+            <Route path="campaigns/:campaignId" element={<CampaignDetailPage />} />
             <Route path="doctors/import" element={<DoctorImportPage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="documents" element={<DocumentsPage />} />

@@ -66,13 +66,13 @@ def create_campaign(
 
 @router.post("/plan", response_model=CampaignPlan)
 def plan_unsaved(
-    _: Sender, session: DbSession, settings: SettingsDep, data: CampaignCreate
+    user: Sender, session: DbSession, settings: SettingsDep, data: CampaignCreate
 ) -> CampaignPlan:
     """What starting this (unsaved) campaign now would do: who gets it, from which number,
     what waits for the tier, and when it ends. Nothing is stored."""
     time_zone = workspace_service.current(session, settings).timezone
     with session.begin_nested() as savepoint:
-        campaign = campaign_service.create(session, data, user_id=_.id, time_zone=time_zone)
+        campaign = campaign_service.create(session, data, user_id=user.id, time_zone=time_zone)
         plan = campaign_service.plan(session, campaign)
         savepoint.rollback()
     return plan

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from surgiai.campaigns.schemas import ValueSource, VariantIn
+from surgiai.campaigns.schemas import DoctorField, ValueSource, VariantIn
 from surgiai.conversations.formatting import fill_variables
 from surgiai.doctors.models import Doctor
 from surgiai.templates.models import MessageTemplate
@@ -18,22 +18,7 @@ from surgiai.templates.models import MessageTemplate
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 _LONG_SPACES = re.compile(r" {4,}")
 # {name}-style fields in free-form text; anything else in braces is left as typed.
-_TEXT_FIELD = re.compile(
-    r"\{("
-    + "|".join(
-        [
-            "name",
-            "first_name",
-            "specialty",
-            "city",
-            "state",
-            "hospital",
-            "email",
-            "registration_number",
-        ]
-    )
-    + r")\}"
-)
+_TEXT_FIELD = re.compile(r"\{(" + "|".join(get_args(DoctorField)) + r")\}")
 # Written in a message when a doctor lacks the field and no fallback was given.
 DEFAULT_FALLBACK = {"name": "Doctor", "first_name": "Doctor"}
 

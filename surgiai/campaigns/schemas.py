@@ -15,7 +15,8 @@ CampaignName = Annotated[
 ]
 MinuteOfDay = Annotated[int, Field(ge=0, le=1439), JSON_NUMBER]
 Share = Annotated[int, Field(ge=1, le=100), JSON_NUMBER]
-DOCTOR_FIELDS = (
+# The doctor's fields a variable or a {field} of free text may take its value from.
+DoctorField = Literal[
     "name",
     "first_name",
     "specialty",
@@ -24,7 +25,7 @@ DOCTOR_FIELDS = (
     "hospital",
     "email",
     "registration_number",
-)
+]
 
 
 class ValueSource(BaseModel):
@@ -33,19 +34,7 @@ class ValueSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    field: (
-        Literal[
-            "name",
-            "first_name",
-            "specialty",
-            "city",
-            "state",
-            "hospital",
-            "email",
-            "registration_number",
-        ]
-        | None
-    ) = None
+    field: DoctorField | None = None
     value: Annotated[str, StringConstraints(max_length=1024)] | None = None
     # Used when the doctor's field is empty ("Doctor" for a missing name).
     fallback: Annotated[str, StringConstraints(max_length=1024)] | None = None
@@ -72,7 +61,7 @@ class VariantIn(BaseModel):
         Literal["header", "body", "button"],
         dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], ValueSource],
     ] = {}
-    # kind = text: the message, with {name}-style fields of DOCTOR_FIELDS filled per doctor.
+    # kind = text: the message, with {name}-style DoctorField values filled per doctor.
     text: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
 
 

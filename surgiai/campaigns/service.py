@@ -3,6 +3,7 @@ retry, each safe to press twice. Sending is the executor's (`tasks.py`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,10 +68,15 @@ NO_NUMBER = "No number can send to them"
 MISSING_VALUES = "Missing template values"
 TAKEN_OVER = "A team member has the conversation"
 PREVIEW_SAMPLES = 5
+# Seconds between two progress events of one campaign from one process.
+PROGRESS_EVERY = 1.0
 EDITABLE = (CampaignStatus.draft, CampaignStatus.scheduled)
 
 
 class CampaignService:
+    def __init__(self) -> None:
+        self._last_progress: dict[int, float] = {}
+
     # --- Drafts -------------------------------------------------------------------------------
 
     def get(self, session: Session, campaign_id: int, *, lock: bool = False) -> Campaign:
@@ -164,10 +170,14 @@ class CampaignService:
                 raise BadRequest(f"Variant {variant.key} needs a template and its language.")
             if kind is CampaignKind.text and not variant.text:
                 raise BadRequest(f"Variant {variant.key} needs its text.")
+        # A missing id in the body is a bad request (404 is for the path's own resource).
         if segment_id is not None and session.get(Segment, segment_id) is None:
-            raise NotFound(f"No segment with id {segment_id}.")
+            raise BadRequest(f"No segment with id {segment_id}.")
         if header_media_file_id is not None:
-            media_service.get(session, header_media_file_id)
+            try:
+                media_service.get(session, header_media_file_id)
+            except NotFound as error:
+                raise BadRequest(error.detail) from error
 
     # --- Planning -----------------------------------------------------------------------------
 
@@ -307,9 +317,6 @@ class CampaignService:
         return self._begin(session, campaign, now)
 
     def _begin(self, session: Session, campaign: Campaign, now: datetime) -> Campaign:
-        campaign.scheduled_at = (
-            None if campaign.status is CampaignStatus.draft else campaign.scheduled_at
-        )
         built = self._build(session, campaign, now)
         if built.problems:
             raise Conflict(" ".join(built.problems))
@@ -516,9 +523,16 @@ class CampaignService:
     def counts(self, session: Session, campaign_id: int) -> RecipientCounts:
         return results.counts(session, campaign_id)
 
-    def changed(self, session: Session, campaign: Campaign) -> None:
-        """Tell open dashboards once this commits (one event per campaign per commit)."""
+    def changed(self, session: Session, campaign: Campaign, *, progress_only: bool = False) -> None:
+        """Tell open dashboards once this commits (one event per campaign per commit). Mere
+        progress is told at most once a second per process: counting a large campaign's rows
+        for every chunk would cost more than sending it."""
         campaign_id = campaign.id
+        if progress_only:
+            now = time.monotonic()
+            if now - self._last_progress.get(campaign_id, -PROGRESS_EVERY) < PROGRESS_EVERY:
+                return
+            self._last_progress[campaign_id] = now
 
         def build() -> Event:
             counts = self.counts(session, campaign_id) if session.is_active else RecipientCounts()
@@ -595,7 +609,11 @@ class _Built:
         if number_id is not None:
             template = self.templates.get((self.numbers[number_id].waba_id, variant_key))
         if template is None:
-            template = next(t for (_, key), t in self.templates.items() if key == variant_key)
+            template = next(
+                (t for (_, key), t in self.templates.items() if key == variant_key), None
+            )
+        if template is None:  # a problem of the plan already: nothing can be rendered
+            return Rendered("template", {}, "", (f"template {variant.template_name}",))
         return render_template(variant, template, doctor, self.campaign.header_media_file_id)
 
     def recipient_rows(self, session: Session, campaign_id: int) -> list[dict[str, Any]]:
@@ -644,11 +662,9 @@ class _Built:
         for assignment in self.result.assignments[:PREVIEW_SAMPLES]:
             doctor = self.audience[assignment.doctor_id]
             text, skip = "", None
-            if self.problems:
-                skip = None
             if assignment.number_id is None:
                 skip = NO_NUMBER
-            elif self.templates or self.campaign.kind is CampaignKind.text:
+            else:
                 rendered = self.render(doctor, assignment.variant, assignment.number_id)
                 text = rendered.text
                 if rendered.missing:

@@ -325,19 +325,20 @@ def _record(
             outcomes.append(outcome)
             stop_number = stop_number or stops
     repository.finish(outcomes)
-    if accepted:
-        campaign_service.changed(session, campaign)
+    campaign_service.changed(session, campaign, progress_only=True)
     if stop_number is not None:
         session.commit()
         locked = campaign_service.get(session, campaign.id, lock=True)
         if locked.status is CampaignStatus.running:
             campaign_service.move_off(session, locked, number, stop_number)
-    elif repository.next_due(campaign.id, number.id) is None:
-        # This number's last chunk: the chunk queued after it found these rows still sending
-        # and left the campaign running; finish it now rather than at the next minute's tick.
+        return
+    if repository.next_due(campaign.id, number.id) is None:
+        # This number's share is done: the campaign may be (the other numbers' last chunks
+        # complete it otherwise).
         session.commit()
-        locked = campaign_service.get(session, campaign.id, lock=True)
-        campaign_service.complete_if_done(session, locked)
+        campaign_service.complete_if_done(
+            session, campaign_service.get(session, campaign.id, lock=True)
+        )
 
 
 def _react(
@@ -360,14 +361,14 @@ def _react(
             _unclaim_message(session, send.message_id)
             hold = now + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
             return _outcome(send.recipient_id, RecipientState.pending, hold=hold), None
-        return _failed(session, send, error, failure_reason(error), now), None
+        return _failed(session, send, error, failure_reason(error)), None
     if (
         reaction is ErrorReaction.marketing_capped
         and row is not None
         and not row.marketing_limit_retried
     ):
         row.marketing_limit_retried = True
-        _fail_message(session, send.message_id, error, now)
+        _fail_message(session, send.message_id, error)
         repository.detach_message(send.recipient_id)
         return _outcome(
             send.recipient_id, RecipientState.pending, hold=now + MARKETING_LIMIT_RETRY
@@ -379,12 +380,10 @@ def _react(
         return _outcome(
             send.recipient_id, RecipientState.pending
         ), f"error {error.code}: {error.reason}"
-    return _failed(session, send, error, failure_reason(error), now), None
+    return _failed(session, send, error, failure_reason(error)), None
 
 
-def _failed(
-    session: Session, send: _Send, error: Any, reason: str, now: datetime
-) -> dict[str, Any]:
+def _failed(session: Session, send: _Send, error: Any, reason: str) -> dict[str, Any]:
     message = message_service.get(session, send.message_id)
     message_service.mark_failed(message, error.code, error.title, error.reason)
     message.claimed_at = None
@@ -393,7 +392,7 @@ def _failed(
     return _outcome(send.recipient_id, RecipientState.failed, reason=reason[:300], code=error.code)
 
 
-def _fail_message(session: Session, message_id: int, error: Any, now: datetime) -> None:
+def _fail_message(session: Session, message_id: int, error: Any) -> None:
     message = message_service.get(session, message_id)
     message_service.mark_failed(message, error.code, error.title, error.reason)
     message.claimed_at = None

@@ -522,3 +522,95 @@ class DoctorsPage:
     @property
     def timeline(self) -> Locator:
         return self.page.get_by_label("Timeline", exact=True)
+
+
+class CampaignsPage:
+    """The campaigns list, the create wizard and one campaign's live page."""
+
+    def __init__(self, dashboard: Dashboard) -> None:
+        self.page = dashboard.page
+
+    # --- the list ----------------------------------------------------------------------------
+
+    @property
+    def table(self) -> Locator:
+        return self.page.get_by_role("table", name="Campaigns")
+
+    def row(self, name: str) -> Locator:
+        return self.table.get_by_role("row").filter(has_text=name)
+
+    def open(self, name: str) -> None:
+        self.table.get_by_role("link", name=name, exact=True).click()
+
+    # --- the wizard --------------------------------------------------------------------------
+
+    def new(self) -> None:
+        self.page.get_by_role("link", name="New campaign").click()
+
+    def choose(self, label: str, option: str) -> None:
+        self.page.get_by_role("combobox", name=label, exact=True).click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+
+    def name(self, text: str) -> None:
+        field(self.page, "Campaign name").fill(text)
+
+    @property
+    def segment_count(self) -> Locator:
+        return self.page.get_by_test_id("segment-count")
+
+    def next(self) -> None:
+        self.page.get_by_role("button", name="Next", exact=True).click()
+
+    def fill_variable(self, label: str, text: str) -> None:
+        """A template variable ("Body {{2}}") filled with the same text for everyone."""
+        self.choose(f"{label}: filled with", "The same text for everyone")
+        field(self.page, f"{label}: text").fill(text)
+
+    def quiet_hours(self, start: str, end: str) -> None:
+        self.page.get_by_role("switch", name="Quiet hours: no sends at night").check()
+        self.page.get_by_label("From", exact=True).fill(start)
+        self.page.get_by_label("Until", exact=True).fill(end)
+
+    @property
+    def plan(self) -> Locator:
+        return self.page.get_by_test_id("campaign-plan")
+
+    def plan_figure(self, label: str) -> Locator:
+        return self.plan.get_by_label(label, exact=True)
+
+    @property
+    def samples(self) -> Locator:
+        return self.page.get_by_test_id("plan-sample")
+
+    def start(self) -> None:
+        self.page.get_by_role("button", name="Start", exact=True).click()
+
+    # --- one campaign ------------------------------------------------------------------------
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_test_id("campaign-status")
+
+    @property
+    def progress(self) -> Locator:
+        return self.page.get_by_test_id("progress-text").first
+
+    def figure(self, label: str) -> Locator:
+        return self.page.get_by_test_id("campaign-counts").get_by_label(label, exact=True)
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def cancel(self) -> None:
+        self.button("Cancel campaign").click()
+        self.page.get_by_role("dialog", name="Cancel this campaign?").get_by_role(
+            "button", name="Cancel campaign"
+        ).click()
+
+    @property
+    def results(self) -> Locator:
+        return self.page.get_by_test_id("campaign-results")
+
+    @property
+    def recipients(self) -> Locator:
+        return self.page.get_by_role("table", name="Recipients")

@@ -16,6 +16,7 @@ from httpx import Request, Response
 from sqlalchemy import select, update
 
 from surgiai.campaigns.models import CampaignRecipient, RecipientState
+from surgiai.conversations.models import Conversation, Message
 from surgiai.db.engine import session_scope
 from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
@@ -25,6 +26,7 @@ from surgiai.templates.models import MessageTemplate
 from tests.conftest import drain
 from tests.fixtures import (
     GRAPH,
+    PHONE_NUMBER_ID,
     WABA_ID,
     create_number,
     create_user,
@@ -380,3 +382,480 @@ class TestControls:
         assert len(graph.sent) == 4
         row = recipients(runtime, campaign_id)[doctors["919876500001"]]
         assert (row.state, row.reason) == (RecipientState.skipped, "Opted out of marketing")
+
+
+def worker_died_after_claiming(
+    runtime: Runtime, campaign_id: int, claimed_ago: timedelta
+) -> list[int]:
+    """What a worker leaves when it is killed after claiming a chunk and creating its messages,
+    before recording what WhatsApp answered: recipients in `sending`, by a process now gone."""
+    from surgiai.campaigns import tasks
+    from surgiai.campaigns.models import Campaign
+    from surgiai.campaigns.repository import CampaignRepository
+    from tests.fixtures import gone_claimant
+
+    with session_scope(runtime.session_factory) as session:
+        campaign = session.get(Campaign, campaign_id)
+        assert campaign is not None
+        number = session.scalars(select(WhatsAppNumber)).first()
+        assert number is not None
+        ids = CampaignRepository(session).claim(
+            campaign_id, number.id, limit=100, now=utcnow(), claimant=gone_claimant()
+        )
+        sends, _ = tasks._prepare(session, campaign, number, ids, utcnow())
+        session.execute(
+            update(CampaignRecipient)
+            .where(CampaignRecipient.id.in_(ids))
+            .values(claimed_at=utcnow() - claimed_ago)
+        )
+        return [send.message_id for send in sends]
+
+
+class TestCrashes:
+    def run_sweeper(self, runtime: Runtime) -> int:
+        from surgiai.runtime import TaskContext
+        from surgiai.worker.sweeper import sweep
+
+        with session_scope(runtime.session_factory) as session:
+            return sweep(TaskContext(session, runtime))["campaigns.recipients"]
+
+    def test_a_send_whatsapp_accepted_before_the_crash_is_never_sent_again(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
+        runtime.queue.huey.flush()  # the worker died holding the chunk
+        [message_id] = worker_died_after_claiming(runtime, campaign_id, timedelta(minutes=1))
+        # WhatsApp had accepted it: its status webhook names our message in the callback data.
+        body = webhook_body(
+            status_value(
+                "wamid.before-crash",
+                "delivered",
+                wa_id="919876500004",
+                callback=f"surgiai:{message_id}",
+            )
+        )
+        client.post("/webhooks/whatsapp", content=body, headers=sign(body))
+        drain(runtime.queue)
+
+        assert self.run_sweeper(runtime) == 1
+        drain(runtime.queue)
+        assert graph.sent == []
+        [row] = recipients(runtime, campaign_id).values()
+        assert row.state is RecipientState.sent and row.message_id == message_id
+
+    def test_a_send_cut_off_before_whatsapp_goes_once_after_the_grace(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
+        runtime.queue.huey.flush()
+        [message_id] = worker_died_after_claiming(runtime, campaign_id, timedelta(seconds=5))
+        # Within the grace a webhook may still come: the claim is left alone.
+        assert self.run_sweeper(runtime) == 0
+        with session_scope(runtime.session_factory) as session:
+            session.execute(
+                update(CampaignRecipient).values(claimed_at=utcnow() - timedelta(minutes=1))
+            )
+        assert self.run_sweeper(runtime) == 1
+        drain(runtime.queue)
+        drain(runtime.queue)
+        # The same message (and callback data) went once.
+        [sent] = graph.sent
+        assert sent["biz_opaque_callback_data"] == f"surgiai:{message_id}"
+        [row] = recipients(runtime, campaign_id).values()
+        assert row.state is RecipientState.sent
+        assert (
+            client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["status"]
+            == "completed"
+        )
+
+    def test_duplicate_status_webhooks_count_once(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
+        drain(runtime.queue)
+        body = webhook_body(status_value("wamid.c1", "read", wa_id="919876500004"))
+        for _ in range(3):
+            client.post("/webhooks/whatsapp", content=body, headers=sign(body))
+        drain(runtime.queue)
+        counts = client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["counts"]
+        assert (counts["sent"], counts["read"]) == (1, 1)
+
+
+class TestRetryFailed:
+    def test_retry_sends_a_new_message_once_however_often_it_is_pressed(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        graph.errors["919876500004"] = graph_error(132012, "Parameter format does not match")
+        campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
+        drain(runtime.queue)
+        results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
+        [reason] = results["failed_by_reason"]
+
+        first = client.post(
+            f"/api/v1/campaigns/{campaign_id}/retry-failed",
+            json={"reasons": [reason]},
+            headers=admin,
+        )
+        second = client.post(
+            f"/api/v1/campaigns/{campaign_id}/retry-failed",
+            json={"reasons": [reason]},
+            headers=admin,
+        )
+        drain(runtime.queue)
+        assert (first.json(), second.json()) == ({"requeued": 1}, {"requeued": 0})
+        # WhatsApp is called again (not just marked queued), once.
+        assert len(graph.to("919876500004")) == 1
+        [row] = recipients(runtime, campaign_id).values()
+        assert row.state is RecipientState.sent
+        with session_scope(runtime.session_factory) as session:
+            statuses = session.scalars(
+                select(Message.status)
+                .join(Conversation)
+                .where(Conversation.doctor_id == row.doctor_id)
+            ).all()
+        assert sorted(s.value for s in statuses) == ["accepted", "failed"]
+
+
+class TestBadInput:
+    def test_a_campaign_that_cannot_start_says_why_and_sends_nothing(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        body = campaign_body(segment(client, admin))
+        body["variants"][0]["template_name"] = "no_such_template"
+        created = client.post("/api/v1/campaigns", json=body, headers=admin)
+        started = client.post(f"/api/v1/campaigns/{created.json()['id']}/start", headers=admin)
+        assert started.status_code == 409
+        assert "no_such_template" in started.json()["detail"]
+        drain(runtime.queue)
+        assert graph.sent == []
+
+    @pytest.mark.parametrize(
+        ("change", "status", "words"),
+        [
+            ({"variants": []}, 422, ""),
+            (
+                {
+                    "variants": [
+                        {"key": "A", "share": 60, "template_name": "cme_invite", "language": "en"},
+                        {"key": "B", "share": 60, "template_name": "cme_invite", "language": "en"},
+                    ]
+                },
+                400,
+                "add up to 100",
+            ),
+            ({"variants": [{"key": "A", "text": "Hello"}]}, 400, "template"),
+            ({"segment_id": 999}, 400, "segment"),
+            ({"quiet_start_minute": 1260}, 400, "both a start and an end"),
+            ({"scheduled_at": "2020-01-01T00:00:00Z"}, 400, "passed"),
+            (
+                {
+                    "variants": [
+                        {
+                            "key": "A",
+                            "template_name": "cme_invite",
+                            "language": "en",
+                            "parameters": {"body": {"1": {"field": "name", "value": "x"}}},
+                        }
+                    ]
+                },
+                422,
+                "",
+            ),
+        ],
+    )
+    def test_bad_campaigns_are_refused_clearly(
+        self,
+        client: TestClient,
+        admin: dict[str, str],
+        doctors: dict[str, int],
+        change: dict[str, Any],
+        status: int,
+        words: str,
+    ) -> None:
+        body = {**campaign_body(segment(client, admin)), **change}
+        response = client.post("/api/v1/campaigns", json=body, headers=admin)
+        assert response.status_code == status, response.text
+        assert words in response.text
+
+    def test_a_running_campaign_cannot_be_edited_or_deleted(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        campaign_id = start(client, admin, campaign_body(segment(client, admin)))
+        assert (
+            client.patch(
+                f"/api/v1/campaigns/{campaign_id}", json={"name": "x"}, headers=admin
+            ).status_code
+            == 409
+        )
+        assert client.delete(f"/api/v1/campaigns/{campaign_id}", headers=admin).status_code == 409
+
+    def test_agents_and_viewers_follow_campaigns_but_cannot_send_them(
+        self, client: TestClient, runtime: Runtime, admin: dict[str, str], doctors: dict[str, int]
+    ) -> None:
+        from surgiai.auth.roles import Role
+
+        body = campaign_body(segment(client, admin))
+        for role in (Role.agent, Role.viewer):
+            create_user(runtime, email=f"{role.value}@example.com", role=role)
+            headers = login(client, f"{role.value}@example.com")
+            assert client.post("/api/v1/campaigns", json=body, headers=headers).status_code == 403
+            assert client.get("/api/v1/campaigns", headers=headers).status_code == 200
+        client.cookies.clear()
+        assert client.get("/api/v1/campaigns").status_code == 401
+
+
+class TestSchedule:
+    def run_tick(self, runtime: Runtime) -> None:
+        from surgiai.campaigns.tasks import tick
+        from surgiai.runtime import TaskContext
+
+        with session_scope(runtime.session_factory) as session:
+            tick(TaskContext(session, runtime))
+
+    def test_a_scheduled_campaign_freezes_and_sends_when_its_time_comes(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        later = (utcnow() + timedelta(hours=2)).isoformat()
+        campaign_id = start(
+            client,
+            admin,
+            campaign_body(segment(client, admin, city=["Nagpur"]), scheduled_at=later),
+        )
+        assert (
+            client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["status"]
+            == "scheduled"
+        )
+        self.run_tick(runtime)
+        drain(runtime.queue)
+        assert graph.sent == [] and recipients(runtime, campaign_id) == {}
+
+        from surgiai.campaigns.models import Campaign
+
+        with session_scope(runtime.session_factory) as session:
+            session.execute(update(Campaign).values(scheduled_at=utcnow() - timedelta(seconds=1)))
+        self.run_tick(runtime)
+        drain(runtime.queue)
+        assert [s["to"] for s in graph.sent] == ["919876500004"]
+        assert (
+            client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()["status"]
+            == "completed"
+        )
+
+    def test_nothing_is_sent_in_quiet_hours(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        # Quiet hours that hold now, whatever the time: from a minute ago until a minute before.
+        from zoneinfo import ZoneInfo
+
+        local = utcnow().astimezone(ZoneInfo("UTC"))
+        minute = local.hour * 60 + local.minute
+        body = campaign_body(
+            segment(client, admin, city=["Nagpur"]),
+            quiet_start_minute=(minute - 1) % 1440,
+            quiet_end_minute=(minute - 2) % 1440,
+        )
+        campaign_id = start(client, admin, body)
+        drain(runtime.queue)
+        assert graph.sent == []
+        [row] = recipients(runtime, campaign_id).values()
+        assert row.state is RecipientState.pending
+        plan = client.get(f"/api/v1/campaigns/{campaign_id}/plan", headers=admin).json()
+        assert plan["quiet_hours_pause"] is True
+
+
+class TestMediaHeader:
+    def test_the_header_image_is_uploaded_once_per_number_and_sent_by_its_id(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+    ) -> None:
+        from surgiai.media.service import media_service
+
+        with session_scope(runtime.session_factory) as session:
+            session.add(
+                MessageTemplate(
+                    waba_id=WABA_ID,
+                    name="new_stapler",
+                    language="en_US",
+                    status="APPROVED",
+                    category="MARKETING",
+                    components=[
+                        {"type": "HEADER", "format": "IMAGE"},
+                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
+                    ],
+                    synced_at=utcnow(),
+                )
+            )
+            image = media_service.store(
+                session,
+                runtime.settings.data_dir / "media",
+                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                mime_type="image/png",
+                filename="stapler.png",
+            )
+            media_file_id = image.id
+        body = campaign_body(
+            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        )
+        body["variants"] = [
+            {
+                "key": "A",
+                "template_name": "new_stapler",
+                "language": "en_US",
+                "parameters": {"body": {"1": {"field": "first_name"}}},
+            }
+        ]
+        with respx.mock(assert_all_called=False) as router:
+            uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+                return_value=Response(200, json={"id": "media-4471"})
+            )
+            graph = Graph(router)
+            start(client, admin, body)
+            drain(runtime.queue)
+
+        assert uploads.call_count == 1
+        assert len(graph.sent) == 4
+        assert graph.to("919876500002")[0]["template"]["components"] == [
+            {
+                "type": "header",
+                "parameters": [{"type": "image", "image": {"id": "media-4471"}}],
+            },
+            {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
+        ]
+
+
+class TestFreeText:
+    def test_free_text_reaches_only_doctors_inside_their_window(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        from surgiai.conversations.models import Conversation
+
+        with session_scope(runtime.session_factory) as session:
+            for wa_id, hours_ago in (("919876500001", 2), ("919876500002", 30)):
+                wrote = utcnow() - timedelta(hours=hours_ago)
+                session.execute(
+                    update(Doctor).where(Doctor.wa_id == wa_id).values(last_inbound_at=wrote)
+                )
+                session.add(
+                    Conversation(
+                        doctor_id=doctors[wa_id], number_id=numbers[0], last_inbound_at=wrote
+                    )
+                )
+        body = {
+            "name": "Stock update",
+            "kind": "text",
+            "segment_id": segment(client, admin, city=["Pune"]),
+            "variants": [
+                {"key": "A", "text": "Namaste {first_name}, *60 mm reloads* are back in stock."}
+            ],
+        }
+        campaign_id = start(client, admin, body)
+        drain(runtime.queue)
+
+        assert [(s["to"], s["text"]["body"]) for s in graph.sent] == [
+            ("919876500001", "Namaste Asha, *60 mm reloads* are back in stock.")
+        ]
+        results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
+        assert results["skipped_by_reason"] == {"Outside the 24 h window (free text needs one)": 3}
+
+
+class TestQualityDrop:
+    def test_a_number_turning_red_mid_campaign_hands_its_remainder_over(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        second = create_number(
+            runtime,
+            phone_number_id=SECOND_PNID,
+            label="Sales Mumbai",
+            display_phone_number="15550783882",
+        )
+        with session_scope(runtime.session_factory) as session:
+            session.execute(update(Doctor).values(sticky_number_id=numbers[0]))
+        campaign_id = start(client, admin, campaign_body(segment(client, admin)))
+        # Meta downgrades the first number before its first chunk.
+        quality = webhook_body(
+            {
+                "display_phone_number": "15550783881",
+                "event": "DOWNGRADE",
+                "current_limit": "TIER_1K",
+            },
+            field="phone_number_quality_update",
+        )
+        runtime.queue.huey.flush()
+        assert (
+            client.post("/webhooks/whatsapp", content=quality, headers=sign(quality)).status_code
+            == 200
+        )
+        drain(runtime.queue)
+        # The next chunk on the first number (woken here by the periodic tick) finds it RED.
+        TestSchedule().run_tick(runtime)
+        drain(runtime.queue)
+
+        assert {s["pnid"] for s in graph.sent} == {SECOND_PNID}
+        assert sorted(s["to"] for s in graph.sent) == sorted(doctors)
+        rows = recipients(runtime, campaign_id)
+        assert {row.number_id for row in rows.values()} == {second}
+        assert {row.state for row in rows.values()} == {RecipientState.sent}

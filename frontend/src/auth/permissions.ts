@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   "view_audit",
   "manage_settings",
   "manage_knowledge",
+  "send_campaigns",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

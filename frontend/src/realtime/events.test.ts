@@ -1,5 +1,6 @@
 import { QueryClient } from "@tanstack/react-query";
 import type { Notification, NotificationPage } from "../api/client";
+import { campaignKey } from "../campaigns/queries";
 import { NUMBERS_KEY } from "../numbers/queries";
 import { NOTIFICATIONS_KEY } from "../overview/queries";
 import { aNumber } from "../test/fixtures";
@@ -75,5 +76,35 @@ describe("events off the socket", () => {
       });
     }
     expect(shown(queryClient)).toEqual([1]);
+  });
+});
+
+describe("campaign.progress", () => {
+  it("updates the campaign on screen in place, and reads its new times on a new status", () => {
+    const queryClient = new QueryClient();
+    const counts = { total: 4, pending: 4, sent: 0, failed: 0, skipped: 0 };
+    queryClient.setQueryData(campaignKey(3), { id: 3, name: "CME", status: "running", counts });
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    vi.useFakeTimers();
+    try {
+      applyEvent(queryClient, {
+        type: "campaign.progress",
+        data: {
+          id: 3,
+          status: "completed",
+          counts: { ...counts, pending: 0, sent: 4 },
+          paused_reason: null,
+        },
+      });
+      expect(queryClient.getQueryData(campaignKey(3))).toMatchObject({
+        name: "CME",
+        status: "completed",
+        counts: { sent: 4, pending: 0 },
+      });
+      vi.runAllTimers();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(invalidate).toHaveBeenCalledWith({ queryKey: campaignKey(3) });
   });
 });

@@ -23,6 +23,14 @@ import { AGENTS_KEY, addCrashReport } from "../agents/queries";
 import { NOTIFICATIONS_KEY, TRAFFIC_KEY } from "../overview/queries";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { storeSettings } from "../settings/queries";
+import {
+  CAMPAIGN_LIST_KEY,
+  campaignKey,
+  recipientsKey,
+  resultsKey,
+  storeProgress,
+} from "../campaigns/queries";
+import type { Campaign } from "../campaigns/types";
 import type { IncomingEvent } from "./socket";
 
 /** Every event the server may send, as its catalogue describes it. */
@@ -165,6 +173,20 @@ function notificationCreated(
   );
 }
 
+/** A campaign's status and counts: applied in place; its results and recipients (which the event
+ * does not carry) and a list that does not show it yet are read again, coalesced. */
+function campaignProgress(queryClient: QueryClient, data: EventData["campaign.progress"]): void {
+  const before = queryClient.getQueryData<Campaign>(campaignKey(data.id))?.status;
+  const listed = storeProgress(queryClient, data);
+  // A new status comes with times the event does not carry (started, finished, the forecast).
+  if (before !== undefined && before !== data.status) {
+    invalidateSoon(queryClient, campaignKey(data.id));
+    invalidateSoon(queryClient, CAMPAIGN_LIST_KEY);
+  } else if (!listed) invalidateSoon(queryClient, CAMPAIGN_LIST_KEY, STATS_COALESCE_MS);
+  invalidateSoon(queryClient, resultsKey(data.id), STATS_COALESCE_MS);
+  invalidateSoon(queryClient, recipientsKey(data.id), STATS_COALESCE_MS);
+}
+
 /** One handler per event type: a type the server adds fails the typecheck here until the
  * dashboard decides what it means (`make api-client` regenerates the types). */
 const HANDLERS: {
@@ -184,6 +206,7 @@ const HANDLERS: {
   "agent.updated": (queryClient) => invalidateSoon(queryClient, AGENTS_KEY),
   "crash_report.created": crashReportCreated,
   "settings.updated": storeSettings,
+  "campaign.progress": campaignProgress,
 };
 
 function handle<T extends DashboardEventType>(

@@ -16,6 +16,7 @@ export const SECTIONS: readonly Section[] = [
   { to: "/approvals", label: "Approvals", permission: "read", badge: "pendingDrafts" },
   { to: "/doctors", label: "Doctors", permission: "read" },
   { to: "/segments", label: "Segments", permission: "read" },
+  { to: "/campaigns", label: "Campaigns", permission: "read" },
   { to: "/catalogue", label: "Catalogue", permission: "read" },
   { to: "/documents", label: "Documents", permission: "read" },
   { to: "/faq", label: "FAQ", permission: "read" },
