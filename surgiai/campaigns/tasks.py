@@ -60,8 +60,9 @@ MAX_CHUNK = 500
 # A chunk waits this long at most for its first slot (the chunk before it still sending).
 MAX_SLOT_WAIT = 3.0
 # A dead worker's claim is re-driven after this: WhatsApp's status webhook for a message it
-# had accepted names our message (callback data), and comes within seconds.
-ADOPTION_GRACE = timedelta(seconds=30)
+# had accepted names our message (callback data). It comes within seconds, but when the whole
+# app was down it comes on the sender's retry schedule (Meta's, the simulator's 0, 5, 30 s).
+ADOPTION_GRACE = timedelta(minutes=2)
 STUCK_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 # Sends of a chunk awaiting WhatsApp's answer at once (`in_flight_limit`).

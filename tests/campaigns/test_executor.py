@@ -430,7 +430,7 @@ class TestCrashes:
     ) -> None:
         campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
         runtime.queue.huey.flush()  # the worker died holding the chunk
-        [message_id] = worker_died_after_claiming(runtime, campaign_id, timedelta(minutes=1))
+        [message_id] = worker_died_after_claiming(runtime, campaign_id, timedelta(minutes=3))
         # WhatsApp had accepted it: its status webhook names our message in the callback data.
         body = webhook_body(
             status_value(
@@ -465,7 +465,7 @@ class TestCrashes:
         assert self.run_sweeper(runtime) == 0
         with session_scope(runtime.session_factory) as session:
             session.execute(
-                update(CampaignRecipient).values(claimed_at=utcnow() - timedelta(minutes=1))
+                update(CampaignRecipient).values(claimed_at=utcnow() - timedelta(minutes=3))
             )
         assert self.run_sweeper(runtime) == 1
         drain(runtime.queue)
