@@ -20,6 +20,7 @@ from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import Runtime
 from surgiai.templates.models import MessageTemplate
+from tests.campaigns.helpers import campaign_body, segment, start
 from tests.conftest import drain
 from tests.fixtures import GRAPH, WABA_ID, create_number, create_user, graph_accepted, login
 
@@ -72,24 +73,12 @@ def graph(runtime: Runtime) -> Iterator[list[str]]:
 def test_the_campaign_completes_once_its_last_chunk_is_recorded(
     client: TestClient, runtime: Runtime, admin: dict[str, str], graph: list[str]
 ) -> None:
-    segment = client.post(
-        "/api/v1/segments", json={"name": "Everyone", "filters": {}}, headers=admin
-    ).json()["id"]
-    body = {
-        "name": "Advanced Laparoscopy CME",
-        "kind": "template",
-        "segment_id": segment,
-        "variants": [
-            {
-                "template_name": "cme_invite",
-                "language": "en",
-                "parameters": {"body": {"1": {"field": "name"}}},
-            }
-        ],
-    }
-    campaign_id = client.post("/api/v1/campaigns", json=body, headers=admin).json()["id"]
-    started = client.post(f"/api/v1/campaigns/{campaign_id}/start", headers=admin)
-    assert started.status_code == 200, started.text
+    body = campaign_body(
+        segment(client, admin, name="Everyone"),
+        name="Advanced Laparoscopy CME",
+        body_values={"1": {"field": "name"}},
+    )
+    campaign_id = start(client, admin, body)
     drain(runtime.queue)
 
     assert sorted(graph) == [wa_id for _, wa_id, _ in DOCTORS]
@@ -105,23 +94,12 @@ def test_cancel_does_not_wait_for_rows_a_worker_is_claiming(
     next update of its chunk (seen cancelling a 100,000-doctor campaign mid-send)."""
     if runtime.engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL only (SQLite has one writer)")
-    segment = client.post(
-        "/api/v1/segments", json={"name": "Everyone", "filters": {}}, headers=admin
-    ).json()["id"]
-    body = {
-        "name": "Advanced Laparoscopy CME",
-        "kind": "template",
-        "segment_id": segment,
-        "variants": [
-            {
-                "template_name": "cme_invite",
-                "language": "en",
-                "parameters": {"body": {"1": {"field": "name"}}},
-            }
-        ],
-    }
-    campaign_id = client.post("/api/v1/campaigns", json=body, headers=admin).json()["id"]
-    assert client.post(f"/api/v1/campaigns/{campaign_id}/start", headers=admin).status_code == 200
+    body = campaign_body(
+        segment(client, admin, name="Everyone"),
+        name="Advanced Laparoscopy CME",
+        body_values={"1": {"field": "name"}},
+    )
+    campaign_id = start(client, admin, body)
     with session_scope(runtime.session_factory) as worker:
         [number_id] = worker.scalars(select(WhatsAppNumber.id)).all()
         claimed = CampaignRepository(worker).claim(

@@ -23,6 +23,7 @@ from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import Runtime
 from surgiai.templates.models import MessageTemplate
+from tests.campaigns.helpers import campaign_body, segment, start
 from tests.conftest import drain
 from tests.fixtures import (
     GRAPH,
@@ -111,47 +112,6 @@ class Graph:
 def graph() -> Iterator[Graph]:
     with respx.mock(assert_all_called=False) as router:
         yield Graph(router)
-
-
-def segment(client: TestClient, headers: dict[str, str], **filters: Any) -> int:
-    response = client.post(
-        "/api/v1/segments", json={"name": "Pune doctors", "filters": filters}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def campaign_body(segment_id: int, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "Laparoscopy CME, Pune",
-        "kind": "template",
-        "segment_id": segment_id,
-        "variants": [
-            {
-                "key": "A",
-                "template_name": "cme_invite",
-                "language": "en",
-                "parameters": {
-                    "body": {
-                        "1": {"field": "name"},
-                        "2": {"value": "Advanced Laparoscopy"},
-                        "3": {"field": "city", "fallback": "your city"},
-                    }
-                },
-            }
-        ],
-    }
-    body.update(extra)
-    return body
-
-
-def start(client: TestClient, headers: dict[str, str], body: dict[str, Any]) -> int:
-    created = client.post("/api/v1/campaigns", json=body, headers=headers)
-    assert created.status_code == 201, created.text
-    campaign_id = int(created.json()["id"])
-    started = client.post(f"/api/v1/campaigns/{campaign_id}/start", headers=headers)
-    assert started.status_code == 200, started.text
-    return campaign_id
 
 
 def recipients(runtime: Runtime, campaign_id: int) -> dict[int, CampaignRecipient]:

@@ -19,6 +19,7 @@ from surgiai.doctors.models import Doctor
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime
 from surgiai.templates.models import MessageTemplate
+from tests.campaigns.helpers import campaign_body, segment, start
 from tests.conftest import drain
 from tests.fixtures import GRAPH, WABA_ID, create_number, create_user, graph_accepted, login
 
@@ -74,23 +75,12 @@ def test_a_chunk_keeps_a_bounded_number_of_sends_waiting(
             )
         )
     admin = login(client, "owner@example.com")
-    segment = client.post(
-        "/api/v1/segments", json={"name": "Hyderabad", "filters": {}}, headers=admin
-    ).json()["id"]
-    body = {
-        "name": "Robotic surgery CME",
-        "kind": "template",
-        "segment_id": segment,
-        "variants": [
-            {
-                "template_name": "cme_invite",
-                "language": "en",
-                "parameters": {"body": {"1": {"field": "name"}}},
-            }
-        ],
-    }
-    campaign_id = client.post("/api/v1/campaigns", json=body, headers=admin).json()["id"]
-    assert client.post(f"/api/v1/campaigns/{campaign_id}/start", headers=admin).status_code == 200
+    body = campaign_body(
+        segment(client, admin, name="Hyderabad"),
+        name="Robotic surgery CME",
+        body_values={"1": {"field": "name"}},
+    )
+    campaign_id = start(client, admin, body)
     drain(runtime.queue)
 
     assert len(set(graph.sent)) == len(graph.sent) == DOCTORS
