@@ -236,14 +236,6 @@ class CampaignRepository:
             )
         )
 
-    def conversations(self, doctor_ids: Sequence[int], number_id: int) -> dict[int, int]:
-        rows = self.session.execute(
-            select(Conversation.doctor_id, Conversation.id).where(
-                Conversation.doctor_id.in_(doctor_ids), Conversation.number_id == number_id
-            )
-        ).all()
-        return {doctor_id: conversation_id for doctor_id, conversation_id in rows}
-
     def add_messages(self, rows: list[dict[str, Any]]) -> list[int]:
         """Insert the chunk's messages; their ids in the order given."""
         if not rows:

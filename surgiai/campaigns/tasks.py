@@ -65,14 +65,19 @@ MAX_SLOT_WAIT = 3.0
 ADOPTION_GRACE = timedelta(minutes=2)
 STUCK_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
-# Sends of a chunk awaiting WhatsApp's answer at once (`in_flight_limit`).
+# Sends of a number awaiting WhatsApp's answer at once, per process (`in_flight_limit`).
 LATENCY_BUDGET = 0.1
 MIN_IN_FLIGHT = 8
 MAX_IN_FLIGHT = 64
 PROCESS_IN_FLIGHT = 64
+# Per I/O loop (one per process): the bound over every send of the process, and each number's
+# over its chunks (the one sending and the next one, claimed meanwhile).
 _PROCESS_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
 )
+_NUMBER_LIMITS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[int, int], asyncio.Semaphore]
+] = weakref.WeakKeyDictionary()
 # The HTTP client's timeout of one request (kit/aio.py), for the chunk's overall deadline.
 SEND_TIMEOUT = 15.0
 
@@ -136,15 +141,16 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
     # The next chunk is claimed while this one sends: its slots follow this one's.
     enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
     session.commit()
-    adapter = adapter_for(number, runtime)
+    limit = in_flight_limit(rate)
+    # The number's own HTTP pool, as large as its sends in flight: warm, and cheap to keep.
+    adapter = adapter_for(number, runtime, connections=limit)
     if campaign.header_media_file_id is not None:
         media_id = _media_id_on(context, campaign.header_media_file_id, number, adapter)
         for send in sends:
             send.payload = _with_header_media(send.payload, media_id)
     started = time.time() + wait
-    limit = in_flight_limit(rate)
     results = runtime.io.run(
-        _send_all(adapter, number.phone_number_id, sends, started, 1.0 / rate, limit),
+        _send_all(adapter, number, sends, started, 1.0 / rate, limit),
         # The chunk's slots, then every request at most its HTTP timeout, `limit` at a time:
         # the default 60 s gave up on a 500-message chunk while its sends went on.
         timeout=wait + len(sends) / rate + math.ceil(len(sends) / limit) * SEND_TIMEOUT + 30,
@@ -207,11 +213,9 @@ def _prepare(
             resend.append(_send_of(row, row.message_id))
         else:
             ready.append(row)
-    conversation_ids = repository.conversations([r.doctor_id for r in ready], number.id)
-    conversations = ConversationRepository(session)
-    for row in ready:
-        if row.doctor_id not in conversation_ids:
-            conversation_ids[row.doctor_id] = conversations.get_or_create(row.doctor_id, number).id
+    conversation_ids = ConversationRepository(session).ids_for_doctors(
+        [r.doctor_id for r in ready], number
+    )
     message_ids = repository.add_messages(
         [
             {
@@ -251,7 +255,7 @@ def _send_of(row: Any, message_id: int) -> _Send:
 
 
 def in_flight_limit(rate: float) -> int:
-    """Sends of one chunk awaiting their answer at once: enough for answers that take
+    """Sends of one number awaiting their answer at once, per process: enough for answers that take
     `LATENCY_BUDGET` at the number's rate. Unbounded, a 1,000 msg/s chunk put 500 requests in
     the HTTP pool at once, whose bookkeeping grows with its queue times its connections: the
     worker spent its CPU there and sent ~15 msg/s."""
@@ -259,8 +263,7 @@ def in_flight_limit(rate: float) -> int:
 
 
 def _process_in_flight() -> asyncio.Semaphore:
-    """The bound over every chunk this process sends at once (on its one I/O loop): chunks of
-    three numbers, and the next chunk of each, must not fill the HTTP pool (200) either."""
+    """The bound over every send of this process's I/O loop, whatever the number."""
     loop = asyncio.get_running_loop()
     limit = _PROCESS_LIMITS.get(loop)
     if limit is None:
@@ -268,17 +271,29 @@ def _process_in_flight() -> asyncio.Semaphore:
     return limit
 
 
+def _number_in_flight(number_id: int, limit: int) -> asyncio.Semaphore:
+    """The bound over one number's sends on this process's I/O loop, shared by its chunks:
+    the number's HTTP pool has that many connections, so none waits inside the pool."""
+    loop = asyncio.get_running_loop()
+    by_number = _NUMBER_LIMITS.setdefault(loop, {})
+    key = (number_id, limit)
+    if key not in by_number:
+        by_number[key] = asyncio.Semaphore(limit)
+    return by_number[key]
+
+
 async def _send_all(
     adapter: ChannelAdapter,
-    sender_id: str,
+    number: WhatsAppNumber,
     sends: list[_Send],
     start: float,
     interval: float,
     limit: int,
 ) -> list[str | ChannelError]:
     """Each send at its reserved slot, without waiting for the previous answer (at 1,000 a
-    second the answers overlap), at most `limit` awaiting theirs."""
-    in_flight = asyncio.Semaphore(limit)
+    second the answers overlap), at most `limit` of the number's awaiting theirs."""
+    in_flight = _number_in_flight(number.id, limit)
+    sender_id = number.phone_number_id
 
     async def one(index: int, send: _Send) -> str | ChannelError:
         delay = start + index * interval - time.time()

@@ -27,6 +27,8 @@ from surgiai.errors import BadRequest
 CLOUD_KIND = cloud.CLOUD_KIND
 
 AdapterFactory = Callable[[ChannelConfig, httpx.AsyncClient | None], ChannelAdapter]
+# The process's HTTP pools by name and size (`kit.aio.IoLoop.http_client`); None: the shared.
+HttpPools = Callable[[str | None, int | None], httpx.AsyncClient]
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,13 @@ def provider_for_source(source: str) -> ChannelProvider:
 class ChannelRegistry:
     """The adapters of one process, sharing its HTTP connection pool."""
 
-    def __init__(self, http_client: Callable[[], httpx.AsyncClient] | None = None) -> None:
+    def __init__(self, http_client: HttpPools | None = None) -> None:
         self._http_client = http_client
 
-    def adapter(self, config: ChannelConfig) -> ChannelAdapter:
-        """The adapter for `config.kind` with these credentials."""
-        shared = self._http_client() if self._http_client is not None else None
-        return provider(config.kind).make_adapter(config, shared)
+    def adapter(
+        self, config: ChannelConfig, *, pool: str | None = None, connections: int | None = None
+    ) -> ChannelAdapter:
+        """The adapter for `config.kind` with these credentials, on the process's shared HTTP
+        pool, or on the pool named `pool` of at most `connections` (a bulk sender's own)."""
+        http = self._http_client(pool, connections) if self._http_client is not None else None
+        return provider(config.kind).make_adapter(config, http)

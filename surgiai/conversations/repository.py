@@ -40,7 +40,7 @@ from surgiai.conversations.models import (
 )
 from surgiai.conversations.schemas import LastMessage
 from surgiai.db.base import UTCDateTime
-from surgiai.db.upsert import insert_ignore_conflict, insert_returning_new
+from surgiai.db.upsert import conflict_insert, insert_ignore_conflict, insert_returning_new
 from surgiai.doctors.models import Doctor, DoctorTag
 from surgiai.kit.time import utcnow
 from surgiai.numbers.models import WhatsAppNumber
@@ -98,6 +98,44 @@ class ConversationRepository:
             conversation = self.find(doctor_id, number.id)
         assert conversation is not None
         return conversation
+
+    def ids_for_doctors(self, doctor_ids: Sequence[int], number: WhatsAppNumber) -> dict[int, int]:
+        """Each doctor's conversation id on `number`, the missing ones created together (a
+        campaign chunk reaches hundreds of doctors who never wrote to that number)."""
+        found = self._ids_for_doctors(doctor_ids, number.id)
+        missing = [doctor_id for doctor_id in dict.fromkeys(doctor_ids) if doctor_id not in found]
+        if missing:
+            now = utcnow()
+            table = cast(Table, Conversation.__table__)
+            dialect = self.session.get_bind().dialect.name
+            statement = conflict_insert(dialect)(table).on_conflict_do_nothing(
+                index_elements=["doctor_id", "number_id"]
+            )
+            mode = ConversationMode(number.default_mode)
+            self.session.execute(
+                statement,
+                [
+                    {
+                        "doctor_id": doctor_id,
+                        "number_id": number.id,
+                        "created_at": now,
+                        "last_message_at": now,
+                        "mode": mode,
+                    }
+                    for doctor_id in missing
+                ],
+            )
+            # Those another worker created in between are found here too.
+            found.update(self._ids_for_doctors(missing, number.id))
+        return found
+
+    def _ids_for_doctors(self, doctor_ids: Sequence[int], number_id: int) -> dict[int, int]:
+        rows = self.session.execute(
+            select(Conversation.doctor_id, Conversation.id).where(
+                Conversation.doctor_id.in_(doctor_ids), Conversation.number_id == number_id
+            )
+        ).all()
+        return {doctor_id: conversation_id for doctor_id, conversation_id in rows}
 
     def for_doctor_recent_first(self, doctor_id: int) -> Sequence[Conversation]:
         """The doctor's conversations, the number they last wrote to first: a message we

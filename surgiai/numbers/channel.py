@@ -21,5 +21,12 @@ def channel_config(number: WhatsAppNumber, settings: Settings) -> ChannelConfig:
     )
 
 
-def adapter_for(number: WhatsAppNumber, runtime: Runtime) -> ChannelAdapter:
-    return runtime.channels.adapter(channel_config(number, runtime.settings))
+def adapter_for(
+    number: WhatsAppNumber, runtime: Runtime, *, connections: int | None = None
+) -> ChannelAdapter:
+    """On the process's shared HTTP pool; with `connections`, on the number's own pool of that
+    size (bulk sends, which would otherwise fill the shared one)."""
+    config = channel_config(number, runtime.settings)
+    if connections is None:
+        return runtime.channels.adapter(config)
+    return runtime.channels.adapter(config, pool=f"number:{number.id}", connections=connections)

@@ -30,7 +30,9 @@ class TestAdapters:
     @pytest.mark.anyio
     async def test_adapters_share_the_process_http_client(self) -> None:
         async with httpx.AsyncClient() as shared:
-            adapter = ChannelRegistry(http_client=lambda: shared).adapter(config("cloud"))
+            adapter = ChannelRegistry(http_client=lambda pool, connections: shared).adapter(
+                config("cloud")
+            )
             await adapter.aclose()
             assert not shared.is_closed
 
