@@ -1,15 +1,20 @@
 """What a campaign costs, estimated: Meta charges each template message by its category and the
-recipient's country; free-form messages inside the doctor's 24 h window are free.
+recipient's country; free-form messages inside the doctor's 24 h window are counted as free.
 
-The rates below are ESTIMATES in US dollars per message, rounded from Meta's published
-per-message rate card for the WhatsApp Business Platform (developers.facebook.com/docs/
-whatsapp/pricing, "rate cards", USD, as published for 2026). Meta changes them every few
-months, bills some markets in local currency, gives volume discounts on utility and
-authentication, and does not charge a utility template inside the 24 h window: the invoice
-is the truth, this is a forecast. To use other rates, point `SURGIAI_CAMPAIGN_PRICES_FILE` at
-a JSON file shaped like `PriceList` (`{"currency": "USD", "as_of": "...", "rates": {"IN":
-{"MARKETING": 0.0118, ...}, "other": {...}}}`): countries missing from it cost what "other"
-costs."""
+The built-in rates are ESTIMATES in US dollars per message, meant as Meta's USD per-message rate
+card for the WhatsApp Business Platform (early 2026), rounded. They are not traceable to a dated
+copy of that card: the commit that added them (fd733c9) cites none, and when they were reviewed
+(7 Dec 2026) Meta's card, a download from developers.facebook.com/documentation/business-
+messaging/whatsapp/pricing, could not be retrieved, so no figure was changed. Known gaps, from
+providers' notices rather than Meta's card: since 1 Oct 2026 Meta charges free-form (service)
+messages too (counted free here) and utility templates inside the window (always charged here);
+Bangladesh, Nepal and Sri Lanka have rates of their own (here, the "Rest of Asia Pacific"
+figures); a country of one of Meta's regional groups without a line here (Australia, Kenya …)
+costs the "other" rate, not its region's. Meta also bills some markets in local currency and
+gives volume discounts on utility and authentication: the invoice is the truth, this is a
+forecast. To use other rates, point `SURGIAI_CAMPAIGN_PRICES_FILE` at a JSON file shaped like
+`PriceList` (`{"currency": "USD", "as_of": "...", "rates": {"IN": {"MARKETING": 0.0118, ...},
+"other": {...}}}`): countries missing from it cost what "other" costs."""
 
 from __future__ import annotations
 
@@ -68,7 +73,7 @@ class PriceList(BaseModel):
         return by_category.get(category, fallback[category])
 
 
-# Rounded from Meta's USD rate card (see the module's docstring); estimates only.
+# Estimates, not checked against Meta's rate card: see the module's docstring for their basis.
 DEFAULT_PRICES = PriceList(
     currency="USD",
     as_of="Meta's published per-message rates (USD rate card, 2026), rounded; estimates",

@@ -45,7 +45,7 @@ from surgiai.conversations.service import CALLBACK_PREFIX, message_service
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW
 from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
-from surgiai.media.service import media_service
+from surgiai.media.uploads import media_id_on
 from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import TaskContext
@@ -145,7 +145,7 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
     # The number's own HTTP pool, as large as its sends in flight: warm, and cheap to keep.
     adapter = adapter_for(number, runtime, connections=limit)
     if campaign.header_media_file_id is not None:
-        media_id = _media_id_on(context, campaign.header_media_file_id, number, adapter)
+        media_id = media_id_on(context, campaign.header_media_file_id, number, adapter)
         for send in sends:
             send.payload = _with_header_media(send.payload, media_id)
     started = time.time() + wait
@@ -439,26 +439,6 @@ def _outcome(
         "sent_at": sent_at,
         "hold": hold,
     }
-
-
-def _media_id_on(
-    context: TaskContext, media_file_id: int, number: WhatsAppNumber, adapter: ChannelAdapter
-) -> str:
-    """The header file's media id on this number, uploaded once and reused while fresh."""
-    session, runtime = context.session, context.runtime
-    media_id = media_service.fresh_upload(session, media_file_id, number.id)
-    if media_id is not None:
-        return media_id
-    media = media_service.get(session, media_file_id)
-    data = media_service.path(runtime.settings.data_dir / "media", media).read_bytes()
-    media_id = runtime.io.run(
-        adapter.upload_media(
-            number.phone_number_id, data, media.mime_type, media.filename or media.sha256[:12]
-        )
-    )
-    media_service.record_upload(session, media.id, number.id, media_id)
-    session.commit()
-    return media_id
 
 
 def _with_header_media(payload: dict[str, Any], media_id: str) -> dict[str, Any]:

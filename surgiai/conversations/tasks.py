@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from surgiai.channels.base import ChannelAdapter, ChannelError, OutboundMessage
+from surgiai.channels.base import ChannelError, OutboundMessage
 from surgiai.channels.registry import provider
 from surgiai.conversations import events
 from surgiai.conversations.inbox import MARK_READ_TASK, TAKEOVER_CANCEL_REASON, TYPING_TASK
@@ -33,6 +33,7 @@ from surgiai.conversations.window import WINDOW_CLOSED_REASON, window_open
 from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
 from surgiai.media.service import media_service
+from surgiai.media.uploads import media_id_on
 from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.service import number_service
 from surgiai.runtime import TaskContext
@@ -127,7 +128,8 @@ def _deliver(context: TaskContext, message: Message) -> None:
     try:
         payload = message.payload
         if message.media_file_id is not None and "media_file_id" in payload:
-            payload = with_media_id(payload, _media_id_on(context, message, adapter))
+            media_id = media_id_on(context, message.media_file_id, number, adapter)
+            payload = with_media_id(payload, media_id)
         if wait > 0:
             time.sleep(wait)
         result = runtime.io.run(
@@ -153,27 +155,6 @@ def _deliver(context: TaskContext, message: Message) -> None:
         set_committed_value(message, "wamid", result.wamid)
         set_committed_value(message, "status", MessageState.accepted)
         events.message_changed(message)
-
-
-def _media_id_on(context: TaskContext, message: Message, adapter: ChannelAdapter) -> str:
-    """Our stored file's media id on the sending number, uploading it first when needed."""
-    session, runtime = context.session, context.runtime
-    assert message.media_file_id is not None
-    number = message.conversation.number
-    media_id = media_service.fresh_upload(session, message.media_file_id, number.id)
-    if media_id is not None:
-        session.commit()
-        return media_id
-    media = media_service.get(session, message.media_file_id)
-    session.commit()
-    data = media_service.path(runtime.settings.data_dir / "media", media).read_bytes()
-    filename = media.filename or media.sha256[:12]
-    media_id = runtime.io.run(
-        adapter.upload_media(number.phone_number_id, data, media.mime_type, filename)
-    )
-    media_service.record_upload(session, media.id, number.id, media_id)
-    session.commit()
-    return media_id
 
 
 def _handle_send_error(session: Session, message: Message, failure: ChannelError) -> None:

@@ -197,6 +197,47 @@ class TestHappyPath:
         assert [m["text"] for m in inbound["items"]] == ["Do you have 10 mm clips?"]
 
 
+    def test_a_stored_image_is_uploaded_once_and_sent_by_its_media_id(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        uploads = graph.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+            return_value=httpx.Response(200, json={"id": "media-5120"})
+        )
+        sends = graph.post(SEND_URL).mock(
+            side_effect=[
+                httpx.Response(200, json=graph_accepted("wamid.img1")),
+                httpx.Response(200, json=graph_accepted("wamid.img2")),
+            ]
+        )
+        doctor_writes(client, runtime)
+        png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
+        stored = client.post(
+            "/api/v1/media", files={"file": ("stapler.png", png, "image/png")}, headers=admin
+        ).json()
+        for caption in ("The 60 mm stapler", "Its price list"):
+            response = client.post(
+                "/api/v1/messages",
+                json={
+                    "to": DOCTOR,
+                    "type": "image",
+                    "image": {"media_file_id": stored["id"], "caption": caption},
+                },
+                headers=admin,
+            )
+            assert response.status_code == 202, response.text
+            drain(runtime.queue)
+        assert uploads.call_count == 1
+        assert [json.loads(call.request.content)["image"] for call in sends.calls] == [
+            {"id": "media-5120", "caption": "The 60 mm stapler"},
+            {"id": "media-5120", "caption": "Its price list"},
+        ]
+
+
 class TestRulesBeforeSending:
     def test_free_form_outside_the_window_is_refused_before_any_http_call(
         self,
