@@ -76,7 +76,8 @@ class PriceList(BaseModel):
 # Estimates, not checked against Meta's rate card: see the module's docstring for their basis.
 DEFAULT_PRICES = PriceList(
     currency="USD",
-    as_of="Meta's published per-message rates (USD rate card, 2026), rounded; estimates",
+    as_of="Approximate USD rates per message, not checked against Meta's current rate card: "
+    "estimates (set SURGIAI_CAMPAIGN_PRICES_FILE to your own)",
     rates={
         "IN": {MARKETING: 0.0118, UTILITY: 0.0014, AUTHENTICATION: 0.0014},
         "AE": {MARKETING: 0.0384, UTILITY: 0.0157, AUTHENTICATION: 0.0178},
