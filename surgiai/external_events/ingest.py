@@ -112,6 +112,7 @@ class IngestWriter:
                     "source": delivery.source,
                     "external_id": delivery.external_id,
                     "body": delivery.body,
+                    "receipts_only": delivery.only_receipts,
                     "received_at": now,
                     "state": "pending",
                     "attempts": 0,

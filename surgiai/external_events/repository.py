@@ -19,6 +19,7 @@ class ClaimedEvent:
     source: str
     body: bytes
     attempts: int
+    receipts_only: bool = False
 
 
 class ExternalEventRepository:
@@ -26,14 +27,19 @@ class ExternalEventRepository:
         self.session = session
 
     def claim_pending(self, limit: int, now: datetime) -> list[ClaimedEvent]:
-        """Mark up to `limit` pending events as processing, oldest first, and return them with
-        their bodies; only one worker gets each."""
+        """Mark up to `limit` pending events as processing and return them with their bodies;
+        only one worker gets each. Deliveries with more than receipts come first (a doctor's
+        message, a quality downgrade), then receipts, oldest first in each: statuses only move
+        forward, so a receipt applied late is the same receipt."""
         rows = self.session.connection().execute(
             _CLAIM, {"limit": limit, "when": now, "claimant": this_claimant()}
         )
         return sorted(
-            (ClaimedEvent(row.id, row.source, bytes(row.body), row.attempts) for row in rows),
-            key=lambda event: event.id,
+            (
+                ClaimedEvent(row.id, row.source, bytes(row.body), row.attempts, row.receipts_only)
+                for row in rows
+            ),
+            key=lambda event: (event.receipts_only, event.id),
         )
 
     def finish(self, ids: list[int], state: EventState, now: datetime) -> None:
@@ -123,7 +129,7 @@ _TABLE = cast(Table, ExternalEvent.__table__)
 _OLDEST_PENDING = (
     select(_TABLE.c.id)
     .where(_TABLE.c.state == EventState.pending.value)
-    .order_by(_TABLE.c.id)
+    .order_by(_TABLE.c.receipts_only, _TABLE.c.id)
     .limit(bindparam("limit"))
 )
 _CLAIM = (
@@ -135,7 +141,9 @@ _CLAIM = (
         claimed_by=bindparam("claimant"),
         attempts=_TABLE.c.attempts + 1,
     )
-    .returning(_TABLE.c.id, _TABLE.c.source, _TABLE.c.body, _TABLE.c.attempts)
+    .returning(
+        _TABLE.c.id, _TABLE.c.source, _TABLE.c.body, _TABLE.c.attempts, _TABLE.c.receipts_only
+    )
 )
 _FINISH = (
     update(_TABLE)

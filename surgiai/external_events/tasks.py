@@ -39,7 +39,8 @@ INBOUND_MAX_WAIT = 3600.0
 
 @task(PROCESS_TASK)
 def process_pending(context: TaskContext) -> None:
-    """Process stored webhook deliveries, oldest first. Re-running is harmless: wamids are
+    """Process stored webhook deliveries: others before receipts, oldest first in each.
+    Re-running is harmless: wamids are
     unique and statuses only move forward.
 
     The claim is committed first. A delivery carrying a doctor's message (or anything but
@@ -82,7 +83,7 @@ def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
     """Runs of receipt-only deliveries, up to `RECEIPTS_PER_COMMIT`; any other delivery alone."""
     receipts: list[ClaimedEvent] = []
     for event in claimed:
-        if not _only_receipts(event):
+        if not event.receipts_only:
             if receipts:
                 yield receipts
                 receipts = []
@@ -94,13 +95,6 @@ def _groups(claimed: list[ClaimedEvent]) -> Iterator[list[ClaimedEvent]]:
             receipts = []
     if receipts:
         yield receipts
-
-
-def _only_receipts(event: ClaimedEvent) -> bool:
-    try:
-        return provider_for_source(event.source).webhooks.only_receipts(event.body)
-    except UnknownChannelKind:
-        return False
 
 
 @dataclass

@@ -196,7 +196,6 @@ class TestHappyPath:
         inbound = client.get(f"/api/v1/messages?wa_id={DOCTOR}&direction=in", headers=admin).json()
         assert [m["text"] for m in inbound["items"]] == ["Do you have 10 mm clips?"]
 
-
     def test_a_stored_image_is_uploaded_once_and_sent_by_its_media_id(
         self,
         client: TestClient,

@@ -11,16 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surgiai.channels.base import StatusUpdate
+from surgiai.channels.cloud.adapter import CloudWebhooks
 from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.conversations.service import MessageService
 from surgiai.db.engine import session_scope
 from surgiai.external_events.ingest import PROCESS_TASK
 from surgiai.external_events.models import EventState, ExternalEvent
+from surgiai.external_events.tasks import CLAIM_BATCH, process_pending
 from surgiai.kit.time import utcnow
+from surgiai.numbers.models import WhatsAppNumber
 from surgiai.runtime import Runtime, TaskContext
 from surgiai.worker.sweeper import sweep
 from tests.conftest import drain
 from tests.fixtures import (
+    DISPLAY_NUMBER,
     create_number,
     gone_claimant,
     status_value,
@@ -39,6 +43,7 @@ def store(runtime: Runtime, *bodies: bytes) -> list[int]:
                 source="whatsapp_cloud",
                 external_id=hashlib.sha256(body).hexdigest(),
                 body=body,
+                receipts_only=CloudWebhooks().only_receipts(body),
                 received_at=utcnow(),
             )
             for body in bodies
@@ -154,3 +159,31 @@ def test_a_delivery_held_by_a_process_that_is_gone_is_processed_at_once(runtime:
         assert sweep(TaskContext(session, runtime))["external_events.pending"] == 1
     drain(runtime.queue)
     assert outcomes(runtime, [event_id]) == [(EventState.processed, None)]
+
+
+def test_a_number_turning_red_is_applied_before_the_receipts_waiting_ahead_of_it(
+    runtime: Runtime, replies: list[str]
+) -> None:
+    """A campaign leaves thousands of receipts waiting; the quality downgrade that came after
+    them must stop the number's sending at the next run, not after all of them."""
+    receipts = [
+        webhook_body(status_value(replies[index % 3], status, wa_id=DOCTOR, timestamp=index + 1))
+        for index, status in enumerate(["sent", "delivered", "read"] * CLAIM_BATCH)
+    ]
+    downgrade = webhook_body(
+        {"display_phone_number": DISPLAY_NUMBER, "event": "DOWNGRADE", "current_limit": "TIER_1K"},
+        field="phone_number_quality_update",
+    )
+    ids = store(runtime, *receipts, downgrade)
+
+    with session_scope(runtime.session_factory) as session:
+        process_pending(TaskContext(session, runtime))  # one run: one claim of `CLAIM_BATCH`
+
+    with session_scope(runtime.session_factory) as session:
+        number = session.scalars(select(WhatsAppNumber)).one()
+        assert (number.quality_rating, number.messaging_tier) == ("RED", "TIER_1K")
+    states = [state for state, _ in outcomes(runtime, ids)]
+    assert states[-1] is EventState.processed
+    assert states.count(EventState.pending) == len(receipts) - (CLAIM_BATCH - 1)
+    drain(runtime.queue)  # the rest follow, none lost
+    assert set(outcomes(runtime, ids)) == {(EventState.processed, None)}
