@@ -40,8 +40,7 @@ INBOUND_MAX_WAIT = 3600.0
 @task(PROCESS_TASK)
 def process_pending(context: TaskContext) -> None:
     """Process stored webhook deliveries: others before receipts, oldest first in each.
-    Re-running is harmless: wamids are
-    unique and statuses only move forward.
+    Re-running is harmless: wamids are unique and statuses only move forward.
 
     The claim is committed first. A delivery carrying a doctor's message (or anything but
     receipts) is then applied and marked processed in its own transaction, whose reads (the
