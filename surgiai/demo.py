@@ -66,6 +66,21 @@ DEMO_TEMPLATES = (
         category="MARKETING",
         components=[{"type": "BODY", "text": "Dr. {{1}}, seats are open for {{2}}."}],
     ),
+    # A media header: a campaign uploads the course's brochure (a PDF) once and sends it.
+    TemplateRegistration(
+        waba_id=DEMO_WABA_ID,
+        name="course_brochure",
+        language="en",
+        category="MARKETING",
+        components=[
+            {"type": "HEADER", "format": "DOCUMENT"},
+            {
+                "type": "BODY",
+                "text": "Dr. {{1}}, the brochure for {{2}} is attached: dates, faculty and "
+                "fees. Reply to book your seat.",
+            },
+        ],
+    ),
 )
 
 

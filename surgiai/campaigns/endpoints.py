@@ -31,6 +31,7 @@ from surgiai.campaigns.schemas import (
 from surgiai.campaigns.service import campaign_service
 from surgiai.dependencies import DbSession, RuntimeDep, SettingsDep
 from surgiai.doctors.models import Segment
+from surgiai.kit.schemas import ErrorBody
 from surgiai.workspace.service import workspace_service
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
@@ -125,12 +126,23 @@ def cancel_campaign(_: Sender, session: DbSession, campaign_id: CampaignId) -> C
     return _read(session, campaign_service.cancel(session, campaign_id))
 
 
-@router.post("/{campaign_id}/retry-failed", response_model=RetryResult)
+@router.post(
+    "/{campaign_id}/retry-failed",
+    response_model=RetryResult,
+    responses={
+        400: {
+            "model": ErrorBody,
+            "description": "A reason a retry cannot help (not on WhatsApp, opted out, …): "
+            "`detail` names it",
+        }
+    },
+)
 def retry_failed(
     _: Sender, session: DbSession, campaign_id: CampaignId, data: RetryFailed
 ) -> RetryResult:
     """Send failed recipients again (those of `reasons`, or every retryable failure): each
-    gets a new message through WhatsApp, once."""
+    gets a new message through WhatsApp, once. Only the results' `retryable_reasons` may be
+    named: for the others a retry would be skipped or fail the same way (400)."""
     return RetryResult(requeued=campaign_service.retry_failed(session, campaign_id, data.reasons))
 
 

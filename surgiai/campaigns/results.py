@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from surgiai.campaigns import pricing
 from surgiai.campaigns.models import Campaign, CampaignRecipient, RecipientState
+from surgiai.campaigns.reasons import retryable
 from surgiai.campaigns.schemas import (
     CampaignResults,
     RecipientCounts,
@@ -231,14 +232,15 @@ def results(
     prices: pricing.PriceList = pricing.DEFAULT_PRICES,
     now: datetime | None = None,
 ) -> CampaignResults:
-    """The campaign's results page: counts, per variant and per number, failures and skips by
-    reason, opt-outs after it, and its estimated cost (`pricing.price_list(settings.
-    campaign_prices_file)` for the workspace's rates)."""
+    """The campaign's results page: counts, per variant and per number, failures (and which of
+    them a retry can help) and skips by reason, opt-outs after it, and its estimated cost
+    (`pricing.price_list(settings.campaign_prices_file)` for the workspace's rates)."""
     tallies = _tallies(session, [campaign.id], now or utcnow(), by_variant_and_number=True)
     labels = _number_labels(
         session, {tally.number_id for tally in tallies if tally.number_id is not None}
     )
     cost, estimated = pricing.cost_lines(prices, _charged(session, campaign.id))
+    failed_by_reason = _by_reason(session, campaign.id, RecipientState.failed)
     return CampaignResults(
         counts=_counts(tallies),
         by_variant=sorted(
@@ -247,7 +249,8 @@ def results(
         by_number=sorted(
             _rows((labels[tally.number_id], tally) for tally in tallies), key=lambda row: row.key
         ),
-        failed_by_reason=_by_reason(session, campaign.id, RecipientState.failed),
+        failed_by_reason=failed_by_reason,
+        retryable_reasons=[reason for reason in failed_by_reason if retryable(reason)],
         skipped_by_reason=_by_reason(session, campaign.id, RecipientState.skipped),
         opted_out_after=_opted_out_after(session, campaign.id),
         cost=cost,

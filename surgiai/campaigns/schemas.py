@@ -206,8 +206,8 @@ class RecipientPage(BaseModel):
 
 
 class RetryFailed(BaseModel):
-    """Send failed recipients again. `reasons`: only those failed for these reasons (as the
-    results name them); empty: every failed recipient whose failure a retry can help."""
+    """Send failed recipients again. `reasons`: only those failed for these reasons (among the
+    results' `retryable_reasons`); empty: every failed recipient whose failure a retry can help."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -244,6 +244,8 @@ class CampaignResults(BaseModel):
     by_variant: list[ResultRow]
     by_number: list[ResultRow]
     failed_by_reason: dict[str, int]
+    # The reasons of `failed_by_reason` a retry can help (`retry-failed` refuses the others).
+    retryable_reasons: list[str]
     skipped_by_reason: dict[str, int]
     # Doctors who opted out of marketing after the campaign reached them.
     opted_out_after: int

@@ -28,6 +28,14 @@ from surgiai.campaigns.planner import (
     exclusion,
     plan,
 )
+from surgiai.campaigns.reasons import (
+    MARKETING_LIMIT,
+    NOT_REACHED,
+    RATE_LIMITED,
+    RETRYABLE,
+    TEMPORARY,
+    retryable,
+)
 from surgiai.campaigns.rendering import Rendered, render_template, render_text
 from surgiai.campaigns.repository import CampaignRepository, portfolio_of
 from surgiai.campaigns.schemas import (
@@ -410,6 +418,16 @@ class CampaignService:
         """Failed recipients (of these reasons) go back to pending: the executor sends each a
         new message through WhatsApp, once, as it does any pending row."""
         campaign = self.get(session, campaign_id, lock=True)
+        # Requeued, such a recipient would only be skipped or fail the same way again.
+        hopeless = [reason for reason in dict.fromkeys(reasons) if not retryable(reason)]
+        if hopeless:
+            raise BadRequest(
+                "A retry cannot help recipients who failed for: "
+                + "; ".join(hopeless)
+                + ". Only these can be retried: "
+                + "; ".join(RETRYABLE)
+                + "."
+            )
         if campaign.status is CampaignStatus.cancelled or campaign.started_at is None:
             raise Conflict(f"A {campaign.status.value} campaign has nothing to retry.")
         requeued = CampaignRepository(session).requeue_failed(campaign.id, reasons, RETRYABLE)
@@ -549,12 +567,6 @@ class CampaignService:
         publish(session, (PROGRESS_EVENT, campaign_id), build)
 
 
-NOT_REACHED = "WhatsApp was not reached"
-RATE_LIMITED = "Rate limited"
-MARKETING_LIMIT = "Meta's marketing limit for this doctor"
-TEMPORARY = "Temporary WhatsApp error"
-# Failures a retry can help; the others (opted out, not on WhatsApp) would fail the same way.
-RETRYABLE = (NOT_REACHED, RATE_LIMITED, MARKETING_LIMIT, TEMPORARY)
 # 131049 (Meta's per-user marketing limit) is tried once more, a day later.
 MARKETING_LIMIT_RETRY = timedelta(hours=24, minutes=5)
 THROTTLED_RETRY = timedelta(seconds=60)
@@ -567,6 +579,7 @@ def failure_reason(error: ErrorDetail) -> str:
         ErrorReaction.marketing_opted_out: OPTED_OUT,
         ErrorReaction.recipient_unreachable: UNREACHABLE,
         ErrorReaction.throttled: RATE_LIMITED,
+        ErrorReaction.retry_later_pair: RATE_LIMITED,
         ErrorReaction.retry_transient: TEMPORARY,
     }.get(error.reaction)
     if reason is None:

@@ -566,6 +566,14 @@ class CampaignsPage:
         self.choose(f"{label}: filled with", "The same text for everyone")
         field(self.page, f"{label}: text").fill(text)
 
+    def header_media(self, filename: str, mime_type: str, data: bytes) -> None:
+        """The template's header file, chosen as a person does (the file chooser): the
+        dashboard uploads it at once."""
+        with self.page.expect_file_chooser() as chooser:
+            self.page.get_by_role("button", name="Header media").click()
+        payload: FilePayload = {"name": filename, "mimeType": mime_type, "buffer": data}
+        chooser.value.set_files(files=[payload])
+
     def quiet_hours(self, start: str, end: str) -> None:
         self.page.get_by_role("switch", name="Quiet hours: no sends at night").check()
         self.page.get_by_label("From", exact=True).fill(start)

@@ -1,10 +1,13 @@
 """The Campaigns pages in headless Chromium against `surgiai run --demo` (issue 20): an admin
 creates a campaign from a segment in the wizard, reads the planner's forecast and a preview per
 doctor, starts it and watches it complete against the simulator; a second one, held by quiet
-hours, is paused, resumed (a double click sends one request) and cancelled; the results show."""
+hours, is paused, resumed (a double click sends one request) and cancelled; the results show;
+the failed are retried only where a retry can help; a template's document header is uploaded
+in the wizard and reaches each doctor."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -14,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from surgiai.config import Settings
+from surgiai.demo import DEMO_NUMBERS
 from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer
 from tests.browser.pages import PHONE, CampaignsPage, Dashboard
 from tests.browser.test_phone_layout import assert_actions_on_screen, phone_screenshot
@@ -22,6 +27,7 @@ OpenDashboard = Callable[[], Dashboard]
 # A demo template (surgiai/demo.py): "Dr. {{1}}, seats are open for {{2}}."
 TEMPLATE = "course_invite (en) · marketing"
 COURSE = "Laparoscopic suturing"
+GRAPH_VERSION = Settings.model_fields["graph_api_version"].default
 
 
 def audience(
@@ -210,12 +216,13 @@ def test_failed_recipients_are_retried_by_reason_and_sent_once_more(
         if item["name"] == segment
     ]
     # WhatsApp accepts the first send to one doctor, then reports it failed with a temporary
-    # error (131000): a retry can help (an unreachable doctor, 131026, would be skipped).
-    fault = server.http.post(
-        "/simulator/control/faults",
-        json={"code": 131000, "mode": "async", "count": 1, "wa_id": doctors[0]["wa_id"]},
-    )
-    assert fault.status_code == 200, fault.text
+    # error (131000): a retry can help. Another is not on WhatsApp (131026): a retry cannot.
+    for code, doctor in ((131000, doctors[0]), (131026, doctors[1])):
+        fault = server.http.post(
+            "/simulator/control/faults",
+            json={"code": code, "mode": "async", "count": 1, "wa_id": doctor["wa_id"]},
+        )
+        assert fault.status_code == 200, fault.text
     created = server.http.post(
         "/api/v1/campaigns",
         json={
@@ -243,23 +250,91 @@ def test_failed_recipients_are_retried_by_reason_and_sent_once_more(
     owner.goto(f"/campaigns/{campaign_id}")
     campaigns = CampaignsPage(owner)
 
-    expect(campaigns.figure("Failed")).to_have_text("1", timeout=60_000)
+    expect(campaigns.figure("Failed")).to_have_text("2", timeout=60_000)
     expect(campaigns.progress).to_have_text("3 of 3 (100 %)")
-    expect(campaigns.results.get_by_role("list", name="Failed by reason")).to_contain_text(
-        "Temporary WhatsApp error: 1"
-    )
+    failed_by_reason = campaigns.results.get_by_role("list", name="Failed by reason")
+    expect(failed_by_reason).to_contain_text("Temporary WhatsApp error: 1")
+    expect(failed_by_reason).to_contain_text("Not reachable on WhatsApp: 1")
     campaigns.button("Retry failed…").click()
     dialog = owner.page.get_by_role("dialog", name="Retry failed recipients")
+    # Only the failure a retry can help is offered; the other is told, with no checkbox.
+    expect(dialog.get_by_role("checkbox")).to_have_count(1)
     expect(dialog.get_by_role("checkbox", name="Temporary WhatsApp error (1)")).to_be_checked()
+    expect(dialog).to_contain_text("Not reachable on WhatsApp (1): a retry cannot help.")
+    owner.screenshot("54-campaign-retry-dialog")
     dialog.get_by_role("button", name="Retry 1").click()
     expect(owner.page.get_by_text("1 recipient requeued.")).to_be_visible()
 
-    expect(campaigns.figure("Sent")).to_have_text("3", timeout=60_000)
-    expect(campaigns.figure("Failed")).to_have_text("0")
+    expect(campaigns.figure("Sent")).to_have_text("2", timeout=60_000)
+    expect(campaigns.figure("Failed")).to_have_text("1")
     expect(campaigns.status).to_have_text("Completed", timeout=90_000)
+    # What is left failed, a retry cannot help: the button says so and does nothing.
+    expect(campaigns.button("Retry failed…")).to_be_disabled()
+    expect(campaigns.button("Retry failed…")).to_have_accessible_description(
+        "A retry cannot help those who failed: Not reachable on WhatsApp (1)."
+    )
     received = server.http.get(
         "/simulator/control/received", params={"wa_id": doctors[0]["wa_id"]}
     ).json()
     assert COURSE in str(received)
     owner.screenshot("54-campaign-retried")
+    assert owner.console_problems() == []
+
+
+def test_a_campaign_sends_a_brochure_uploaded_in_the_wizard_as_its_document_header(
+    open_dashboard: OpenDashboard, server: DemoServer, owner_headers: dict[str, str]
+) -> None:
+    tag = str(time.monotonic_ns())[-6:]
+    segment, doctors = audience(server, owner_headers, tag, 2)
+    # A small but real PDF, unique to this run: the simulator must hold these very bytes.
+    brochure = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n"
+        + f"% Laparoscopic suturing course {tag}\n".encode()
+        + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    owner = open_dashboard()
+    owner.sign_in_via_api(OWNER_EMAIL, OWNER_PASSWORD)
+    owner.goto("/campaigns")
+    campaigns = CampaignsPage(owner)
+
+    campaigns.new()
+    campaigns.name(f"Brochure {tag}")
+    campaigns.choose("Segment", segment)
+    expect(campaigns.segment_count).to_have_text("2 doctors in this segment now")
+    campaigns.next()
+    campaigns.choose("Template", "course_brochure (en) · marketing")
+    campaigns.fill_variable("Body {{2}}", COURSE)
+    campaigns.header_media("suturing-course.pdf", "application/pdf", brochure)
+    expect(owner.page.get_by_text(re.compile(r"^Uploaded \(file #\d+\)\.$"))).to_be_visible()
+    owner.screenshot("55-campaign-document-header")
+    campaigns.next()
+    campaigns.next()  # now, no quiet hours
+    expect(campaigns.plan_figure("Recipients")).to_have_text("2")
+    campaigns.start()
+
+    expect(owner.page).to_have_url(re.compile(r"/campaigns/\d+$"))
+    expect(campaigns.progress).to_have_text("2 of 2 (100 %)", timeout=60_000)
+    expect(campaigns.figure("Sent")).to_have_text("2")
+    tokens = {number.phone_number_id: number.access_token for number in DEMO_NUMBERS}
+    for doctor in doctors:
+        received = server.http.get(
+            "/simulator/control/received", params={"wa_id": doctor["wa_id"]}
+        ).json()
+        [sent] = [
+            message
+            for message in received["messages"]
+            if message["request"].get("template", {}).get("name") == "course_brochure"
+        ]
+        header, body = sent["request"]["template"]["components"]
+        assert body["parameters"][1] == {"type": "text", "text": COURSE}
+        [parameter] = header["parameters"]
+        assert parameter["type"] == "document"
+        # The id is one the simulator issued for an upload of this very file.
+        media = server.http.get(
+            f"/simulator/graph/{GRAPH_VERSION}/{parameter['document']['id']}",
+            headers={"Authorization": f"Bearer {tokens[sent['phone_number_id']]}"},
+        )
+        assert media.status_code == 200, media.text
+        assert media.json()["mime_type"] == "application/pdf"
+        assert media.json()["sha256"] == hashlib.sha256(brochure).hexdigest()
     assert owner.console_problems() == []

@@ -469,26 +469,37 @@ class TestRetryFailed:
         doctors: dict[str, int],
         graph: Graph,
     ) -> None:
-        graph.errors["919876500004"] = graph_error(132012, "Parameter format does not match")
         campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Nagpur"])))
         drain(runtime.queue)
+        # WhatsApp accepted it, then reported a temporary error (131000): a retry can help.
+        body = webhook_body(
+            status_value(
+                "wamid.c1",
+                "failed",
+                wa_id="919876500004",
+                errors=[{"code": 131000, "title": "Something went wrong"}],
+            )
+        )
+        client.post("/webhooks/whatsapp", content=body, headers=sign(body))
+        drain(runtime.queue)
         results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
-        [reason] = results["failed_by_reason"]
+        assert results["failed_by_reason"] == {"Temporary WhatsApp error": 1}
+        assert results["retryable_reasons"] == ["Temporary WhatsApp error"]
 
         first = client.post(
             f"/api/v1/campaigns/{campaign_id}/retry-failed",
-            json={"reasons": [reason]},
+            json={"reasons": ["Temporary WhatsApp error"]},
             headers=admin,
         )
         second = client.post(
             f"/api/v1/campaigns/{campaign_id}/retry-failed",
-            json={"reasons": [reason]},
+            json={"reasons": ["Temporary WhatsApp error"]},
             headers=admin,
         )
         drain(runtime.queue)
         assert (first.json(), second.json()) == ({"requeued": 1}, {"requeued": 0})
         # WhatsApp is called again (not just marked queued), once.
-        assert len(graph.to("919876500004")) == 1
+        assert len(graph.to("919876500004")) == 2
         [row] = recipients(runtime, campaign_id).values()
         assert row.state is RecipientState.sent
         with session_scope(runtime.session_factory) as session:
@@ -498,6 +509,52 @@ class TestRetryFailed:
                 .where(Conversation.doctor_id == row.doctor_id)
             ).all()
         assert sorted(s.value for s in statuses) == ["accepted", "failed"]
+
+    def test_a_reason_a_retry_cannot_help_is_refused_and_nobody_is_requeued(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+        graph: Graph,
+    ) -> None:
+        graph.errors["919876500001"] = graph_error(131050, "User stopped marketing")
+        graph.errors["919876500002"] = graph_error(131026, "Message undeliverable")
+        graph.errors["919876500003"] = graph_error(132012, "Parameter format does not match")
+        campaign_id = start(client, admin, campaign_body(segment(client, admin, city=["Pune"])))
+        drain(runtime.queue)
+        results = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=admin).json()
+        assert set(results["failed_by_reason"]) == {
+            "Opted out of marketing",
+            "Not reachable on WhatsApp",
+            "Parameter format does not match",
+        }
+        assert results["retryable_reasons"] == []
+
+        refused = client.post(
+            f"/api/v1/campaigns/{campaign_id}/retry-failed",
+            json={"reasons": ["Rate limited", "Not reachable on WhatsApp"]},
+            headers=admin,
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == "BadRequest"
+        assert "cannot help" in refused.json()["detail"]
+        assert "Not reachable on WhatsApp" in refused.json()["detail"]
+        # With no reason named, only retryable failures go again: here none.
+        every = client.post(
+            f"/api/v1/campaigns/{campaign_id}/retry-failed", json={"reasons": []}, headers=admin
+        )
+        assert every.json() == {"requeued": 0}
+        drain(runtime.queue)
+        assert len(graph.sent) == 1  # Dr. Farah Khan's, once
+        assert {
+            row.state
+            for doctor_id, row in recipients(runtime, campaign_id).items()
+            if doctor_id != doctors["919876500005"]
+        } == {RecipientState.failed}
+        read = client.get(f"/api/v1/campaigns/{campaign_id}", headers=admin).json()
+        assert (read["status"], read["counts"]["failed"]) == ("completed", 3)
 
 
 class TestBadInput:

@@ -1560,7 +1560,8 @@ export interface paths {
         /**
          * Retry Failed
          * @description Send failed recipients again (those of `reasons`, or every retryable failure): each
-         *     gets a new message through WhatsApp, once.
+         *     gets a new message through WhatsApp, once. Only the results' `retryable_reasons` may be
+         *     named: for the others a retry would be skipped or fail the same way (400).
          */
         post: operations["retry_failed_api_v1_campaigns__campaign_id__retry_failed_post"];
         delete?: never;
@@ -2050,6 +2051,8 @@ export interface components {
             failed_by_reason: {
                 [key: string]: number;
             };
+            /** Retryable Reasons */
+            retryable_reasons: string[];
             /** Skipped By Reason */
             skipped_by_reason: {
                 [key: string]: number;
@@ -3965,8 +3968,8 @@ export interface components {
         };
         /**
          * RetryFailed
-         * @description Send failed recipients again. `reasons`: only those failed for these reasons (as the
-         *     results name them); empty: every failed recipient whose failure a retry can help.
+         * @description Send failed recipients again. `reasons`: only those failed for these reasons (among the
+         *     results' `retryable_reasons`); empty: every failed recipient whose failure a retry can help.
          */
         RetryFailed: {
             /**
@@ -12024,7 +12027,7 @@ export interface operations {
                     "application/json": components["schemas"]["RetryResult"];
                 };
             };
-            /** @description Bad request: a body that is not JSON, a cursor this API did not return, … */
+            /** @description A reason a retry cannot help (not on WhatsApp, opted out, …): `detail` names it */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -49,17 +49,23 @@ function aCampaign(overrides: Partial<Campaign> = {}): Campaign {
   };
 }
 
-function results(): CampaignResults {
+function results(overrides: Partial<CampaignResults> = {}): CampaignResults {
   return {
     counts: counts(),
     by_variant: [{ key: "A", sent: 50, delivered: 40, read: 20, replied: 2, failed: 3 }],
     by_number: [{ key: "Sales (demo)", sent: 50, delivered: 40, read: 20, replied: 2, failed: 3 }],
-    failed_by_reason: { "Unreachable (131026)": 2, "Rate limited": 1 },
+    failed_by_reason: {
+      "Not reachable on WhatsApp": 12,
+      "Temporary WhatsApp error": 2,
+      "Rate limited": 1,
+    },
+    retryable_reasons: ["Temporary WhatsApp error", "Rate limited"],
     skipped_by_reason: { "Opted out of marketing": 7 },
     opted_out_after: 1,
     cost: [{ category: "MARKETING", country: "IN", messages: 50, amount: 0.55 }],
     currency: "USD",
     estimated_cost: 0.55,
+    ...overrides,
   };
 }
 
@@ -131,11 +137,38 @@ describe("a campaign's page", () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Retry failed…" }));
     const dialog = await screen.findByRole("dialog", { name: "Retry failed recipients" });
+    // Only the reasons a retry can help are offered; the others are told, with no checkbox.
+    expect(
+      within(dialog)
+        .getAllByRole("checkbox")
+        .map((box) => box.getAttribute("value")),
+    ).toEqual(["Temporary WhatsApp error", "Rate limited"]);
+    expect(
+      within(dialog).getByText("Not reachable on WhatsApp (12): a retry cannot help."),
+    ).toBeInTheDocument();
     await user.click(within(dialog).getByRole("checkbox", { name: "Rate limited (1)" }));
     await user.click(within(dialog).getByRole("button", { name: "Retry 2" }));
     expect(await screen.findByText("2 recipients requeued.")).toBeInTheDocument();
     const [retry] = fake.calls.filter((request) => request.url.endsWith("/retry-failed"));
-    expect(await retry!.json()).toEqual({ reasons: ["Unreachable (131026)"] });
+    expect(await retry!.json()).toEqual({ reasons: ["Temporary WhatsApp error"] });
+  });
+
+  it("offers no retry when a retry can help none of the failed, and says why", async () => {
+    const fake = serve({
+      "GET /api/v1/campaigns/5/results": {
+        status: 200,
+        body: results({
+          failed_by_reason: { "Not reachable on WhatsApp": 12, "Opted out of marketing": 1 },
+          retryable_reasons: [],
+        }),
+      },
+    });
+    renderPage(fake.fetch);
+    const retry = await screen.findByRole("button", { name: "Retry failed…" });
+    await waitFor(() => expect(retry).toBeDisabled());
+    expect(retry).toHaveAccessibleDescription(
+      "A retry cannot help those who failed: Not reachable on WhatsApp (12), Opted out of marketing (1).",
+    );
   });
 
   it("says why an action was refused", async () => {

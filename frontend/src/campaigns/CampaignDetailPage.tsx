@@ -17,7 +17,7 @@ import {
   Title,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { Link, useParams } from "react-router";
 import { errorDetail } from "../api/client";
 import { useCurrentUser } from "../auth/session";
@@ -31,9 +31,9 @@ import {
   ACTIONS,
   RECIPIENT_STATES,
   RECIPIENT_STATE_LABELS,
-  byCount,
   describeQuietHours,
   fullCounts,
+  retryChoices,
   type Counts,
 } from "./progress";
 import {
@@ -185,7 +185,8 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
   const [requeued, setRequeued] = useState<number | null>(null);
   const mutations = { start, pause, resume, cancel };
   const busy = Object.values(mutations).some((mutation) => mutation.isPending) || retry.isPending;
-  const failedReasons = byCount(results?.failed_by_reason ?? {});
+  const { retryable, hopeless } = retryChoices(results);
+  const hopelessId = useId();
 
   const run = (action: CampaignAction) =>
     oneAtATime(async () => {
@@ -232,12 +233,13 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
         {button("start")}
         {button("pause", { variant: "light", color: "yellow" })}
         {button("resume")}
-        {ACTIONS.retry(campaign.status) && failedReasons.length > 0 && (
+        {ACTIONS.retry(campaign.status) && retryable.length + hopeless.length > 0 && (
           <Button
             variant="light"
-            disabled={busy}
+            disabled={busy || retryable.length === 0}
+            aria-describedby={retryable.length === 0 ? hopelessId : undefined}
             onClick={() => {
-              setReasons(failedReasons.map(([reason]) => reason));
+              setReasons(retryable.map(([reason]) => reason));
               setRetrying(true);
             }}
           >
@@ -246,6 +248,11 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
         )}
         {button("cancel", { variant: "subtle", color: "red" })}
       </Group>
+      {ACTIONS.retry(campaign.status) && retryable.length === 0 && hopeless.length > 0 && (
+        <Text size="xs" c="dimmed" id={hopelessId}>
+          A retry cannot help those who failed: {hopeless.map(describeFailure).join(", ")}.
+        </Text>
+      )}
       {requeued !== null && (
         <Text size="sm" role="status">
           {requeued === 1
@@ -281,13 +288,22 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
         <Stack gap="md">
           <Checkbox.Group label="Failed because" value={reasons} onChange={setReasons}>
             <Stack gap="xs" mt="xs">
-              {failedReasons.map(([reason, count]) => (
-                <Checkbox key={reason} value={reason} label={`${reason} (${formatCount(count)})`} />
+              {retryable.map(([reason, count]) => (
+                <Checkbox key={reason} value={reason} label={describeFailure([reason, count])} />
               ))}
             </Stack>
           </Checkbox.Group>
+          {hopeless.length > 0 && (
+            <Stack gap={4}>
+              {hopeless.map((failure) => (
+                <Text key={failure[0]} size="sm">
+                  {describeFailure(failure)}: a retry cannot help.
+                </Text>
+              ))}
+            </Stack>
+          )}
           <Text size="xs" c="dimmed">
-            Each chosen recipient is sent again exactly once; those a retry cannot help stay failed.
+            Each chosen recipient is sent again exactly once; the others stay failed.
           </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setRetrying(false)} disabled={retry.isPending}>
@@ -300,7 +316,7 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
             >
               Retry{" "}
               {formatCount(
-                failedReasons
+                retryable
                   .filter(([reason]) => reasons.includes(reason))
                   .reduce((sum, [, count]) => sum + count, 0),
               )}
@@ -310,6 +326,11 @@ function Actions({ campaign, results }: { campaign: Campaign; results?: Campaign
       </Modal>
     </Stack>
   );
+}
+
+/** "Not reachable on WhatsApp (12)". */
+function describeFailure([reason, count]: [string, number]): string {
+  return `${reason} (${formatCount(count)})`;
 }
 
 function ResultTable({ title, rows }: { title: string; rows: ResultRow[] }) {

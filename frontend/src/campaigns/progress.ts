@@ -1,7 +1,7 @@
 /** How a campaign's state reads on screen: its status, how far it got, its quiet hours, its
  * forecast, and which actions its status allows. */
 import { formatCount } from "../lib/format";
-import type { CampaignStatus, RecipientCounts, RecipientState } from "./types";
+import type { CampaignResults, CampaignStatus, RecipientCounts, RecipientState } from "./types";
 
 export const STATUS_LABELS: Record<CampaignStatus, string> = {
   draft: "Draft",
@@ -124,6 +124,19 @@ export function byCount(counts: Record<string, number>): [string, number][] {
   return Object.entries(counts)
     .filter(([, count]) => count > 0)
     .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+}
+
+/** The failures by reason (largest first), split into those a retry can help and those it
+ * cannot (the API refuses to retry them: they would be skipped or fail the same way). */
+export function retryChoices(
+  results: Pick<CampaignResults, "failed_by_reason" | "retryable_reasons"> | undefined,
+): { retryable: [string, number][]; hopeless: [string, number][] } {
+  const retryable = new Set(results?.retryable_reasons ?? []);
+  const failed = byCount(results?.failed_by_reason ?? {});
+  return {
+    retryable: failed.filter(([reason]) => retryable.has(reason)),
+    hopeless: failed.filter(([reason]) => !retryable.has(reason)),
+  };
 }
 
 export function sumOf(counts: Record<string, number>): number {
