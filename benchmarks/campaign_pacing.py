@@ -487,6 +487,8 @@ def _campaign(
             "forecast_s": round(forecast, 2),
             "over_forecast_pct": round((wall / forecast - 1) * 100, 2),
             "aggregate_msg_per_s": round(count / (last - first), 1),
+            "first_accepted_after_press_s": round(first - pressed, 2),
+            "lost_between_sends_s": _lost_between_sends(accepted, rate),
             "per_number_accepted": {pnid: by_number.get(pnid, 0) for pnid, _, _ in NUMBERS},
             "everyone_accepted_within_600s": everyone,
             "campaign_status": status["status"],
@@ -511,6 +513,22 @@ def _campaign(
             result["red_number_last_send_after_webhook_s"] = round(max(late), 2) if late else 0
             result.pop("red_at")
         return result
+
+
+def _lost_between_sends(accepted: list[dict[str, Any]], rate: int) -> dict[str, Any]:
+    """Where a number's time went: the gaps between its consecutive sends beyond its interval
+    (summed, and how many exceed 0.1 s), the worst number's."""
+    by_number: dict[str, list[float]] = {}
+    for item in accepted:
+        by_number.setdefault(item["phone_number_id"], []).append(item["accepted_at"])
+    worst: dict[str, Any] = {"s": 0.0, "gaps_over_100ms": 0}
+    for times in by_number.values():
+        times.sort()
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        lost = sum(max(0.0, gap - 1 / rate) for gap in gaps)
+        if lost >= worst["s"]:
+            worst = {"s": round(lost, 2), "gaps_over_100ms": sum(1 for g in gaps if g > 0.1)}
+    return worst
 
 
 @contextmanager

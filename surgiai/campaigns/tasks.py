@@ -45,6 +45,7 @@ from surgiai.conversations.service import CALLBACK_PREFIX, message_service
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW
 from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
+from surgiai.media.service import media_service
 from surgiai.media.uploads import media_id_on
 from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.models import WhatsAppNumber
@@ -146,8 +147,9 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
     adapter = adapter_for(number, runtime, connections=limit)
     if campaign.header_media_file_id is not None:
         media_id = media_id_on(context, campaign.header_media_file_id, number, adapter)
+        filename = media_service.get(session, campaign.header_media_file_id).filename
         for send in sends:
-            send.payload = _with_header_media(send.payload, media_id)
+            send.payload = _with_header_media(send.payload, media_id, filename)
     started = time.time() + wait
     results = runtime.io.run(
         _send_all(adapter, number, sends, started, 1.0 / rate, limit),
@@ -441,7 +443,11 @@ def _outcome(
     }
 
 
-def _with_header_media(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
+def _with_header_media(
+    payload: dict[str, Any], media_id: str, filename: str | None
+) -> dict[str, Any]:
+    """The frozen payload with the sending number's media id for our file; a document also
+    gets its name, which WhatsApp shows the doctor (without it: an unnamed file)."""
     components = []
     for component in payload.get("components", []):
         if component.get("type") == "header":
@@ -449,7 +455,10 @@ def _with_header_media(payload: dict[str, Any], media_id: str) -> dict[str, Any]
             for parameter in component.get("parameters", []):
                 kind = parameter.get("type")
                 if isinstance(parameter.get(kind), dict) and "media_file_id" in parameter[kind]:
-                    parameter = {"type": kind, kind: {"id": media_id}}
+                    media: dict[str, str] = {"id": media_id}
+                    if kind == "document" and filename:
+                        media["filename"] = filename
+                    parameter = {"type": kind, kind: media}
                 parameters.append(parameter)
             component = {**component, "parameters": parameters}
         components.append(component)

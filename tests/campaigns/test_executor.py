@@ -729,13 +729,43 @@ class TestSchedule:
 
 
 class TestMediaHeader:
-    def test_the_header_image_is_uploaded_once_per_number_and_sent_by_its_id(
+    @pytest.mark.parametrize(
+        ("header", "stored", "mime_type", "filename", "sent"),
+        [
+            (
+                "IMAGE",
+                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                "image/png",
+                "stapler.png",
+                {"type": "image", "image": {"id": "media-4471"}},
+            ),
+            (
+                # A document goes with its name: doctors see "Stapler brochure.pdf", not a
+                # nameless file.
+                "DOCUMENT",
+                b"%PDF-1.4\n" + b"0" * 64,
+                "application/pdf",
+                "Stapler brochure.pdf",
+                {
+                    "type": "document",
+                    "document": {"id": "media-4471", "filename": "Stapler brochure.pdf"},
+                },
+            ),
+        ],
+        ids=["image", "document"],
+    )
+    def test_the_header_file_is_uploaded_once_per_number_and_sent_by_its_id(
         self,
         client: TestClient,
         runtime: Runtime,
         admin: dict[str, str],
         numbers: list[int],
         doctors: dict[str, int],
+        header: str,
+        stored: bytes,
+        mime_type: str,
+        filename: str,
+        sent: dict[str, Any],
     ) -> None:
         from surgiai.media.service import media_service
 
@@ -748,20 +778,20 @@ class TestMediaHeader:
                     status="APPROVED",
                     category="MARKETING",
                     components=[
-                        {"type": "HEADER", "format": "IMAGE"},
+                        {"type": "HEADER", "format": header},
                         {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
                     ],
                     synced_at=utcnow(),
                 )
             )
-            image = media_service.store(
+            media = media_service.store(
                 session,
                 runtime.settings.data_dir / "media",
-                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
-                mime_type="image/png",
-                filename="stapler.png",
+                stored,
+                mime_type=mime_type,
+                filename=filename,
             )
-            media_file_id = image.id
+            media_file_id = media.id
         body = campaign_body(
             segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
         )
@@ -784,10 +814,7 @@ class TestMediaHeader:
         assert uploads.call_count == 1
         assert len(graph.sent) == 4
         assert graph.to("919876500002")[0]["template"]["components"] == [
-            {
-                "type": "header",
-                "parameters": [{"type": "image", "image": {"id": "media-4471"}}],
-            },
+            {"type": "header", "parameters": [sent]},
             {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
         ]
 
