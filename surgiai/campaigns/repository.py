@@ -123,8 +123,11 @@ class CampaignRepository:
     # --- Recipients ---------------------------------------------------------------------------
 
     def insert_recipients(self, rows: list[dict[str, Any]]) -> None:
+        # The Core table, not the mapped class: the ORM's bulk path took half of a start.
+        table = cast(Table, CampaignRecipient.__table__)
+        connection = self.session.connection()
         for start in range(0, len(rows), 5000):
-            self.session.execute(insert(CampaignRecipient), rows[start : start + 5000])
+            connection.execute(insert(table), rows[start : start + 5000])
 
     def numbers_with_work(self, campaign_id: int) -> list[int]:
         return list(
