@@ -39,6 +39,7 @@ from surgiai.campaigns.service import (
     why_not,
 )
 from surgiai.channels.base import ChannelAdapter, ChannelError, ErrorReaction, OutboundMessage
+from surgiai.conversations.events import messages_added_in_bulk
 from surgiai.conversations.models import Direction, MessageState, SenderKind
 from surgiai.conversations.repository import CAMPAIGN_AGENT, ConversationRepository
 from surgiai.conversations.service import CALLBACK_PREFIX, message_service
@@ -343,6 +344,7 @@ def _record(
             outcomes.append(outcome)
             stop_number = stop_number or stops
     repository.finish(outcomes)
+    messages_added_in_bulk(session, [s.message_id for s in sends])
     campaign_service.changed(session, campaign, progress_only=True)
     if stop_number is not None:
         session.commit()

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session, object_session
 
 from surgiai.auth.repository import UserRepository
 from surgiai.conversations.models import Conversation, Draft, Message
-from surgiai.conversations.schemas import DraftRead, LastMessage
+from surgiai.conversations.schemas import (
+    ConversationsTouched,
+    DraftRead,
+    LastMessage,
+    TouchedConversation,
+)
 from surgiai.db.outbox import publish
 from surgiai.doctors.repository import DoctorRepository
 from surgiai.kit.events import Event
@@ -124,6 +129,34 @@ def conversation_changed(conversation: Conversation, latest: Message | None = No
         return Event("conversation.updated", view.model_dump(mode="json"))
 
     publish(session, ("conversation.updated", conversation.id), build)
+
+
+TOUCHED_EVENT = "conversations.touched"
+
+
+def messages_added_in_bulk(session: Session, message_ids: Sequence[int]) -> None:
+    """Messages written in SQL in bulk (a campaign's chunk): one event naming their
+    conversations, not a `message.created` and a `conversation.updated` each. A campaign sends
+    hundreds a second; its chunks come about twice a second per number whatever the rate, so
+    this keeps a dashboard's frames few, and costs one query per chunk, only while one listens."""
+    if not message_ids:
+        return
+    ids = list(message_ids)
+
+    def build() -> Event:
+        from surgiai.conversations.repository import InboxRepository
+
+        touched = InboxRepository(session).last_message_ids_of(ids)
+        view = ConversationsTouched(
+            conversations=[
+                TouchedConversation(id=conversation_id, last_message_id=last_id)
+                for conversation_id, last_id in touched.items()
+            ]
+        )
+        return Event(TOUCHED_EVENT, view.model_dump(mode="json"))
+
+    # One event per batch: the batch's first message names it.
+    publish(session, (TOUCHED_EVENT, min(ids)), build)
 
 
 def draft_changed(draft: Draft, *, created: bool = False) -> None:

@@ -515,6 +515,21 @@ class InboxRepository:
         )
         return {row.id: last_message_of(row) for row in rows}
 
+    def last_message_ids_of(self, message_ids: Collection[int]) -> dict[int, int | None]:
+        """The conversations these messages are in, each with its last message's id."""
+        if not message_ids:
+            return {}
+        rows = self.session.execute(
+            select(Conversation.id, Conversation.last_message_id)
+            .where(
+                Conversation.id.in_(
+                    select(Message.conversation_id).where(Message.id.in_(message_ids))
+                )
+            )
+            .order_by(Conversation.id)
+        )
+        return {row.id: row.last_message_id for row in rows}
+
     def lock_conversation(self, conversation_id: int) -> None:
         """Take the conversation row's lock until the transaction ends (its columns only: a
         lock cannot reach the nullable side of the eager joins)."""

@@ -308,6 +308,19 @@ class ConversationRemoved(BaseModel):
     merged_into: int
 
 
+class TouchedConversation(BaseModel):
+    id: int
+    last_message_id: int | None
+
+
+class ConversationsTouched(BaseModel):
+    """Messages were added to these conversations in bulk (a campaign's chunk), without an
+    event per message (the `conversations.touched` event): a dashboard refetches the lists and
+    any open thread that lacks `last_message_id`."""
+
+    conversations: list[TouchedConversation]
+
+
 class TypingRead(BaseModel):
     """Someone is about to answer in a conversation (the `typing` event): nothing is stored."""
 

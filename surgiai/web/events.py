@@ -26,6 +26,7 @@ from surgiai.campaigns.schemas import CampaignProgress
 from surgiai.conversations.schemas import (
     ConversationRead,
     ConversationRemoved,
+    ConversationsTouched,
     DraftRead,
     MessageRead,
     NoteRead,
@@ -66,6 +67,7 @@ EVENTS: Mapping[str, type[BaseModel]] = MappingProxyType(
         "message.updated": MessageRead,
         "conversation.updated": ConversationRead,
         "conversation.removed": ConversationRemoved,
+        "conversations.touched": ConversationsTouched,
         "note.created": NoteRead,
         "typing": TypingRead,
         "draft.created": DraftRead,

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from surgiai.demo import DEMO_NUMBERS
 from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer
 from tests.browser.pages import ApprovalsPage, Dashboard, InboxPage, field
+from tests.browser.test_campaigns import audience
 from tests.browser.test_dashboard import create_user, wait_for
 
 OpenDashboard = Callable[[], Dashboard]
@@ -322,3 +323,72 @@ class TestDailyInbox:
             item = inbox.conversations.get_by_role("link", name=f"{name} …{wa_id[-4:]}")
             expect(item).to_contain_text(f"…{wa_id[-4:]}")
         owner.screenshot("19-inbox-same-named-doctors")
+
+
+class TestCampaignInInbox:
+    def test_a_campaign_message_appears_in_the_open_thread_and_the_list_without_a_reload(
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str]
+    ) -> None:
+        tag = str(time.monotonic_ns())[-6:]
+        course = f"Hernia repair course {tag}"
+        segment, (writer, newcomer) = audience(server, owner_headers, tag, 2)
+        # One doctor has written already: the admin has their thread open.
+        doctor_writes(server, writer["wa_id"], writer["name"], "Hello")
+
+        # The AI greets them back and keeps the conversation (a campaign skips one a person has).
+        def answered() -> dict[str, Any] | None:
+            found = conversation_of(server, owner_headers, writer["wa_id"])
+            return found if (found["last_message"] or {}).get("direction") == "out" else None
+
+        conversation = wait_for(answered)
+        assert conversation["mode"] == "ai", conversation
+        owner.goto(f"/inbox/{conversation['id']}")
+        inbox = InboxPage(owner)
+        expect(inbox.bubble("Hello")).to_be_visible()
+        expect(inbox.conversation(newcomer["name"])).to_have_count(0)
+        owner.page.evaluate("window.sameDocument = true")
+
+        [saved] = [
+            item
+            for item in server.http.get("/api/v1/segments", headers=owner_headers).json()
+            if item["name"] == segment
+        ]
+        created = server.http.post(
+            "/api/v1/campaigns",
+            json={
+                "name": f"Hernia course {tag}",
+                "kind": "template",
+                "segment_id": saved["id"],
+                "variants": [
+                    {
+                        "key": "A",
+                        "template_name": "course_invite",
+                        "language": "en",
+                        "parameters": {"body": {"1": {"field": "name"}, "2": {"value": course}}},
+                    }
+                ],
+            },
+            headers=owner_headers,
+        )
+        assert created.status_code == 201, created.text
+        started = server.http.post(
+            f"/api/v1/campaigns/{created.json()['id']}/start", headers=owner_headers
+        )
+        assert started.status_code == 200, started.text
+
+        # In the open thread, with its ticks as the simulated doctor receives and reads it.
+        sent = f"Dr. {writer['name']}, seats are open for {course}."
+        expect(inbox.bubble(sent)).to_be_visible(timeout=30_000)
+        expect(inbox.tick(sent, "Read")).to_be_visible(timeout=40_000)
+        # In the list: both conversations on top, the newcomer's new, each showing the message.
+        for doctor in (writer, newcomer):
+            expect(inbox.conversation(doctor["name"])).to_contain_text(
+                f"seats are open for {course}"
+            )
+        either = re.compile(f"^({re.escape(writer['name'])}|{re.escape(newcomer['name'])})")
+        for place in (0, 1):
+            expect(inbox.conversations.get_by_role("link").nth(place)).to_have_attribute(
+                "aria-label", either
+            )
+        assert owner.page.evaluate("window.sameDocument") is True, "the page was reloaded"
+        owner.screenshot("20-inbox-campaign-live")

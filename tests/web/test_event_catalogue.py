@@ -230,7 +230,9 @@ def the_flows(server: LiveServer, dashboard: Dashboard) -> None:
     dashboard.call("PATCH", "/settings", json={"business_name": "Surgi Supplies"})
     dashboard.call("POST", "/agents/greeting/disable", json={"reason": "testing"})
 
-    # A campaign to everyone who wrote today, started: its progress is shown live.
+    # A campaign to everyone who wrote today, started: its progress is shown live, and the
+    # threads it writes to (the first doctor's, handed back to the AI; people have the other).
+    dashboard.call("POST", path + "/release")
     segment = dashboard.call("POST", "/segments", json={"name": "Everyone", "filters": {}})
     campaign = dashboard.call(
         "POST",

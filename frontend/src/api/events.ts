@@ -151,6 +151,25 @@ export interface components {
             type: "conversation.updated";
             data: components["schemas"]["ConversationRead"];
         };
+        /**
+         * ConversationsTouched
+         * @description Messages were added to these conversations in bulk (a campaign's chunk), without an
+         *     event per message (the `conversations.touched` event): a dashboard refetches the lists and
+         *     any open thread that lacks `last_message_id`.
+         */
+        ConversationsTouched: {
+            /** Conversations */
+            conversations: components["schemas"]["TouchedConversation"][];
+        };
+        /** ConversationsTouchedEvent */
+        ConversationsTouchedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "conversations.touched";
+            data: components["schemas"]["ConversationsTouched"];
+        };
         /** CrashReportCreatedEvent */
         CrashReportCreatedEvent: {
             /**
@@ -579,7 +598,7 @@ export interface components {
             data: components["schemas"]["Pong"];
         };
         /** RealtimeEvent */
-        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"] | components["schemas"]["CampaignProgressEvent"];
+        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["ConversationsTouchedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"] | components["schemas"]["CampaignProgressEvent"];
         /**
          * RecipientCounts
          * @description Recipients by state, and how far the sent ones got.
@@ -685,6 +704,13 @@ export interface components {
              */
             type: "settings.updated";
             data: components["schemas"]["WorkspaceSettingsRead"];
+        };
+        /** TouchedConversation */
+        TouchedConversation: {
+            /** Id */
+            id: number;
+            /** Last Message Id */
+            last_message_id: number | null;
         };
         /** TypingEvent */
         TypingEvent: {

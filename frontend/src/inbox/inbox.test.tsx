@@ -8,6 +8,8 @@ import { renderWithProviders } from "../test/render";
 import { templateMessage } from "./Composer";
 import { MessageBubble, tickFor } from "./MessageBubble";
 import {
+  CONVERSATIONS_KEY,
+  conversationKey,
   conversationsKey,
   messagesKey,
   oldestFirst,
@@ -200,6 +202,44 @@ describe("live inbox events", () => {
     applyEvent(queryClient, { type: "conversation.removed", data: { id: 7, merged_into: 1 } });
     const items = queryClient.getQueryData<ConversationPages>(key)!.pages[0]!.items;
     expect(items.map((c) => c.id)).toEqual([1]);
+  });
+
+  it("reads a campaign's threads and the lists again, the lists once a second at most", () => {
+    const queryClient = new QueryClient();
+    const thread = (id: number, newest: number): MessagePages => ({
+      pages: [{ items: [aMessage({ id: newest, conversation_id: id })], next_cursor: null }],
+      pageParams: [null],
+    });
+    queryClient.setQueryData(messagesKey(7), thread(7, 4));
+    queryClient.setQueryData(messagesKey(8), thread(8, 12));
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    const refetched = () => invalidate.mock.calls.map(([filters]) => filters?.queryKey);
+    vi.useFakeTimers();
+    try {
+      // Chunks of a campaign, twice a second: thread 7 lacks its new message, 8 has its own.
+      for (const chunk of [0, 1, 2]) {
+        applyEvent(queryClient, {
+          type: "conversations.touched",
+          data: {
+            conversations: [
+              { id: 7, last_message_id: 9 + chunk },
+              { id: 8, last_message_id: 12 },
+              { id: 30 + chunk, last_message_id: 40 + chunk },
+            ],
+          },
+        });
+        vi.advanceTimersByTime(500);
+      }
+      vi.runAllTimers();
+    } finally {
+      vi.useRealTimers();
+    }
+    const lists = refetched().filter((key) => key === CONVERSATIONS_KEY);
+    expect(lists).toHaveLength(2);
+    expect(refetched()).toContainEqual(messagesKey(7));
+    expect(refetched()).toContainEqual(conversationKey(7));
+    expect(refetched()).not.toContainEqual(messagesKey(8));
+    expect(refetched()).not.toContainEqual(messagesKey(30));
   });
 
   it("shows who is typing, but not oneself", () => {

@@ -11,6 +11,7 @@ import { ME_KEY } from "../auth/session";
 import {
   CONVERSATIONS_KEY,
   addNote,
+  conversationKey,
   forgetConversation,
   messagesKey,
   storeConversation,
@@ -46,6 +47,9 @@ const COALESCE_MS = 400;
 /** The overview's aggregates: each live message asks for them again, at most this often (a busy
  * hour would otherwise recount them many times a second). */
 export const STATS_COALESCE_MS = 1_500;
+/** The conversation lists, read again while a campaign writes to many threads: at most this
+ * often, however fast it sends. */
+export const BULK_LIST_COALESCE_MS = 1_000;
 const pending = new WeakMap<QueryClient, Map<string, ReturnType<typeof setTimeout>>>();
 
 /** Refetch `queryKey` once, shortly (`delayMs`), however many events ask for it meanwhile. */
@@ -115,6 +119,26 @@ function conversationUpdated(
   if (!known) invalidateSoon(queryClient, CONVERSATIONS_KEY);
   // Lists it now belongs in (a doctor waiting, a conversation reopened): ask for those.
   else for (const key of missingFrom) invalidateSoon(queryClient, key);
+}
+
+/** A campaign's chunk wrote to many threads at once (no event per message): each thread
+ * cached without its new last message is read again (refetched only if on screen), and the
+ * lists, where these conversations move to the top, at most once a second. */
+function conversationsTouched(
+  queryClient: QueryClient,
+  data: EventData["conversations.touched"],
+): void {
+  for (const { id, last_message_id: lastId } of data.conversations) {
+    const thread = queryClient.getQueryData<MessagePages>(messagesKey(id));
+    if (!thread || lastId === null) continue;
+    if (thread.pages.some((page) => page.items.some((message) => message.id >= lastId))) continue;
+    invalidateSoon(queryClient, messagesKey(id));
+    invalidateSoon(queryClient, conversationKey(id));
+  }
+  invalidateSoon(queryClient, CONVERSATIONS_KEY, BULK_LIST_COALESCE_MS);
+  // The overview's figures count messages, as for `message.created`.
+  invalidateSoon(queryClient, TRAFFIC_KEY, STATS_COALESCE_MS);
+  invalidateSoon(queryClient, NUMBERS_KEY, STATS_COALESCE_MS);
 }
 
 /** Two records of one doctor became one: this conversation's messages are another's now. */
@@ -197,6 +221,7 @@ const HANDLERS: {
   "message.updated": (queryClient, data) => messageChanged(queryClient, data, false),
   "conversation.updated": conversationUpdated,
   "conversation.removed": conversationRemoved,
+  "conversations.touched": conversationsTouched,
   "note.created": addNote,
   typing,
   "draft.created": draftChanged,
