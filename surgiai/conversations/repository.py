@@ -186,6 +186,18 @@ class MessageRepository:
         """The doctor a message was sent to (or came from)."""
         return self.session.scalar(_DOCTOR_OF_MESSAGE, {"message_id": message_id})
 
+    def recipients_of(self, message_ids: Sequence[int]) -> dict[int, Doctor]:
+        """The doctor of each message, by message id, in one query."""
+        if not message_ids:
+            return {}
+        rows = self.session.execute(
+            select(Message.id, Doctor)
+            .join(Conversation, Conversation.doctor_id == Doctor.id)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(Message.id.in_(set(message_ids)))
+        ).all()
+        return {message_id: doctor for message_id, doctor in rows}
+
     def status_by_wamid(self, wamid: str) -> SeenStatus | None:
         row = self.session.execute(_STATUS_BY_WAMID, {"wamid": wamid}).first()
         if row is None:

@@ -38,17 +38,21 @@ class LeadService:
         city: str | None = None,
         stage: LifecycleStage | None = None,
         cause: str = "message",
+        tags: set[str] | None = None,
     ) -> None:
         """Apply what the scorer concluded. `cause` says on the timeline what moved the score
-        ("message", "read", "opt_out", "decay")."""
+        ("message", "read", "opt_out", "decay"). `tags`: the doctor's tags when the caller has
+        read them (they are kept up to date here), else they are read."""
         repository = DoctorRepository(session)
         if score is not None and not doctor.score_overridden:
             self._set_score(repository, doctor, score, dict(reasons or {}), cause)
-        current = set(repository.tags_of({doctor.id})[doctor.id])
+        current = set(repository.tags_of({doctor.id})[doctor.id]) if tags is None else tags
         added = [tag for tag in dict.fromkeys(add_tags) if tag not in current]
         removed = [tag for tag in dict.fromkeys(remove_tags) if tag in current and tag not in added]
         repository.add_tags(doctor.id, added)
         repository.remove_tags(doctor.id, removed)
+        current.update(added)
+        current.difference_update(removed)
         for tag in added:
             repository.add_event(doctor.id, "tag_added", {"tag": tag})
         for tag in removed:
@@ -65,10 +69,23 @@ class LeadService:
             )
             doctor.stage = stage
 
-    def record_read(self, session: Session, doctor: Doctor) -> None:
-        """The doctor read one of our messages: engagement."""
-        engagement = int(doctor.score_reasons.get("engagement", 0)) + ENGAGEMENT_PER_READ
-        self._rescore(session, doctor, {"engagement": engagement}, cause="read")
+    def record_reads(self, session: Session, doctors: Sequence[Doctor]) -> None:
+        """Each doctor read one of our messages (a doctor twice: two reads): engagement. Their
+        tags are read once for all, and nothing is written until the caller's flush."""
+        tags = {
+            doctor_id: set(found)
+            for doctor_id, found in DoctorRepository(session)
+            .tags_of({doctor.id for doctor in doctors})
+            .items()
+        }
+        for doctor in doctors:
+            if doctor.score_overridden:
+                continue
+            engagement = int(doctor.score_reasons.get("engagement", 0)) + ENGAGEMENT_PER_READ
+            moved = rescore(doctor.score_reasons, set_to={"engagement": engagement})
+            self._apply(
+                session, doctor, moved.points, moved.reasons, cause="read", tags=tags[doctor.id]
+            )
 
     def record_opt_out(self, session: Session, doctor: Doctor, *, opted_out: bool) -> None:
         """The doctor stopped (or resumed) our marketing, by any path."""
@@ -113,7 +130,14 @@ class LeadService:
         self._apply(session, doctor, moved.points, moved.reasons, cause=cause)
 
     def _apply(
-        self, session: Session, doctor: Doctor, points: int, reasons: dict[str, int], *, cause: str
+        self,
+        session: Session,
+        doctor: Doctor,
+        points: int,
+        reasons: dict[str, int],
+        *,
+        cause: str,
+        tags: set[str] | None = None,
     ) -> None:
         band = band_of(points).value
         self.update(
@@ -124,6 +148,7 @@ class LeadService:
             add_tags=[band],
             remove_tags=[tag for tag in BAND_TAGS if tag != band],
             cause=cause,
+            tags=tags,
         )
 
     @staticmethod

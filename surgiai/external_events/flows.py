@@ -46,6 +46,8 @@ class WebhookOutcome:
     # Doctors' messages stored per number: Meta counts them against its throughput too.
     inbound_by_number: dict[int, int] = field(default_factory=dict)
     rates: dict[int, float] = field(default_factory=dict)
+    # Messages now read: the caller scores their doctors (`note_reads`), once for its group.
+    read_message_ids: list[int] = field(default_factory=list)
 
 
 def apply_inbound(
@@ -85,7 +87,7 @@ def apply_inbound(
     for update in events.statuses:
         if number_for(update.phone_number_id) is None:
             continue
-        message_id = message_service.apply_status(session, update)
+        message_id = message_service.apply_status(session, update, outcome.read_message_ids)
         if message_id is None:
             continue
         outcome.statuses_applied += 1

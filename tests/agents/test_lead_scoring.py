@@ -31,7 +31,7 @@ from surgiai.config import Settings
 from surgiai.db.engine import session_scope
 from surgiai.doctors.leads import lead_service
 from surgiai.doctors.models import Doctor, DoctorEvent, DoctorTag, LifecycleStage
-from surgiai.doctors.scoring import Activity, Band, Expressed, Signal, rescore, score
+from surgiai.doctors.scoring import WARM, Activity, Band, Expressed, Signal, rescore, score
 from surgiai.kit.time import utcnow
 from surgiai.runtime import Runtime
 from tests.agents.test_master import SEND_URL, doctor_writes, runs, use_master
@@ -321,8 +321,25 @@ def test_read_receipts_add_engagement(runtime: Runtime, number_id: int) -> None:
         doctor = Doctor(wa_id=DOCTOR, lead_score=25, score_reasons={"recency": 25})
         session.add(doctor)
         session.flush()
-        lead_service.record_read(session, doctor)
-        lead_service.record_read(session, doctor)
+        lead_service.record_reads(session, [doctor, doctor])  # two reads in one group
     found = lead(runtime)
     assert found["score"] == 27 and found["reasons"]["engagement"] == 2
     assert [e["cause"] for e in events(runtime, "score")] == ["read", "read"]
+
+
+def test_reads_in_one_group_that_cross_a_band_leave_one_band_tag(
+    runtime: Runtime, number_id: int
+) -> None:
+    """Scored together, the reads still see each other: the doctor who crosses into the next
+    band on the second read gets that band's tag, and the old one goes, once."""
+    with session_scope(runtime.session_factory) as session:
+        doctor = Doctor(wa_id=DOCTOR, lead_score=WARM - 2, score_reasons={"recency": WARM - 2})
+        session.add(doctor)
+        session.flush()
+        lead_service.update(session, doctor, add_tags=["cold", "vip"])
+        lead_service.record_reads(session, [doctor, doctor])
+    found = lead(runtime)
+    assert found["score"] == WARM
+    assert found["tags"] == {"warm", "vip"}
+    assert [e["tag"] for e in events(runtime, "tag_added")] == ["cold", "vip", "warm"]
+    assert [e["tag"] for e in events(runtime, "tag_removed")] == ["cold"]

@@ -101,10 +101,12 @@ def test_a_receipt_that_fails_is_retried_later_and_the_others_of_its_group_apply
 ) -> None:
     apply_status = MessageService.apply_status
 
-    def failing_for_one(self: MessageService, session: Session, update: StatusUpdate) -> int | None:
+    def failing_for_one(
+        self: MessageService, session: Session, update: StatusUpdate, reads: list[int] | None = None
+    ) -> int | None:
         if update.wamid == replies[1]:
             raise RuntimeError("disk full")
-        return apply_status(self, session, update)
+        return apply_status(self, session, update, reads)
 
     monkeypatch.setattr(MessageService, "apply_status", failing_for_one)
     malformed = json.dumps({"object": "whatsapp_business_account", "entry": "x", "statuses": 1})
