@@ -21,7 +21,7 @@ from surgiai.channels.validation import (
 )
 from surgiai.conversations.formatting import fill_variables, template_parameters, to_html
 from surgiai.conversations.schemas import LengthCheck, Preview, Problem, RenderedMessage
-from surgiai.conversations.service import OutboundPlan, TemplateRequired
+from surgiai.conversations.service import OutboundPlan, TemplateRequired, header_media
 from surgiai.conversations.views import number_ref
 from surgiai.numbers.service import number_service
 from surgiai.templates.service import template_service
@@ -186,9 +186,23 @@ def _render_template(session: Session, plan: OutboundPlan) -> RenderedMessage:
         else None
     )
     summary: dict[str, Any] = {"name": name, "language": language, "parameters": parameters}
+    header_file = header_media(body)
+    # The header's file, as a media message's: the stored file's id, or a link, and its name.
+    media = (
+        {
+            "type": header_file[0],
+            **{
+                key: value
+                for key, value in header_file[1].items()
+                if key in ("media_file_id", "link", "filename")
+            },
+        }
+        if header_file is not None
+        else None
+    )
     if template is None:
         summary["known"] = False
-        return RenderedMessage(type="template", text=None, html=None, template=summary)
+        return RenderedMessage(type="template", text=None, html=None, media=media, template=summary)
     summary.update(known=True, status=template.status, category=template.category)
     text, missing = fill_variables(template.body_text or "", parameters.get("body", {}))
     summary["missing_parameters"] = missing
@@ -203,5 +217,6 @@ def _render_template(session: Session, plan: OutboundPlan) -> RenderedMessage:
         header=header,
         footer=template.footer_text,
         buttons=template.button_texts,
+        media=media,
         template=summary,
     )

@@ -54,6 +54,7 @@ from surgiai.doctors.service import doctor_service
 from surgiai.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, SurgiAIError
 from surgiai.kit.phone import to_wa_id
 from surgiai.kit.time import utcnow
+from surgiai.media.models import MediaFile
 from surgiai.media.service import media_service
 from surgiai.numbers.models import WhatsAppNumber
 from surgiai.numbers.service import number_service
@@ -107,11 +108,56 @@ def media_error_reason(error: ErrorDetail) -> str:
     return f"{error.reason}{code}"[:300]
 
 
-def with_media_id(payload: dict[str, Any], media_id: str) -> dict[str, Any]:
-    """The payload as WhatsApp takes it: our stored file replaced by its media id."""
-    sent = {key: value for key, value in payload.items() if key != "media_file_id"}
-    sent["id"] = media_id
-    return sent
+# A template header that is a file (IMAGE, VIDEO, DOCUMENT) is sent as a parameter of that type.
+HEADER_MEDIA_KINDS = ("image", "video", "document")
+
+
+def header_media(payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A template's header file: its type and object (`{"media_file_id": 3}` for a file kept
+    by SurgiAI, or WhatsApp's `id` / `link`); None when the payload has none."""
+    for component in payload.get("components") or []:
+        if not isinstance(component, dict) or str(component.get("type", "")).lower() != "header":
+            continue
+        for parameter in component.get("parameters") or []:
+            kind = parameter.get("type") if isinstance(parameter, dict) else None
+            if kind in HEADER_MEDIA_KINDS and isinstance(parameter.get(kind), dict):
+                return str(kind), parameter[kind]
+    return None
+
+
+def names_stored_file(payload: dict[str, Any]) -> bool:
+    """The payload sends a file kept by SurgiAI: its media id is filled in at send time."""
+    header = header_media(payload)
+    return "media_file_id" in payload or (header is not None and "media_file_id" in header[1])
+
+
+def with_media_id(
+    payload: dict[str, Any], media_id: str, filename: str | None = None
+) -> dict[str, Any]:
+    """The payload as WhatsApp takes it: our stored file, the message's own or a template's
+    header file, replaced by its media id. A header document keeps its name (`filename`, else
+    the stored file's): without one the doctor gets an unnamed file."""
+    if "media_file_id" in payload:
+        sent = {key: value for key, value in payload.items() if key != "media_file_id"}
+        sent["id"] = media_id
+        return sent
+    components = []
+    for component in payload.get("components") or []:
+        if isinstance(component, dict) and str(component.get("type", "")).lower() == "header":
+            parameters = []
+            for parameter in component.get("parameters") or []:
+                kind = parameter.get("type") if isinstance(parameter, dict) else None
+                media = parameter.get(kind) if kind in HEADER_MEDIA_KINDS else None
+                if isinstance(media, dict) and "media_file_id" in media:
+                    media = {key: value for key, value in media.items() if key != "media_file_id"}
+                    media["id"] = media_id
+                    if kind == "document" and filename and not media.get("filename"):
+                        media["filename"] = filename
+                    parameter = {**parameter, kind: media}
+                parameters.append(parameter)
+            component = {**component, "parameters": parameters}
+        components.append(component)
+    return {**payload, "components": components}
 
 
 def summary_text(type_: str, payload: dict[str, Any]) -> str | None:
@@ -237,10 +283,11 @@ class MessageService:
             request, doctor, request.payload, None, template_category=request.template_category
         )
         try:
-            plan.media_file_id = self._stored_media(session, request)
-            if plan.media_file_id is not None:
+            media = self._stored_media(session, request)
+            if media is not None:
+                plan.media_file_id = media.id
                 # Checked as WhatsApp will see it: with a media id in place of our file.
-                plan.payload = with_media_id(request.payload, "pending-upload")
+                plan.payload = with_media_id(request.payload, "pending-upload", media.filename)
             validate_outbound(
                 OutboundMessage(
                     to=to,
@@ -311,17 +358,26 @@ class MessageService:
         return doctor_service.get_or_create(session, to_wa_id(request.to))
 
     @staticmethod
-    def _stored_media(session: Session, request: OutboundRequest) -> int | None:
-        """A file kept by SurgiAI (`media_file_id`) to send as this message's media."""
-        if request.type not in MEDIA_KINDS or "media_file_id" not in request.payload:
+    def _stored_media(session: Session, request: OutboundRequest) -> MediaFile | None:
+        """A file kept by SurgiAI (`media_file_id`) to send as this message's media, or as its
+        template's header."""
+        if request.type == "template":
+            header = header_media(request.payload)
+            if header is None or "media_file_id" not in header[1]:
+                return None
+            kind, body = header
+            what = f"the template's {kind} header"
+        elif request.type in MEDIA_KINDS and "media_file_id" in request.payload:
+            kind, body, what = request.type, request.payload, request.type
+        else:
             return None
-        raw_id = request.payload["media_file_id"]
+        raw_id = body["media_file_id"]
         if not isinstance(raw_id, int) or isinstance(raw_id, bool):
             raise BadRequest("media_file_id must be the id of an uploaded file.")
         media = media_service.get(session, raw_id)
-        if not MEDIA_KINDS[request.type](media.mime_type):
-            raise BadRequest(f"A {media.mime_type} file cannot be sent as {request.type}.")
-        return media.id
+        if not MEDIA_KINDS[kind](media.mime_type):
+            raise BadRequest(f"A {media.mime_type} file cannot be sent as {what}.")
+        return media
 
     @staticmethod
     def _template_problems(session: Session, plan: OutboundPlan) -> list[SurgiAIError]:
@@ -353,6 +409,13 @@ class MessageService:
         ]
         if missing:
             problems.append(BadRequest(f"Template {name} needs a value for {', '.join(missing)}."))
+        # WhatsApp refuses it only once sent (132000): said before anything is queued.
+        needed = (template.header_format or "").lower()
+        if needed in HEADER_MEDIA_KINDS:
+            header = header_media(payload)
+            if header is None or header[0] != needed:
+                article = "an" if needed == "image" else "a"
+                problems.append(BadRequest(f"{name} needs {article} {needed} for its header."))
         return problems
 
     @staticmethod

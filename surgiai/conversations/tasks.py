@@ -27,6 +27,7 @@ from surgiai.conversations.service import (
     is_automatic,
     media_error_reason,
     message_service,
+    names_stored_file,
     with_media_id,
 )
 from surgiai.conversations.window import WINDOW_CLOSED_REASON, window_open
@@ -127,9 +128,11 @@ def _deliver(context: TaskContext, message: Message) -> None:
     adapter = adapter_for(number, runtime)
     try:
         payload = message.payload
-        if message.media_file_id is not None and "media_file_id" in payload:
+        if message.media_file_id is not None and names_stored_file(payload):
+            # The message's own file, or its template's header file.
             media_id = media_id_on(context, message.media_file_id, number, adapter)
-            payload = with_media_id(payload, media_id)
+            filename = media_service.get(session, message.media_file_id).filename
+            payload = with_media_id(payload, media_id, filename)
         if wait > 0:
             time.sleep(wait)
         result = runtime.io.run(

@@ -5,6 +5,7 @@ WhatsApp shows it, and sends an image, a PDF and a voice note recorded in the br
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import zlib
@@ -16,14 +17,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect
 
+from surgiai.config import Settings
 from surgiai.demo import DEMO_NUMBERS
 from tests.browser.conftest import OWNER_EMAIL, OWNER_PASSWORD, DemoServer, screenshot_dir
-from tests.browser.pages import Dashboard, InboxPage
+from tests.browser.pages import Dashboard, InboxPage, field
 from tests.browser.test_dashboard import wait_for
 from tests.browser.test_inbox import a_doctor, conversation_of, doctor_writes
 
 OpenDashboard = Callable[[], Dashboard]
 SALES_PNID = DEMO_NUMBERS[0].phone_number_id
+GRAPH_VERSION = Settings.model_fields["graph_api_version"].default
+TOKENS = {number.phone_number_id: number.access_token for number in DEMO_NUMBERS}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -313,6 +317,88 @@ class TestTeamSendsMedia:
         [document] = wait_for(lambda: received(server, wa_id, "document") or None)
         assert document["document"]["filename"] == "Laparoscopy CME brochure.pdf"
         owner.screenshot("17-inbox-media-sent")
+
+    def test_a_brochure_template_goes_with_the_pdf_attached_as_its_header(
+        self, owner: Dashboard, server: DemoServer, owner_headers: dict[str, str], tmp_path: Path
+    ) -> None:
+        """The window is closed, so only a template may go; the demo's course_brochure has a
+        document header: the agent attaches the PDF, and the doctor gets it, named."""
+        wa_id, _ = a_doctor()
+        # A doctor who never wrote: their conversation starts with a template, window closed.
+        server.http.post(
+            "/api/v1/messages",
+            json={
+                "to": wa_id,
+                "type": "template",
+                "template": {
+                    "name": "follow_up",
+                    "language": {"code": "en"},
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": "Dr. Rao"}]}
+                    ],
+                },
+            },
+            headers=owner_headers,
+        ).raise_for_status()
+        conversation = conversation_of(server, owner_headers, wa_id)
+        # Unique to this run: the simulator must hold these very bytes.
+        content = PDF + f"% Laparoscopy CME {wa_id}\n".encode()
+        brochure = tmp_path / "Laparoscopy CME brochure.pdf"
+        brochure.write_bytes(content)
+
+        owner.goto(f"/inbox/{conversation['id']}")
+        inbox = InboxPage(owner)
+        page = owner.page
+        page.get_by_role("combobox", name="Template").click()
+        page.get_by_role("option", name="course_brochure (en)", exact=True).click()
+        header = page.get_by_role("group", name="Header file")
+        expect(header).to_contain_text("course_brochure needs a document for its header.")
+        send = page.get_by_role("button", name="Preview and send")
+        expect(send).to_be_disabled()
+
+        with page.expect_file_chooser() as chooser:
+            header.get_by_role("button", name="Attach the header document").click()
+        chooser.value.set_files(str(brochure))
+        expect(header).to_contain_text("Laparoscopy CME brochure.pdf")
+        field(page, "Body {{1}}").fill("Rao")
+        field(page, "Body {{2}}").fill("Laparoscopy CME")
+        send.click()
+        dialog = inbox.preview_dialog
+        expect(dialog).to_contain_text("Laparoscopy CME brochure.pdf")
+        expect(dialog).to_contain_text("Dr. Rao, the brochure for Laparoscopy CME is attached")
+        owner.screenshot("18-inbox-template-document-header")
+        dialog.get_by_role("button", name="Send", exact=True).click()
+        expect(dialog).to_be_hidden()
+
+        def brochure_sent() -> dict[str, Any] | None:
+            seen = server.http.get("/simulator/control/received", params={"wa_id": wa_id})
+            return next(
+                (
+                    message
+                    for message in seen.json()["messages"]
+                    if message["request"].get("template", {}).get("name") == "course_brochure"
+                ),
+                None,
+            )
+
+        sent = wait_for(brochure_sent)
+        header_component, body = sent["request"]["template"]["components"]
+        assert body["parameters"][1] == {"type": "text", "text": "Laparoscopy CME"}
+        [parameter] = header_component["parameters"]
+        assert parameter["type"] == "document"
+        assert parameter["document"]["filename"] == "Laparoscopy CME brochure.pdf"
+        # The id is one the simulator issued for an upload of this very file.
+        media = server.http.get(
+            f"/simulator/graph/{GRAPH_VERSION}/{parameter['document']['id']}",
+            headers={"Authorization": f"Bearer {TOKENS[sent['phone_number_id']]}"},
+        )
+        assert media.status_code == 200, media.text
+        assert media.json()["sha256"] == hashlib.sha256(content).hexdigest()
+        # WhatsApp took it: the thread shows it sent, not failed after the fact.
+        sent_bubble = inbox.bubble("Template course_brochure")
+        expect(
+            sent_bubble.get_by_role("img", name=re.compile("^(Sent|Delivered|Read)$"))
+        ).to_be_visible()
 
 
 @pytest.fixture

@@ -768,6 +768,166 @@ class TestTemplatePreview:
             assert sent.json()["detail"] == shown["problems"][0]["detail"]
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class TestTemplateHeaderFile:
+    """A template whose header is a file (the demo's course brochure, a PDF): the agent sends
+    the file with it, or is told before anything is queued that it is needed (WhatsApp would
+    refuse it only after the fact, 132000)."""
+
+    @pytest.fixture
+    def brochure_template(self, runtime: Runtime) -> None:
+        from surgiai.kit.time import utcnow
+        from surgiai.templates.models import MessageTemplate
+        from tests.fixtures import WABA_ID
+
+        with session_scope(runtime.session_factory) as session:
+            session.add(
+                MessageTemplate(
+                    waba_id=WABA_ID,
+                    name="course_brochure",
+                    language="en",
+                    status="APPROVED",
+                    category="MARKETING",
+                    components=[
+                        {"type": "HEADER", "format": "DOCUMENT"},
+                        {"type": "BODY", "text": "Dr. {{1}}, the brochure for {{2}} is attached."},
+                    ],
+                    synced_at=utcnow(),
+                )
+            )
+
+    @staticmethod
+    def brochure(header: list[dict[str, Any]]) -> dict[str, Any]:
+        body = {
+            "type": "body",
+            "parameters": [
+                {"type": "text", "text": "Rao"},
+                {"type": "text", "text": "Laparoscopy CME"},
+            ],
+        }
+        return {
+            "type": "template",
+            "template": {
+                "name": "course_brochure",
+                "language": {"code": "en"},
+                "components": [*header, body],
+            },
+        }
+
+    def test_without_its_file_it_is_refused_before_anything_is_queued(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        brochure_template: None,
+        graph: respx.MockRouter,
+    ) -> None:
+        doctor_writes(client, runtime, "Hi", "wamid.hf1")
+        conversation = conversation_of(client, admin)
+        url = f"/api/v1/conversations/{conversation['id']}/messages"
+        photo = [{"type": "header", "parameters": [{"type": "image", "image": {"link": "x"}}]}]
+
+        for header in ([], photo):
+            message = self.brochure(header)
+            shown = client.post(url, json={**message, "preview": True}, headers=admin).json()
+            sent = client.post(url, json=message, headers=admin)
+
+            reason = "course_brochure needs a document for its header."
+            assert shown["can_send"] is False
+            assert [problem["detail"] for problem in shown["problems"]] == [reason]
+            assert sent.status_code == 400
+            assert sent.json()["detail"] == reason
+        drain(runtime.queue)
+        assert sent_bodies(graph) == []
+        thread = client.get(url, headers=admin).json()["items"]
+        assert [message["type"] for message in thread] == ["text"]
+
+    def test_an_uploaded_pdf_goes_as_its_header_with_its_name(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        brochure_template: None,
+        graph: respx.MockRouter,
+    ) -> None:
+        uploads = graph.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+            return_value=Response(200, json={"id": "media-brochure"})
+        )
+        graph.post(SEND_URL).mock(return_value=Response(200, json=graph_accepted("wamid.hf2")))
+        doctor_writes(client, runtime, "Hi", "wamid.hf3")
+        conversation = conversation_of(client, admin)
+        url = f"/api/v1/conversations/{conversation['id']}/messages"
+        stored = client.post(
+            "/api/v1/media",
+            files={"file": ("Laparoscopy CME.pdf", PDF, "application/pdf")},
+            headers=admin,
+        ).json()
+        header = {"type": "document", "document": {"media_file_id": stored["id"]}}
+        message = self.brochure([{"type": "header", "parameters": [header]}])
+
+        shown = client.post(url, json={**message, "preview": True}, headers=admin).json()
+        sent = client.post(url, json=message, headers=admin)
+        drain(runtime.queue)
+
+        assert shown["can_send"] is True, shown["problems"]
+        assert shown["rendered"]["media"] == {"type": "document", "media_file_id": stored["id"]}
+        assert shown["rendered"]["text"] == (
+            "Dr. Rao, the brochure for Laparoscopy CME is attached."
+        )
+        shown_header = shown["request"]["template"]["components"][0]["parameters"][0]
+        assert shown_header["document"] == {
+            "id": "pending-upload",
+            "filename": "Laparoscopy CME.pdf",
+        }
+        assert sent.status_code == 202, sent.text
+        assert uploads.call_count == 1
+        (body,) = sent_bodies(graph)
+        assert body["template"]["components"] == [
+            {
+                "type": "header",
+                "parameters": [
+                    {
+                        "type": "document",
+                        "document": {"id": "media-brochure", "filename": "Laparoscopy CME.pdf"},
+                    }
+                ],
+            },
+            message["template"]["components"][1],
+        ]
+        latest = client.get(url, headers=admin).json()["items"][0]
+        assert (latest["type"], latest["status"]) == ("template", "accepted")
+
+    def test_a_file_of_the_wrong_kind_is_refused(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        number_id: int,
+        graph: respx.MockRouter,
+    ) -> None:
+        doctor_writes(client, runtime, "Hi", "wamid.hf4")
+        conversation = conversation_of(client, admin)
+        stored = client.post(
+            "/api/v1/media",
+            files={"file": ("brochure.pdf", PDF, "application/pdf")},
+            headers=admin,
+        ).json()
+        header = {"type": "image", "image": {"media_file_id": stored["id"]}}
+        sent = client.post(
+            f"/api/v1/conversations/{conversation['id']}/messages",
+            json=self.brochure([{"type": "header", "parameters": [header]}]),
+            headers=admin,
+        )
+        assert sent.status_code == 400
+        assert sent.json()["detail"] == (
+            "A application/pdf file cannot be sent as the template's image header."
+        )
+
+
 class TestApprovalContext:
     """A draft is not decided blind: it comes with the doctor's question, the thread around it
     and the agent's sources; a reply an admin rewrote is theirs."""

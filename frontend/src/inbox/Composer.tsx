@@ -37,7 +37,11 @@ import {
   attachmentKind,
   attachmentMessage,
   attachmentProblem,
+  headerAcceptedTypes,
+  headerFileKind,
+  headerFileProblem,
   type AttachmentKind,
+  type HeaderFileKind,
 } from "./attachments";
 import { sendTyping, usePreview, useSend, useTemplates, useUploadMedia } from "./queries";
 import { SEND_KEY_LABELS, isSendKeystroke, useSendKey, type SendKey } from "./sendKey";
@@ -45,10 +49,15 @@ import { VoiceRecorder, type Recording } from "./VoiceRecorder";
 
 export const TYPING_EVERY_MS = 5_000;
 
-/** The send payload's components for a template and the values typed for its variables. */
+/** A stored file sent as a template's header (a document goes with its name). */
+export type HeaderFile = { kind: HeaderFileKind; mediaFileId: number; filename?: string };
+
+/** The send payload's components for a template, the values typed for its variables and the
+ * file its header needs, if any. */
 export function templateMessage(
   template: Pick<Template, "name" | "language" | "parameter_format" | "variables">,
   values: Record<string, string>,
+  header?: HeaderFile,
 ): MessageCreate {
   const named = template.parameter_format.toUpperCase() === "NAMED";
   const components = Object.entries(template.variables).map(([key, names]) => {
@@ -61,9 +70,22 @@ export function templateMessage(
       return { type: "button", sub_type: "url", index: key.slice(7), parameters };
     return { type: key, parameters };
   });
+  const headerComponents: Record<string, unknown>[] = [];
+  if (header) {
+    const media: Record<string, unknown> = { media_file_id: header.mediaFileId };
+    if (header.kind === "document" && header.filename) media.filename = header.filename;
+    headerComponents.push({
+      type: "header",
+      parameters: [{ type: header.kind, [header.kind]: media }],
+    });
+  }
   return {
     type: "template",
-    template: { name: template.name, language: { code: template.language }, components },
+    template: {
+      name: template.name,
+      language: { code: template.language },
+      components: [...headerComponents, ...components],
+    },
   };
 }
 
@@ -191,15 +213,21 @@ function TemplateFields({
   setTemplate,
   values,
   setValues,
+  headerFile,
+  setHeaderFile,
 }: {
   conversation: Conversation;
   template: Template | null;
   setTemplate: (template: Template | null) => void;
   values: Record<string, string>;
   setValues: (values: Record<string, string>) => void;
+  headerFile: Attached | null;
+  setHeaderFile: (file: File | null) => void;
 }) {
   const templates = useTemplates(conversation.number.id, true);
   const items = templates.data?.items ?? [];
+  const headerKind = headerFileKind(template?.header_format);
+  const resetHeaderPicker = useRef<() => void>(null);
   return (
     <Stack gap={6}>
       <Text size="sm" c="orange.9">
@@ -224,6 +252,48 @@ function TemplateFields({
           This number has no approved template. Create one in WhatsApp Manager, then wait for the
           hourly sync.
         </Text>
+      )}
+      {template && headerKind && (
+        <Group className={classes.attached} gap="xs" aria-label="Header file" role="group">
+          {headerFile ? (
+            <>
+              <AttachmentPreview attached={headerFile} />
+              <Text size="xs" c="dimmed">
+                {/* A document's preview already says its name and size. */}
+                {headerFile.kind === "document"
+                  ? ""
+                  : `${headerFile.file.name} · ${formatBytes(headerFile.file.size)} · `}
+                sent as the template&apos;s header
+              </Text>
+              <CloseButton
+                size="sm"
+                aria-label="Remove header file"
+                onClick={() => setHeaderFile(null)}
+              />
+            </>
+          ) : (
+            <>
+              <FileButton
+                onChange={(file) => {
+                  resetHeaderPicker.current?.();
+                  setHeaderFile(file);
+                }}
+                accept={headerAcceptedTypes(headerKind)}
+                resetRef={resetHeaderPicker}
+              >
+                {(props) => (
+                  <Button variant="default" size="xs" {...props}>
+                    Attach the header {headerKind}
+                  </Button>
+                )}
+              </FileButton>
+              <Text size="xs" c="dimmed">
+                {template.name} needs {headerKind === "image" ? "an" : "a"} {headerKind} for its
+                header.
+              </Text>
+            </>
+          )}
+        </Group>
       )}
       {template?.body_text && (
         <Text size="xs" c="dimmed" style={{ whiteSpace: "pre-wrap" }}>
@@ -264,13 +334,20 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const send = useSend(conversation.id);
   const upload = useUploadMedia();
   const [attached, setAttached] = useState<Attached | null>(null);
+  // The file a template's media header needs (the brochure PDF of a document header).
+  const [headerFile, setHeaderFile] = useState<Attached | null>(null);
   const [attachError, setAttachError] = useState<string | null>(null);
   // Lets the same file be picked again after it was removed.
   const resetPicker = useRef<() => void>(null);
   const needsTemplate = !conversation.window_open;
+  const headerKind = needsTemplate ? headerFileKind(template?.header_format) : null;
 
   // The local URL lives as long as its attachment.
   useEffect(() => (attached ? () => URL.revokeObjectURL(attached.url) : undefined), [attached]);
+  useEffect(
+    () => (headerFile ? () => URL.revokeObjectURL(headerFile.url) : undefined),
+    [headerFile],
+  );
 
   function attach(file: File | null, voice = false) {
     resetPicker.current?.();
@@ -280,6 +357,23 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     setAttachError(problem);
     if (problem || !kind) return;
     setAttached({ file, kind, voice, url: URL.createObjectURL(file) });
+  }
+
+  function chooseTemplate(chosen: Template | null) {
+    setTemplate(chosen);
+    setHeaderFile(null);
+    setAttachError(null);
+  }
+
+  function attachHeader(file: File | null) {
+    if (!file || !headerKind) {
+      setHeaderFile(null);
+      return;
+    }
+    const problem = headerFileProblem(file, headerKind);
+    setAttachError(problem);
+    if (problem) return;
+    setHeaderFile({ file, kind: headerKind, voice: false, url: URL.createObjectURL(file) });
   }
 
   function typed(value: string) {
@@ -304,6 +398,21 @@ export function Composer({ conversation }: { conversation: Conversation }) {
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
+    if (needsTemplate && template && headerKind && headerFile) {
+      // The header's file is kept first, as an attachment is: the preview checks the send.
+      upload.mutate(headerFile.file, {
+        onSuccess: (stored) =>
+          showPreview(
+            templateMessage(template, values, {
+              kind: headerKind,
+              mediaFileId: stored.id,
+              filename: headerFile.file.name,
+            }),
+          ),
+        onError: noPreview,
+      });
+      return;
+    }
     if (!needsTemplate && attached) {
       // The file is kept first: the preview checks it as WhatsApp will.
       upload.mutate(attached.file, {
@@ -339,6 +448,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     if (!keepText) setText("");
     setValues({});
     setTemplate(null);
+    setHeaderFile(null);
   }
 
   function confirm() {
@@ -388,9 +498,11 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         <TemplateFields
           conversation={conversation}
           template={template}
-          setTemplate={setTemplate}
+          setTemplate={chooseTemplate}
           values={values}
           setValues={setValues}
+          headerFile={headerFile}
+          setHeaderFile={attachHeader}
         />
       ) : (
         <Textarea
@@ -473,14 +585,18 @@ export function Composer({ conversation }: { conversation: Conversation }) {
         <Button
           type="submit"
           loading={previewing.isPending || upload.isPending}
-          disabled={needsTemplate ? !template : !text.trim() && !attached}
+          disabled={
+            needsTemplate
+              ? !template || (headerKind !== null && !headerFile)
+              : !text.trim() && !attached
+          }
         >
           Preview and send
         </Button>
       </Group>
       <PreviewDialog
         preview={preview}
-        attached={needsTemplate ? null : attached}
+        attached={needsTemplate ? headerFile : attached}
         onClose={() => setPreview(null)}
         onSend={confirm}
         sending={send.isPending}

@@ -59,6 +59,35 @@ export function attachmentProblem(file: {
   return null;
 }
 
+/** What a template's header file must be, said as the agent would ask for it. */
+const HEADER_FILES: Record<HeaderFileKind, string> = {
+  image: "a JPEG or PNG image",
+  video: "an MP4 video",
+  document: "a PDF or Office document",
+};
+
+export type HeaderFileKind = Exclude<AttachmentKind, "audio">;
+
+/** The file a template's header needs (`header_format` IMAGE, VIDEO or DOCUMENT); null for a
+ * text header or none. */
+export function headerFileKind(headerFormat: string | null | undefined): HeaderFileKind | null {
+  const kind = (headerFormat ?? "").toLowerCase();
+  return kind in HEADER_FILES ? (kind as HeaderFileKind) : null;
+}
+
+/** For the header file picker's `accept`. */
+export const headerAcceptedTypes = (kind: HeaderFileKind) => RULES[kind].types.join(",");
+
+/** Why this file cannot be a template's header of that kind, or null when it can. */
+export function headerFileProblem(
+  file: { name: string; type: string; size: number },
+  kind: HeaderFileKind,
+): string | null {
+  if (attachmentKind(file.type) !== kind)
+    return `${file.name} cannot be this template's header: it needs ${HEADER_FILES[kind]}.`;
+  return attachmentProblem(file);
+}
+
 /** The message that sends a stored file; the text typed goes as its caption where WhatsApp
  * allows one (images, documents, videos; never audio). */
 export function attachmentMessage(

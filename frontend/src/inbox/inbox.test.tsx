@@ -1,11 +1,14 @@
 import { QueryClient } from "@tanstack/react-query";
-import { screen } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, vi } from "vitest";
 import type { Conversation, Draft, DraftPage, Message, Template } from "../api/client";
 import { PENDING_DRAFTS_KEY } from "../approvals/queries";
 import { applyEvent, type EventData } from "../realtime/events";
-import { aUser } from "../test/fixtures";
+import { aUser, fakeFetch } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
-import { templateMessage } from "./Composer";
+import { headerFileProblem } from "./attachments";
+import { Composer, templateMessage } from "./Composer";
 import { MessageBubble, tickFor } from "./MessageBubble";
 import {
   CONVERSATIONS_KEY,
@@ -308,6 +311,161 @@ describe("templates", () => {
           type: "body",
           parameters: [{ type: "text", parameter_name: "first_name", text: "Asha" }],
         },
+      ],
+    });
+  });
+});
+
+describe("a template with a file header", () => {
+  const brochure: Template = {
+    id: 5,
+    waba_id: "1001",
+    template_id: "t5",
+    name: "course_brochure",
+    language: "en",
+    status: "APPROVED",
+    sendable: true,
+    category: "MARKETING",
+    parameter_format: "POSITIONAL",
+    quality: null,
+    rejected_reason: null,
+    components: [
+      { type: "HEADER", format: "DOCUMENT" },
+      { type: "BODY", text: "Dr. {{1}}, the brochure for {{2}} is attached." },
+    ],
+    header_format: "DOCUMENT",
+    header_text: null,
+    body_text: "Dr. {{1}}, the brochure for {{2}} is attached.",
+    footer_text: null,
+    button_texts: [],
+    variables: { body: ["1", "2"] },
+    synced_at: "2026-12-01T10:00:00+00:00",
+    updated_at: "2026-12-01T10:00:00+00:00",
+  };
+
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("puts the header file first, a document with its name", () => {
+    expect(
+      templateMessage(
+        brochure,
+        { "body.1": "Rao", "body.2": "Laparoscopy" },
+        { kind: "document", mediaFileId: 31, filename: "Laparoscopy CME.pdf" },
+      ).template,
+    ).toHaveProperty("components", [
+      {
+        type: "header",
+        parameters: [
+          {
+            type: "document",
+            document: { media_file_id: 31, filename: "Laparoscopy CME.pdf" },
+          },
+        ],
+      },
+      {
+        type: "body",
+        parameters: [
+          { type: "text", text: "Rao" },
+          { type: "text", text: "Laparoscopy" },
+        ],
+      },
+    ]);
+  });
+
+  it("refuses a file of another kind with what the header needs", () => {
+    const photo = { name: "stapler.png", type: "image/png", size: 2_000 };
+    const pdf = { name: "brochure.pdf", type: "application/pdf", size: 2_000 };
+    expect(headerFileProblem(photo, "document")).toBe(
+      "stapler.png cannot be this template's header: it needs a PDF or Office document.",
+    );
+    expect(headerFileProblem(pdf, "document")).toBeNull();
+    expect(headerFileProblem({ ...pdf, size: 0 }, "document")).toBe("brochure.pdf is empty.");
+  });
+
+  it("asks for the header file, then previews the template with it", async () => {
+    const preview = {
+      can_send: true,
+      problems: [],
+      rendered: {
+        type: "template",
+        text: "Dr. Rao, the brochure for Laparoscopy is attached.",
+        html: null,
+        buttons: [],
+        list_rows: [],
+      },
+      number: { id: 1, label: "Sales", display_phone_number: "15550100001" },
+      number_can_send: true,
+      to: "919811122233",
+      recipient: null,
+      window_open: false,
+      window_closes_at: null,
+      template_required: false,
+      lengths: [],
+      marketing_opted_out: false,
+      unreachable_reason: null,
+      mode: "ai",
+      request: null,
+    };
+    const fake = fakeFetch({
+      "GET /api/v1/templates": { status: 200, body: { items: [brochure], syncs: [] } },
+      "POST /api/v1/media": { status: 201, body: { id: 31, filename: "Laparoscopy CME.pdf" } },
+      "POST /api/v1/conversations/7/messages": { status: 200, body: preview },
+    });
+    vi.stubGlobal("fetch", fake.fetch);
+    const user = userEvent.setup({ applyAccept: false });
+    renderWithProviders(<Composer conversation={aConversation({ window_open: false })} />, {
+      user: aUser({ role: "agent" }),
+    });
+
+    const box = screen.getByRole("combobox", { name: "Template" });
+    await user.click(box);
+    const list = await waitFor(() => {
+      const found = document.getElementById(box.getAttribute("aria-controls") ?? "");
+      expect(found).not.toBeNull();
+      return found!;
+    });
+    await user.click(
+      within(list).getByRole("option", { name: "course_brochure (en)", hidden: true }),
+    );
+    expect(screen.getByText("course_brochure needs a document for its header.")).toBeVisible();
+    const send = screen.getByRole("button", { name: "Preview and send" });
+    expect(send).toBeDisabled();
+
+    const picker = () =>
+      within(screen.getByRole("group", { name: "Header file" })).getByText(
+        "Attach the header document",
+      );
+    const input = () => document.querySelector<HTMLInputElement>('input[type="file"]')!;
+    expect(input()).toHaveAttribute("accept", expect.stringContaining("application/pdf"));
+    expect(input()).not.toHaveAttribute("accept", expect.stringContaining("image/png"));
+    await user.upload(input(), new File(["png"], "stapler.png", { type: "image/png" }));
+    expect(screen.getByRole("alert")).toHaveTextContent(
+      "stapler.png cannot be this template's header: it needs a PDF or Office document.",
+    );
+    expect(picker()).toBeInTheDocument();
+    expect(send).toBeDisabled();
+
+    await user.upload(
+      input(),
+      new File(["%PDF-1.4"], "Laparoscopy CME.pdf", { type: "application/pdf" }),
+    );
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(screen.getByRole("group", { name: "Header file" })).toHaveTextContent(
+      "Laparoscopy CME.pdf",
+    );
+    await user.type(screen.getByRole("textbox", { name: /Body \{\{1\}\}/ }), "Rao");
+    await user.type(screen.getByRole("textbox", { name: /Body \{\{2\}\}/ }), "Laparoscopy");
+    await user.click(send);
+
+    const dialog = await screen.findByRole("dialog", { name: "Preview before sending" });
+    expect(dialog).toHaveTextContent("Laparoscopy CME.pdf");
+    const sent = fake.calls.find((call) => call.url.endsWith("/conversations/7/messages"))!;
+    expect(
+      ((await sent.json()) as { template: { components: unknown[] } }).template.components[0],
+    ).toEqual({
+      type: "header",
+      parameters: [
+        { type: "document", document: { media_file_id: 31, filename: "Laparoscopy CME.pdf" } },
       ],
     });
   });
