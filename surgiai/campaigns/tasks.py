@@ -42,7 +42,7 @@ from surgiai.channels.base import ChannelAdapter, ChannelError, ErrorReaction, O
 from surgiai.conversations.events import messages_added_in_bulk
 from surgiai.conversations.models import Direction, MessageState, SenderKind
 from surgiai.conversations.repository import CAMPAIGN_AGENT, ConversationRepository
-from surgiai.conversations.service import CALLBACK_PREFIX, message_service
+from surgiai.conversations.service import CALLBACK_PREFIX, message_service, with_media_id
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW
 from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
@@ -150,7 +150,7 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
         media_id = media_id_on(context, campaign.header_media_file_id, number, adapter)
         filename = media_service.get(session, campaign.header_media_file_id).filename
         for send in sends:
-            send.payload = _with_header_media(send.payload, media_id, filename)
+            send.payload = with_media_id(send.payload, media_id, filename)
     started = time.time() + wait
     results = runtime.io.run(
         _send_all(adapter, number, sends, started, 1.0 / rate, limit),
@@ -443,28 +443,6 @@ def _outcome(
         "sent_at": sent_at,
         "hold": hold,
     }
-
-
-def _with_header_media(
-    payload: dict[str, Any], media_id: str, filename: str | None
-) -> dict[str, Any]:
-    """The frozen payload with the sending number's media id for our file; a document also
-    gets its name, which WhatsApp shows the doctor (without it: an unnamed file)."""
-    components = []
-    for component in payload.get("components", []):
-        if component.get("type") == "header":
-            parameters = []
-            for parameter in component.get("parameters", []):
-                kind = parameter.get("type")
-                if isinstance(parameter.get(kind), dict) and "media_file_id" in parameter[kind]:
-                    media: dict[str, str] = {"id": media_id}
-                    if kind == "document" and filename:
-                        media["filename"] = filename
-                    parameter = {"type": kind, kind: media}
-                parameters.append(parameter)
-            component = {**component, "parameters": parameters}
-        components.append(component)
-    return {**payload, "components": components}
 
 
 def _seconds(delta: timedelta) -> float:
