@@ -4,6 +4,7 @@ first use, with HTTP connection pools living on it. The runtime owns one per pro
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -27,8 +28,11 @@ class IoLoop:
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         """Run `coroutine` on the I/O loop and wait for its result."""
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure_loop())
-        return future.result(timeout)
+        return self.submit(coroutine).result(timeout)
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start `coroutine` on the I/O loop; its result comes in the future returned."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._ensure_loop())
 
     def http_client(
         self, pool: str | None = None, connections: int | None = None
