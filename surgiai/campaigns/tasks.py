@@ -40,13 +40,12 @@ from surgiai.campaigns.service import (
 )
 from surgiai.channels.base import ChannelAdapter, ChannelError, ErrorReaction, OutboundMessage
 from surgiai.conversations.events import messages_added_in_bulk
-from surgiai.conversations.models import Direction, MessageState, SenderKind
+from surgiai.conversations.models import Direction, Message, MessageState, SenderKind
 from surgiai.conversations.repository import CAMPAIGN_AGENT, ConversationRepository
 from surgiai.conversations.service import CALLBACK_PREFIX, message_service, with_media_id
 from surgiai.conversations.window import CUSTOMER_SERVICE_WINDOW
 from surgiai.db.outbox import enqueue
 from surgiai.kit.time import utcnow
-from surgiai.media.service import media_service
 from surgiai.media.uploads import media_id_on
 from surgiai.numbers.channel import adapter_for
 from surgiai.numbers.models import WhatsAppNumber
@@ -144,10 +143,9 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
     # The number's own HTTP pool, as large as its sends in flight: warm, and cheap to keep.
     adapter = adapter_for(number, runtime, connections=limit)
     if campaign.header_media_file_id is not None:
-        media_id = media_id_on(context, campaign.header_media_file_id, number, adapter)
-        filename = media_service.get(session, campaign.header_media_file_id).filename
+        header = media_id_on(context, campaign.header_media_file_id, number, adapter)
         for send in sends:
-            send.payload = with_media_id(send.payload, media_id, filename)
+            send.payload = with_media_id(send.payload, header.media_id, header.filename)
     started = time.time() + wait
     sending = runtime.io.submit(_send_all(adapter, number, sends, started, 1.0 / rate, limit))
     # The next chunk is claimed when this one starts sending: it has this chunk's length to
@@ -409,18 +407,17 @@ def _react(
 
 
 def _failed(session: Session, send: _Send, error: Any, reason: str) -> dict[str, Any]:
-    message = message_service.get(session, send.message_id)
-    message_service.mark_failed(message, error.code, error.title, error.reason)
-    message.claimed_at = None
+    message = _fail_message(session, send.message_id, error)
     if error.code is not None:
         message_service.react_to_error(session, message, error)
     return _outcome(send.recipient_id, RecipientState.failed, reason=reason[:300], code=error.code)
 
 
-def _fail_message(session: Session, message_id: int, error: Any) -> None:
+def _fail_message(session: Session, message_id: int, error: Any) -> Message:
     message = message_service.get(session, message_id)
     message_service.mark_failed(message, error.code, error.title, error.reason)
     message.claimed_at = None
+    return message
 
 
 def _unclaim_message(session: Session, message_id: int) -> None:

@@ -130,9 +130,8 @@ def _deliver(context: TaskContext, message: Message) -> None:
         payload = message.payload
         if message.media_file_id is not None and names_stored_file(payload):
             # The message's own file, or its template's header file.
-            media_id = media_id_on(context, message.media_file_id, number, adapter)
-            filename = media_service.get(session, message.media_file_id).filename
-            payload = with_media_id(payload, media_id, filename)
+            upload = media_id_on(context, message.media_file_id, number, adapter)
+            payload = with_media_id(payload, upload.media_id, upload.filename)
         if wait > 0:
             time.sleep(wait)
         result = runtime.io.run(
