@@ -380,15 +380,11 @@ class TestCampaignInInbox:
         sent = f"Dr. {writer['name']}, seats are open for {course}."
         expect(inbox.bubble(sent)).to_be_visible(timeout=30_000)
         expect(inbox.tick(sent, "Read")).to_be_visible(timeout=40_000)
-        # In the list: both conversations on top, the newcomer's new, each showing the message.
+        # In the list, the newcomer's conversation new: each shows the message. (Not "on top":
+        # the demo's simulated doctors keep writing, and their conversations move above.)
         for doctor in (writer, newcomer):
             expect(inbox.conversation(doctor["name"])).to_contain_text(
                 f"seats are open for {course}"
-            )
-        either = re.compile(f"^({re.escape(writer['name'])}|{re.escape(newcomer['name'])})")
-        for place in (0, 1):
-            expect(inbox.conversations.get_by_role("link").nth(place)).to_have_attribute(
-                "aria-label", either
             )
         assert owner.page.evaluate("window.sameDocument") is True, "the page was reloaded"
         owner.screenshot("20-inbox-campaign-live")
