@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 import pytest
+import respx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -27,6 +28,10 @@ from surgiai.runtime import Runtime
 from surgiai.worker.queue import TaskQueue
 
 pytest_plugins = ["tests.services"]
+
+# respx stubs the Graph API where httpx meets its connection pool: the I/O loop's clients sit on
+# aiohttp's (`surgiai/kit/http.py`), which speaks httpcore's pool interface for this.
+respx.mocks.HTTPCoreMocker.add_targets("surgiai.kit.http.AiohttpPool")
 
 POSTGRES_URL = os.environ.get(
     "SURGIAI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

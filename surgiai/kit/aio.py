@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 import httpx
 
+from surgiai.kit.http import AiohttpTransport
+
 T = TypeVar("T")
 
 SHARED_POOL = "shared"
 SHARED_CONNECTIONS = 200
-SHARED_KEEPALIVE = 50
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
@@ -37,21 +38,16 @@ class IoLoop:
     def http_client(
         self, pool: str | None = None, connections: int | None = None
     ) -> httpx.AsyncClient:
-        """An async HTTP pool (to be used only on the I/O loop): the one everything shares, or
-        the pool named `pool` holding at most `connections`, kept warm. A bulk sender gets its
-        own, sized to what it has in flight: httpcore's pool does work in the square of its
-        connections on every request (each idle one is polled), and in the shared pool a
-        campaign's bursts left ~50 idle ones: 40 % of the executor's CPU went there."""
+        """An async HTTP client (to be used only on the I/O loop) on aiohttp's pool
+        (`kit/http.py`): the one everything shares, or the pool named `pool` holding at most
+        `connections`, kept warm. A bulk sender gets its own, sized to what it has in flight,
+        so that its bursts neither wait behind nor crowd out the process's other requests."""
         key = (pool or SHARED_POOL, connections or SHARED_CONNECTIONS)
         with self._lock:
             found = self._pools.get(key)
             if found is None:
-                keepalive = SHARED_KEEPALIVE if pool is None else key[1]
                 found = self._pools[key] = httpx.AsyncClient(
-                    timeout=TIMEOUT,
-                    limits=httpx.Limits(
-                        max_connections=key[1], max_keepalive_connections=keepalive
-                    ),
+                    timeout=TIMEOUT, transport=AiohttpTransport(key[1])
                 )
             return found
 
