@@ -18,6 +18,9 @@ recipients and smaller plans):
   outbound log (0 lost, 0 twice).
 - `red_number`: a third of the way in, the simulator sends a `phone_number_quality_update`
   DOWNGRADE (quality RED) for one number: its remainder moves to the others, each doctor once.
+- `standard_80_meta_answers`: `standard_80` with each send answered after 0.3 s, as Meta's
+  take a few hundred milliseconds (the simulator's answer at once): the sends must not wait
+  for the answers before them.
 - `*_executor_only`: as above with the status webhooks sent to a sink instead of the app, so
   the workers' CPU is the executor's alone.
 
@@ -86,6 +89,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "standard_80": lambda: _campaign(count, level="STANDARD"),
         "standard_80_executor_only": lambda: _campaign(count, level="STANDARD", webhooks=False),
+        "standard_80_meta_answers": lambda: _campaign(count, level="STANDARD", answer_s=0.3),
         "high_1000": lambda: _campaign(count, level="HIGH"),
         "high_1000_executor_only": lambda: _campaign(count, level="HIGH", webhooks=False),
         "kill_worker": lambda: _campaign(count, level="STANDARD", disturb="kill_worker"),
@@ -429,9 +433,18 @@ def _cpu_used(
 
 
 def _campaign(
-    count: int, *, level: str, disturb: str | None = None, webhooks: bool = True
+    count: int,
+    *,
+    level: str,
+    disturb: str | None = None,
+    webhooks: bool = True,
+    answer_s: float = 0.0,
 ) -> dict[str, Any]:
     with _stack(level) as stack, _sink() as sink:
+        if answer_s:
+            httpx.patch(
+                f"{stack.simulator.url}/control/config", json={"send_answer_seconds": answer_s}
+            ).raise_for_status()
         if not webhooks:
             # The simulator's status webhooks go elsewhere: the app's CPU is the executor's.
             for pnid, _, _ in NUMBERS:
@@ -490,6 +503,7 @@ def _campaign(
             "recipients": count,
             "level": level,
             "status_webhooks_to_app": webhooks,
+            "send_answer_s": answer_s,
             "accepted": len(accepted),
             "lost": count - len(per_doctor),
             "sent_twice": sum(1 for n in per_doctor.values() if n > 1),

@@ -166,6 +166,10 @@ class SimulatorConfig(BaseModel):
     # Meta counts inbound messages too; they take a token when one is available.
     inbound_counts_toward_throughput: bool = True
     upgrade_duration_seconds: PositiveSeconds = 60.0
+    # How long a send (POST /messages) takes to be answered; it is counted, checked and
+    # accepted on arrival. Meta's answers take a few hundred milliseconds: a sender that waits
+    # for each answer before the next send gets nowhere near its number's throughput.
+    send_answer_seconds: PositiveSeconds = 0.0
 
     # Pair rate per (phone number, recipient): 1 message / 6 s with bursts up to 45.
     pair_rate_per_second: Annotated[float, Field(gt=0)] = 1 / 6

@@ -6,6 +6,7 @@ failure is a `GraphError`, rendered in Meta's error shape by the app's handler.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from typing import Annotated, Any, cast
@@ -62,7 +63,10 @@ async def post_messages(
 ) -> JSONResponse:
     version_major(version)
     payload = await json_body(request)
-    return JSONResponse(sim.send_message(object_id, version, bearer_token(request), payload))
+    answer = sim.send_message(object_id, version, bearer_token(request), payload)
+    if sim.config.send_answer_seconds:
+        await asyncio.sleep(sim.config.real_delay(sim.config.send_answer_seconds))
+    return JSONResponse(answer)
 
 
 @router.post("/graph/{version}/{object_id}/media")

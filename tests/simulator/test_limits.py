@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -235,3 +236,21 @@ class TestMessagingLimit:
         result = h.sim.send_message("333", "v25.0", TOKEN, payload)
         await h.drain()
         assert failure_code(h, result["messages"][0]["id"]) == 131064
+
+
+class TestSendAnswerTime:
+    async def test_a_send_is_taken_on_arrival_and_answered_after_the_configured_time(
+        self, make_harness: HarnessFactory
+    ) -> None:
+        """As Meta's: accepted (counted, its statuses on their way) before the sender hears."""
+        harness: Harness = await make_harness(time_compression=1.0, send_answer_seconds=0.5)
+        await harness.template()
+        answer = asyncio.ensure_future(harness.send(template_send("order_update", "a", "b")))
+        while not harness.sim.state.outbound and not answer.done():
+            await asyncio.sleep(0.005)
+
+        assert harness.sim.state.outbound
+        assert not answer.done()
+        response = await answer
+        assert response.status_code == 200
+        assert harness.wamid(response) in harness.sim.state.outbound
