@@ -19,6 +19,7 @@ from surgiai.conversations.schemas import (
     ConversationsTouched,
     DraftRead,
     LastMessage,
+    MessageStatusesChanged,
     TouchedConversation,
 )
 from surgiai.db.outbox import publish
@@ -88,21 +89,6 @@ def message_changed(message: Message, *, created: bool = False) -> None:
     publish(session, (event_type, message.id), build)
 
 
-def message_changed_by_id(session: Session, message_id: int) -> None:
-    """`message_changed` for a message changed in SQL rather than through its object: it is
-    loaded only if the event is built, as it is then."""
-    from surgiai.conversations.views import message_read
-
-    def build() -> Event:
-        message = session.get(Message, message_id, populate_existing=True)
-        if message is None:
-            raise LookupError(f"message {message_id} vanished before its event was built")
-        names = user_names(session, {message.sender_user_id})
-        return Event("message.updated", message_read(message, names).model_dump(mode="json"))
-
-    publish(session, ("message.updated", message_id), build)
-
-
 def conversation_changed(conversation: Conversation, latest: Message | None = None) -> None:
     """`latest`: a message the caller has at hand that may be the conversation's last one,
     which saves looking it up."""
@@ -157,6 +143,30 @@ def messages_added_in_bulk(session: Session, message_ids: Sequence[int]) -> None
 
     # One event per batch: the batch's first message names it.
     publish(session, (TOUCHED_EVENT, min(ids)), build)
+
+
+STATUSES_EVENT = "messages.status_changed"
+
+
+def message_statuses_changed(session: Session, message_ids: Sequence[int]) -> None:
+    """Messages that receipts applied together moved forward (sent, delivered, read, played):
+    one event with their ticks, not a `message.updated` each. Three receipts come for every
+    message a campaign sends, and while a dashboard listened, building and sending each one's
+    whole view cost more CPU than applying it. Read in one query as the group commits, and only
+    then if one listens; a message that failed meanwhile is left out (its `message.updated`
+    says why)."""
+    if not message_ids:
+        return
+    ids = list(message_ids)
+
+    def build() -> Event:
+        from surgiai.conversations.repository import InboxRepository
+
+        view = MessageStatusesChanged(messages=InboxRepository(session).status_changes(ids))
+        return Event(STATUSES_EVENT, view.model_dump(mode="json"))
+
+    # One event per group: its first message names it.
+    publish(session, (STATUSES_EVENT, min(ids)), build)
 
 
 def draft_changed(draft: Draft, *, created: bool = False) -> None:

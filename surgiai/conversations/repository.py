@@ -38,7 +38,7 @@ from surgiai.conversations.models import (
     MessageState,
     SenderKind,
 )
-from surgiai.conversations.schemas import LastMessage
+from surgiai.conversations.schemas import LastMessage, MessageStatusChange
 from surgiai.db.base import UTCDateTime
 from surgiai.db.upsert import conflict_insert, insert_ignore_conflict, insert_returning_new
 from surgiai.doctors.models import Doctor, DoctorTag
@@ -332,6 +332,25 @@ def _advance_status(status: MessageState) -> Update:
 
 
 _ADVANCE_STATUS = {status: _advance_status(status) for status in MessageState}
+_STATUS_CHANGES = (
+    select(
+        MESSAGE_TABLE.c.id,
+        MESSAGE_TABLE.c.conversation_id,
+        MESSAGE_TABLE.c.status,
+        MESSAGE_TABLE.c.timestamp,
+        MESSAGE_TABLE.c.sent_at,
+        MESSAGE_TABLE.c.delivered_at,
+        MESSAGE_TABLE.c.read_at,
+        MESSAGE_TABLE.c.played_at,
+    )
+    .where(
+        MESSAGE_TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        MESSAGE_TABLE.c.status.in_(
+            [MessageState.sent, MessageState.delivered, MessageState.read, MessageState.played]
+        ),
+    )
+    .order_by(MESSAGE_TABLE.c.id)
+)
 _RESERVE_PAIR = text(
     """
     UPDATE conversation
@@ -541,6 +560,26 @@ class InboxRepository:
             .order_by(Conversation.id)
         )
         return {row.id: row.last_message_id for row in rows}
+
+    def status_changes(self, message_ids: Collection[int]) -> list[MessageStatusChange]:
+        """The ticks of these messages as they are now, for those sent, delivered, read or
+        played (a failed one is told with its reason, as a whole message)."""
+        if not message_ids:
+            return []
+        rows = self.session.execute(_STATUS_CHANGES, {"ids": sorted(set(message_ids))})
+        return [
+            MessageStatusChange(
+                id=row.id,
+                conversation_id=row.conversation_id,
+                status=row.status.value,
+                timestamp=row.timestamp,
+                sent_at=row.sent_at,
+                delivered_at=row.delivered_at,
+                read_at=row.read_at,
+                played_at=row.played_at,
+            )
+            for row in rows
+        ]
 
     def lock_conversation(self, conversation_id: int) -> None:
         """Take the conversation row's lock until the transaction ends (its columns only: a

@@ -411,3 +411,27 @@ class DraftApprove(BaseModel):
 
 class DraftReject(BaseModel):
     reason: Annotated[str | None, Field(max_length=500)] = None
+
+
+class MessageStatusChange(BaseModel):
+    """How far an outbound message got, as its `MessageRead` now says: its tick."""
+
+    id: int
+    conversation_id: int
+    status: Literal["sent", "delivered", "read", "played"]
+    # The time WhatsApp gave the latest status, and each status's own.
+    timestamp: datetime | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    played_at: datetime | None
+
+
+class MessageStatusesChanged(BaseModel):
+    """Receipts applied together moved these messages forward (the `messages.status_changed`
+    event, one per group of receipts, instead of a `message.updated` each: three receipts come
+    for every message a campaign sends). A dashboard applies each to the message and to the
+    conversation whose last message it is, never moving a tick back. A failure is not here: it
+    comes as `message.updated`, with its reason."""
+
+    messages: list[MessageStatusChange]

@@ -93,6 +93,21 @@ class OutboundRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Receipts:
+    """What the receipts applied in one transaction changed, short of failures (told at once):
+    finished once for them all (`MessageService.finish_receipts`)."""
+
+    # Messages moved forward: sent, delivered, read or played.
+    advanced: list[int] = field(default_factory=list)
+    # Those now read.
+    read: list[int] = field(default_factory=list)
+
+    def extend(self, other: Receipts) -> None:
+        self.advanced.extend(other.advanced)
+        self.read.extend(other.read)
+
+
 MEDIA_KINDS: dict[str, Callable[[str], bool]] = {
     "image": lambda mime: mime in {"image/jpeg", "image/png"},
     "sticker": lambda mime: mime == "image/webp",
@@ -565,13 +580,13 @@ class MessageService:
         return message
 
     def apply_status(
-        self, session: Session, update: StatusUpdate, reads: list[int] | None = None
+        self, session: Session, update: StatusUpdate, receipts: Receipts
     ) -> int | None:
         """Move an outbound message forward (never back); failed is terminal. Returns the
         message's id, or None for a message we do not know.
 
-        A message now read moves its doctor's lead score: at once, or, given `reads`, once for
-        a group of receipts (its id is added there for `note_reads`)."""
+        A failure is told at once, with its reason. Any other step forward is added to
+        `receipts`, which the caller finishes once for its group (`finish_receipts`)."""
         messages = MessageRepository(session)
         # Statuses are three webhooks for every message sent: the common case (sent,
         # delivered, read) reads two columns and writes one row, without loading the message.
@@ -589,12 +604,9 @@ class MessageService:
             # Compare-and-set: a concurrent worker that moved it first makes us look again.
             new_status = MessageState(update.status)
             if messages.advance_status(message_id, status, new_status, update.timestamp):
-                events.message_changed_by_id(session, message_id)
+                receipts.advanced.append(message_id)
                 if new_status is MessageState.read:
-                    if reads is None:
-                        self.note_reads(session, [message_id])
-                    else:
-                        reads.append(message_id)
+                    receipts.read.append(message_id)
                 return message_id
         else:
             raise RuntimeError(f"status of message {update.wamid!r} kept changing under us")
@@ -602,7 +614,13 @@ class MessageService:
         if message is None:
             log.info("conversations.status.unknown_message", status=update.status)
             return None
-        return self.apply_status(session, update, reads)
+        return self.apply_status(session, update, receipts)
+
+    def finish_receipts(self, session: Session, receipts: Receipts) -> None:
+        """What the receipts of one transaction do once for them all: dashboards hear of
+        their messages' new ticks in one event, and their reads move lead scores in one pass."""
+        events.message_statuses_changed(session, receipts.advanced)
+        self.note_reads(session, receipts.read)
 
     @staticmethod
     def note_reads(session: Session, message_ids: Sequence[int]) -> None:

@@ -27,7 +27,7 @@ from surgiai.channels.base import (
 from surgiai.config import Settings
 from surgiai.conversations.identity import identity_service
 from surgiai.conversations.inbox import inbox_service
-from surgiai.conversations.service import message_service
+from surgiai.conversations.service import Receipts, message_service
 from surgiai.doctors.consent import consent_service
 from surgiai.doctors.models import ConsentSource
 from surgiai.numbers.models import WhatsAppNumber
@@ -46,8 +46,9 @@ class WebhookOutcome:
     # Doctors' messages stored per number: Meta counts them against its throughput too.
     inbound_by_number: dict[int, int] = field(default_factory=dict)
     rates: dict[int, float] = field(default_factory=dict)
-    # Messages now read: the caller scores their doctors (`note_reads`), once for its group.
-    read_message_ids: list[int] = field(default_factory=list)
+    # What its receipts changed: the caller finishes them once for its group
+    # (`MessageService.finish_receipts`).
+    receipts: Receipts = field(default_factory=Receipts)
 
 
 def apply_inbound(
@@ -87,7 +88,7 @@ def apply_inbound(
     for update in events.statuses:
         if number_for(update.phone_number_id) is None:
             continue
-        message_id = message_service.apply_status(session, update, outcome.read_message_ids)
+        message_id = message_service.apply_status(session, update, outcome.receipts)
         if message_id is None:
             continue
         outcome.statuses_applied += 1

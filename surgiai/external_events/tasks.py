@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from surgiai.channels.base import UnreadableWebhook
 from surgiai.channels.registry import UnknownChannelKind, provider_for_source
 from surgiai.config import Settings
-from surgiai.conversations.service import message_service
+from surgiai.conversations.service import Receipts, message_service
 from surgiai.db.outbox import enqueue
 from surgiai.external_events.flows import apply_inbound
 from surgiai.external_events.ingest import PROCESS_TASK
@@ -130,7 +130,7 @@ def _apply(
     events = ExternalEventRepository(session)
     processed: list[int] = []
     inbound = Inbound()
-    read_message_ids: list[int] = []
+    receipts = Receipts()
     for event in group:
         try:
             webhooks = provider_for_source(event.source).webhooks
@@ -139,7 +139,7 @@ def _apply(
             events.record_outcome(event.id, EventState.failed, error.detail, None)
             continue
         outcome = apply_inbound(session, settings, parsed, numbers)
-        read_message_ids.extend(outcome.read_message_ids)
+        receipts.extend(outcome.receipts)
         for number_id, count in outcome.inbound_by_number.items():
             inbound.counts[number_id] = inbound.counts.get(number_id, 0) + count
         inbound.rates.update(outcome.rates)
@@ -156,8 +156,8 @@ def _apply(
             )
             continue
         processed.append(event.id)
-    # The group's reads move their doctors' lead scores in one pass.
-    message_service.note_reads(session, read_message_ids)
+    # The group's ticks go to dashboards in one event, its reads move lead scores in one pass.
+    message_service.finish_receipts(session, receipts)
     if processed:
         events.finish(processed, EventState.processed, utcnow())
     session.flush()

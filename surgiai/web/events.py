@@ -29,6 +29,7 @@ from surgiai.conversations.schemas import (
     ConversationsTouched,
     DraftRead,
     MessageRead,
+    MessageStatusesChanged,
     NoteRead,
     TypingRead,
 )
@@ -65,6 +66,7 @@ EVENTS: Mapping[str, type[BaseModel]] = MappingProxyType(
         "pong": Pong,
         "message.created": MessageRead,
         "message.updated": MessageRead,
+        "messages.status_changed": MessageStatusesChanged,
         "conversation.updated": ConversationRead,
         "conversation.removed": ConversationRemoved,
         "conversations.touched": ConversationsTouched,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +111,28 @@ def test_a_doctors_message_its_reply_and_the_ticks_arrive_live(live_runtime: Run
             accepted = receive_until(socket, wanted("message.updated", wamid="wamid.live"))[-1]
             assert accepted["data"]["status"] == "accepted"
 
-            status = webhook_body(status_value("wamid.live", "read", wa_id=wa_id))
+            # The time it was read is this run's marker: other runs may share this Redis.
+            read_at = datetime.fromtimestamp(1_700_000_000 + uuid.uuid4().int % 10**8, UTC)
+            status = webhook_body(
+                status_value("wamid.live", "read", wa_id=wa_id, timestamp=int(read_at.timestamp()))
+            )
             httpx.post(server.http + "/webhooks/whatsapp", content=status, headers=sign(status))
             drain(runtime.queue)
-            read = receive_until(
-                socket, wanted("message.updated", wamid="wamid.live", status="read")
-            )[-1]
-            assert read["data"]["read_at"] is not None
+
+            def our_tick(message: dict[str, Any]) -> bool:
+                return message["type"] == "messages.status_changed" and any(
+                    datetime.fromisoformat(change["timestamp"]) == read_at
+                    for change in message["data"]["messages"]
+                )
+
+            # The tick alone, not the whole message again.
+            ticks = receive_until(socket, our_tick)
+            assert not [m for m in ticks if wanted("message.updated", wa_id=wa_id)(m)]
+            [read] = ticks[-1]["data"]["messages"]
+            assert read["id"] == reply.json()["id"]
+            assert read["conversation_id"] == updated["id"]
+            assert read["status"] == "read"
+            assert datetime.fromisoformat(read["read_at"]) == read_at
 
             taken = httpx.post(url + "/takeover", headers=headers)
             assert taken.is_success

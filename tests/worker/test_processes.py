@@ -94,17 +94,23 @@ class TestWorkerProcesses:
             assert receive(socket)["type"] == "hello"
             wamid = write(service, "919800000001", "What is the price of the 5 mm trocar?")
             # Built and published by a worker process, relayed by the web process (the demo's
-            # simulated doctors write meanwhile: only this doctor's events count).
-            events = receive_until(
-                socket,
-                lambda m: (
-                    m.get("type") == "message.updated"
-                    and m["data"].get("wa_id") == "919800000001"
-                    and m["data"].get("direction") == "out"
-                    and m["data"].get("status") in {"sent", "delivered", "read"}
-                ),
-                timeout=30,
-            )
+            # simulated doctors write meanwhile: only this doctor's events count): the reply,
+            # then its tick.
+            reply_ids: set[int] = set()
+
+            def reply_ticked(m: dict[str, Any]) -> bool:
+                data = m.get("data") or {}
+                if (
+                    m.get("type") == "message.created"
+                    and data.get("wa_id") == "919800000001"
+                    and data.get("direction") == "out"
+                ):
+                    reply_ids.add(data["id"])
+                return m.get("type") == "messages.status_changed" and any(
+                    change["id"] in reply_ids for change in data["messages"]
+                )
+
+            events = receive_until(socket, reply_ticked, timeout=30)
         inbound = [
             e
             for e in events

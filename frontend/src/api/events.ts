@@ -492,6 +492,43 @@ export interface components {
             /** Next Attempt At */
             next_attempt_at: string | null;
         };
+        /**
+         * MessageStatusChange
+         * @description How far an outbound message got, as its `MessageRead` now says: its tick.
+         */
+        MessageStatusChange: {
+            /** Id */
+            id: number;
+            /** Conversation Id */
+            conversation_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "sent" | "delivered" | "read" | "played";
+            /** Timestamp */
+            timestamp: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Read At */
+            read_at: string | null;
+            /** Played At */
+            played_at: string | null;
+        };
+        /**
+         * MessageStatusesChanged
+         * @description Receipts applied together moved these messages forward (the `messages.status_changed`
+         *     event, one per group of receipts, instead of a `message.updated` each: three receipts come
+         *     for every message a campaign sends). A dashboard applies each to the message and to the
+         *     conversation whose last message it is, never moving a tick back. A failure is not here: it
+         *     comes as `message.updated`, with its reason.
+         */
+        MessageStatusesChanged: {
+            /** Messages */
+            messages: components["schemas"]["MessageStatusChange"][];
+        };
         /** MessageUpdatedEvent */
         MessageUpdatedEvent: {
             /**
@@ -500,6 +537,15 @@ export interface components {
              */
             type: "message.updated";
             data: components["schemas"]["MessageRead"];
+        };
+        /** MessagesStatusChangedEvent */
+        MessagesStatusChangedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "messages.status_changed";
+            data: components["schemas"]["MessageStatusesChanged"];
         };
         /** NoteCreatedEvent */
         NoteCreatedEvent: {
@@ -598,7 +644,7 @@ export interface components {
             data: components["schemas"]["Pong"];
         };
         /** RealtimeEvent */
-        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["ConversationsTouchedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"] | components["schemas"]["CampaignProgressEvent"];
+        RealtimeEvent: components["schemas"]["HelloEvent"] | components["schemas"]["PongEvent"] | components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessagesStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ConversationRemovedEvent"] | components["schemas"]["ConversationsTouchedEvent"] | components["schemas"]["NoteCreatedEvent"] | components["schemas"]["TypingEvent"] | components["schemas"]["DraftCreatedEvent"] | components["schemas"]["DraftUpdatedEvent"] | components["schemas"]["NotificationCreatedEvent"] | components["schemas"]["NumberUpdatedEvent"] | components["schemas"]["AgentUpdatedEvent"] | components["schemas"]["CrashReportCreatedEvent"] | components["schemas"]["SettingsUpdatedEvent"] | components["schemas"]["CampaignProgressEvent"];
         /**
          * RecipientCounts
          * @description Recipients by state, and how far the sent ones got.

@@ -167,6 +167,100 @@ describe("live inbox events", () => {
     expect(thread.at(-1)?.status).toBe("read");
   });
 
+  it("applies receipts' ticks in place to the thread and the lists, never moving one back", () => {
+    const queryClient = new QueryClient();
+    const readAt = "2025-01-01T10:05:00Z";
+    queryClient.setQueryData<MessagePages>(messagesKey(7), {
+      pages: [
+        {
+          items: [
+            aMessage({ id: 4, status: "failed", error_reason: "Not on WhatsApp" }),
+            aMessage({ id: 3, status: "read", read_at: readAt }),
+            aMessage({ id: 2, status: "accepted" }),
+            aMessage({ id: 1, status: "sent" }),
+          ],
+          next_cursor: null,
+        },
+      ],
+      pageParams: [null],
+    });
+    const lastMessage = {
+      id: 2,
+      direction: "out",
+      type: "text",
+      text: "Hello",
+      status: "accepted",
+      sender_kind: "admin",
+      created_at: "2025-01-01T10:00:00+00:00",
+    };
+    const listKey = conversationsKey({ status: "open" });
+    queryClient.setQueryData<ConversationPages>(listKey, {
+      pages: [
+        {
+          items: [
+            aConversation({ id: 7, last_message: lastMessage }),
+            aConversation({ id: 8, last_message: { ...lastMessage, id: 9, status: "read" } }),
+          ],
+          next_cursor: null,
+        },
+      ],
+      pageParams: [null],
+    });
+    queryClient.setQueryData(
+      conversationKey(7),
+      aConversation({ id: 7, last_message: lastMessage }),
+    );
+    const invalidate = vi.spyOn(queryClient, "invalidateQueries");
+    const tick = (id: number, conversationId: number, status: "sent" | "delivered" | "read") => ({
+      id,
+      conversation_id: conversationId,
+      status,
+      timestamp: "2025-01-01T10:09:00Z",
+      sent_at: "2025-01-01T10:01:00Z",
+      delivered_at: status === "sent" ? null : "2025-01-01T10:09:00Z",
+      read_at: null,
+      played_at: null,
+    });
+
+    applyEvent(queryClient, {
+      type: "messages.status_changed",
+      data: {
+        messages: [
+          tick(1, 7, "delivered"),
+          tick(2, 7, "sent"),
+          tick(3, 7, "delivered"), // late: read already
+          tick(4, 7, "read"), // a failure stays one
+          tick(9, 8, "delivered"), // late, as the list shows it
+          tick(20, 30, "read"), // a thread nobody has open
+        ],
+      },
+    });
+
+    const thread = oldestFirst(queryClient.getQueryData<MessagePages>(messagesKey(7)));
+    expect(thread.map((m) => [m.id, m.status])).toEqual([
+      [1, "delivered"],
+      [2, "sent"],
+      [3, "read"],
+      [4, "failed"],
+    ]);
+    expect(thread[0]).toMatchObject({
+      sent_at: "2025-01-01T10:01:00Z",
+      delivered_at: "2025-01-01T10:09:00Z",
+      timestamp: "2025-01-01T10:09:00Z",
+    });
+    expect(thread[2]!.read_at).toBe(readAt);
+    const listed = queryClient.getQueryData<ConversationPages>(listKey)!.pages[0]!.items;
+    expect(listed.map((c) => [c.id, c.last_message?.status])).toEqual([
+      [7, "sent"],
+      [8, "read"],
+    ]);
+    expect(queryClient.getQueryData<Conversation>(conversationKey(7))!.last_message?.status).toBe(
+      "sent",
+    );
+    expect(queryClient.getQueryData(messagesKey(30))).toBeUndefined();
+    expect(invalidate).not.toHaveBeenCalled();
+  });
+
   it("moves an updated conversation to the top without asking the server", () => {
     const queryClient = new QueryClient();
     const key = conversationsKey({ status: "open" });

@@ -20,6 +20,7 @@ import {
   type Preview,
   type User,
 } from "../api/client";
+import type { components as EventSchemas } from "../api/events";
 import { ME_KEY } from "../auth/session";
 import { useFallbackPolling } from "../realtime/connection";
 
@@ -44,6 +45,8 @@ export const typingKey = (id: number) => ["typing", id] as const;
 
 export type ConversationPages = InfiniteData<ConversationPage, string | null>;
 export type MessagePages = InfiniteData<MessagePage, number | null>;
+/** How far an outbound message got, as a `messages.status_changed` event tells it. */
+export type StatusChange = EventSchemas["schemas"]["MessageStatusChange"];
 
 /** Someone else answering this conversation, as the last `typing` event said. */
 export type Typing = { name: string; active: boolean; at: number };
@@ -219,6 +222,75 @@ export function storeConversation(
     );
   }
   return { known, missingFrom };
+}
+
+/** How far each status is along: sent, delivered, read, played; failed and cancelled are
+ * final, and a message not sent yet (queued, sending, accepted) is at the start. */
+const STATUS_RANK: Record<string, number> = {
+  sent: 1,
+  delivered: 2,
+  read: 3,
+  played: 4,
+  failed: Infinity,
+  cancelled: Infinity,
+};
+
+/** Whether a message's tick may move from `current` to `next`: only forward, as on the server
+ * (a late "delivered" never undoes "read"; nothing undoes a failure). Events of two workers
+ * can still arrive in either order. */
+function tickAdvances(current: string, next: string): boolean {
+  return (STATUS_RANK[next] ?? 0) > (STATUS_RANK[current] ?? 0);
+}
+
+function withTick(conversation: Conversation, changes: Map<number, StatusChange>): Conversation {
+  const last = conversation.last_message;
+  const change = last && changes.get(last.id);
+  if (!last || !change || !tickAdvances(last.status, change.status)) return conversation;
+  return { ...conversation, last_message: { ...last, status: change.status } };
+}
+
+/** Receipts moved these messages forward: applied in place to the threads that hold them and
+ * to the conversations whose last message they are, never moving a tick back; nothing is read
+ * again. */
+export function storeStatusChanges(
+  queryClient: ReturnType<typeof useQueryClient>,
+  changes: StatusChange[],
+): void {
+  const byId = new Map(changes.map((change) => [change.id, change]));
+  for (const conversationId of new Set(changes.map((change) => change.conversation_id))) {
+    queryClient.setQueryData<MessagePages>(messagesKey(conversationId), (thread) => {
+      if (!thread) return thread;
+      let moved = false;
+      const pages = thread.pages.map((page) => ({
+        ...page,
+        items: page.items.map((message) => {
+          const change = byId.get(message.id);
+          if (!change || !tickAdvances(message.status, change.status)) return message;
+          moved = true;
+          const { status, timestamp, sent_at, delivered_at, read_at, played_at } = change;
+          return { ...message, status, timestamp, sent_at, delivered_at, read_at, played_at };
+        }),
+      }));
+      return moved ? { ...thread, pages } : thread;
+    });
+    queryClient.setQueryData<Conversation>(
+      conversationKey(conversationId),
+      (conversation) => conversation && withTick(conversation, byId),
+    );
+  }
+  queryClient.setQueriesData<ConversationPages>({ queryKey: CONVERSATIONS_KEY }, (data) => {
+    if (!data) return data;
+    let moved = false;
+    const pages = data.pages.map((page) => ({
+      ...page,
+      items: page.items.map((conversation) => {
+        const ticked = withTick(conversation, byId);
+        moved ||= ticked !== conversation;
+        return ticked;
+      }),
+    }));
+    return moved ? { ...data, pages } : data;
+  });
 }
 
 /** Drop a conversation that no longer exists (merged into another) from every cached list. */

@@ -1,9 +1,9 @@
 /** How each live event changes what the dashboard has cached. The events are typed from the
  * server's catalogue (`surgiai/web/events.py`, generated into `src/api/events.ts` by
  * `make api-client`): each event type has one handler, which receives that event's data. Events
- * carry the whole row as the API would answer it, so most are applied in place; only what no
- * cache holds yet is refetched, and those refetches are coalesced so that a burst of events costs
- * one request per list. */
+ * carry the whole row as the API would answer it (receipts, only the ticks they move), so most
+ * are applied in place; only what no cache holds yet is refetched, and those refetches are
+ * coalesced so that a burst of events costs one request per list. */
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
 import type { DraftPage, NotificationPage, User } from "../api/client";
 import type { components } from "../api/events";
@@ -15,6 +15,7 @@ import {
   forgetConversation,
   messagesKey,
   storeConversation,
+  storeStatusChanges,
   typingKey,
   type MessagePages,
   type Typing,
@@ -108,6 +109,16 @@ function messageChanged(
   const drafts = queryClient.getQueryData<DraftPage>(PENDING_DRAFTS_KEY);
   if (created && drafts?.items.some((draft) => draft.conversation_id === data.conversation_id))
     invalidateSoon(queryClient, PENDING_DRAFTS_KEY);
+}
+
+/** Receipts moved messages forward (one event per group of receipts): their ticks, in place.
+ * The overview counts messages sent and failed, not how far they got (a failure comes as
+ * `message.updated`): nothing is read again. */
+function messagesStatusChanged(
+  queryClient: QueryClient,
+  data: EventData["messages.status_changed"],
+): void {
+  storeStatusChanges(queryClient, data.messages);
 }
 
 function conversationUpdated(
@@ -219,6 +230,7 @@ const HANDLERS: {
   "number.updated": numberUpdated,
   "message.created": (queryClient, data) => messageChanged(queryClient, data, true),
   "message.updated": (queryClient, data) => messageChanged(queryClient, data, false),
+  "messages.status_changed": messagesStatusChanged,
   "conversation.updated": conversationUpdated,
   "conversation.removed": conversationRemoved,
   "conversations.touched": conversationsTouched,
