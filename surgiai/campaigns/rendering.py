@@ -28,8 +28,9 @@ _TEXT_FIELD = re.compile(r"\{(" + "|".join(get_args(DoctorField)) + r")\}")
 # Written in a message when a doctor lacks the field and no fallback was given.
 DEFAULT_FALLBACK = {"name": "Doctor", "first_name": "Doctor"}
 _TITLES = frozenset({"dr", "doctor", "prof", "mr", "mrs", "ms"})
-# Values repeat across an audience (cities, specialties, common names): each is read once.
-_CACHED_VALUES = 65_536
+# Values repeat across an audience (cities, specialties, common names): the recent ones are
+# flattened once. Bounded: a long-lived process renders many campaigns.
+_CACHED_VALUES = 4096
 
 
 @dataclass(frozen=True)
