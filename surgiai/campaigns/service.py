@@ -4,7 +4,7 @@ retry, each safe to press twice. Sending is the executor's (`tasks.py`)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,7 @@ from surgiai.campaigns.reasons import (
     TEMPORARY,
     retryable,
 )
-from surgiai.campaigns.rendering import Rendered, render_template, render_text
+from surgiai.campaigns.rendering import Rendered, Renderer, TemplateRenderer, TextRenderer
 from surgiai.campaigns.repository import CampaignRepository, portfolio_of
 from surgiai.campaigns.schemas import (
     CampaignCreate,
@@ -49,6 +49,7 @@ from surgiai.campaigns.schemas import (
     VariantIn,
 )
 from surgiai.channels.base import ErrorDetail, ErrorReaction
+from surgiai.db.engine import json_dumps
 from surgiai.db.outbox import enqueue, publish
 from surgiai.doctors.filters import DoctorFilter
 from surgiai.doctors.models import Segment
@@ -331,8 +332,9 @@ class CampaignService:
         segment = session.get(Segment, campaign.segment_id) if campaign.segment_id else None
         if campaign.audience_filters is None and segment is not None:
             campaign.audience_filters = dict(segment.filters)
-        rows = built.recipient_rows(session, campaign.id)
-        CampaignRepository(session).insert_recipients(rows)
+        recipients = CampaignRepository(session).insert_recipients(
+            built.recipient_rows(campaign.id)
+        )
         campaign.status = CampaignStatus.running
         campaign.started_at = now
         campaign.forecast_finish_at = built.result.forecast_finish_at
@@ -340,7 +342,7 @@ class CampaignService:
         log.info(
             "campaigns.started",
             campaign_id=campaign.id,
-            recipients=len(rows),
+            recipients=recipients,
             deferred=built.result.deferred,
         )
         self._kick(session, campaign)
@@ -613,11 +615,21 @@ class _Built:
         self.numbers = {n.id: n for n in numbers}
         self.templates = templates
         self.problems = problems
+        # Prepared once per (number, variant) a recipient is assigned: thousands share each.
+        self._renderers: dict[tuple[int | None, str], Renderer] = {}
 
     def render(self, doctor: Any, variant_key: str, number_id: int | None) -> Rendered:
+        key = (number_id, variant_key)
+        renderer = self._renderers.get(key)
+        if renderer is None:
+            renderer = self._renderers[key] = self._renderer(variant_key, number_id)
+        return renderer(doctor)
+
+    def _renderer(self, variant_key: str, number_id: int | None) -> Renderer:
+        """The variant's message as the number sends it (its account's copy of the template)."""
         variant = self.variants[variant_key]
         if self.campaign.kind is CampaignKind.text:
-            return render_text(variant, doctor)
+            return TextRenderer(variant)
         template = None
         if number_id is not None:
             template = self.templates.get((self.numbers[number_id].waba_id, variant_key))
@@ -626,44 +638,38 @@ class _Built:
                 (t for (_, key), t in self.templates.items() if key == variant_key), None
             )
         if template is None:  # a problem of the plan already: nothing can be rendered
-            return Rendered("template", {}, "", (f"template {variant.template_name}",))
-        return render_template(variant, template, doctor, self.campaign.header_media_file_id)
+            missing = (f"template {variant.template_name}",)
+            return lambda _doctor: Rendered("template", {}, "", missing)
+        return TemplateRenderer(variant, template, self.campaign.header_media_file_id)
 
-    def recipient_rows(self, session: Session, campaign_id: int) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def recipient_rows(self, campaign_id: int) -> Iterator[dict[str, Any]]:
+        """Made as they are inserted, so a large start never holds them all at once."""
         for doctor_id, reason in self.skipped.items():
-            rows.append(
-                _row(campaign_id, doctor_id, "A", None, RecipientState.skipped, reason=reason)
-            )
+            yield _row(campaign_id, doctor_id, "A", None, RecipientState.skipped, reason=reason)
         for assignment in self.result.assignments:
             doctor = self.audience[assignment.doctor_id]
             if assignment.number_id is None:
-                rows.append(
-                    _row(
-                        campaign_id,
-                        doctor.id,
-                        assignment.variant,
-                        None,
-                        RecipientState.skipped,
-                        reason=NO_NUMBER,
-                    )
+                yield _row(
+                    campaign_id,
+                    doctor.id,
+                    assignment.variant,
+                    None,
+                    RecipientState.skipped,
+                    reason=NO_NUMBER,
                 )
                 continue
             rendered = self.render(doctor, assignment.variant, assignment.number_id)
             state = RecipientState.skipped if rendered.missing else RecipientState.pending
-            rows.append(
-                _row(
-                    campaign_id,
-                    doctor.id,
-                    assignment.variant,
-                    assignment.number_id,
-                    state,
-                    rendered=rendered,
-                    reason=MISSING_VALUES if rendered.missing else None,
-                    not_before=assignment.not_before,
-                )
+            yield _row(
+                campaign_id,
+                doctor.id,
+                assignment.variant,
+                assignment.number_id,
+                state,
+                rendered=rendered,
+                reason=MISSING_VALUES if rendered.missing else None,
+                not_before=assignment.not_before,
             )
-        return rows
 
     def read(self, session: Session, now: datetime) -> CampaignPlan:
         reasons: dict[str, int] = {}
@@ -749,7 +755,8 @@ def _row(
         "number_id": number_id,
         "state": state,
         "message_type": rendered.message_type if rendered else "none",
-        "payload": rendered.payload if rendered else {},
+        # As JSON text at once: rows waiting for their batch hold a string, not nested dicts.
+        "payload": json_dumps(rendered.payload if rendered else {}),
         "preview": rendered.text if rendered else None,
         "reason": reason,
         "not_before": not_before,
