@@ -703,10 +703,13 @@ def _plan_only(count: int, *, postgres: bool) -> dict[str, Any]:
             started = client.post(f"/api/v1/campaigns/{campaign_id}/start")
             start_seconds = time.perf_counter() - began
             started.raise_for_status()
-            # Nothing is measured from here on: stop the sending.
-            began = time.perf_counter()
+            # Nothing is measured from here on but the cancel: the sending stops.
+            pressed = time.time()
             cancelled = client.post(f"/api/v1/campaigns/{campaign_id}/cancel")
-            cancel_seconds = time.perf_counter() - began
+            cancel_seconds = time.time() - pressed
+        # Cancel takes effect within a second: the last send the simulator accepted after it.
+        accepted = httpx.get(f"{stack.simulator.url}/control/outbound", timeout=60).json()
+        last_send = max((item["accepted_at"] for item in accepted["accepted"]), default=pressed)
         log = stack.directory / "app.log"
         errors = [line for line in log.read_text(errors="replace").splitlines() if "rror" in line]
         return {
@@ -717,6 +720,7 @@ def _plan_only(count: int, *, postgres: bool) -> dict[str, Any]:
             "start_s": round(start_seconds, 3),
             "cancel_status": cancelled.status_code,
             "cancel_s": round(cancel_seconds, 3),
+            "last_send_after_cancel_pressed_s": round(last_send - pressed, 2),
             "app_errors": errors[:5],
             "plan_recipients": plan.json()["recipients"],
             "forecast_s": round(float(plan.json()["forecast_seconds"]), 1),

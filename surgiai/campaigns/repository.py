@@ -330,6 +330,10 @@ class CampaignRepository:
         )
         return len(ids)
 
+    def status(self, campaign_id: int) -> CampaignStatus | None:
+        """As committed now (not the session's copy of the campaign)."""
+        return self.session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+
     def cancel_unsent(self, campaign_id: int) -> int:
         """Pending recipients to cancelled. On PostgreSQL, rows a worker holds (claimed in a
         transaction not yet committed: they become `sending`) are skipped, not waited for:
@@ -343,7 +347,7 @@ class CampaignRepository:
         result = self.session.execute(
             update(CampaignRecipient)
             .where(CampaignRecipient.id.in_(unsent.scalar_subquery()))
-            .values(state=RecipientState.cancelled, reason="Campaign cancelled")
+            .values(state=RecipientState.cancelled, reason=CANCELLED)
             .execution_options(synchronize_session=False)
         )
         return cast(CursorResult[Any], result).rowcount
@@ -442,6 +446,8 @@ def portfolio_of(number: WhatsAppNumber) -> str:
     return number.business_portfolio_id or f"waba:{number.waba_id}"
 
 
+# The reason of the recipients a cancel left unsent.
+CANCELLED = "Campaign cancelled"
 # What starting a campaign writes for each recipient.
 RECIPIENT_COLUMNS = (
     "campaign_id",

@@ -405,15 +405,20 @@ class CampaignService:
         return campaign
 
     def cancel(self, session: Session, campaign_id: int) -> Campaign:
+        """Cancelled at once, its unsent rows after. The executor checks the campaign before
+        each chunk, so the status is committed first: updating 100,000 rows took PostgreSQL
+        2.5 s, and the chunks went on sending until it committed. Pressed again, it finishes
+        the rows of a cancel that stopped half-way."""
         campaign = self.get(session, campaign_id, lock=True)
-        if campaign.status is CampaignStatus.cancelled:
-            return campaign
         if campaign.status is CampaignStatus.completed:
             raise Conflict("The campaign has completed: there is nothing left to cancel.")
-        CampaignRepository(session).cancel_unsent(campaign.id)
-        campaign.status = CampaignStatus.cancelled
-        campaign.finished_at = utcnow()
-        self.changed(session, campaign)
+        if campaign.status is not CampaignStatus.cancelled:
+            campaign.status = CampaignStatus.cancelled
+            campaign.finished_at = utcnow()
+            self.changed(session, campaign)
+            session.commit()
+        if CampaignRepository(session).cancel_unsent(campaign_id):
+            self.changed(session, campaign)
         return campaign
 
     def retry_failed(self, session: Session, campaign_id: int, reasons: Sequence[str]) -> int:

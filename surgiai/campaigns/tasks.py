@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from surgiai.campaigns.models import Campaign, CampaignKind, CampaignStatus, RecipientState
 from surgiai.campaigns.planner import SLOW_QUALITY
-from surgiai.campaigns.repository import CampaignRepository
+from surgiai.campaigns.repository import CANCELLED, CampaignRepository
 from surgiai.campaigns.service import (
     MARKETING_LIMIT_RETRY,
     NO_ADDRESS,
@@ -82,6 +82,8 @@ _PROCESS_LIMITS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Se
 _NUMBER_LIMITS: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[tuple[int, int], asyncio.Semaphore]
 ] = weakref.WeakKeyDictionary()
+# A chunk's sends are handed to the I/O loop this long before their first slot.
+SUBMIT_AHEAD = 0.02
 # The HTTP client's timeout of one request (kit/aio.py), for the chunk's overall deadline.
 SEND_TIMEOUT = 15.0
 
@@ -150,13 +152,19 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
         for send in sends:
             send.payload = with_media_id(send.payload, header.media_id, header.filename)
     started = time.time() + wait
+    # A chunk waits up to the length of the one sending before it for its slots: pause and
+    # cancel are looked at again when they come, or it would send for a second after the press.
+    time.sleep(max(0.0, started - SUBMIT_AHEAD - time.time()))
+    status = repository.status(campaign_id)
+    if status is not CampaignStatus.running:
+        _stand_down(session, sends, cancelled=status is CampaignStatus.cancelled)
+        return
     sending = runtime.io.submit(_send_all(adapter, number, sends, started, 1.0 / rate, limit))
     # The next chunk is claimed when this one starts sending: it has this chunk's length to
     # be claimed and prepared (up to 0.4 s on 2 busy cores), and its slots follow these
     # without a gap. Not sooner: chained at once, chunks booked the number up to
     # `MAX_SLOT_WAIT` ahead, each holding a worker thread while it waited for its slots; the
     # threads ran out, receipts queued behind them, and chunks came back late.
-    time.sleep(max(0.0, started - time.time()))
     enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
     session.commit()
     # The chunk's slots, then every request at most its HTTP timeout, `limit` at a time: the
@@ -165,6 +173,33 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
         timeout=wait + len(sends) / rate + math.ceil(len(sends) / limit) * SEND_TIMEOUT + 30
     )
     _record(session, campaign, number, sends, results)
+
+
+def _stand_down(session: Session, sends: list[_Send], *, cancelled: bool) -> None:
+    """Paused or cancelled while the chunk waited for its slots: nothing of it was sent. Paused,
+    its rows go back to pending (their messages go when it resumes); cancelled, they and their
+    messages are cancelled."""
+    repository = CampaignRepository(session)
+    if not cancelled:
+        repository.finish([_outcome(s.recipient_id, RecipientState.pending) for s in sends])
+        return
+    repository.finish(
+        [_outcome(s.recipient_id, RecipientState.cancelled, reason=CANCELLED) for s in sends]
+    )
+    now = utcnow()
+    repository.fail_messages(
+        [
+            {
+                "mid": s.message_id,
+                "new_status": MessageState.cancelled,
+                "code": None,
+                "title": None,
+                "reason": CANCELLED,
+                "at": now,
+            }
+            for s in sends
+        ]
+    )
 
 
 def _when_idle(session: Session, campaign: Campaign, number_id: int, now: datetime) -> None:
