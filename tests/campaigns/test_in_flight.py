@@ -94,7 +94,7 @@ def test_a_numbers_chunks_keep_at_most_a_second_of_sends_awaiting_answers(
         results = [result for chunk in chunks for result in chunk.result(timeout=60)]
 
     assert all(isinstance(result, str) for result in results)
-    assert sorted(graph.sent) == sorted(send.to for send in sends)
+    assert sorted(graph.sent) == sorted(str(send.to) for send in sends)
     assert graph.most_waiting == limit == 80
 
 

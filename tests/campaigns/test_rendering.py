@@ -41,7 +41,7 @@ LAUNCH = [
         ],
     },
 ]
-CAMPAIGN = {
+CAMPAIGN: dict[str, Any] = {
     "name": "EndoStapler launch",
     "kind": "template",
     "variants": [
@@ -171,7 +171,7 @@ def frozen(runtime: Runtime, campaign_id: int) -> dict[str, CampaignRecipient]:
             .where(CampaignRecipient.campaign_id == campaign_id)
         ).all()
         session.expunge_all()
-        return {wa_id: row for wa_id, row in rows}
+        return {str(wa_id): row for wa_id, row in rows}
 
 
 class TestFrozenMessages:
@@ -211,7 +211,7 @@ class TestFrozenMessages:
         with session_scope(runtime.session_factory) as session:
             session.execute(update(WhatsAppNumber).values(messaging_tier="TIER_50"))
         body = {**CAMPAIGN, "segment_id": segment(client, admin, city=["Pune"])}
-        body["variants"] = [{**CAMPAIGN["variants"][1], "share": 100}]  # type: ignore[index]
+        body["variants"] = [{**CAMPAIGN["variants"][1], "share": 100}]
         before = utcnow()
         campaign_id = start(client, admin, body)
 
