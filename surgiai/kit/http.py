@@ -16,8 +16,7 @@ import asyncio
 import functools
 import ssl
 import urllib.request
-from collections.abc import AsyncIterable
-from typing import Any
+from collections.abc import AsyncIterable, Iterable
 
 import aiohttp
 import certifi
@@ -182,11 +181,10 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-async def _read(stream: Any) -> bytes:
-    if isinstance(stream, bytes):
-        return stream
-    parts: AsyncIterable[bytes] = stream
-    return b"".join([part async for part in parts])
+async def _read(stream: Iterable[bytes] | AsyncIterable[bytes]) -> bytes:
+    if isinstance(stream, AsyncIterable):
+        return b"".join([part async for part in stream])
+    return b"".join(stream)
 
 
 def _url(url: httpcore.URL) -> yarl.URL:
