@@ -148,7 +148,21 @@ def send_chunk(context: TaskContext, campaign_id: int, number_id: int) -> None:
     # The number's own HTTP pool, as large as its sends in flight: warm, and cheap to keep.
     adapter = adapter_for(number, runtime, connections=limit)
     if campaign.header_media_file_id is not None:
-        header = media_id_on(context, campaign.header_media_file_id, number, adapter)
+        try:
+            header = media_id_on(context, campaign.header_media_file_id, number, adapter)
+        except ChannelError as error:
+            # Nothing was sent: each row as if its send had failed so (retried after WhatsApp's
+            # delay, or failed with the reason). Before, the task failed and the rows sat
+            # claimed until the sweeper's grace ran out.
+            log.warning(
+                "campaigns.header_upload_failed",
+                campaign_id=campaign_id,
+                number_id=number_id,
+                error=str(error),
+            )
+            _record(session, campaign, number, sends, [error] * len(sends))
+            enqueue(session, SEND_CHUNK_TASK, campaign_id, number_id)
+            return
         for send in sends:
             send.payload = with_media_id(send.payload, header.media_id, header.filename)
     started = time.time() + wait

@@ -48,6 +48,10 @@ _HTTPCORE_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...]
     (httpcore.LocalProtocolError, httpx.LocalProtocolError),
     (httpcore.ProxyError, httpx.ProxyError),
 )
+# An idle connection is closed after this, before servers close theirs (uvicorn after 5 s, as
+# httpx's own pool assumes): reusing one the server was closing at that instant lost a send
+# ("Server disconnected"). A sending number's connections are never idle that long.
+KEEPALIVE_SECONDS = 4.0
 # httpx frames a body it cannot size in chunks; this pool sends the body whole, with its length.
 _HOP_HEADERS = {b"transfer-encoding"}
 
@@ -107,7 +111,10 @@ class AiohttpPool:
     def _open(self) -> aiohttp.ClientSession:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                limit=self._connections, limit_per_host=0, ssl=_tls_context()
+                limit=self._connections,
+                limit_per_host=0,
+                ssl=_tls_context(),
+                keepalive_timeout=KEEPALIVE_SECONDS,
             ),
             # httpx above decodes bodies, keeps cookies and follows redirects, as it would on
             # its own pool. The environment's proxies are read once (`_proxy`): aiohttp's

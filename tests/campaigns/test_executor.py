@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import respx
 from fastapi.testclient import TestClient
-from httpx import Request, Response
+from httpx import ConnectError, Request, Response
 from sqlalchemy import select, update
 
 from surgiai.campaigns.models import CampaignRecipient, RecipientState
@@ -817,6 +817,86 @@ class TestMediaHeader:
             {"type": "header", "parameters": [sent]},
             {"type": "body", "parameters": [{"type": "text", "text": "Rajesh"}]},
         ]
+
+    def test_a_header_upload_that_fails_leaves_no_row_claimed_and_is_tried_again(
+        self,
+        client: TestClient,
+        runtime: Runtime,
+        admin: dict[str, str],
+        numbers: list[int],
+        doctors: dict[str, int],
+    ) -> None:
+        """WhatsApp not reached for the upload: nothing was sent, so the rows wait WhatsApp's
+        delay as a send's would (before, the task failed and they sat claimed for minutes)."""
+        from surgiai.campaigns.models import CampaignRecipient, RecipientState
+        from surgiai.campaigns.tasks import tick
+        from surgiai.media.service import media_service
+        from surgiai.runtime import TaskContext
+
+        with session_scope(runtime.session_factory) as session:
+            session.add(
+                MessageTemplate(
+                    waba_id=WABA_ID,
+                    name="new_stapler",
+                    language="en_US",
+                    status="APPROVED",
+                    category="MARKETING",
+                    components=[
+                        {"type": "HEADER", "format": "IMAGE"},
+                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
+                    ],
+                    synced_at=utcnow(),
+                )
+            )
+            media = media_service.store(
+                session,
+                runtime.settings.data_dir / "media",
+                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                mime_type="image/png",
+                filename="stapler.png",
+            )
+            media_file_id = media.id
+        body = campaign_body(
+            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        )
+        body["variants"] = [
+            {
+                "key": "A",
+                "template_name": "new_stapler",
+                "language": "en_US",
+                "parameters": {"body": {"1": {"field": "first_name"}}},
+            }
+        ]
+        with respx.mock(assert_all_called=False) as router:
+            uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
+                side_effect=[
+                    ConnectError("connection refused"),
+                    Response(200, json={"id": "media-4471"}),
+                ]
+            )
+            graph = Graph(router)
+            campaign_id = start(client, admin, body)
+            drain(runtime.queue)
+            with session_scope(runtime.session_factory) as session:
+                states = session.scalars(
+                    select(CampaignRecipient.state).where(
+                        CampaignRecipient.campaign_id == campaign_id
+                    )
+                ).all()
+                assert (graph.sent, sorted(set(states))) == ([], [RecipientState.pending])
+                # WhatsApp's delay over.
+                session.execute(
+                    update(CampaignRecipient)
+                    .where(CampaignRecipient.campaign_id == campaign_id)
+                    .values(not_before=utcnow() - timedelta(seconds=1))
+                )
+            with session_scope(runtime.session_factory) as session:
+                tick(TaskContext(session, runtime))
+            drain(runtime.queue)
+
+        assert uploads.call_count == 2
+        sent_to = [s["to"] for s in graph.sent]
+        assert len(sent_to) == len(set(sent_to)) == 4
 
 
 class TestFreeText:
