@@ -767,42 +767,10 @@ class TestMediaHeader:
         filename: str,
         sent: dict[str, Any],
     ) -> None:
-        from surgiai.media.service import media_service
 
-        with session_scope(runtime.session_factory) as session:
-            session.add(
-                MessageTemplate(
-                    waba_id=WABA_ID,
-                    name="new_stapler",
-                    language="en_US",
-                    status="APPROVED",
-                    category="MARKETING",
-                    components=[
-                        {"type": "HEADER", "format": header},
-                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
-                    ],
-                    synced_at=utcnow(),
-                )
-            )
-            media = media_service.store(
-                session,
-                runtime.settings.data_dir / "media",
-                stored,
-                mime_type=mime_type,
-                filename=filename,
-            )
-            media_file_id = media.id
-        body = campaign_body(
-            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        body = _stapler_campaign(
+            client, runtime, admin, header, stored, mime_type=mime_type, filename=filename
         )
-        body["variants"] = [
-            {
-                "key": "A",
-                "template_name": "new_stapler",
-                "language": "en_US",
-                "parameters": {"body": {"1": {"field": "first_name"}}},
-            }
-        ]
         with respx.mock(assert_all_called=False) as router:
             uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
                 return_value=Response(200, json={"id": "media-4471"})
@@ -830,43 +798,17 @@ class TestMediaHeader:
         delay as a send's would (before, the task failed and they sat claimed for minutes)."""
         from surgiai.campaigns.models import CampaignRecipient, RecipientState
         from surgiai.campaigns.tasks import tick
-        from surgiai.media.service import media_service
         from surgiai.runtime import TaskContext
 
-        with session_scope(runtime.session_factory) as session:
-            session.add(
-                MessageTemplate(
-                    waba_id=WABA_ID,
-                    name="new_stapler",
-                    language="en_US",
-                    status="APPROVED",
-                    category="MARKETING",
-                    components=[
-                        {"type": "HEADER", "format": "IMAGE"},
-                        {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
-                    ],
-                    synced_at=utcnow(),
-                )
-            )
-            media = media_service.store(
-                session,
-                runtime.settings.data_dir / "media",
-                b"\x89PNG\r\n\x1a\n" + b"0" * 64,
-                mime_type="image/png",
-                filename="stapler.png",
-            )
-            media_file_id = media.id
-        body = campaign_body(
-            segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id
+        body = _stapler_campaign(
+            client,
+            runtime,
+            admin,
+            "IMAGE",
+            b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+            mime_type="image/png",
+            filename="stapler.png",
         )
-        body["variants"] = [
-            {
-                "key": "A",
-                "template_name": "new_stapler",
-                "language": "en_US",
-                "parameters": {"body": {"1": {"field": "first_name"}}},
-            }
-        ]
         with respx.mock(assert_all_called=False) as router:
             uploads = router.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media").mock(
                 side_effect=[
@@ -897,6 +839,54 @@ class TestMediaHeader:
         assert uploads.call_count == 2
         sent_to = [s["to"] for s in graph.sent]
         assert len(sent_to) == len(set(sent_to)) == 4
+
+
+def _stapler_campaign(
+    client: TestClient,
+    runtime: Runtime,
+    admin: dict[str, str],
+    header: str,
+    stored: bytes,
+    *,
+    mime_type: str,
+    filename: str,
+) -> dict[str, Any]:
+    """A campaign to the Pune segment of `new_stapler`, whose header is this stored file."""
+    from surgiai.media.service import media_service
+
+    with session_scope(runtime.session_factory) as session:
+        session.add(
+            MessageTemplate(
+                waba_id=WABA_ID,
+                name="new_stapler",
+                language="en_US",
+                status="APPROVED",
+                category="MARKETING",
+                components=[
+                    {"type": "HEADER", "format": header},
+                    {"type": "BODY", "text": "Dear {{1}}, meet our new 60 mm stapler."},
+                ],
+                synced_at=utcnow(),
+            )
+        )
+        media = media_service.store(
+            session,
+            runtime.settings.data_dir / "media",
+            stored,
+            mime_type=mime_type,
+            filename=filename,
+        )
+        media_file_id = media.id
+    body = campaign_body(segment(client, admin, city=["Pune"]), header_media_file_id=media_file_id)
+    body["variants"] = [
+        {
+            "key": "A",
+            "template_name": "new_stapler",
+            "language": "en_US",
+            "parameters": {"body": {"1": {"field": "first_name"}}},
+        }
+    ]
+    return body
 
 
 class TestFreeText:
